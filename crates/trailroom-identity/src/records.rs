@@ -1,0 +1,171 @@
+//! Stored identity records and the document kinds they live under.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::principal::Principal;
+
+/// Document kinds used by this crate.
+pub mod kinds {
+    /// [`super::AccountRecord`], id = account id.
+    pub const ACCOUNT: &str = "account";
+    /// [`super::UserRecord`], id = user name.
+    pub const USER: &str = "iam_user";
+    /// [`super::RoleRecord`], id = role name.
+    pub const ROLE: &str = "iam_role";
+    /// [`super::AccessKeyRecord`], id = access key id (globally unique).
+    pub const ACCESS_KEY: &str = "access_key";
+    /// [`super::SessionRecord`], id = temporary access key id (globally unique).
+    pub const SESSION: &str = "sts_session";
+}
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRecord {
+    /// 12-digit id.
+    pub account_id: String,
+    /// Optional alias, shown as the root `userName`.
+    pub alias: Option<String>,
+    /// Creation time, ms since the epoch.
+    pub created_ms: i64,
+}
+
+/// An IAM user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    /// Owning account.
+    pub account_id: String,
+    /// Name, unique in the account.
+    pub user_name: String,
+    /// `AIDA…` id.
+    pub user_id: String,
+    /// IAM path.
+    pub path: String,
+    /// Creation time, ms since the epoch.
+    pub created_ms: i64,
+    /// Inline policies by name (JSON documents as given).
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl UserRecord {
+    /// The principal this user acts as.
+    pub fn principal(&self) -> Principal {
+        Principal::IamUser {
+            account_id: self.account_id.clone(),
+            user_name: self.user_name.clone(),
+            user_id: self.user_id.clone(),
+            path: self.path.clone(),
+        }
+    }
+
+    /// The user's ARN.
+    pub fn arn(&self) -> String {
+        self.principal().arn()
+    }
+}
+
+/// An IAM role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleRecord {
+    /// Owning account.
+    pub account_id: String,
+    /// Name, unique in the account.
+    pub role_name: String,
+    /// `AROA…` id.
+    pub role_id: String,
+    /// IAM path.
+    pub path: String,
+    /// Trust policy (JSON text as given).
+    pub assume_role_policy_document: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Longest session `AssumeRole` may grant, seconds.
+    pub max_session_duration: i64,
+    /// Creation time, ms since the epoch.
+    pub created_ms: i64,
+    /// Inline policies by name.
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, String>,
+}
+
+impl RoleRecord {
+    /// The role's ARN.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::{}:role{}{}", self.account_id, self.path, self.role_name)
+    }
+}
+
+/// Whom a long-term key belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum AccessKeyOwner {
+    /// The account's root user.
+    Root,
+    /// An IAM user, by name.
+    User {
+        /// User name.
+        user_name: String,
+    },
+}
+
+/// Whether a key may sign requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccessKeyStatus {
+    /// Usable.
+    Active,
+    /// Refused.
+    Inactive,
+}
+
+impl AccessKeyStatus {
+    /// The name IAM uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Inactive => "Inactive",
+        }
+    }
+}
+
+/// A long-term access key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKeyRecord {
+    /// Owning account.
+    pub account_id: String,
+    /// `AKIA…` id.
+    pub access_key_id: String,
+    /// The secret. Never logged.
+    pub secret_access_key: String,
+    /// Owner.
+    pub owner: AccessKeyOwner,
+    /// Status.
+    pub status: AccessKeyStatus,
+    /// Creation time, ms since the epoch.
+    pub created_ms: i64,
+}
+
+/// Temporary credentials issued by STS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// Account of the principal.
+    pub account_id: String,
+    /// `ASIA…` id.
+    pub access_key_id: String,
+    /// The secret. Never logged.
+    pub secret_access_key: String,
+    /// The session token the caller must present.
+    pub session_token: String,
+    /// Who the credentials act as.
+    pub principal: Principal,
+    /// Issue time, ms.
+    pub created_ms: i64,
+    /// Expiry, ms.
+    pub expires_ms: i64,
+    /// `SourceIdentity`, when set.
+    pub source_identity: Option<String>,
+}

@@ -1,0 +1,151 @@
+//! The embedded default store: one SQLite file in the data directory.
+//!
+//! Owns: opening the database (WAL, `synchronous=FULL` so a commit is on disk before anyone is told
+//! about it), schema migrations embedded in the binary, the writer thread that group-commits
+//! [`trailroom_store::WriteJob`]s, and a small pool of reader connections.
+//!
+//! Knows nothing about what the documents mean.
+
+mod migrate;
+mod reader;
+mod txn;
+mod writer;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, mpsc};
+
+use rusqlite::Connection;
+use trailroom_store::{ReadTxn, Store, StoreError, StoreResult, WriteJob};
+
+use crate::txn::SqliteTxn;
+use crate::writer::WriterMsg;
+
+/// A [`Store`] on an SQLite database file.
+pub struct SqliteStore {
+    jobs: Mutex<Option<mpsc::Sender<WriterMsg>>>,
+    readers: reader::ReaderPool,
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating as needed) the database at `path` and starts its writer.
+    pub fn open(path: &Path) -> StoreResult<Arc<Self>> {
+        let mut conn = open_connection(path)?;
+        migrate::run(&mut conn)?;
+        let jobs = writer::spawn(conn)?;
+        Ok(Arc::new(Self {
+            jobs: Mutex::new(Some(jobs)),
+            readers: reader::ReaderPool::new(path.to_owned()),
+        }))
+    }
+}
+
+impl Store for SqliteStore {
+    fn submit(&self, job: WriteJob) {
+        let sender = self.jobs.lock().expect("writer handle poisoned").clone();
+        let refused = match sender {
+            Some(sender) => sender.send(WriterMsg::Job(job)).err().map(|e| e.0),
+            None => Some(WriterMsg::Job(job)),
+        };
+        // The writer is gone: tell the job its work was not stored.
+        if let Some(WriterMsg::Job(job)) = refused {
+            writer::refuse(job);
+        }
+    }
+
+    fn with_reader(&self, f: &mut dyn FnMut(&dyn ReadTxn)) -> StoreResult<()> {
+        self.readers.with(|conn| {
+            conn.execute_batch("BEGIN").map_err(backend)?;
+            f(&SqliteTxn::reader(conn));
+            conn.execute_batch("COMMIT").map_err(backend)
+        })
+    }
+
+    fn shutdown(&self) {
+        let sender = self.jobs.lock().expect("writer handle poisoned").take();
+        if let Some(sender) = sender {
+            let (done_tx, done_rx) = mpsc::channel();
+            if sender.send(WriterMsg::Stop(done_tx)).is_ok() {
+                let _ = done_rx.recv();
+            }
+        }
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Opens a connection with the pragmas every connection needs.
+fn open_connection(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path).map_err(backend)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )
+    .map_err(backend)?;
+    Ok(conn)
+}
+
+/// Wraps a database error.
+pub(crate) fn backend(err: rusqlite::Error) -> StoreError {
+    StoreError::Backend(err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_temp() -> (tempfile::TempDir, Arc<SqliteStore>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("trailroom.db")).unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn conformance_documents() {
+        let (_dir, store) = open_temp();
+        trailroom_store::testsuite::documents(store.as_ref()).await;
+    }
+
+    #[tokio::test]
+    async fn conformance_failed_work_is_undone() {
+        let (_dir, store) = open_temp();
+        trailroom_store::testsuite::failed_work_is_undone(store.as_ref()).await;
+    }
+
+    #[tokio::test]
+    async fn conformance_events() {
+        let (_dir, store) = open_temp();
+        trailroom_store::testsuite::events(store.as_ref()).await;
+    }
+
+    #[tokio::test]
+    async fn conformance_many_concurrent_writers() {
+        let (_dir, store) = open_temp();
+        trailroom_store::testsuite::many_concurrent_writers(store.clone()).await;
+    }
+
+    #[tokio::test]
+    async fn data_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trailroom.db");
+        let store = SqliteStore::open(&path).unwrap();
+        trailroom_store::testsuite::write_marker(store.as_ref()).await;
+        store.shutdown();
+        drop(store);
+        let store = SqliteStore::open(&path).unwrap();
+        trailroom_store::testsuite::check_marker(store.as_ref());
+    }
+
+    #[tokio::test]
+    async fn submit_after_shutdown_reports_unavailable() {
+        let (_dir, store) = open_temp();
+        store.shutdown();
+        let result = trailroom_store::write(store.as_ref(), |_| Ok::<_, ()>(())).await;
+        assert!(matches!(result, Err(StoreError::Unavailable(_))));
+    }
+}

@@ -1,0 +1,74 @@
+//! Storage abstraction for trailroom.
+//!
+//! Owns: the shapes that are stored (JSON [`Doc`]uments keyed by account, kind and id, and
+//! [`EventRow`]s of the audit log), the [`Store`] trait every backend implements, and the async
+//! helpers that services use to run a unit of work on the store's single writer.
+//!
+//! Why one writer: every acknowledged mutation and its audit event must be durable before the
+//! response. Backends run submitted [`WriteJob`]s one after another on one connection, each inside a
+//! savepoint, and commit many of them in one transaction ("group commit"), so an fsync is shared by
+//! every call in the batch. A job is told whether its batch committed only after the commit.
+//!
+//! Knows nothing about A4B, CloudTrail, HTTP or any particular database.
+
+mod doc;
+mod error;
+mod event;
+mod job;
+#[cfg(feature = "testsuite")]
+pub mod testsuite;
+
+pub use doc::Doc;
+pub use error::{StoreError, StoreResult};
+pub use event::{EventQuery, EventRow, LookupKey};
+pub use job::{WriteJob, JobCompletion, read, write};
+
+/// Read access to the stored state: documents and events.
+///
+/// Methods are blocking but short (indexed point lookups and range scans on an embedded or nearby
+/// database), so async callers may call them directly.
+pub trait ReadTxn {
+    /// The document `(account, kind, id)`, if it exists.
+    fn get(&self, account: &str, kind: &str, id: &str) -> StoreResult<Option<Doc>>;
+    /// The document of `kind` in `account` whose unique name is `name`.
+    fn get_by_name(&self, account: &str, kind: &str, name: &str) -> StoreResult<Option<Doc>>;
+    /// The document of `kind` with `id` in whichever account holds it (ids that are globally
+    /// unique, such as access key ids).
+    fn find_by_id(&self, kind: &str, id: &str) -> StoreResult<Option<Doc>>;
+    /// Every document of `kind` in `account`, ordered by id.
+    fn list(&self, account: &str, kind: &str) -> StoreResult<Vec<Doc>>;
+    /// Every document of `kind` whose `parent` is `parent`, ordered by id.
+    fn list_children(&self, account: &str, kind: &str, parent: &str) -> StoreResult<Vec<Doc>>;
+    /// Events matching `query`, newest first.
+    fn lookup_events(&self, query: &EventQuery) -> StoreResult<Vec<EventRow>>;
+    /// Number of stored events (all accounts).
+    fn count_events(&self) -> StoreResult<u64>;
+}
+
+/// Read and write access inside the writer's transaction.
+pub trait WriteTxn: ReadTxn {
+    /// Inserts or replaces a document. A `name` already used by another document of the same
+    /// account and kind fails with [`StoreError::AlreadyExists`].
+    fn put(&mut self, doc: &Doc) -> StoreResult<()>;
+    /// Deletes a document; returns whether it existed.
+    fn delete(&mut self, account: &str, kind: &str, id: &str) -> StoreResult<bool>;
+    /// Appends an audit event.
+    fn append_event(&mut self, event: &EventRow) -> StoreResult<()>;
+    /// Starts a nested unit that can be undone alone (a savepoint).
+    fn begin_nested(&mut self) -> StoreResult<()>;
+    /// Keeps the writes of the innermost nested unit.
+    fn commit_nested(&mut self) -> StoreResult<()>;
+    /// Undoes the writes of the innermost nested unit.
+    fn rollback_nested(&mut self) -> StoreResult<()>;
+}
+
+/// A storage backend.
+pub trait Store: Send + Sync + 'static {
+    /// Queues a job for the writer. The job runs inside a group transaction; its completion is
+    /// called once that transaction has committed (or failed to).
+    fn submit(&self, job: WriteJob);
+    /// Runs `f` against a consistent read view.
+    fn with_reader(&self, f: &mut dyn FnMut(&dyn ReadTxn)) -> StoreResult<()>;
+    /// Waits until every job submitted so far is committed, then stops accepting work.
+    fn shutdown(&self);
+}
