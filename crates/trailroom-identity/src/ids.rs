@@ -48,7 +48,11 @@ pub fn new_unique_id(prefix: IdPrefix) -> String {
 
 /// A 20-character access key id (`AKIA…` or `ASIA…`).
 pub fn new_access_key_id(temporary: bool) -> String {
-    let prefix = if temporary { IdPrefix::TemporaryAccessKey } else { IdPrefix::AccessKey };
+    let prefix = if temporary {
+        IdPrefix::TemporaryAccessKey
+    } else {
+        IdPrefix::AccessKey
+    };
     id_with(prefix, 20)
 }
 
@@ -57,12 +61,17 @@ pub fn new_secret_key() -> String {
     let mut rng = rand::rng();
     const SECRET_ALPHABET: &[u8] =
         b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    (0..40).map(|_| SECRET_ALPHABET[rng.random_range(0..SECRET_ALPHABET.len())] as char).collect()
+    (0..40)
+        .map(|_| SECRET_ALPHABET[rng.random_range(0..SECRET_ALPHABET.len())] as char)
+        .collect()
 }
 
 /// An opaque session token for temporary credentials.
 pub fn new_session_token() -> String {
-    format!("IQoJb3JpZ2luX2Vj{}", Alphanumeric.sample_string(&mut rand::rng(), 300))
+    format!(
+        "IQoJb3JpZ2luX2Vj{}",
+        Alphanumeric.sample_string(&mut rand::rng(), 300)
+    )
 }
 
 #[cfg(test)]
@@ -76,7 +85,10 @@ mod tests {
         assert!(new_access_key_id(true).starts_with("ASIA"));
         let user = new_unique_id(IdPrefix::User);
         assert!(user.starts_with("AIDA") && user.len() == 21);
-        assert!(user.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+        assert!(
+            user.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
         assert_eq!(new_secret_key().len(), 40);
         assert_ne!(new_session_token(), new_session_token());
     }

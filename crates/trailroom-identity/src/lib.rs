@@ -14,7 +14,7 @@ mod records;
 mod resolve;
 pub mod trust;
 
-pub use ids::{new_access_key_id, new_secret_key, new_session_token, new_unique_id, IdPrefix};
+pub use ids::{IdPrefix, new_access_key_id, new_secret_key, new_session_token, new_unique_id};
 pub use principal::{Caller, Principal, SessionInfo};
 pub use records::{
     AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, RoleRecord, SessionRecord,

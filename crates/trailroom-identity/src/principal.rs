@@ -67,13 +67,27 @@ impl Principal {
     pub fn arn(&self) -> String {
         match self {
             Self::Root { account_id } => format!("arn:aws:iam::{account_id}:root"),
-            Self::IamUser { account_id, user_name, path, .. } => {
+            Self::IamUser {
+                account_id,
+                user_name,
+                path,
+                ..
+            } => {
                 format!("arn:aws:iam::{account_id}:user{path}{user_name}")
             }
-            Self::AssumedRole { account_id, role_name, session_name, .. } => {
+            Self::AssumedRole {
+                account_id,
+                role_name,
+                session_name,
+                ..
+            } => {
                 format!("arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}")
             }
-            Self::FederatedUser { account_id, federated_name, .. } => {
+            Self::FederatedUser {
+                account_id,
+                federated_name,
+                ..
+            } => {
                 format!("arn:aws:sts::{account_id}:federated-user/{federated_name}")
             }
             Self::AwsService { service } => service.clone(),
@@ -85,8 +99,16 @@ impl Principal {
         match self {
             Self::Root { account_id } => account_id.clone(),
             Self::IamUser { user_id, .. } => user_id.clone(),
-            Self::AssumedRole { role_id, session_name, .. } => format!("{role_id}:{session_name}"),
-            Self::FederatedUser { account_id, federated_name, .. } => {
+            Self::AssumedRole {
+                role_id,
+                session_name,
+                ..
+            } => format!("{role_id}:{session_name}"),
+            Self::FederatedUser {
+                account_id,
+                federated_name,
+                ..
+            } => {
                 format!("{account_id}:{federated_name}")
             }
             Self::AwsService { service } => service.clone(),
@@ -108,7 +130,13 @@ impl Principal {
     /// ARNs this principal answers to in a policy's `Principal.AWS`.
     pub fn policy_arns(&self) -> Vec<String> {
         let mut arns = vec![self.arn()];
-        if let Self::AssumedRole { account_id, role_name, path, .. } = self {
+        if let Self::AssumedRole {
+            account_id,
+            role_name,
+            path,
+            ..
+        } = self
+        {
             arns.push(format!("arn:aws:iam::{account_id}:role{path}{role_name}"));
         }
         arns
@@ -154,10 +182,16 @@ mod tests {
             path: "/ops/".into(),
             session_name: "alice".into(),
         };
-        assert_eq!(role.arn(), "arn:aws:sts::123456789012:assumed-role/Admin/alice");
+        assert_eq!(
+            role.arn(),
+            "arn:aws:sts::123456789012:assumed-role/Admin/alice"
+        );
         assert_eq!(role.principal_id(), "AROAEXAMPLEEXAMPLE123:alice");
         assert_eq!(role.display_name(), "alice");
-        assert!(role.policy_arns().contains(&"arn:aws:iam::123456789012:role/ops/Admin".into()));
+        assert!(
+            role.policy_arns()
+                .contains(&"arn:aws:iam::123456789012:role/ops/Admin".into())
+        );
         let user = Principal::IamUser {
             account_id: "123456789012".into(),
             user_name: "Alice".into(),
@@ -165,7 +199,9 @@ mod tests {
             path: "/".into(),
         };
         assert_eq!(user.arn(), "arn:aws:iam::123456789012:user/Alice");
-        let root = Principal::Root { account_id: "123456789012".into() };
+        let root = Principal::Root {
+            account_id: "123456789012".into(),
+        };
         assert_eq!(root.arn(), "arn:aws:iam::123456789012:root");
         assert_eq!(root.principal_id(), "123456789012");
         let fed = Principal::FederatedUser {

@@ -96,7 +96,10 @@ pub struct RoleRecord {
 impl RoleRecord {
     /// The role's ARN.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:role{}{}", self.account_id, self.path, self.role_name)
+        format!(
+            "arn:aws:iam::{}:role{}{}",
+            self.account_id, self.path, self.role_name
+        )
     }
 }
 

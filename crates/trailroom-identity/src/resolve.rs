@@ -2,11 +2,11 @@
 
 use trailroom_store::{ReadTxn, StoreError};
 
+use crate::Principal;
 use crate::principal::{Caller, SessionInfo};
 use crate::records::{
     AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, SessionRecord, UserRecord, kinds,
 };
-use crate::Principal;
 
 /// Why a key could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,13 +46,17 @@ pub fn resolve_access_key(
 }
 
 fn resolve_long_term(txn: &dyn ReadTxn, access_key_id: &str) -> Result<Resolved, ResolveError> {
-    let doc = txn.find_by_id(kinds::ACCESS_KEY, access_key_id)?.ok_or(ResolveError::UnknownKey)?;
+    let doc = txn
+        .find_by_id(kinds::ACCESS_KEY, access_key_id)?
+        .ok_or(ResolveError::UnknownKey)?;
     let key: AccessKeyRecord = doc.decode()?;
     if key.status != AccessKeyStatus::Active {
         return Err(ResolveError::UnknownKey);
     }
     let principal = match &key.owner {
-        AccessKeyOwner::Root => Principal::Root { account_id: key.account_id.clone() },
+        AccessKeyOwner::Root => Principal::Root {
+            account_id: key.account_id.clone(),
+        },
         AccessKeyOwner::User { user_name } => {
             let user = txn
                 .get(&key.account_id, kinds::USER, user_name)?
@@ -62,7 +66,12 @@ fn resolve_long_term(txn: &dyn ReadTxn, access_key_id: &str) -> Result<Resolved,
     };
     Ok(Resolved {
         secret_access_key: key.secret_access_key,
-        caller: Caller { principal, access_key_id: key.access_key_id, session: None, invoked_by: None },
+        caller: Caller {
+            principal,
+            access_key_id: key.access_key_id,
+            session: None,
+            invoked_by: None,
+        },
     })
 }
 
@@ -72,7 +81,9 @@ fn resolve_session(
     session_token: Option<&str>,
     now_ms: i64,
 ) -> Result<Resolved, ResolveError> {
-    let doc = txn.find_by_id(kinds::SESSION, access_key_id)?.ok_or(ResolveError::UnknownKey)?;
+    let doc = txn
+        .find_by_id(kinds::SESSION, access_key_id)?
+        .ok_or(ResolveError::UnknownKey)?;
     let session: SessionRecord = doc.decode()?;
     let token_matches = session_token
         .is_some_and(|t| constant_time_eq(t.as_bytes(), session.session_token.as_bytes()));

@@ -41,9 +41,11 @@ fn statement_matches(statement: &Value, principal: &Principal, action: &str) -> 
 fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => {
-            items.iter().filter_map(Value::as_str).map(str::to_owned).collect()
-        }
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -51,7 +53,9 @@ fn strings(value: Option<&Value>) -> Vec<String> {
 fn action_matches(actions: Option<&Value>, action: &str) -> bool {
     let service = action.split(':').next().unwrap_or_default();
     strings(actions).iter().any(|a| {
-        a == "*" || a.eq_ignore_ascii_case(action) || a.eq_ignore_ascii_case(&format!("{service}:*"))
+        a == "*"
+            || a.eq_ignore_ascii_case(action)
+            || a.eq_ignore_ascii_case(&format!("{service}:*"))
     })
 }
 
@@ -89,9 +93,21 @@ mod tests {
 
     #[test]
     fn account_root_trusts_every_principal_of_the_account() {
-        assert!(allows(ACCOUNT_TRUST, &user("111111111111"), "sts:AssumeRole"));
-        assert!(!allows(ACCOUNT_TRUST, &user("222222222222"), "sts:AssumeRole"));
-        assert!(!allows(ACCOUNT_TRUST, &user("111111111111"), "sts:TagSession"));
+        assert!(allows(
+            ACCOUNT_TRUST,
+            &user("111111111111"),
+            "sts:AssumeRole"
+        ));
+        assert!(!allows(
+            ACCOUNT_TRUST,
+            &user("222222222222"),
+            "sts:AssumeRole"
+        ));
+        assert!(!allows(
+            ACCOUNT_TRUST,
+            &user("111111111111"),
+            "sts:TagSession"
+        ));
     }
 
     #[test]

@@ -24,7 +24,11 @@ impl ApiError {
         status: StatusCode,
         message: impl Into<String>,
     ) -> Self {
-        Self { code: code.into(), status, message: message.into() }
+        Self {
+            code: code.into(),
+            status,
+            message: message.into(),
+        }
     }
 
     /// A client error (HTTP 400) with a modelled exception code such as `NotFoundException`.
@@ -79,7 +83,13 @@ impl ApiError {
 
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.code, self.status.as_u16(), self.message)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.code,
+            self.status.as_u16(),
+            self.message
+        )
     }
 }
 

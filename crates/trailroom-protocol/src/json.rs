@@ -43,7 +43,9 @@ impl<'a> Target<'a> {
 /// A successful JSON 1.1 response with `body`.
 pub fn success(body: Vec<u8>) -> Response<Bytes> {
     let mut response = Response::new(Bytes::from(body));
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     response
 }
 
@@ -69,8 +71,9 @@ mod tests {
 
     #[test]
     fn targets_split_at_last_dot() {
-        let t = Target::parse("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents")
-            .unwrap();
+        let t =
+            Target::parse("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents")
+                .unwrap();
         assert_eq!(t.operation, "LookupEvents");
         assert!(t.prefix_matches("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"));
         let short = Target::parse("CloudTrail_20131101.LookupEvents").unwrap();

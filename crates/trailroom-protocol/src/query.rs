@@ -59,7 +59,10 @@ impl QueryParams {
                 raw.parse().map_err(|_| {
                     ApiError::client(
                         "ValidationError",
-                        format!("Value '{raw}' at '{}' is not a valid integer", lower_first(name)),
+                        format!(
+                            "Value '{raw}' at '{}' is not a valid integer",
+                            lower_first(name)
+                        ),
                     )
                 })
             })
@@ -117,6 +120,12 @@ impl XmlWriter {
         self
     }
 
+    /// Appends already-formed XML.
+    pub fn raw(&mut self, xml: &str) -> &mut Self {
+        self.out.push_str(xml);
+        self
+    }
+
     /// The document so far.
     pub fn finish(self) -> String {
         self.out
@@ -145,7 +154,8 @@ pub fn success(
     result: impl FnOnce(&mut XmlWriter),
 ) -> Response<Bytes> {
     let mut xml = XmlWriter::new();
-    xml.out.push_str(&format!("<{action}Response xmlns=\"{xmlns}\">"));
+    xml.out
+        .push_str(&format!("<{action}Response xmlns=\"{xmlns}\">"));
     xml.nest(&format!("{action}Result"), result);
     xml.nest("ResponseMetadata", |m| {
         m.element("RequestId", request_id);
@@ -157,11 +167,19 @@ pub fn success(
 /// The `ErrorResponse` document for `err`.
 pub fn error(err: &ApiError, xmlns: &str, request_id: &str) -> Response<Bytes> {
     let mut xml = XmlWriter::new();
-    xml.out.push_str(&format!("<ErrorResponse xmlns=\"{xmlns}\">"));
+    xml.out
+        .push_str(&format!("<ErrorResponse xmlns=\"{xmlns}\">"));
     xml.nest("Error", |e| {
-        e.element("Type", if err.is_client_fault() { "Sender" } else { "Receiver" })
-            .element("Code", err.code())
-            .element("Message", err.message());
+        e.element(
+            "Type",
+            if err.is_client_fault() {
+                "Sender"
+            } else {
+                "Receiver"
+            },
+        )
+        .element("Code", err.code())
+        .element("Message", err.message());
     });
     xml.element("RequestId", request_id);
     xml.out.push_str("</ErrorResponse>");
@@ -171,7 +189,9 @@ pub fn error(err: &ApiError, xmlns: &str, request_id: &str) -> Response<Bytes> {
 fn xml_response(body: String, status: http::StatusCode) -> Response<Bytes> {
     let mut response = Response::new(Bytes::from(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     response
 }
 
@@ -181,7 +201,10 @@ mod tests {
 
     #[test]
     fn parses_forms_and_requires_members() {
-        let params = QueryParams::parse(b"Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fr&DurationSeconds=900").unwrap();
+        let params = QueryParams::parse(
+            b"Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fr&DurationSeconds=900",
+        )
+        .unwrap();
         assert_eq!(params.action(), Some("AssumeRole"));
         assert_eq!(params.get("RoleArn"), Some("arn:aws:iam::1:role/r"));
         assert_eq!(params.integer("DurationSeconds").unwrap(), Some(900));

@@ -20,6 +20,7 @@ pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {
     for sql in &MIGRATIONS[current..] {
         tx.execute_batch(sql).map_err(backend)?;
     }
-    tx.execute_batch(&format!("PRAGMA user_version = {}", MIGRATIONS.len())).map_err(backend)?;
+    tx.execute_batch(&format!("PRAGMA user_version = {}", MIGRATIONS.len()))
+        .map_err(backend)?;
     tx.commit().map_err(backend)
 }

@@ -19,14 +19,14 @@ const MAX_IDLE: usize = 16;
 
 impl ReaderPool {
     pub(crate) fn new(path: PathBuf) -> Self {
-        Self { path, idle: Mutex::new(Vec::new()) }
+        Self {
+            path,
+            idle: Mutex::new(Vec::new()),
+        }
     }
 
     /// Runs `f` on a reader connection, returning the connection to the pool afterwards.
-    pub(crate) fn with<R>(
-        &self,
-        f: impl FnOnce(&Connection) -> StoreResult<R>,
-    ) -> StoreResult<R> {
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&Connection) -> StoreResult<R>) -> StoreResult<R> {
         let conn = match self.idle.lock().expect("reader pool poisoned").pop() {
             Some(conn) => conn,
             None => self.open()?,
@@ -49,7 +49,8 @@ impl ReaderPool {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(backend)?;
-        conn.execute_batch("PRAGMA busy_timeout = 5000;").map_err(backend)?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000;")
+            .map_err(backend)?;
         Ok(conn)
     }
 }

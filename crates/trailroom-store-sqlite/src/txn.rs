@@ -40,7 +40,10 @@ impl<'c> SqliteTxn<'c> {
 
     fn one_doc(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> StoreResult<Option<Doc>> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
-        let found = stmt.query_row(args, doc_from_row).optional().map_err(backend)?;
+        let found = stmt
+            .query_row(args, doc_from_row)
+            .optional()
+            .map_err(backend)?;
         found.transpose()
     }
 
@@ -52,7 +55,9 @@ impl<'c> SqliteTxn<'c> {
                  ORDER BY rowid",
             )
             .map_err(backend)?;
-        let rows = stmt.query_map([seq], |r| Ok((r.get(0)?, r.get(1)?))).map_err(backend)?;
+        let rows = stmt
+            .query_map([seq], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(backend)?;
         rows.map(|r| r.map_err(backend)).collect()
     }
 }
@@ -96,7 +101,9 @@ fn event_from_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
 }
 
 /// The table, filter column and value an event lookup uses.
-fn lookup_filter(key: &Option<LookupKey>) -> (&'static str, Option<&'static str>, rusqlite::types::Value) {
+fn lookup_filter(
+    key: &Option<LookupKey>,
+) -> (&'static str, Option<&'static str>, rusqlite::types::Value) {
     use rusqlite::types::Value;
     match key {
         None => ("events", None, Value::Null),
@@ -104,14 +111,20 @@ fn lookup_filter(key: &Option<LookupKey>) -> (&'static str, Option<&'static str>
         Some(LookupKey::EventName(v)) => ("events", Some("event_name"), Value::Text(v.clone())),
         Some(LookupKey::EventSource(v)) => ("events", Some("event_source"), Value::Text(v.clone())),
         Some(LookupKey::Username(v)) => ("events", Some("username"), Value::Text(v.clone())),
-        Some(LookupKey::AccessKeyId(v)) => ("events", Some("access_key_id"), Value::Text(v.clone())),
+        Some(LookupKey::AccessKeyId(v)) => {
+            ("events", Some("access_key_id"), Value::Text(v.clone()))
+        }
         Some(LookupKey::ReadOnly(v)) => ("events", Some("read_only"), Value::Integer(*v as i64)),
-        Some(LookupKey::ResourceType(v)) => {
-            ("event_resources", Some("resource_type"), Value::Text(v.clone()))
-        }
-        Some(LookupKey::ResourceName(v)) => {
-            ("event_resources", Some("resource_name"), Value::Text(v.clone()))
-        }
+        Some(LookupKey::ResourceType(v)) => (
+            "event_resources",
+            Some("resource_type"),
+            Value::Text(v.clone()),
+        ),
+        Some(LookupKey::ResourceName(v)) => (
+            "event_resources",
+            Some("resource_name"),
+            Value::Text(v.clone()),
+        ),
     }
 }
 
@@ -128,7 +141,10 @@ fn lookup_sql(query: &EventQuery) -> (String, Vec<rusqlite::types::Value>) {
         )
     };
     let alias = if table == "events" { "e" } else { "f" };
-    let mut args = vec![Value::Text(query.account_id.clone()), Value::Text(query.region.clone())];
+    let mut args = vec![
+        Value::Text(query.account_id.clone()),
+        Value::Text(query.region.clone()),
+    ];
     if let Some(column) = column {
         args.push(value);
         sql.push_str(&format!(" AND {alias}.{column} = ?{}", args.len()));
@@ -185,9 +201,7 @@ impl ReadTxn for SqliteTxn<'_> {
 
     fn list(&self, account: &str, kind: &str) -> StoreResult<Vec<Doc>> {
         self.docs(
-            &format!(
-                "SELECT {DOC_COLUMNS} FROM docs WHERE account = ?1 AND kind = ?2 ORDER BY id"
-            ),
+            &format!("SELECT {DOC_COLUMNS} FROM docs WHERE account = ?1 AND kind = ?2 ORDER BY id"),
             &[&account, &kind],
         )
     }
@@ -208,8 +222,7 @@ impl ReadTxn for SqliteTxn<'_> {
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args.iter()), event_from_row)
             .map_err(backend)?;
-        let mut events: Vec<EventRow> =
-            rows.collect::<rusqlite::Result<_>>().map_err(backend)?;
+        let mut events: Vec<EventRow> = rows.collect::<rusqlite::Result<_>>().map_err(backend)?;
         for event in &mut events {
             event.resources = self.resources_of(event.seq)?;
         }
@@ -236,12 +249,21 @@ impl WriteTxn for SqliteTxn<'_> {
                  name = excluded.name, parent = excluded.parent, body = excluded.body",
             )
             .map_err(backend)?;
-        match stmt.execute(params![doc.account, doc.kind, doc.id, doc.name, doc.parent, body]) {
+        match stmt.execute(params![
+            doc.account,
+            doc.kind,
+            doc.id,
+            doc.name,
+            doc.parent,
+            body
+        ]) {
             Ok(_) => Ok(()),
             Err(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
-                Err(StoreError::AlreadyExists(doc.name.clone().unwrap_or_default()))
+                Err(StoreError::AlreadyExists(
+                    doc.name.clone().unwrap_or_default(),
+                ))
             }
             Err(e) => Err(backend(e)),
         }
@@ -287,20 +309,31 @@ impl WriteTxn for SqliteTxn<'_> {
             )
             .map_err(backend)?;
         for (kind, name) in &event.resources {
-            res.execute(params![seq, event.account_id, event.region, event.event_time_ms, kind, name])
-                .map_err(backend)?;
+            res.execute(params![
+                seq,
+                event.account_id,
+                event.region,
+                event.event_time_ms,
+                kind,
+                name
+            ])
+            .map_err(backend)?;
         }
         Ok(())
     }
 
     fn begin_nested(&mut self) -> StoreResult<()> {
         self.depth += 1;
-        self.conn.execute_batch(&format!("SAVEPOINT sp{}", self.depth)).map_err(backend)
+        self.conn
+            .execute_batch(&format!("SAVEPOINT sp{}", self.depth))
+            .map_err(backend)
     }
 
     fn commit_nested(&mut self) -> StoreResult<()> {
         let depth = self.take_depth()?;
-        self.conn.execute_batch(&format!("RELEASE sp{depth}")).map_err(backend)
+        self.conn
+            .execute_batch(&format!("RELEASE sp{depth}"))
+            .map_err(backend)
     }
 
     fn rollback_nested(&mut self) -> StoreResult<()> {

@@ -25,12 +25,7 @@ pub struct Doc {
 
 impl Doc {
     /// Builds a document from a serializable record.
-    pub fn new<T: Serialize>(
-        account: &str,
-        kind: &str,
-        id: &str,
-        record: &T,
-    ) -> StoreResult<Self> {
+    pub fn new<T: Serialize>(account: &str, kind: &str, id: &str, record: &T) -> StoreResult<Self> {
         let body = serde_json::to_value(record).map_err(|e| StoreError::Backend(e.to_string()))?;
         Ok(Self {
             account: account.to_owned(),
@@ -56,8 +51,7 @@ impl Doc {
 
     /// Decodes the body into a record type.
     pub fn decode<T: DeserializeOwned>(&self) -> StoreResult<T> {
-        T::deserialize(&self.body).map_err(|e| {
-            StoreError::Backend(format!("corrupt {} {}: {e}", self.kind, self.id))
-        })
+        T::deserialize(&self.body)
+            .map_err(|e| StoreError::Backend(format!("corrupt {} {}: {e}", self.kind, self.id)))
     }
 }

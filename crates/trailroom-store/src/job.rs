@@ -29,7 +29,8 @@ where
             let _ = tx.send(committed.and(outcome));
         })
     }));
-    rx.await.map_err(|_| StoreError::Unavailable("writer stopped".into()))?
+    rx.await
+        .map_err(|_| StoreError::Unavailable("writer stopped".into()))?
 }
 
 /// Runs `work` in a savepoint, keeping its writes only when it succeeds.
@@ -47,10 +48,7 @@ fn run_nested<R, E>(
 }
 
 /// Runs a read-only closure against a consistent view and returns its result.
-pub fn read<R>(
-    store: &dyn Store,
-    mut work: impl FnMut(&dyn ReadTxn) -> R,
-) -> StoreResult<R> {
+pub fn read<R>(store: &dyn Store, mut work: impl FnMut(&dyn ReadTxn) -> R) -> StoreResult<R> {
     let mut out = None;
     store.with_reader(&mut |txn| out = Some(work(txn)))?;
     out.ok_or_else(|| StoreError::Backend("reader did not run".into()))

@@ -21,7 +21,7 @@ pub mod testsuite;
 pub use doc::Doc;
 pub use error::{StoreError, StoreResult};
 pub use event::{EventQuery, EventRow, LookupKey};
-pub use job::{WriteJob, JobCompletion, read, write};
+pub use job::{JobCompletion, WriteJob, read, write};
 
 /// Read access to the stored state: documents and events.
 ///

@@ -53,13 +53,20 @@ pub async fn documents(store: &dyn Store) {
     let result = write(store, move |tx| tx.put(&clash)).await.unwrap();
     assert!(matches!(result, Err(StoreError::AlreadyExists(name)) if name == "alpha"));
 
-    let deleted = write(store, |tx| tx.delete("111111111111", "thing", "a")).await.unwrap();
+    let deleted = write(store, |tx| tx.delete("111111111111", "thing", "a"))
+        .await
+        .unwrap();
     assert_eq!(deleted, Ok(true));
-    let again = write(store, |tx| tx.delete("111111111111", "thing", "a")).await.unwrap();
+    let again = write(store, |tx| tx.delete("111111111111", "thing", "a"))
+        .await
+        .unwrap();
     assert_eq!(again, Ok(false));
     // The freed name can be taken again.
     let reuse = doc("111111111111", "z", Some("alpha"));
-    write(store, move |tx| tx.put(&reuse)).await.unwrap().unwrap();
+    write(store, move |tx| tx.put(&reuse))
+        .await
+        .unwrap()
+        .unwrap();
 }
 
 /// Work that returns an error leaves nothing behind, and does not disturb other work.
@@ -121,27 +128,50 @@ pub async fn events(store: &dyn Store) {
 
     let all = lookup(base.clone());
     assert_eq!(all.len(), 10);
-    assert!(all.windows(2).all(|w| w[0].event_time_ms > w[1].event_time_ms));
-    assert_eq!(all[0].resources, vec![("AWS::A4B::Room".to_owned(), "room-0".to_owned())]);
+    assert!(
+        all.windows(2)
+            .all(|w| w[0].event_time_ms > w[1].event_time_ms)
+    );
+    assert_eq!(
+        all[0].resources,
+        vec![("AWS::A4B::Room".to_owned(), "room-0".to_owned())]
+    );
 
-    let creates = lookup(EventQuery { key: Some(LookupKey::EventName("CreateRoom".into())), ..base.clone() });
+    let creates = lookup(EventQuery {
+        key: Some(LookupKey::EventName("CreateRoom".into())),
+        ..base.clone()
+    });
     assert_eq!(creates.len(), 5);
-    let reads = lookup(EventQuery { key: Some(LookupKey::ReadOnly(true)), ..base.clone() });
+    let reads = lookup(EventQuery {
+        key: Some(LookupKey::ReadOnly(true)),
+        ..base.clone()
+    });
     assert_eq!(reads.len(), 5);
-    let by_resource =
-        lookup(EventQuery { key: Some(LookupKey::ResourceName("room-1".into())), ..base.clone() });
+    let by_resource = lookup(EventQuery {
+        key: Some(LookupKey::ResourceName("room-1".into())),
+        ..base.clone()
+    });
     assert_eq!(by_resource.len(), 3);
-    let by_type =
-        lookup(EventQuery { key: Some(LookupKey::ResourceType("AWS::A4B::Room".into())), ..base.clone() });
+    let by_type = lookup(EventQuery {
+        key: Some(LookupKey::ResourceType("AWS::A4B::Room".into())),
+        ..base.clone()
+    });
     assert_eq!(by_type.len(), 10);
-    let other_region = lookup(EventQuery { region: "eu-west-1".into(), ..base.clone() });
+    let other_region = lookup(EventQuery {
+        region: "eu-west-1".into(),
+        ..base.clone()
+    });
     assert!(other_region.is_empty());
 
     // Paging: three pages of four, no gap, no duplicate.
     let mut seen = Vec::new();
     let mut before = None;
     loop {
-        let page = lookup(EventQuery { limit: 4, before, ..base.clone() });
+        let page = lookup(EventQuery {
+            limit: 4,
+            before,
+            ..base.clone()
+        });
         if page.is_empty() {
             break;
         }
@@ -161,14 +191,24 @@ pub async fn many_concurrent_writers(store: Arc<dyn Store>) {
     for i in 0..300 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            let d = doc("333333333333", &format!("id-{i:04}"), Some(&format!("name-{i}")));
-            write(store.as_ref(), move |tx| tx.put(&d)).await.unwrap().unwrap();
+            let d = doc(
+                "333333333333",
+                &format!("id-{i:04}"),
+                Some(&format!("name-{i}")),
+            );
+            write(store.as_ref(), move |tx| tx.put(&d))
+                .await
+                .unwrap()
+                .unwrap();
         }));
     }
     for t in tasks {
         t.await.unwrap();
     }
-    let n = read(store.as_ref(), |tx| tx.list("333333333333", "thing").unwrap().len()).unwrap();
+    let n = read(store.as_ref(), |tx| {
+        tx.list("333333333333", "thing").unwrap().len()
+    })
+    .unwrap();
     assert_eq!(n, 300);
 }
 
@@ -180,6 +220,9 @@ pub async fn write_marker(store: &dyn Store) {
 
 /// Checks the marker of [`write_marker`] survived.
 pub fn check_marker(store: &dyn Store) {
-    let found = read(store, |tx| tx.get("444444444444", "thing", "marker").unwrap()).unwrap();
+    let found = read(store, |tx| {
+        tx.get("444444444444", "thing", "marker").unwrap()
+    })
+    .unwrap();
     assert!(found.is_some(), "marker lost across reopen");
 }

@@ -1,0 +1,312 @@
+//! The per-call context: who calls, where, and the one event the call produces.
+//!
+//! Invariant: every call that reaches a service produces exactly one event, committed before the
+//! response. A mutating handler calls [`CallContext::write`], which runs its writes and appends the
+//! event in the same savepoint of the same group transaction; anything else (reads, errors raised
+//! before a write) is recorded by [`CallContext::finish`], which the server always calls.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use trailroom_identity::Caller;
+use trailroom_protocol::{ApiError, AuditJson};
+use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
+
+use crate::clock::Clock;
+use crate::record::{Record, RecordResource, cap_100k, format_event_time, truncate_1k};
+use crate::{EVENT_VERSION, user_identity};
+
+/// The fixed facts of a call, known before any handler runs.
+#[derive(Debug, Clone)]
+pub struct CallInfo {
+    /// The verified caller.
+    pub caller: Caller,
+    /// Region from the signature's credential scope.
+    pub region: String,
+    /// The `x-amzn-RequestId` returned to the client (`requestID`).
+    pub request_id: String,
+    /// Peer address (`sourceIPAddress`).
+    pub source_ip: String,
+    /// `User-Agent` header.
+    pub user_agent: String,
+    /// `eventSource`, e.g. `a4b.amazonaws.com`.
+    pub event_source: String,
+    /// `eventName`: the operation.
+    pub event_name: String,
+    /// `readOnly`.
+    pub read_only: bool,
+    /// Whether `responseElements` is logged. False for most read-only calls; STS logs the
+    /// credentials it issued although its calls are read-only.
+    pub log_response: bool,
+    /// `tlsDetails` when the call came over TLS.
+    pub tls_details: Option<Value>,
+}
+
+/// A resource a call touched, for `resources` and Event history's resource filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// `AWS::<Service>::<Type>`.
+    pub resource_type: String,
+    /// The ARN (or name when the resource has no ARN).
+    pub name: String,
+}
+
+#[derive(Default)]
+struct CallState {
+    request_parameters: Value,
+    resources: Vec<Resource>,
+    recorded: bool,
+}
+
+struct Inner {
+    info: CallInfo,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    recording: bool,
+    state: Mutex<CallState>,
+}
+
+/// The handle every handler receives. Cheap to clone.
+#[derive(Clone)]
+pub struct CallContext {
+    inner: Arc<Inner>,
+}
+
+impl CallContext {
+    /// A context for one call. `recording` is off only for benchmarks that measure its cost.
+    pub fn new(
+        info: CallInfo,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        recording: bool,
+    ) -> Self {
+        let state = Mutex::new(CallState::default());
+        Self {
+            inner: Arc::new(Inner {
+                info,
+                store,
+                clock,
+                recording,
+                state,
+            }),
+        }
+    }
+
+    /// The fixed facts of the call.
+    pub fn info(&self) -> &CallInfo {
+        &self.inner.info
+    }
+
+    /// The verified caller.
+    pub fn caller(&self) -> &Caller {
+        &self.inner.info.caller
+    }
+
+    /// The caller's account, which owns whatever the call creates.
+    pub fn account_id(&self) -> &str {
+        self.inner.info.caller.principal.account_id()
+    }
+
+    /// The region the call was signed for.
+    pub fn region(&self) -> &str {
+        &self.inner.info.region
+    }
+
+    /// The current time, ms since the epoch.
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    /// The store, for services that need more than [`Self::read`] and [`Self::write`].
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// Sets `requestParameters` (already rendered with [`AuditJson`]).
+    pub fn set_request_parameters(&self, parameters: Value) {
+        self.state().request_parameters = parameters;
+    }
+
+    /// Adds an entry to the event's `resources`.
+    pub fn add_resource(&self, resource_type: impl Into<String>, name: impl Into<String>) {
+        let resource = Resource {
+            resource_type: resource_type.into(),
+            name: name.into(),
+        };
+        let mut state = self.state();
+        if !state.resources.contains(&resource) {
+            state.resources.push(resource);
+        }
+    }
+
+    /// Runs a read against a consistent view of the store.
+    pub fn read<R>(
+        &self,
+        mut work: impl FnMut(&dyn ReadTxn) -> Result<R, ApiError>,
+    ) -> Result<R, ApiError> {
+        trailroom_store::read(self.inner.store.as_ref(), &mut work).map_err(store_failure)?
+    }
+
+    /// Runs the call's writes and records its event in the same transaction.
+    ///
+    /// When `work` fails, its writes are undone and the failure is recorded instead. A handler
+    /// calls this at most once, as its last step.
+    pub async fn write<R>(
+        &self,
+        work: impl FnOnce(&mut dyn WriteTxn) -> Result<R, ApiError> + Send + 'static,
+    ) -> Result<R, ApiError>
+    where
+        R: AuditJson + Send + 'static,
+    {
+        let ctx = self.clone();
+        let record = self.inner.recording && !self.state().recorded;
+        let outcome = trailroom_store::write(self.inner.store.as_ref(), move |txn| {
+            let result = run_nested(txn, work)?;
+            if record {
+                let response = result.as_ref().map(|r| r.to_audit_json());
+                txn.append_event(&ctx.event_row(response))?;
+            }
+            Ok::<_, StoreError>(result)
+        })
+        .await;
+        let result = outcome.map_err(store_failure)?.map_err(store_failure)?;
+        if record {
+            self.state().recorded = true;
+        }
+        result
+    }
+
+    /// Records the call's event unless [`Self::write`] already did, and waits until it is durable.
+    ///
+    /// `response` is the rendered response (ignored for read-only calls) or the error returned to
+    /// the client. Fails only when the event could not be stored; the call must then fail too.
+    pub async fn finish(&self, response: Result<Value, &ApiError>) -> Result<(), ApiError> {
+        if !self.inner.recording || self.state().recorded {
+            return Ok(());
+        }
+        let row = self.event_row(response);
+        trailroom_store::write(self.inner.store.as_ref(), move |txn| txn.append_event(&row))
+            .await
+            .map_err(store_failure)?
+            .map_err(store_failure)?;
+        self.state().recorded = true;
+        Ok(())
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, CallState> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Builds the stored event for this call with the given outcome.
+    fn event_row(&self, response: Result<Value, &ApiError>) -> EventRow {
+        let info = &self.inner.info;
+        let now_ms = self.inner.clock.now_ms();
+        let account_id = self.account_id().to_owned();
+        let (request_parameters, resources) = {
+            let state = self.state();
+            (state.request_parameters.clone(), state.resources.clone())
+        };
+        let (response_elements, error) = match response {
+            Ok(_) if !info.log_response => (Value::Null, None),
+            Ok(value) => (non_empty(value), None),
+            Err(err) => (Value::Null, Some(err)),
+        };
+        let record = Record {
+            event_version: EVENT_VERSION,
+            user_identity: user_identity(&info.caller),
+            event_time: format_event_time(now_ms),
+            event_source: info.event_source.clone(),
+            event_name: info.event_name.clone(),
+            aws_region: info.region.clone(),
+            source_ip_address: info.source_ip.clone(),
+            user_agent: truncate_1k(info.user_agent.clone()),
+            error_code: error.map(|e| truncate_1k(e.code().to_owned())),
+            error_message: error.map(|e| truncate_1k(e.message().to_owned())),
+            request_parameters: cap_100k(non_empty(request_parameters)),
+            response_elements: cap_100k(response_elements),
+            request_id: info.request_id.clone(),
+            event_id: uuid::Uuid::new_v4().to_string(),
+            read_only: info.read_only,
+            resources: resources
+                .iter()
+                .map(|r| RecordResource {
+                    arn: r.name.clone(),
+                    account_id: account_id.clone(),
+                    resource_type: r.resource_type.clone(),
+                })
+                .collect(),
+            event_type: "AwsApiCall",
+            management_event: true,
+            recipient_account_id: account_id.clone(),
+            event_category: "Management",
+            tls_details: info.tls_details.clone(),
+        };
+        EventRow {
+            seq: 0,
+            event_id: record.event_id.clone(),
+            account_id,
+            region: info.region.clone(),
+            event_time_ms: now_ms,
+            event_name: info.event_name.clone(),
+            event_source: info.event_source.clone(),
+            username: Some(info.caller.principal.display_name()),
+            access_key_id: Some(info.caller.access_key_id.clone()).filter(|key| !key.is_empty()),
+            read_only: info.read_only,
+            category: "Management".into(),
+            resources: resources
+                .into_iter()
+                .map(|r| (r.resource_type, r.name))
+                .collect(),
+            record_json: serde_json::to_string(&record).unwrap_or_default(),
+        }
+    }
+}
+
+/// An empty object means "no parameters" / "no response body": CloudTrail writes null.
+fn non_empty(value: Value) -> Value {
+    match value {
+        Value::Object(map) if map.is_empty() => Value::Null,
+        other => other,
+    }
+}
+
+/// Runs `work` in a savepoint, undoing its writes when it fails.
+fn run_nested<R>(
+    txn: &mut dyn WriteTxn,
+    work: impl FnOnce(&mut dyn WriteTxn) -> Result<R, ApiError>,
+) -> Result<Result<R, ApiError>, StoreError> {
+    txn.begin_nested()?;
+    let result = work(txn);
+    if result.is_ok() {
+        txn.commit_nested()?
+    } else {
+        txn.rollback_nested()?
+    }
+    Ok(result)
+}
+
+/// A store failure as the client sees it: never the internals.
+pub fn store_failure(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Unavailable(reason) => {
+            tracing::warn!(%reason, "store unavailable");
+            ApiError::new(
+                "ServiceUnavailableException",
+                http_status(503),
+                "The service is unavailable. Please retry.",
+            )
+        }
+        other => {
+            tracing::error!(error = %other, "store failure");
+            ApiError::internal()
+        }
+    }
+}
+
+fn http_status(code: u16) -> trailroom_protocol::StatusCode {
+    trailroom_protocol::StatusCode::from_u16(code)
+        .unwrap_or(trailroom_protocol::StatusCode::INTERNAL_SERVER_ERROR)
+}

@@ -1,0 +1,20 @@
+//! CloudTrail recording of every call.
+//!
+//! Owns: the [`CallContext`] every handler receives (caller, region, request id, store access),
+//! which records exactly one event per call and, for mutating calls, commits the state change and
+//! the event in the same transaction; the CloudTrail record format ([`record`]) and
+//! `userIdentity` ([`user_identity`]); the injectable [`Clock`].
+//!
+//! Knows nothing about HTTP, particular services or how events are delivered.
+
+mod clock;
+mod context;
+pub mod record;
+mod user_identity;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use context::{CallContext, CallInfo, Resource, store_failure};
+pub use user_identity::user_identity;
+
+/// CloudTrail's `eventVersion` for records written by this server.
+pub const EVENT_VERSION: &str = "1.10";

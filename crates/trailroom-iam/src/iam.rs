@@ -1,0 +1,747 @@
+//! IAM: users, access keys, roles and inline policies, as real clients use them.
+
+use serde_json::{Value, json};
+use trailroom_audit::{CallContext, store_failure};
+use trailroom_identity::{
+    AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, IdPrefix, Principal, RoleRecord, UserRecord,
+    kinds, new_access_key_id, new_secret_key, new_unique_id,
+};
+use trailroom_protocol::query::{QueryParams, XmlWriter};
+use trailroom_protocol::{ApiError, StatusCode};
+use trailroom_store::{Doc, ReadTxn, StoreError, WriteTxn};
+
+use crate::output::{QueryOutput, iso_time, java_time};
+
+const ACTIONS: &[&str] = &[
+    "CreateUser",
+    "GetUser",
+    "ListUsers",
+    "DeleteUser",
+    "CreateAccessKey",
+    "ListAccessKeys",
+    "UpdateAccessKey",
+    "DeleteAccessKey",
+    "CreateRole",
+    "GetRole",
+    "ListRoles",
+    "DeleteRole",
+    "PutUserPolicy",
+    "GetUserPolicy",
+    "ListUserPolicies",
+    "DeleteUserPolicy",
+    "PutRolePolicy",
+    "GetRolePolicy",
+    "ListRolePolicies",
+    "DeleteRolePolicy",
+];
+
+/// `(readOnly, logs responseElements)`: IAM's reads are Get*/List*.
+pub(crate) fn operation(action: &str) -> Option<(bool, bool)> {
+    ACTIONS.contains(&action).then(|| {
+        let read_only = action.starts_with("Get") || action.starts_with("List");
+        (read_only, !read_only)
+    })
+}
+
+pub(crate) async fn call(
+    ctx: &CallContext,
+    action: &str,
+    p: &QueryParams,
+) -> Result<QueryOutput, ApiError> {
+    match action {
+        "CreateUser" => create_user(ctx, p).await,
+        "GetUser" => get_user(ctx, p),
+        "ListUsers" => list_users(ctx, p),
+        "DeleteUser" => delete_user(ctx, p).await,
+        "CreateAccessKey" => create_access_key(ctx, p).await,
+        "ListAccessKeys" => list_access_keys(ctx, p),
+        "UpdateAccessKey" => update_access_key(ctx, p).await,
+        "DeleteAccessKey" => delete_access_key(ctx, p).await,
+        "CreateRole" => create_role(ctx, p).await,
+        "GetRole" => get_role(ctx, p),
+        "ListRoles" => list_roles(ctx, p),
+        "DeleteRole" => delete_role(ctx, p).await,
+        "PutUserPolicy" | "PutRolePolicy" => put_policy(ctx, p, Holder::from_action(action)).await,
+        "GetUserPolicy" | "GetRolePolicy" => get_policy(ctx, p, Holder::from_action(action)),
+        "ListUserPolicies" | "ListRolePolicies" => {
+            list_policies(ctx, p, Holder::from_action(action))
+        }
+        "DeleteUserPolicy" | "DeleteRolePolicy" => {
+            delete_policy(ctx, p, Holder::from_action(action)).await
+        }
+        _ => Err(ApiError::client(
+            "InvalidAction",
+            format!("Could not find operation {action} for version 2010-05-08"),
+        )),
+    }
+}
+
+// ---- errors -------------------------------------------------------------------------------
+
+fn no_such_entity(message: String) -> ApiError {
+    ApiError::new("NoSuchEntity", StatusCode::NOT_FOUND, message)
+}
+
+fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(code, StatusCode::CONFLICT, message)
+}
+
+fn validation(message: impl Into<String>) -> ApiError {
+    ApiError::client("ValidationError", message)
+}
+
+fn store<T>(result: Result<T, StoreError>) -> Result<T, ApiError> {
+    result.map_err(store_failure)
+}
+
+/// IAM names: 1-64 (users, roles) or 1-128 (policies) of `[\w+=,.@-]`.
+fn check_name(member: &str, value: &str, max: usize) -> Result<(), ApiError> {
+    let valid = !value.is_empty()
+        && value.chars().count() <= max
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    if valid {
+        Ok(())
+    } else {
+        Err(validation(format!(
+            "The specified value for {member} is invalid. It must contain only alphanumeric \
+             characters and/or the following: +=,.@_- and be 1 to {max} characters long."
+        )))
+    }
+}
+
+fn check_path(path: &str) -> Result<(), ApiError> {
+    let valid = path.starts_with('/') && path.ends_with('/') && path.len() <= 512;
+    if valid {
+        Ok(())
+    } else {
+        Err(validation("The specified value for path is invalid."))
+    }
+}
+
+fn check_policy_document(document: &str) -> Result<(), ApiError> {
+    let parsed: Result<Value, _> = serde_json::from_str(document);
+    match parsed {
+        Ok(Value::Object(map)) if map.contains_key("Statement") => Ok(()),
+        _ => Err(ApiError::client(
+            "MalformedPolicyDocument",
+            "Syntax errors in policy.",
+        )),
+    }
+}
+
+// ---- loading --------------------------------------------------------------------------------
+
+fn load<T: serde::de::DeserializeOwned>(
+    txn: &dyn ReadTxn,
+    account: &str,
+    kind: &str,
+    id: &str,
+) -> Result<Option<T>, ApiError> {
+    store(
+        txn.get(account, kind, id)
+            .and_then(|d| d.map(|d| d.decode()).transpose()),
+    )
+}
+
+fn load_user(txn: &dyn ReadTxn, account: &str, name: &str) -> Result<UserRecord, ApiError> {
+    load(txn, account, kinds::USER, name)?
+        .ok_or_else(|| no_such_entity(format!("The user with name {name} cannot be found.")))
+}
+
+fn load_role(txn: &dyn ReadTxn, account: &str, name: &str) -> Result<RoleRecord, ApiError> {
+    load(txn, account, kinds::ROLE, name)?
+        .ok_or_else(|| no_such_entity(format!("The role with name {name} cannot be found.")))
+}
+
+fn put<T: serde::Serialize>(
+    tx: &mut dyn WriteTxn,
+    account: &str,
+    kind: &str,
+    id: &str,
+    record: &T,
+    parent: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut doc = store(Doc::new(account, kind, id, record))?;
+    doc.parent = parent.map(str::to_owned);
+    store(tx.put(&doc))
+}
+
+/// The user a request names, or the calling IAM user when it names none.
+fn target_user_name(ctx: &CallContext, p: &QueryParams) -> Result<Option<String>, ApiError> {
+    match (p.get("UserName"), &ctx.caller().principal) {
+        (Some(name), _) => Ok(Some(name.to_owned())),
+        (None, Principal::IamUser { user_name, .. }) => Ok(Some(user_name.clone())),
+        (None, Principal::Root { .. }) => Ok(None),
+        (None, _) => Err(validation(
+            "Must specify userName when calling with non-User credentials",
+        )),
+    }
+}
+
+fn paging(p: &QueryParams) -> Result<(Option<String>, usize), ApiError> {
+    let max = p.integer("MaxItems")?.unwrap_or(100);
+    if !(1..=1000).contains(&max) {
+        return Err(validation("MaxItems must be between 1 and 1000."));
+    }
+    Ok((p.get("Marker").map(str::to_owned), max as usize))
+}
+
+/// Applies Marker/MaxItems to names sorted ascending; returns the page and the next marker.
+fn page<T>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> &str,
+    marker: Option<&str>,
+    max: usize,
+) -> (Vec<T>, Option<String>) {
+    let mut rest: Vec<T> = items
+        .into_iter()
+        .filter(|i| marker.is_none_or(|m| key(i) > m))
+        .collect();
+    let truncated = rest.len() > max;
+    rest.truncate(max);
+    let next = truncated
+        .then(|| rest.last().map(|i| key(i).to_owned()))
+        .flatten();
+    (rest, next)
+}
+
+fn write_page_end(x: &mut XmlWriter, next: &Option<String>) {
+    x.element("IsTruncated", if next.is_some() { "true" } else { "false" });
+    if let Some(marker) = next {
+        x.element("Marker", marker);
+    }
+}
+
+// ---- users ----------------------------------------------------------------------------------
+
+fn write_user(x: &mut XmlWriter, tag: &str, u: &UserRecord) {
+    x.nest(tag, |e| {
+        e.element("Path", &u.path)
+            .element("UserName", &u.user_name)
+            .element("UserId", &u.user_id)
+            .element("Arn", &u.arn())
+            .element("CreateDate", &iso_time(u.created_ms));
+    });
+}
+
+fn audit_user(u: &UserRecord) -> Value {
+    json!({ "user": { "path": u.path, "userName": u.user_name, "userId": u.user_id,
+        "arn": u.arn(), "createDate": java_time(u.created_ms) } })
+}
+
+async fn create_user(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let name = p.require("UserName")?.to_owned();
+    check_name("userName", &name, 64)?;
+    let path = p.get("Path").unwrap_or("/").to_owned();
+    check_path(&path)?;
+    let user = UserRecord {
+        account_id: ctx.account_id().to_owned(),
+        user_name: name.clone(),
+        user_id: new_unique_id(IdPrefix::User),
+        path,
+        created_ms: ctx.now_ms(),
+        inline_policies: Default::default(),
+        tags: Default::default(),
+    };
+    let output = QueryOutput::new(audit_user(&user), |x| write_user(x, "User", &user));
+    ctx.write(move |tx| {
+        if tx
+            .get(&user.account_id, kinds::USER, &name)
+            .map_err(store_failure)?
+            .is_some()
+        {
+            return Err(conflict(
+                "EntityAlreadyExists",
+                format!("User with name {name} already exists."),
+            ));
+        }
+        put(tx, &user.account_id, kinds::USER, &name, &user, None)?;
+        Ok(output)
+    })
+    .await
+}
+
+fn get_user(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let account = ctx.account_id().to_owned();
+    let Some(name) = target_user_name(ctx, p)? else {
+        // Root asking about itself.
+        let arn = ctx.caller().principal.arn();
+        return Ok(QueryOutput::new(Value::Null, |x| {
+            x.nest("User", |e| {
+                e.element("UserId", &account).element("Arn", &arn);
+            });
+        }));
+    };
+    let user = ctx.read(|txn| load_user(txn, &account, &name))?;
+    Ok(QueryOutput::new(Value::Null, |x| {
+        write_user(x, "User", &user)
+    }))
+}
+
+fn list_users(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let (marker, max) = paging(p)?;
+    let prefix = p.get("PathPrefix").unwrap_or("/");
+    let users: Vec<UserRecord> = ctx.read(|txn| {
+        store(txn.list(ctx.account_id(), kinds::USER))?
+            .iter()
+            .map(|d| store(d.decode()))
+            .collect()
+    })?;
+    let users: Vec<_> = users
+        .into_iter()
+        .filter(|u| u.path.starts_with(prefix))
+        .collect();
+    let (users, next) = page(users, |u| &u.user_name, marker.as_deref(), max);
+    Ok(QueryOutput::new(Value::Null, |x| {
+        x.nest("Users", |l| {
+            users.iter().for_each(|u| write_user(l, "member", u))
+        });
+        write_page_end(x, &next);
+    }))
+}
+
+async fn delete_user(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let name = p.require("UserName")?.to_owned();
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        let user = load_user(tx, &account, &name)?;
+        if !store(tx.list_children(&account, kinds::ACCESS_KEY, &name))?.is_empty() {
+            return Err(conflict(
+                "DeleteConflict",
+                "Cannot delete entity, must delete access keys first.",
+            ));
+        }
+        if !user.inline_policies.is_empty() {
+            return Err(conflict(
+                "DeleteConflict",
+                "Cannot delete entity, must delete policies first.",
+            ));
+        }
+        store(tx.delete(&account, kinds::USER, &name))?;
+        Ok(QueryOutput::new(Value::Null, |_| {}))
+    })
+    .await
+}
+
+// ---- access keys ----------------------------------------------------------------------------
+
+async fn create_access_key(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let account = ctx.account_id().to_owned();
+    let user_name = target_user_name(ctx, p)?;
+    let key = AccessKeyRecord {
+        account_id: account.clone(),
+        access_key_id: new_access_key_id(false),
+        secret_access_key: new_secret_key(),
+        owner: match &user_name {
+            Some(name) => AccessKeyOwner::User {
+                user_name: name.clone(),
+            },
+            None => AccessKeyOwner::Root,
+        },
+        status: AccessKeyStatus::Active,
+        created_ms: ctx.now_ms(),
+    };
+    let shown_name = user_name.clone().unwrap_or_default();
+    let audit = json!({ "accessKey": { "userName": shown_name, "accessKeyId": key.access_key_id,
+        "status": "Active", "createDate": java_time(key.created_ms) } });
+    let output = QueryOutput::new(audit, |x| {
+        x.nest("AccessKey", |k| {
+            if user_name.is_some() {
+                k.element("UserName", &shown_name);
+            }
+            k.element("AccessKeyId", &key.access_key_id)
+                .element("Status", "Active")
+                .element("SecretAccessKey", &key.secret_access_key)
+                .element("CreateDate", &iso_time(key.created_ms));
+        });
+    });
+    ctx.write(move |tx| {
+        let parent = user_name.as_deref().unwrap_or("");
+        if let Some(name) = &user_name {
+            load_user(tx, &account, name)?;
+        }
+        if store(tx.list_children(&account, kinds::ACCESS_KEY, parent))?.len() >= 2 {
+            return Err(conflict(
+                "LimitExceeded",
+                "Cannot exceed quota for AccessKeysPerUser: 2",
+            ));
+        }
+        put(
+            tx,
+            &account,
+            kinds::ACCESS_KEY,
+            &key.access_key_id,
+            &key,
+            Some(parent),
+        )?;
+        Ok(output)
+    })
+    .await
+}
+
+fn list_access_keys(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let account = ctx.account_id().to_owned();
+    let user_name = target_user_name(ctx, p)?;
+    let parent = user_name.clone().unwrap_or_default();
+    let keys: Vec<AccessKeyRecord> = ctx.read(|txn| {
+        if let Some(name) = &user_name {
+            load_user(txn, &account, name)?;
+        }
+        store(txn.list_children(&account, kinds::ACCESS_KEY, &parent))?
+            .iter()
+            .map(|d| store(d.decode()))
+            .collect()
+    })?;
+    Ok(QueryOutput::new(Value::Null, |x| {
+        x.nest("AccessKeyMetadata", |l| {
+            for k in &keys {
+                l.nest("member", |m| {
+                    if user_name.is_some() {
+                        m.element("UserName", &parent);
+                    }
+                    m.element("AccessKeyId", &k.access_key_id)
+                        .element("Status", k.status.as_str())
+                        .element("CreateDate", &iso_time(k.created_ms));
+                });
+            }
+        });
+        x.element("IsTruncated", "false");
+    }))
+}
+
+/// Loads the key `AccessKeyId` owned by the targeted user (or root).
+fn owned_key(
+    txn: &dyn ReadTxn,
+    account: &str,
+    user_name: &Option<String>,
+    key_id: &str,
+) -> Result<AccessKeyRecord, ApiError> {
+    let key: Option<AccessKeyRecord> = load(txn, account, kinds::ACCESS_KEY, key_id)?;
+    let expected_owner = match user_name {
+        Some(name) => AccessKeyOwner::User {
+            user_name: name.clone(),
+        },
+        None => AccessKeyOwner::Root,
+    };
+    key.filter(|k| k.owner == expected_owner)
+        .ok_or_else(|| no_such_entity(format!("The Access Key with id {key_id} cannot be found.")))
+}
+
+async fn update_access_key(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let account = ctx.account_id().to_owned();
+    let user_name = target_user_name(ctx, p)?;
+    let key_id = p.require("AccessKeyId")?.to_owned();
+    let status = match p.require("Status")? {
+        "Active" => AccessKeyStatus::Active,
+        "Inactive" => AccessKeyStatus::Inactive,
+        other => {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{other}' at 'status' failed to satisfy \
+                 constraint: Member must satisfy enum value set: [Active, Inactive]"
+            )));
+        }
+    };
+    ctx.write(move |tx| {
+        let mut key = owned_key(tx, &account, &user_name, &key_id)?;
+        key.status = status;
+        let parent = user_name.as_deref().unwrap_or("");
+        put(tx, &account, kinds::ACCESS_KEY, &key_id, &key, Some(parent))?;
+        Ok(QueryOutput::new(Value::Null, |_| {}))
+    })
+    .await
+}
+
+async fn delete_access_key(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let account = ctx.account_id().to_owned();
+    let user_name = target_user_name(ctx, p)?;
+    let key_id = p.require("AccessKeyId")?.to_owned();
+    ctx.write(move |tx| {
+        owned_key(tx, &account, &user_name, &key_id)?;
+        store(tx.delete(&account, kinds::ACCESS_KEY, &key_id))?;
+        Ok(QueryOutput::new(Value::Null, |_| {}))
+    })
+    .await
+}
+
+// ---- roles ----------------------------------------------------------------------------------
+
+fn write_role(x: &mut XmlWriter, tag: &str, r: &RoleRecord) {
+    let encoded = percent_encoding::utf8_percent_encode(
+        &r.assume_role_policy_document,
+        percent_encoding::NON_ALPHANUMERIC,
+    )
+    .to_string();
+    x.nest(tag, |e| {
+        e.element("Path", &r.path)
+            .element("RoleName", &r.role_name)
+            .element("RoleId", &r.role_id)
+            .element("Arn", &r.arn())
+            .element("CreateDate", &iso_time(r.created_ms))
+            .element("AssumeRolePolicyDocument", &encoded);
+        if let Some(d) = &r.description {
+            e.element("Description", d);
+        }
+        e.element("MaxSessionDuration", &r.max_session_duration.to_string());
+    });
+}
+
+async fn create_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let name = p.require("RoleName")?.to_owned();
+    check_name("roleName", &name, 64)?;
+    let document = p.require("AssumeRolePolicyDocument")?.to_owned();
+    check_policy_document(&document)?;
+    let path = p.get("Path").unwrap_or("/").to_owned();
+    check_path(&path)?;
+    let max_session_duration = p.integer("MaxSessionDuration")?.unwrap_or(3600);
+    if !(3600..=43_200).contains(&max_session_duration) {
+        return Err(validation(
+            "MaxSessionDuration must be between 3600 and 43200 seconds.",
+        ));
+    }
+    let role = RoleRecord {
+        account_id: ctx.account_id().to_owned(),
+        role_name: name.clone(),
+        role_id: new_unique_id(IdPrefix::Role),
+        path,
+        assume_role_policy_document: document,
+        description: p.get("Description").map(str::to_owned),
+        max_session_duration,
+        created_ms: ctx.now_ms(),
+        inline_policies: Default::default(),
+    };
+    let audit = json!({ "role": { "path": role.path, "roleName": role.role_name,
+        "roleId": role.role_id, "arn": role.arn(), "createDate": java_time(role.created_ms),
+        "assumeRolePolicyDocument": role.assume_role_policy_document,
+        "maxSessionDuration": role.max_session_duration } });
+    let output = QueryOutput::new(audit, |x| write_role(x, "Role", &role));
+    ctx.write(move |tx| {
+        if tx
+            .get(&role.account_id, kinds::ROLE, &name)
+            .map_err(store_failure)?
+            .is_some()
+        {
+            return Err(conflict(
+                "EntityAlreadyExists",
+                format!("Role with name {name} already exists."),
+            ));
+        }
+        put(tx, &role.account_id, kinds::ROLE, &name, &role, None)?;
+        Ok(output)
+    })
+    .await
+}
+
+fn get_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let name = p.require("RoleName")?;
+    let role = ctx.read(|txn| load_role(txn, ctx.account_id(), name))?;
+    Ok(QueryOutput::new(Value::Null, |x| {
+        write_role(x, "Role", &role)
+    }))
+}
+
+fn list_roles(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let (marker, max) = paging(p)?;
+    let prefix = p.get("PathPrefix").unwrap_or("/");
+    let roles: Vec<RoleRecord> = ctx.read(|txn| {
+        store(txn.list(ctx.account_id(), kinds::ROLE))?
+            .iter()
+            .map(|d| store(d.decode()))
+            .collect()
+    })?;
+    let roles: Vec<_> = roles
+        .into_iter()
+        .filter(|r| r.path.starts_with(prefix))
+        .collect();
+    let (roles, next) = page(roles, |r| &r.role_name, marker.as_deref(), max);
+    Ok(QueryOutput::new(Value::Null, |x| {
+        x.nest("Roles", |l| {
+            roles.iter().for_each(|r| write_role(l, "member", r))
+        });
+        write_page_end(x, &next);
+    }))
+}
+
+async fn delete_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let name = p.require("RoleName")?.to_owned();
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        let role = load_role(tx, &account, &name)?;
+        if !role.inline_policies.is_empty() {
+            return Err(conflict(
+                "DeleteConflict",
+                "Cannot delete entity, must delete policies first.",
+            ));
+        }
+        store(tx.delete(&account, kinds::ROLE, &name))?;
+        Ok(QueryOutput::new(Value::Null, |_| {}))
+    })
+    .await
+}
+
+// ---- inline policies ------------------------------------------------------------------------
+
+/// Whose inline policies an action manages.
+#[derive(Debug, Clone, Copy)]
+enum Holder {
+    User,
+    Role,
+}
+
+impl Holder {
+    fn from_action(action: &str) -> Self {
+        if action.contains("Role") {
+            Self::Role
+        } else {
+            Self::User
+        }
+    }
+
+    fn name_param(self) -> &'static str {
+        match self {
+            Self::User => "UserName",
+            Self::Role => "RoleName",
+        }
+    }
+
+    /// Reads the holder's policies.
+    fn policies(
+        self,
+        txn: &dyn ReadTxn,
+        account: &str,
+        name: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+        Ok(match self {
+            Self::User => load_user(txn, account, name)?.inline_policies,
+            Self::Role => load_role(txn, account, name)?.inline_policies,
+        })
+    }
+
+    /// Applies `change` to the holder's policies and stores the holder.
+    fn update(
+        self,
+        tx: &mut dyn WriteTxn,
+        account: &str,
+        name: &str,
+        change: impl FnOnce(&mut std::collections::BTreeMap<String, String>) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        match self {
+            Self::User => {
+                let mut user = load_user(tx, account, name)?;
+                change(&mut user.inline_policies)?;
+                put(tx, account, kinds::USER, name, &user, None)
+            }
+            Self::Role => {
+                let mut role = load_role(tx, account, name)?;
+                change(&mut role.inline_policies)?;
+                put(tx, account, kinds::ROLE, name, &role, None)
+            }
+        }
+    }
+}
+
+async fn put_policy(
+    ctx: &CallContext,
+    p: &QueryParams,
+    holder: Holder,
+) -> Result<QueryOutput, ApiError> {
+    let name = p.require(holder.name_param())?.to_owned();
+    let policy_name = p.require("PolicyName")?.to_owned();
+    check_name("policyName", &policy_name, 128)?;
+    let document = p.require("PolicyDocument")?.to_owned();
+    check_policy_document(&document)?;
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        holder.update(tx, &account, &name, |policies| {
+            policies.insert(policy_name, document);
+            Ok(())
+        })?;
+        Ok(QueryOutput::new(Value::Null, |_| {}))
+    })
+    .await
+}
+
+fn get_policy(ctx: &CallContext, p: &QueryParams, holder: Holder) -> Result<QueryOutput, ApiError> {
+    let name = p.require(holder.name_param())?;
+    let policy_name = p.require("PolicyName")?;
+    let policies = ctx.read(|txn| holder.policies(txn, ctx.account_id(), name))?;
+    let document = policies.get(policy_name).ok_or_else(|| {
+        no_such_entity(format!(
+            "The {} policy with name {policy_name} cannot be found.",
+            match holder {
+                Holder::User => "user",
+                Holder::Role => "role",
+            }
+        ))
+    })?;
+    let encoded =
+        percent_encoding::utf8_percent_encode(document, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    Ok(QueryOutput::new(Value::Null, |x| {
+        x.element(holder.name_param(), name)
+            .element("PolicyName", policy_name)
+            .element("PolicyDocument", &encoded);
+    }))
+}
+
+fn list_policies(
+    ctx: &CallContext,
+    p: &QueryParams,
+    holder: Holder,
+) -> Result<QueryOutput, ApiError> {
+    let name = p.require(holder.name_param())?;
+    let policies = ctx.read(|txn| holder.policies(txn, ctx.account_id(), name))?;
+    Ok(QueryOutput::new(Value::Null, |x| {
+        x.nest("PolicyNames", |l| {
+            policies.keys().for_each(|k| {
+                l.element("member", k);
+            });
+        });
+        x.element("IsTruncated", "false");
+    }))
+}
+
+async fn delete_policy(
+    ctx: &CallContext,
+    p: &QueryParams,
+    holder: Holder,
+) -> Result<QueryOutput, ApiError> {
+    let name = p.require(holder.name_param())?.to_owned();
+    let policy_name = p.require("PolicyName")?.to_owned();
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        holder.update(tx, &account, &name, |policies| {
+            policies.remove(&policy_name).map(|_| ()).ok_or_else(|| {
+                no_such_entity(format!(
+                    "The policy with name {policy_name} cannot be found."
+                ))
+            })
+        })?;
+        Ok(QueryOutput::new(Value::Null, |_| {}))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_by_marker() {
+        let names = vec!["a".to_owned(), "b".into(), "c".into()];
+        let (first, next) = page(names.clone(), |s| s, None, 2);
+        assert_eq!(first, vec!["a", "b"]);
+        assert_eq!(next.as_deref(), Some("b"));
+        let (second, next) = page(names, |s| s, Some("b"), 2);
+        assert_eq!(second, vec!["c"]);
+        assert_eq!(next, None);
+    }
+
+    #[test]
+    fn reads_and_writes_are_classified() {
+        assert_eq!(operation("ListUsers"), Some((true, false)));
+        assert_eq!(operation("CreateUser"), Some((false, true)));
+        assert_eq!(operation("Frobnicate"), None);
+    }
+}

@@ -1,0 +1,339 @@
+//! STS: who am I, and temporary credentials (role sessions, session tokens, federation tokens).
+
+use serde_json::{Value, json};
+use trailroom_audit::CallContext;
+use trailroom_identity::{
+    Principal, RoleRecord, SessionRecord, kinds, new_access_key_id, new_secret_key,
+    new_session_token, trust,
+};
+use trailroom_protocol::query::{QueryParams, XmlWriter};
+use trailroom_protocol::{ApiError, StatusCode};
+use trailroom_store::{Doc, ReadTxn};
+
+use crate::output::{QueryOutput, iso_time, java_time};
+
+/// `(readOnly, logs responseElements)` per STS action. STS calls change no resources, so CloudTrail
+/// marks them read-only, but it logs the credentials it hands out.
+pub(crate) fn operation(action: &str) -> Option<(bool, bool)> {
+    match action {
+        "GetCallerIdentity" => Some((true, false)),
+        "AssumeRole" | "GetSessionToken" | "GetFederationToken" => Some((true, true)),
+        _ => None,
+    }
+}
+
+pub(crate) async fn call(
+    ctx: &CallContext,
+    action: &str,
+    params: &QueryParams,
+) -> Result<QueryOutput, ApiError> {
+    match action {
+        "GetCallerIdentity" => Ok(get_caller_identity(ctx)),
+        "AssumeRole" => assume_role(ctx, params).await,
+        "GetSessionToken" => get_session_token(ctx, params).await,
+        "GetFederationToken" => get_federation_token(ctx, params).await,
+        _ => Err(invalid_action(action)),
+    }
+}
+
+fn invalid_action(action: &str) -> ApiError {
+    ApiError::client(
+        "InvalidAction",
+        format!("Could not find operation {action} for version 2011-06-15"),
+    )
+}
+
+fn access_denied(message: String) -> ApiError {
+    ApiError::new("AccessDenied", StatusCode::FORBIDDEN, message)
+}
+
+fn validation(message: impl Into<String>) -> ApiError {
+    ApiError::client("ValidationError", message)
+}
+
+fn get_caller_identity(ctx: &CallContext) -> QueryOutput {
+    let principal = &ctx.caller().principal;
+    QueryOutput::new(Value::Null, |x| {
+        x.element("Arn", &principal.arn())
+            .element("UserId", &principal.principal_id())
+            .element("Account", principal.account_id());
+    })
+}
+
+/// Checks a name against STS's `[\w+=,.@-]{min,max}`.
+fn check_name(member: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    let ok_chars = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    let len = value.chars().count();
+    if !ok_chars {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy \
+             constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+        )));
+    }
+    if len < min || len > max {
+        let bound = if len < min {
+            format!("greater than or equal to {min}")
+        } else {
+            format!("less than or equal to {max}")
+        };
+        return Err(validation(format!(
+            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy \
+             constraint: Member must have length {bound}"
+        )));
+    }
+    Ok(())
+}
+
+fn duration(params: &QueryParams, default: i64, max: i64) -> Result<i64, ApiError> {
+    let seconds = params.integer("DurationSeconds")?.unwrap_or(default);
+    if seconds < 900 {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{seconds}' at 'durationSeconds' failed to \
+             satisfy constraint: Member must have value greater than or equal to 900"
+        )));
+    }
+    if seconds > max {
+        return Err(validation(format!(
+            "The requested DurationSeconds exceeds the {max} seconds allowed for this request."
+        )));
+    }
+    Ok(seconds)
+}
+
+/// Parses `arn:aws:iam::<account>:role/<path/><name>` into (account, role name).
+fn parse_role_arn(arn: &str) -> Option<(String, String)> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let path_and_name = resource.strip_prefix("role/")?;
+    let name = path_and_name.rsplit('/').next()?;
+    let valid_account = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    (valid_account && !name.is_empty()).then(|| (account.to_owned(), name.to_owned()))
+}
+
+/// Fresh temporary credentials for `principal`, stored so they can sign.
+fn new_session(
+    principal: Principal,
+    now_ms: i64,
+    seconds: i64,
+    source_identity: Option<String>,
+) -> SessionRecord {
+    SessionRecord {
+        account_id: principal.account_id().to_owned(),
+        access_key_id: new_access_key_id(true),
+        secret_access_key: new_secret_key(),
+        session_token: new_session_token(),
+        principal,
+        created_ms: now_ms,
+        expires_ms: now_ms + seconds * 1000,
+        source_identity,
+    }
+}
+
+fn store_session(
+    tx: &mut dyn trailroom_store::WriteTxn,
+    session: &SessionRecord,
+) -> Result<(), ApiError> {
+    let doc = Doc::new(
+        &session.account_id,
+        kinds::SESSION,
+        &session.access_key_id,
+        session,
+    )
+    .map_err(trailroom_audit::store_failure)?;
+    tx.put(&doc).map_err(trailroom_audit::store_failure)
+}
+
+fn write_credentials(x: &mut XmlWriter, session: &SessionRecord) {
+    x.nest("Credentials", |c| {
+        c.element("AccessKeyId", &session.access_key_id)
+            .element("SecretAccessKey", &session.secret_access_key)
+            .element("SessionToken", &session.session_token)
+            .element("Expiration", &iso_time(session.expires_ms));
+    });
+}
+
+/// `credentials` as CloudTrail logs them: never the secret.
+fn audit_credentials(session: &SessionRecord) -> Value {
+    json!({
+        "accessKeyId": session.access_key_id,
+        "sessionToken": session.session_token,
+        "expiration": java_time(session.expires_ms),
+    })
+}
+
+fn load_role(txn: &dyn ReadTxn, account: &str, name: &str) -> Result<Option<RoleRecord>, ApiError> {
+    txn.get(account, kinds::ROLE, name)
+        .and_then(|doc| doc.map(|d| d.decode()).transpose())
+        .map_err(trailroom_audit::store_failure)
+}
+
+async fn assume_role(ctx: &CallContext, params: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let role_arn = params.require("RoleArn")?.to_owned();
+    let session_name = params.require("RoleSessionName")?.to_owned();
+    check_name("roleSessionName", &session_name, 2, 64)?;
+    let source_identity = params.get("SourceIdentity").map(str::to_owned);
+    if let Some(source) = &source_identity {
+        check_name("sourceIdentity", source, 2, 64)?;
+    }
+    if role_arn.len() < 20 || role_arn.len() > 2048 {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{role_arn}' at 'roleArn' failed to satisfy \
+             constraint: Member must have length greater than or equal to 20"
+        )));
+    }
+    let caller = ctx.caller().principal.clone();
+    let denied = || {
+        access_denied(format!(
+            "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+            caller.arn()
+        ))
+    };
+    let (account, role_name) = parse_role_arn(&role_arn).ok_or_else(denied)?;
+    let role = ctx
+        .read(|txn| load_role(txn, &account, &role_name))?
+        .ok_or_else(denied)?;
+    if role.arn() != role_arn
+        || !trust::allows(&role.assume_role_policy_document, &caller, "sts:AssumeRole")
+    {
+        return Err(denied());
+    }
+    ctx.add_resource("AWS::IAM::Role", role.arn());
+    // Role chaining caps sessions at one hour.
+    let chained = matches!(caller, Principal::AssumedRole { .. });
+    let max = if chained {
+        3600
+    } else {
+        role.max_session_duration
+    };
+    let seconds = duration(params, 3600.min(max), max)?;
+    let principal = Principal::AssumedRole {
+        account_id: role.account_id.clone(),
+        role_name: role.role_name.clone(),
+        role_id: role.role_id.clone(),
+        path: role.path.clone(),
+        session_name: session_name.clone(),
+    };
+    let session = new_session(
+        principal.clone(),
+        ctx.now_ms(),
+        seconds,
+        source_identity.clone(),
+    );
+    let assumed_id = principal.principal_id();
+    let assumed_arn = principal.arn();
+    let mut audit = json!({
+        "credentials": audit_credentials(&session),
+        "assumedRoleUser": { "assumedRoleId": assumed_id, "arn": assumed_arn },
+    });
+    if let Some(source) = &source_identity {
+        audit["sourceIdentity"] = source.clone().into();
+    }
+    let output = QueryOutput::new(audit, |x| {
+        write_credentials(x, &session);
+        x.nest("AssumedRoleUser", |u| {
+            u.element("AssumedRoleId", &assumed_id)
+                .element("Arn", &assumed_arn);
+        });
+        if let Some(source) = &source_identity {
+            x.element("SourceIdentity", source);
+        }
+    });
+    ctx.write(move |tx| store_session(tx, &session).map(|()| output))
+        .await
+}
+
+/// GetSessionToken and GetFederationToken need long-term credentials.
+fn require_long_term(ctx: &CallContext, action: &str) -> Result<(), ApiError> {
+    if ctx.caller().session.is_some() {
+        return Err(access_denied(format!(
+            "Cannot call {action} with session credentials"
+        )));
+    }
+    Ok(())
+}
+
+async fn get_session_token(
+    ctx: &CallContext,
+    params: &QueryParams,
+) -> Result<QueryOutput, ApiError> {
+    require_long_term(ctx, "GetSessionToken")?;
+    let principal = ctx.caller().principal.clone();
+    let max = if matches!(principal, Principal::Root { .. }) {
+        3600
+    } else {
+        129_600
+    };
+    let seconds = duration(params, 43_200.min(max), max)?;
+    let session = new_session(principal, ctx.now_ms(), seconds, None);
+    let audit = json!({ "credentials": audit_credentials(&session) });
+    let output = QueryOutput::new(audit, |x| write_credentials(x, &session));
+    ctx.write(move |tx| store_session(tx, &session).map(|()| output))
+        .await
+}
+
+async fn get_federation_token(
+    ctx: &CallContext,
+    params: &QueryParams,
+) -> Result<QueryOutput, ApiError> {
+    require_long_term(ctx, "GetFederationToken")?;
+    let name = params.require("Name")?.to_owned();
+    check_name("name", &name, 2, 32)?;
+    let issuer = ctx.caller().principal.clone();
+    let max = if matches!(issuer, Principal::Root { .. }) {
+        3600
+    } else {
+        129_600
+    };
+    let seconds = duration(params, 43_200.min(max), max)?;
+    let principal = Principal::FederatedUser {
+        account_id: issuer.account_id().to_owned(),
+        federated_name: name,
+        issuer: Box::new(issuer),
+    };
+    let session = new_session(principal.clone(), ctx.now_ms(), seconds, None);
+    let (fed_id, fed_arn) = (principal.principal_id(), principal.arn());
+    let audit = json!({
+        "credentials": audit_credentials(&session),
+        "federatedUser": { "federatedUserId": fed_id, "arn": fed_arn },
+        "packedPolicySize": 0,
+    });
+    let output = QueryOutput::new(audit, |x| {
+        write_credentials(x, &session);
+        x.nest("FederatedUser", |u| {
+            u.element("FederatedUserId", &fed_id)
+                .element("Arn", &fed_arn);
+        });
+        x.element("PackedPolicySize", "0");
+    });
+    ctx.write(move |tx| store_session(tx, &session).map(|()| output))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_parse() {
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::123456789012:role/ops/Admin"),
+            Some(("123456789012".into(), "Admin".into()))
+        );
+        assert_eq!(parse_role_arn("arn:aws:iam::123:role/Admin"), None);
+        assert_eq!(parse_role_arn("arn:aws:iam::123456789012:user/Admin"), None);
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(check_name("roleSessionName", "alice@example.com", 2, 64).is_ok());
+        assert_eq!(
+            check_name("roleSessionName", "a", 2, 64)
+                .unwrap_err()
+                .code(),
+            "ValidationError"
+        );
+        assert!(check_name("roleSessionName", "has space", 2, 64).is_err());
+    }
+}

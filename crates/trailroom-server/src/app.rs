@@ -1,0 +1,88 @@
+//! Application state, the router, and serving with graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use bytes::Bytes;
+use tokio::net::TcpListener;
+use trailroom_audit::{Clock, SystemClock};
+use trailroom_protocol::{ApiError, json};
+use trailroom_store::Store;
+use trailroom_store_sqlite::SqliteStore;
+
+use crate::bootstrap::ensure_accounts;
+use crate::config::Config;
+use crate::front_door::{self, Incoming};
+
+/// Everything a request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// The configuration.
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Opens the data directory (creating it), migrates the store, ensures the configured accounts.
+    pub async fn open(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
+        let path = config.data_dir.join("trailroom.db");
+        let store: Arc<dyn Store> = SqliteStore::open(&path)
+            .with_context(|| format!("cannot open store {}", path.display()))?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        ensure_accounts(store.as_ref(), &config.bootstrap_accounts(), clock.now_ms())
+            .await
+            .context("cannot create the configured accounts")?;
+        Ok(Self {
+            store,
+            clock,
+            config: Arc::new(config),
+        })
+    }
+}
+
+/// The router: health, then every AWS request through the front door.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .fallback(front_door::handle)
+        .layer(DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Serves until `shutdown` resolves; in-flight calls finish, then the store flushes and closes.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = state.store.clone();
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server failed")?;
+    store.shutdown();
+    Ok(())
+}
+
+/// The AWS JSON 1.1 path (A4B, CloudTrail).
+pub(crate) async fn json_call(
+    _state: &AppState,
+    _incoming: Incoming,
+    _target: &str,
+) -> http::Response<Bytes> {
+    json::error(&ApiError::unknown_operation())
+}

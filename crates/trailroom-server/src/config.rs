@@ -1,0 +1,205 @@
+//! Configuration: a TOML file, overridden by environment variables, overridden by flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use trailroom_identity::{DEFAULT_ACCOUNT_ID, DEFAULT_ROOT_ACCESS_KEY_ID, DEFAULT_ROOT_SECRET_KEY};
+
+/// Everything the server can be told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Directory holding the database and everything else the server keeps.
+    pub data_dir: PathBuf,
+    /// Create account 123456789012 with AWS's documented example root keys on first start.
+    pub default_account: bool,
+    /// Root access key id of the default account.
+    pub root_access_key_id: String,
+    /// Root secret access key of the default account. Never logged.
+    pub root_secret_access_key: String,
+    /// Further accounts to create on start (idempotent).
+    pub accounts: Vec<AccountConfig>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Record every call as a CloudTrail event. Turn off only to measure what recording costs.
+    pub recording: bool,
+    /// Header carrying the client address when the server sits behind a trusted proxy (for
+    /// example `x-forwarded-for`). Unset: the peer address is used.
+    pub trusted_proxy_header: Option<String>,
+}
+
+/// An account to create at start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// 12-digit account id.
+    pub id: String,
+    /// Root access key id.
+    pub root_access_key_id: String,
+    /// Root secret access key. Never logged.
+    pub root_secret_access_key: String,
+}
+
+/// Port the server listens on by default.
+pub const DEFAULT_PORT: u16 = 4570;
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
+            data_dir: PathBuf::from("data"),
+            default_account: true,
+            root_access_key_id: DEFAULT_ROOT_ACCESS_KEY_ID.into(),
+            root_secret_access_key: DEFAULT_ROOT_SECRET_KEY.into(),
+            accounts: Vec::new(),
+            max_body_bytes: 8 * 1024 * 1024,
+            recording: true,
+            trusted_proxy_header: None,
+        }
+    }
+}
+
+/// Why configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is not valid configuration.
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    /// An environment variable has a bad value.
+    #[error("invalid value for {name}: {value}")]
+    Env { name: &'static str, value: String },
+    /// A value breaks a rule.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads `path` (if given), then applies `TRAILROOM_*` variables from `env`.
+    pub fn load(
+        path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut config = match path {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        config.apply_env(env)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(value) = env("TRAILROOM_LISTEN") {
+            self.listen = value.parse().map_err(|_| ConfigError::Env {
+                name: "TRAILROOM_LISTEN",
+                value,
+            })?;
+        }
+        if let Some(value) = env("TRAILROOM_DATA_DIR") {
+            self.data_dir = PathBuf::from(value);
+        }
+        if let Some(value) = env("TRAILROOM_ROOT_ACCESS_KEY_ID") {
+            self.root_access_key_id = value;
+        }
+        if let Some(value) = env("TRAILROOM_ROOT_SECRET_ACCESS_KEY") {
+            self.root_secret_access_key = value;
+        }
+        Ok(())
+    }
+
+    /// Rejects values the server cannot work with.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        for account in &self.accounts {
+            if account.id.len() != 12 || !account.id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ConfigError::Invalid(format!(
+                    "account id {:?} is not 12 digits",
+                    account.id
+                )));
+            }
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "max_body_bytes must be at least 1024".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The accounts to ensure at start: the default one (unless turned off) and the listed ones.
+    pub fn bootstrap_accounts(&self) -> Vec<AccountConfig> {
+        let mut accounts = Vec::new();
+        if self.default_account {
+            accounts.push(AccountConfig {
+                id: DEFAULT_ACCOUNT_ID.into(),
+                root_access_key_id: self.root_access_key_id.clone(),
+                root_secret_access_key: self.root_secret_access_key.clone(),
+            });
+        }
+        accounts.extend(self.accounts.iter().cloned());
+        accounts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trailroom.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"\n",
+        )
+        .unwrap();
+        let env = |name: &str| (name == "TRAILROOM_DATA_DIR").then(|| "/tmp/y".to_owned());
+        let config = Config::load(Some(&path), env).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/y"));
+        assert!(config.default_account);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_accounts_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "lisen = \"127.0.0.1:9000\"\n").unwrap();
+        assert!(matches!(
+            Config::load(Some(&path), |_| None),
+            Err(ConfigError::Parse { .. })
+        ));
+        std::fs::write(
+            &path,
+            "[[accounts]]\nid = \"12\"\nroot_access_key_id = \"AKIA\"\nroot_secret_access_key = \"s\"\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            Config::load(Some(&path), |_| None),
+            Err(ConfigError::Invalid(_))
+        ));
+    }
+}

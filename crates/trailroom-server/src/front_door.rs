@@ -1,0 +1,161 @@
+//! The front door: every AWS request enters here, is classified by protocol, authenticated, handed
+//! to its service, and leaves with `x-amzn-RequestId` and `Date` headers.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, header, request::Parts};
+use trailroom_protocol::{ApiError, StatusCode, json, query::QueryParams};
+
+use crate::app::AppState;
+use crate::auth::Family;
+use crate::query_api;
+
+/// What kind of AWS request this is.
+enum Classified {
+    /// AWS JSON 1.1 with this `X-Amz-Target`.
+    Json(String),
+    /// AWS Query with these parameters.
+    Query(QueryParams),
+    /// Something no service here speaks.
+    Unknown,
+}
+
+/// Facts about the HTTP request that services and the audit record need.
+pub(crate) struct Incoming {
+    pub parts: Parts,
+    pub body: Bytes,
+    pub request_id: String,
+    pub source_ip: String,
+    pub user_agent: String,
+}
+
+/// Axum handler for every AWS request.
+pub async fn handle(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let response = route(&state, peer, request, &request_id).await;
+    let (mut parts, body) = response.into_parts();
+    finish_headers(&mut parts.headers, &request_id, state.clock.now_ms());
+    Response::from_parts(parts, Body::from(body))
+}
+
+fn finish_headers(headers: &mut HeaderMap, request_id: &str, now_ms: i64) {
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    let now = std::time::UNIX_EPOCH + std::time::Duration::from_millis(now_ms.max(0) as u64);
+    if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
+        headers.insert(header::DATE, date);
+    }
+}
+
+async fn route(
+    state: &AppState,
+    peer: SocketAddr,
+    request: Request,
+    request_id: &str,
+) -> http::Response<Bytes> {
+    let (parts, body) = request.into_parts();
+    let family = family_of(&parts);
+    let body = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+        Ok(body) => body,
+        Err(_) => return too_large(family, state.config.max_body_bytes, request_id),
+    };
+    let incoming = Incoming {
+        source_ip: source_ip(state, &parts, peer),
+        user_agent: header_text(&parts.headers, header::USER_AGENT.as_str()),
+        request_id: request_id.to_owned(),
+        parts,
+        body,
+    };
+    match classify(&incoming.parts, &incoming.body) {
+        Classified::Json(target) => crate::app::json_call(state, incoming, &target).await,
+        Classified::Query(params) => query_api::call(state, incoming, params).await,
+        Classified::Unknown => json::error(&ApiError::unknown_operation()),
+    }
+}
+
+/// The protocol family a request claims, before its body is read.
+fn family_of(parts: &Parts) -> Family {
+    if parts.headers.contains_key("x-amz-target") {
+        Family::Json
+    } else {
+        Family::Query
+    }
+}
+
+fn classify(parts: &Parts, body: &[u8]) -> Classified {
+    if let Some(target) = parts.headers.get("x-amz-target") {
+        return match target.to_str() {
+            Ok(target) => Classified::Json(target.to_owned()),
+            Err(_) => Classified::Unknown,
+        };
+    }
+    let form = is_form(&parts.headers);
+    let query = parts.uri.query().unwrap_or_default();
+    let source = if parts.method == Method::POST && form {
+        body
+    } else if query.contains("Action=") {
+        query.as_bytes()
+    } else {
+        return Classified::Unknown;
+    };
+    match QueryParams::parse(source) {
+        Ok(params) if params.action().is_some() => Classified::Query(params),
+        _ => Classified::Unknown,
+    }
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The client's address: the peer, or the first hop of the trusted proxy header.
+fn source_ip(state: &AppState, parts: &Parts, peer: SocketAddr) -> String {
+    let forwarded = state
+        .config
+        .trusted_proxy_header
+        .as_deref()
+        .and_then(|name| {
+            let value = header_text(&parts.headers, name);
+            value
+                .split(',')
+                .next()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        });
+    forwarded.unwrap_or_else(|| peer.ip().to_string())
+}
+
+fn too_large(family: Family, limit: usize, request_id: &str) -> http::Response<Bytes> {
+    let err = ApiError::new(
+        "RequestEntityTooLargeException",
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("Request body is larger than the {limit} bytes this endpoint accepts"),
+    );
+    match family {
+        Family::Json => json::error(&err),
+        Family::Query => {
+            trailroom_protocol::query::error(&err, trailroom_iam::STS_XMLNS, request_id)
+        }
+    }
+}

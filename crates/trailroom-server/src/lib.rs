@@ -1,0 +1,16 @@
+//! The trailroom server: one endpoint that AWS clients talk to unmodified.
+//!
+//! Owns: configuration ([`config`]), start-up and the default account ([`bootstrap`]), the HTTP
+//! router and its layers ([`app`]), the front door that authenticates every AWS request and routes
+//! it by protocol ([`front_door`], [`auth`]), and wiring services to the store. It is the only crate
+//! that knows axum, configuration files or which storage backend is used.
+
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod front_door;
+mod query_api;
+
+pub use app::{AppState, serve};
+pub use config::Config;

@@ -1,0 +1,103 @@
+//! `trailroom`: the command line. `serve` runs the server; other commands manage a data directory.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use trailroom_server::{AppState, Config, serve};
+
+#[derive(Parser)]
+#[command(
+    name = "trailroom",
+    version,
+    about = "Alexa for Business with CloudTrail-grade audit logging, self-hosted"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Configuration file (TOML).
+    #[arg(long, env = "TRAILROOM_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on (default 127.0.0.1:4570).
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// Data directory (default ./data).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("TRAILROOM_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => run_server(args).await,
+    }
+}
+
+async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = Config::load(args.config.as_deref(), |name| std::env::var(name).ok())?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = args.data_dir {
+        config.data_dir = dir;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    let default_account = config
+        .default_account
+        .then(|| config.root_access_key_id.clone());
+    let state = AppState::open(config).await?;
+    tracing::info!(%address, "trailroom serving");
+    println!("trailroom listening on http://{address}");
+    if let Some(key) = default_account {
+        println!("default account 123456789012, root access key {key}");
+        if key == trailroom_identity::DEFAULT_ROOT_ACCESS_KEY_ID {
+            println!(
+                "root secret key {}",
+                trailroom_identity::DEFAULT_ROOT_SECRET_KEY
+            );
+        }
+    }
+    serve(listener, state, shutdown_signal()).await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight calls");
+}

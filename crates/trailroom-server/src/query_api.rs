@@ -1,0 +1,91 @@
+//! The AWS Query path (STS, IAM): authenticate, run the action, record the event, answer in XML.
+
+use bytes::Bytes;
+use trailroom_audit::{CallContext, CallInfo};
+use trailroom_iam::{QueryService, request_parameters};
+use trailroom_protocol::ApiError;
+use trailroom_protocol::query::{self, QueryParams};
+use trailroom_sigv4::{SignedRequest, UriEncoding};
+
+use crate::app::AppState;
+use crate::auth::{Family, authenticate};
+use crate::front_door::Incoming;
+
+/// Handles one Query request.
+pub(crate) async fn call(
+    state: &AppState,
+    incoming: Incoming,
+    params: QueryParams,
+) -> http::Response<Bytes> {
+    let signed = SignedRequest {
+        method: incoming.parts.method.as_str(),
+        raw_path: incoming.parts.uri.path(),
+        raw_query: incoming.parts.uri.query().unwrap_or_default(),
+        headers: &incoming.parts.headers,
+        body: &incoming.body,
+    };
+    let scope_service = trailroom_sigv4::parse_authorization(&signed)
+        .ok()
+        .and_then(|a| QueryService::from_signing_name(&a.scope.service));
+    let xmlns = scope_service.unwrap_or(QueryService::Sts).xmlns();
+    let fail = |err: ApiError| query::error(&err, xmlns, &incoming.request_id);
+
+    let authed = match authenticate(
+        state.store.as_ref(),
+        &signed,
+        UriEncoding::Double,
+        state.clock.now_ms(),
+    ) {
+        Ok(authed) => authed,
+        Err(failure) => return fail(failure.to_api_error(Family::Query)),
+    };
+    let Some(service) = QueryService::from_signing_name(&authed.service) else {
+        return fail(ApiError::client(
+            "InvalidAction",
+            format!("No Query service is named {}", authed.service),
+        ));
+    };
+    let action = params.action().unwrap_or_default().to_owned();
+    let Some((read_only, log_response)) = service.operation(&action) else {
+        return fail(ApiError::client(
+            "InvalidAction",
+            format!(
+                "Could not find operation {action} for service {}",
+                authed.service
+            ),
+        ));
+    };
+    // IAM is global: its events are recorded in us-east-1, as AWS does.
+    let region = match service {
+        QueryService::Iam => "us-east-1".to_owned(),
+        QueryService::Sts => authed.region.clone(),
+    };
+    let ctx = CallContext::new(
+        CallInfo {
+            caller: authed.caller,
+            region,
+            request_id: incoming.request_id.clone(),
+            source_ip: incoming.source_ip.clone(),
+            user_agent: incoming.user_agent.clone(),
+            event_source: service.event_source().into(),
+            event_name: action.clone(),
+            read_only,
+            log_response,
+            tls_details: None,
+        },
+        state.store.clone(),
+        state.clock.clone(),
+        state.config.recording,
+    );
+    ctx.set_request_parameters(request_parameters(&params));
+    let result = service.call(&ctx, &action, &params).await;
+    let recorded = ctx
+        .finish(result.as_ref().map(|out| out.audit.clone()))
+        .await;
+    match (result, recorded) {
+        (_, Err(err)) | (Err(err), Ok(())) => fail(err),
+        (Ok(output), Ok(())) => query::success(&action, xmlns, &incoming.request_id, |x| {
+            x.raw(&output.result_xml);
+        }),
+    }
+}
