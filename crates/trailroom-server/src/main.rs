@@ -40,6 +40,7 @@ struct ServeArgs {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_env("TRAILROOM_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
