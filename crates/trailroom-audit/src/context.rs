@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use trailroom_identity::Caller;
-use trailroom_protocol::{ApiError, AuditJson};
+use trailroom_model::{Audit, CallObserver};
+use trailroom_protocol::ApiError;
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 
 use crate::clock::Clock;
@@ -122,7 +123,7 @@ impl CallContext {
         &self.inner.store
     }
 
-    /// Sets `requestParameters` (already rendered with [`AuditJson`]).
+    /// Sets `requestParameters` (already rendered with [`Audit`]).
     pub fn set_request_parameters(&self, parameters: Value) {
         self.state().request_parameters = parameters;
     }
@@ -156,7 +157,7 @@ impl CallContext {
         work: impl FnOnce(&mut dyn WriteTxn) -> Result<R, ApiError> + Send + 'static,
     ) -> Result<R, ApiError>
     where
-        R: AuditJson + Send + 'static,
+        R: Audit + Send + 'static,
     {
         let ctx = self.clone();
         let record = self.inner.recording && !self.state().recorded;
@@ -262,6 +263,12 @@ impl CallContext {
                 .collect(),
             record_json: serde_json::to_string(&record).unwrap_or_default(),
         }
+    }
+}
+
+impl CallObserver for CallContext {
+    fn observe_request_parameters(&self, parameters: Option<&Value>) {
+        self.set_request_parameters(parameters.cloned().unwrap_or(Value::Null));
     }
 }
 

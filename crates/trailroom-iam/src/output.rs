@@ -1,7 +1,7 @@
 //! What a Query handler returns: the inner XML of `<ActionResult>` and its audit rendering.
 
 use serde_json::Value;
-use trailroom_protocol::AuditJson;
+use trailroom_model::Audit;
 use trailroom_protocol::query::XmlWriter;
 
 /// A Query operation's result.
@@ -25,7 +25,7 @@ impl QueryOutput {
     }
 }
 
-impl AuditJson for QueryOutput {
+impl Audit for QueryOutput {
     fn to_audit_json(&self) -> Value {
         self.audit.clone()
     }
