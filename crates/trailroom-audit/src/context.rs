@@ -41,7 +41,13 @@ pub struct CallInfo {
     pub log_response: bool,
     /// `tlsDetails` when the call came over TLS.
     pub tls_details: Option<Value>,
+    /// The service's rule for which resources a call names, applied to the rendered request and
+    /// response; resources added with [`CallContext::add_resource`] come first.
+    pub named_resources: Option<NamedResources>,
 }
+
+/// A service's rule: `(requestParameters, response)` to the resources the call names.
+pub type NamedResources = fn(&Value, &Value) -> Vec<Resource>;
 
 /// A resource a call touched, for `resources` and Event history's resource filters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,10 +212,18 @@ impl CallContext {
         let info = &self.inner.info;
         let now_ms = self.inner.clock.now_ms();
         let account_id = self.account_id().to_owned();
-        let (request_parameters, resources) = {
+        let (request_parameters, mut resources) = {
             let state = self.state();
             (state.request_parameters.clone(), state.resources.clone())
         };
+        if let Some(rule) = info.named_resources {
+            let response_value = response.as_ref().map_or(&Value::Null, |v| v);
+            for resource in rule(&request_parameters, response_value) {
+                if !resources.contains(&resource) {
+                    resources.push(resource);
+                }
+            }
+        }
         let (response_elements, error) = match response {
             Ok(_) if !info.log_response => (Value::Null, None),
             Ok(value) => (non_empty(value), None),

@@ -7,16 +7,16 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use bytes::Bytes;
 use tokio::net::TcpListener;
 use trailroom_audit::{Clock, SystemClock};
-use trailroom_protocol::{ApiError, json};
+use trailroom_a4b::A4bService;
+use trailroom_cloudtrail::CloudTrailService;
 use trailroom_store::Store;
 use trailroom_store_sqlite::SqliteStore;
 
 use crate::bootstrap::ensure_accounts;
 use crate::config::Config;
-use crate::front_door::{self, Incoming};
+use crate::front_door;
 
 /// Everything a request handler can reach.
 #[derive(Clone)]
@@ -27,6 +27,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The configuration.
     pub config: Arc<Config>,
+    /// Alexa for Business.
+    pub a4b: Arc<A4bService>,
+    /// CloudTrail.
+    pub cloudtrail: Arc<CloudTrailService>,
 }
 
 impl AppState {
@@ -45,6 +49,8 @@ impl AppState {
             store,
             clock,
             config: Arc::new(config),
+            a4b: Arc::new(A4bService),
+            cloudtrail: Arc::new(CloudTrailService::default()),
         })
     }
 }
@@ -76,13 +82,4 @@ pub async fn serve(
         .context("server failed")?;
     store.shutdown();
     Ok(())
-}
-
-/// The AWS JSON 1.1 path (A4B, CloudTrail).
-pub(crate) async fn json_call(
-    _state: &AppState,
-    _incoming: Incoming,
-    _target: &str,
-) -> http::Response<Bytes> {
-    json::error(&ApiError::unknown_operation())
 }

@@ -76,7 +76,7 @@ async fn route(
         body,
     };
     match classify(&incoming.parts, &incoming.body) {
-        Classified::Json(target) => crate::app::json_call(state, incoming, &target).await,
+        Classified::Json(target) => crate::json_api::call(state, incoming, &target).await,
         Classified::Query(params) => query_api::call(state, incoming, params).await,
         Classified::Unknown => json::error(&ApiError::unknown_operation()),
     }

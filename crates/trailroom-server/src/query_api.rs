@@ -72,6 +72,7 @@ pub(crate) async fn call(
             read_only,
             log_response,
             tls_details: None,
+            named_resources: None,
         },
         state.store.clone(),
         state.clock.clone(),

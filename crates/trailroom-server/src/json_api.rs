@@ -1,0 +1,118 @@
+//! The AWS JSON 1.1 path (A4B, CloudTrail): route by `X-Amz-Target`, authenticate, dispatch to the
+//! generated service code, record the event, answer.
+
+use bytes::Bytes;
+use trailroom_audit::{CallContext, CallInfo, NamedResources};
+use trailroom_model::{Dispatched, a4b, cloudtrail};
+use trailroom_protocol::json::{self, Target};
+use trailroom_protocol::ApiError;
+use trailroom_sigv4::{SignedRequest, UriEncoding};
+
+use crate::app::AppState;
+use crate::auth::{Family, authenticate};
+use crate::front_door::Incoming;
+
+/// The JSON services on this endpoint.
+#[derive(Debug, Clone, Copy)]
+enum JsonService {
+    A4b(a4b::Operation),
+    CloudTrail(cloudtrail::Operation),
+}
+
+impl JsonService {
+    fn resolve(target: &Target<'_>) -> Result<Self, ApiError> {
+        let unknown = ApiError::unknown_operation;
+        if target.prefix_matches(a4b::TARGET_PREFIX) {
+            a4b::Operation::from_name(target.operation).map(Self::A4b).ok_or_else(unknown)
+        } else if target.prefix_matches(cloudtrail::TARGET_PREFIX) {
+            cloudtrail::Operation::from_name(target.operation).map(Self::CloudTrail).ok_or_else(unknown)
+        } else {
+            Err(unknown())
+        }
+    }
+
+    fn meta(self) -> (&'static str, bool, &'static str) {
+        match self {
+            Self::A4b(op) => (op.name(), op.read_only(), a4b::EVENT_SOURCE),
+            Self::CloudTrail(op) => (op.name(), op.read_only(), cloudtrail::EVENT_SOURCE),
+        }
+    }
+
+    fn named_resources(self) -> Option<NamedResources> {
+        match self {
+            Self::A4b(_) => Some(trailroom_a4b::resources::named_resources),
+            Self::CloudTrail(_) => None,
+        }
+    }
+
+    /// A4B exists only in us-east-1.
+    fn check_region(self, region: &str) -> Result<(), ApiError> {
+        match self {
+            Self::A4b(_) if region != trailroom_a4b::REGION => Err(ApiError::client(
+                "ValidationException",
+                format!(
+                    "Alexa for Business is available only in {}; this request was signed for {region}",
+                    trailroom_a4b::REGION
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Handles one JSON 1.1 request.
+pub(crate) async fn call(state: &AppState, incoming: Incoming, target: &str) -> http::Response<Bytes> {
+    match run(state, &incoming, target).await {
+        Ok(body) => json::success(body),
+        Err(err) => json::error(&err),
+    }
+}
+
+async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<u8>, ApiError> {
+    let target = Target::parse(target).ok_or_else(ApiError::unknown_operation)?;
+    let signed = SignedRequest {
+        method: incoming.parts.method.as_str(),
+        raw_path: incoming.parts.uri.path(),
+        raw_query: incoming.parts.uri.query().unwrap_or_default(),
+        headers: &incoming.parts.headers,
+        body: &incoming.body,
+    };
+    let authed = authenticate(state.store.as_ref(), &signed, UriEncoding::Double, state.clock.now_ms())
+        .map_err(|failure| failure.to_api_error(Family::Json))?;
+    let service = JsonService::resolve(&target)?;
+    service.check_region(&authed.region)?;
+    let (name, read_only, event_source) = service.meta();
+    let ctx = CallContext::new(
+        CallInfo {
+            caller: authed.caller,
+            region: authed.region,
+            request_id: incoming.request_id.clone(),
+            source_ip: incoming.source_ip.clone(),
+            user_agent: incoming.user_agent.clone(),
+            event_source: event_source.into(),
+            event_name: name.into(),
+            read_only,
+            log_response: !read_only,
+            tls_details: None,
+            named_resources: service.named_resources(),
+        },
+        state.store.clone(),
+        state.clock.clone(),
+        state.config.recording,
+    );
+    let dispatched = dispatch(state, &ctx, service, &incoming.body).await;
+    let result = dispatched.result.map_err(|err| match service {
+        JsonService::CloudTrail(op) => trailroom_cloudtrail::refine_error(op, err),
+        JsonService::A4b(_) => err,
+    });
+    let response = result.as_ref().map(|ok| ok.response_elements.clone().unwrap_or_default());
+    ctx.finish(response).await?;
+    result.map(|ok| ok.body)
+}
+
+async fn dispatch(state: &AppState, ctx: &CallContext, service: JsonService, body: &[u8]) -> Dispatched {
+    match service {
+        JsonService::A4b(op) => a4b::dispatch(state.a4b.as_ref(), ctx, op, body).await,
+        JsonService::CloudTrail(op) => cloudtrail::dispatch(state.cloudtrail.as_ref(), ctx, op, body).await,
+    }
+}
