@@ -1,0 +1,59 @@
+//! The admin surface: things no public A4B API creates (devices joining the organization,
+//! gateways, accepted invitations, smart-home appliances, private skills, device events).
+//!
+//! Each family module lists its actions in an `ADMIN` table; [`run`] finds one by name and runs it
+//! in a store write. Admin actions are operator tooling, not A4B calls: they produce no CloudTrail
+//! event (a4b.md §2.6).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use trailroom_audit::store_failure;
+use trailroom_protocol::ApiError;
+use trailroom_store::{Store, WriteTxn};
+
+/// Who and when an admin action acts for.
+#[derive(Debug, Clone)]
+pub struct AdminCtx {
+    /// Account whose A4B organization is changed.
+    pub account: String,
+    /// Region (always us-east-1 for A4B).
+    pub region: String,
+    /// Current time, ms since the epoch.
+    pub now_ms: i64,
+}
+
+/// One admin action: takes the JSON arguments, returns a JSON result.
+pub type AdminFn = fn(&mut dyn WriteTxn, &AdminCtx, Value) -> Result<Value, ApiError>;
+
+/// A named admin action with a one-line description.
+pub struct AdminAction {
+    /// Name used on the command line and in the admin API path.
+    pub name: &'static str,
+    /// What it does, for `trailroom admin a4b --help`-style listings.
+    pub about: &'static str,
+    /// The action.
+    pub run: AdminFn,
+}
+
+/// Every action of every family.
+pub fn actions() -> impl Iterator<Item = &'static AdminAction> {
+    [
+        crate::devices::ADMIN,
+        crate::users::ADMIN,
+        crate::skills::ADMIN,
+        crate::smart_home::ADMIN,
+        crate::gateways::ADMIN,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Runs action `name` with `args` for `ctx`.
+pub async fn run(store: Arc<dyn Store>, ctx: AdminCtx, name: &str, args: Value) -> Result<Value, ApiError> {
+    let action = actions()
+        .find(|a| a.name == name)
+        .ok_or_else(|| ApiError::client("UnknownOperationException", format!("No admin action named {name}")))?;
+    let run = action.run;
+    trailroom_store::write(store.as_ref(), move |tx| run(tx, &ctx, args)).await.map_err(store_failure)?
+}
