@@ -97,3 +97,24 @@ def new_user(srv, name):
     iam.create_user(UserName=name)
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def admin(srv, action, key=ROOT_KEY, secret=ROOT_SECRET, **args):
+    """Runs an A4B admin action (`POST /admin/a4b/<action>`, SigV4-signed by a root key).
+
+    Returns the decoded JSON result; raises AssertionError with the body on a non-200 answer.
+    """
+    import json
+
+    import requests
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url = f"{srv.endpoint}/admin/a4b/{action}"
+    body = json.dumps(args)
+    request = AWSRequest(method="POST", url=url, data=body, headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials(key, secret), "trailroom", "us-east-1").add_auth(request)
+    response = requests.post(url, data=body, headers=dict(request.headers))
+    assert response.status_code == 200, response.text
+    return response.json()

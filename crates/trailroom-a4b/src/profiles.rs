@@ -193,8 +193,4 @@ pub(crate) async fn search_profiles(ctx: &CallContext, input: SearchProfilesRequ
     })
 }
 
-/// The profile at `arn` (for rooms).
-pub(crate) fn require(txn: &dyn trailroom_store::ReadTxn, account: &str, arn: &str) -> Result<Profile, ApiError> {
-    records::require(txn, account, TYPE, arn)
-}
 

@@ -1,60 +1,325 @@
-//! Rooms: not written yet; every operation answers NotImplementedException.
+//! Rooms: where devices live. Each room has exactly one profile (the account default when none
+//! is given), any number of skill groups, and per-skill parameters that ResolveRoom hands to
+//! skills (a4b.md §2.2, §7.6).
 
+use serde::{Deserialize, Serialize};
 use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
+use trailroom_audit::store_failure;
+use trailroom_store::{Doc, ReadTxn, WriteTxn};
+
+use crate::arn::{ResourceType, new_arn};
+use crate::support::convert::convert;
+use crate::support::errors::{already_exists, invalid, name_in_use, not_found, required};
+use crate::support::idempotency::Token;
+use crate::support::records::{self, Keys};
+use crate::support::search::{Match, SearchSpec, search};
+use crate::support::tags;
+use crate::{devices, profiles, skill_groups, smart_home};
+
+/// A stored room: the model's `Room` plus the skill groups associated with it. Stored under its
+/// ARN, named by `RoomName` (unique), with the profile ARN as parent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct RoomRecord {
+    /// The room as Get/Search return it.
+    #[serde(flatten)]
+    pub room: Room,
+    /// Skill groups associated with the room.
+    #[serde(rename = "SkillGroupArns", default)]
+    pub skill_group_arns: Vec<String>,
+}
+
+/// Every room of `account`.
+pub(crate) fn all_rooms(txn: &dyn trailroom_store::ReadTxn, account: &str) -> Result<Vec<RoomRecord>, ApiError> {
+    records::list(txn, account, ResourceType::Room)
+}
+
+/// The room at `arn`, or NotFound.
+pub(crate) fn require_room(txn: &dyn trailroom_store::ReadTxn, account: &str, arn: &str) -> Result<RoomRecord, ApiError> {
+    records::require(txn, account, ResourceType::Room, arn)
+}
+
+
+const TYPE: ResourceType = ResourceType::Room;
+/// Document kind of room skill parameters: id `<room>|<skill>|<key>`, parent the room.
+const PARAMETER_KIND: &str = "a4b_room_skill_parameter";
+
+/// Saves `record` under its name, with its profile as parent.
+fn save(tx: &mut dyn WriteTxn, account: &str, record: &RoomRecord) -> Result<(), ApiError> {
+    let room = &record.room;
+    let arn = room.room_arn.clone().unwrap_or_default();
+    let keys = Keys { name: room.room_name.as_deref(), parent: room.profile_arn.as_deref() };
+    records::save(tx, account, TYPE, &arn, record, keys, |n| already_exists("room", n))
+}
+
+/// The profile a new or updated room uses: the one named, or the account default.
+fn resolve_profile(txn: &dyn ReadTxn, account: &str, arn: Option<&str>) -> Result<Profile, ApiError> {
+    match arn {
+        Some(arn) => records::require(txn, account, ResourceType::Profile, arn),
+        None => profiles::default_profile(txn, account)?.ok_or_else(|| {
+            invalid("ProfileArn is required: the account has no default room profile yet.")
+        }),
+    }
+}
+
 pub(crate) async fn create_room(ctx: &CallContext, input: CreateRoomRequest) -> Result<CreateRoomResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("CreateRoom"))
+    let account = ctx.account_id().to_owned();
+    let arn = new_arn(TYPE, &account, ctx.region());
+    let ctx_in = ctx.clone();
+    ctx.write(move |tx| {
+        let token = Token::of("CreateRoom", input.client_request_token.as_deref(), &input);
+        if let Some(replayed) = token.as_ref().map(|t| t.replay(tx, &account)).transpose()?.flatten() {
+            return Ok(replayed);
+        }
+        let profile = resolve_profile(tx, &account, input.profile_arn.as_deref())?;
+        let profile_arn = profile.profile_arn.unwrap_or_default();
+        // The record names the profile the room got, given or default, before the room itself.
+        ctx_in.add_resource("AWS::A4B::Profile", profile_arn.clone());
+        let record = RoomRecord {
+            room: Room {
+                room_arn: Some(arn.clone()),
+                room_name: input.room_name.clone(),
+                description: input.description.clone(),
+                provider_calendar_id: input.provider_calendar_id.clone(),
+                profile_arn: Some(profile_arn),
+            },
+            skill_group_arns: Vec::new(),
+        };
+        save(tx, &account, &record)?;
+        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+        let response = CreateRoomResponse { room_arn: Some(arn) };
+        if let Some(token) = &token {
+            token.remember(tx, &account, &response)?;
+        }
+        Ok(response)
+    })
+    .await
 }
 
 pub(crate) async fn get_room(ctx: &CallContext, input: GetRoomRequest) -> Result<GetRoomResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("GetRoom"))
+    let arn = required(input.room_arn, "roomArn")?;
+    let record = ctx.read(|txn| require_room(txn, ctx.account_id(), &arn))?;
+    Ok(GetRoomResponse { room: Some(record.room) })
 }
 
 pub(crate) async fn update_room(ctx: &CallContext, input: UpdateRoomRequest) -> Result<UpdateRoomResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("UpdateRoom"))
+    let arn = required(input.room_arn.clone(), "roomArn")?;
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        let mut record = require_room(tx, &account, &arn)?;
+        if let Some(profile_arn) = &input.profile_arn {
+            records::require::<Profile>(tx, &account, ResourceType::Profile, profile_arn)?;
+            record.room.profile_arn = Some(profile_arn.clone());
+        }
+        let room = &mut record.room;
+        room.room_name = input.room_name.clone().or(room.room_name.take());
+        room.description = input.description.clone().or(room.description.take());
+        room.provider_calendar_id = input.provider_calendar_id.clone().or(room.provider_calendar_id.take());
+        let name = room.room_name.clone().unwrap_or_default();
+        save(tx, &account, &record).map_err(|e| {
+            if e.code() == "AlreadyExistsException" { name_in_use("room", &name) } else { e }
+        })?;
+        Ok(UpdateRoomResponse {})
+    })
+    .await
 }
 
 pub(crate) async fn delete_room(ctx: &CallContext, input: DeleteRoomRequest) -> Result<DeleteRoomResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("DeleteRoom"))
+    let arn = required(input.room_arn, "roomArn")?;
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        require_room(tx, &account, &arn)?;
+        // Devices stay registered without a room; links, parameters and appliances go (§2.3).
+        devices::detach_room(tx, &account, &arn)?;
+        smart_home::forget_room(tx, &account, &arn)?;
+        for parameter in tx.list_children(&account, PARAMETER_KIND, &arn).map_err(store_failure)? {
+            tx.delete(&account, PARAMETER_KIND, &parameter.id).map_err(store_failure)?;
+        }
+        records::delete(tx, &account, TYPE, &arn)?;
+        tags::forget(tx, &account, &arn)?;
+        Ok(DeleteRoomResponse {})
+    })
+    .await
 }
 
+fn room_field(room: &RoomData, key: &str) -> Vec<String> {
+    let value = match key {
+        "RoomName" => room.room_name.clone(),
+        "ProfileName" => room.profile_name.clone(),
+        _ => None,
+    };
+    value.into_iter().collect()
+}
+
+const SEARCH: SearchSpec<RoomData> = SearchSpec {
+    filter_keys: &[("RoomName", Match::Prefix), ("ProfileName", Match::Prefix)],
+    sort_keys: &["RoomName", "ProfileName"],
+    default_sort: "RoomName",
+    field: room_field,
+    id: |r| r.room_arn.clone().unwrap_or_default(),
+};
+
 pub(crate) async fn search_rooms(ctx: &CallContext, input: SearchRoomsRequest) -> Result<SearchRoomsResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("SearchRooms"))
+    let account = ctx.account_id();
+    let (rooms, profiles) = ctx.read(|txn| {
+        let rooms = all_rooms(txn, account)?;
+        let profiles: Vec<Profile> = records::list(txn, account, ResourceType::Profile)?;
+        Ok((rooms, profiles))
+    })?;
+    let profile_name = |arn: &Option<String>| {
+        profiles.iter().find(|p| &p.profile_arn == arn).and_then(|p| p.profile_name.clone())
+    };
+    let data: Vec<RoomData> = rooms
+        .into_iter()
+        .map(|r| {
+            let mut data: RoomData = convert(&r.room)?;
+            data.profile_name = profile_name(&r.room.profile_arn);
+            Ok(data)
+        })
+        .collect::<Result<_, ApiError>>()?;
+    let page = search(
+        data,
+        &SEARCH,
+        input.filters.as_deref(),
+        input.sort_criteria.as_deref(),
+        input.max_results,
+        input.next_token.as_deref(),
+    )?;
+    Ok(SearchRoomsResponse { rooms: Some(page.items), next_token: page.next_token, total_count: Some(page.total_count) })
+}
+
+pub(crate) async fn associate_skill_group_with_room(
+    ctx: &CallContext,
+    input: AssociateSkillGroupWithRoomRequest,
+) -> Result<AssociateSkillGroupWithRoomResponse, ApiError> {
+    let group = required(input.skill_group_arn, "skillGroupArn")?;
+    let room = required(input.room_arn, "roomArn")?;
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        records::require::<serde_json::Value>(tx, &account, ResourceType::SkillGroup, &group)?;
+        let mut record = require_room(tx, &account, &room)?;
+        if !record.skill_group_arns.contains(&group) {
+            record.skill_group_arns.push(group);
+            save(tx, &account, &record)?;
+        }
+        Ok(AssociateSkillGroupWithRoomResponse {})
+    })
+    .await
+}
+
+pub(crate) async fn disassociate_skill_group_from_room(
+    ctx: &CallContext,
+    input: DisassociateSkillGroupFromRoomRequest,
+) -> Result<DisassociateSkillGroupFromRoomResponse, ApiError> {
+    let group = required(input.skill_group_arn, "skillGroupArn")?;
+    let room = required(input.room_arn, "roomArn")?;
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        records::require::<serde_json::Value>(tx, &account, ResourceType::SkillGroup, &group)?;
+        let mut record = require_room(tx, &account, &room)?;
+        record.skill_group_arns.retain(|g| g != &group);
+        save(tx, &account, &record)?;
+        Ok(DisassociateSkillGroupFromRoomResponse {})
+    })
+    .await
+}
+
+/// Room skill parameter keys the documentation allows.
+const PARAMETER_KEYS: [&str; 2] = ["DEFAULT", "SCOPE"];
+
+fn parameter_id(room: &str, skill: &str, key: &str) -> String {
+    format!("{room}|{skill}|{key}")
+}
+
+fn load_parameter(txn: &dyn ReadTxn, account: &str, id: &str) -> Result<Option<RoomSkillParameter>, ApiError> {
+    let doc = txn.get(account, PARAMETER_KIND, id).map_err(store_failure)?;
+    doc.map(|d| d.decode().map_err(store_failure)).transpose()
+}
+
+pub(crate) async fn put_room_skill_parameter(
+    ctx: &CallContext,
+    input: PutRoomSkillParameterRequest,
+) -> Result<PutRoomSkillParameterResponse, ApiError> {
+    let room = required(input.room_arn, "roomArn")?;
+    let skill = required(input.skill_id, "skillId")?;
+    let parameter = required(input.room_skill_parameter, "roomSkillParameter")?;
+    let key = parameter.parameter_key.clone().unwrap_or_default();
+    if !PARAMETER_KEYS.contains(&key.as_str()) {
+        return Err(invalid(format!("ParameterKey must be DEFAULT or SCOPE, not {key}.")));
+    }
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        require_room(tx, &account, &room)?;
+        let id = parameter_id(&room, &skill, &key);
+        let mut doc = Doc::new(&account, PARAMETER_KIND, &id, &parameter).map_err(store_failure)?;
+        doc.parent = Some(room.clone());
+        tx.put(&doc).map_err(store_failure)?;
+        Ok(PutRoomSkillParameterResponse {})
+    })
+    .await
+}
+
+pub(crate) async fn get_room_skill_parameter(
+    ctx: &CallContext,
+    input: GetRoomSkillParameterRequest,
+) -> Result<GetRoomSkillParameterResponse, ApiError> {
+    let room = required(input.room_arn, "roomArn")?;
+    let skill = required(input.skill_id, "skillId")?;
+    let key = required(input.parameter_key, "parameterKey")?;
+    let parameter = ctx.read(|txn| {
+        require_room(txn, ctx.account_id(), &room)?;
+        load_parameter(txn, ctx.account_id(), &parameter_id(&room, &skill, &key))
+    })?;
+    let parameter = parameter.ok_or_else(|| not_found(&format!("room skill parameter {key} of {skill}")))?;
+    Ok(GetRoomSkillParameterResponse { room_skill_parameter: Some(parameter) })
+}
+
+pub(crate) async fn delete_room_skill_parameter(
+    ctx: &CallContext,
+    input: DeleteRoomSkillParameterRequest,
+) -> Result<DeleteRoomSkillParameterResponse, ApiError> {
+    let room = required(input.room_arn, "roomArn")?;
+    let skill = required(input.skill_id, "skillId")?;
+    let key = required(input.parameter_key, "parameterKey")?;
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        require_room(tx, &account, &room)?;
+        let id = parameter_id(&room, &skill, &key);
+        if !tx.delete(&account, PARAMETER_KIND, &id).map_err(store_failure)? {
+            return Err(not_found(&format!("room skill parameter {key} of {skill}")));
+        }
+        Ok(DeleteRoomSkillParameterResponse {})
+    })
+    .await
 }
 
 pub(crate) async fn resolve_room(ctx: &CallContext, input: ResolveRoomRequest) -> Result<ResolveRoomResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("ResolveRoom"))
-}
-
-pub(crate) async fn put_room_skill_parameter(ctx: &CallContext, input: PutRoomSkillParameterRequest) -> Result<PutRoomSkillParameterResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("PutRoomSkillParameter"))
-}
-
-pub(crate) async fn get_room_skill_parameter(ctx: &CallContext, input: GetRoomSkillParameterRequest) -> Result<GetRoomSkillParameterResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("GetRoomSkillParameter"))
-}
-
-pub(crate) async fn delete_room_skill_parameter(ctx: &CallContext, input: DeleteRoomSkillParameterRequest) -> Result<DeleteRoomSkillParameterResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("DeleteRoomSkillParameter"))
-}
-
-pub(crate) async fn associate_skill_group_with_room(ctx: &CallContext, input: AssociateSkillGroupWithRoomRequest) -> Result<AssociateSkillGroupWithRoomResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("AssociateSkillGroupWithRoom"))
-}
-
-pub(crate) async fn disassociate_skill_group_from_room(ctx: &CallContext, input: DisassociateSkillGroupFromRoomRequest) -> Result<DisassociateSkillGroupFromRoomResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("DisassociateSkillGroupFromRoom"))
+    let user = required(input.user_id, "userId")?;
+    let skill = required(input.skill_id, "skillId")?;
+    let account = ctx.account_id();
+    ctx.read(|txn| {
+        let unresolved = || not_found(&format!("a room for user {user} and skill {skill}"));
+        let room_arn = devices::room_of_alexa_user(txn, account, &user)?.ok_or_else(unresolved)?;
+        let record = require_room(txn, account, &room_arn)?;
+        let mut enabled = false;
+        for group in &record.skill_group_arns {
+            enabled |= skill_groups::skill_ids(txn, account, group)?.contains(&skill);
+        }
+        if !enabled {
+            return Err(unresolved());
+        }
+        let mut parameters = Vec::new();
+        for key in PARAMETER_KEYS {
+            if let Some(p) = load_parameter(txn, account, &parameter_id(&room_arn, &skill, key))? {
+                parameters.push(p);
+            }
+        }
+        Ok(ResolveRoomResponse {
+            room_arn: Some(room_arn),
+            room_name: record.room.room_name,
+            room_skill_parameters: Some(parameters),
+        })
+    })
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use trailroom_audit::{Clock, SystemClock};
 use trailroom_a4b::A4bService;
@@ -59,6 +59,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
+        .route("/admin/a4b/{action}", post(crate::admin_api::handle))
         .fallback(front_door::handle)
         .layer(DefaultBodyLimit::disable())
         .with_state(state)

@@ -5,6 +5,7 @@
 //! it by protocol ([`front_door`], [`auth`]), and wiring services to the store. It is the only crate
 //! that knows axum, configuration files or which storage backend is used.
 
+pub mod admin_api;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
