@@ -31,6 +31,8 @@ pub struct AppState {
     pub a4b: Arc<A4bService>,
     /// CloudTrail.
     pub cloudtrail: Arc<CloudTrailService>,
+    /// Signed-in console sessions.
+    pub sessions: Arc<crate::console::Sessions>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             config: Arc::new(config),
             a4b: Arc::new(A4bService),
             cloudtrail: Arc::new(CloudTrailService::default()),
+            sessions: Arc::default(),
         })
     }
 }
@@ -60,6 +63,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/admin/a4b/{action}", post(crate::admin_api::handle))
+        .merge(crate::console::routes())
         .fallback(front_door::handle)
         .layer(DefaultBodyLimit::disable())
         .with_state(state)

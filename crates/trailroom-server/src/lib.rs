@@ -10,6 +10,7 @@ pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod console;
 pub mod front_door;
 mod json_api;
 mod query_api;

@@ -1,0 +1,129 @@
+// Console tests: the real server binary, the pinned AWS CLI making calls, headless Chromium
+// (Debian's) driven by playwright-core: sign in, filter, open an event, download CSV and JSON.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = process.env.TRAILROOM_BIN ?? join(ROOT, "target/debug/trailroom");
+const AWS = join(ROOT, ".venv-clients/bin/aws");
+const ARTIFACTS = join(ROOT, "target/console-artifacts");
+const ROOT_KEY = "AKIAIOSFODNN7EXAMPLE";
+const ROOT_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+let server, endpoint, browser, alice;
+
+function aws(args, key = ROOT_KEY, secret = ROOT_SECRET) {
+  const out = execFileSync(AWS, [...args, "--endpoint-url", endpoint, "--output", "json"], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: key, AWS_SECRET_ACCESS_KEY: secret, AWS_DEFAULT_REGION: "us-east-1" },
+  });
+  return out.length ? JSON.parse(out) : null;
+}
+
+before(async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "trailroom-console-"));
+  server = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "ignore"] });
+  const line = await new Promise((ok) => createInterface({ input: server.stdout }).once("line", ok));
+  endpoint = line.split(" ").at(-1);
+  aws(["iam", "create-user", "--user-name", "Alice"]);
+  alice = aws(["iam", "create-access-key", "--user-name", "Alice"]).AccessKey;
+  const asAlice = (args) => aws(args, alice.AccessKeyId, alice.SecretAccessKey);
+  const profile = asAlice(["alexaforbusiness", "create-profile", "--profile-name", "HQ", "--timezone", "UTC",
+    "--address", "1 Main St", "--distance-unit", "METRIC", "--temperature-unit", "CELSIUS", "--wake-word", "ALEXA"]);
+  asAlice(["alexaforbusiness", "create-room", "--room-name", "Lobby", "--profile-arn", profile.ProfileArn]);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+});
+
+async function signIn(page, key = ROOT_KEY, secret = ROOT_SECRET) {
+  await page.goto(`${endpoint}/console`);
+  await page.fill("#access-key", key);
+  await page.fill("#secret-key", secret);
+  await page.click("#login-button");
+}
+
+test("a wrong secret is refused", async () => {
+  const page = await browser.newPage();
+  await signIn(page, ROOT_KEY, "wrong");
+  await page.waitForSelector("#login-error:not(:empty)");
+  assert.match(await page.textContent("#login-error"), /not accepted/);
+  assert.equal(await page.isVisible("#history-view"), false);
+  await page.close();
+});
+
+test("event history: filter, open an event, download CSV and JSON", async () => {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page);
+  await page.waitForSelector("#history-view:not([hidden])");
+  assert.match(await page.textContent("#who"), /arn:aws:iam::123456789012:root/);
+
+  // Default view: write events (Read-only = false) of the last day.
+  await page.waitForSelector("#events tbody tr");
+  const names = await page.$$eval("#events tbody tr td:first-child", (tds) => tds.map((td) => td.textContent));
+  assert.ok(names.includes("CreateRoom"), `default view shows writes: ${names}`);
+  assert.ok(!names.includes("LookupEvents"), "read-only calls are filtered out by default");
+
+  // Filter by event name.
+  await page.selectOption("#attribute", "EventName");
+  await page.fill("#value", "CreateRoom");
+  await page.click("#apply");
+  await page.waitForFunction(() => document.querySelectorAll("#events tbody tr").length === 1);
+  const cells = await page.$$eval("#events tbody tr td", (tds) => tds.map((td) => td.textContent));
+  assert.equal(cells[0], "CreateRoom");
+  assert.match(cells[1], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.equal(cells[2], "Alice");
+  assert.equal(cells[3], "a4b.amazonaws.com");
+  assert.equal(cells[4], "AWS::A4B::Profile, AWS::A4B::Room");
+  assert.match(cells[5], /arn:aws:a4b:us-east-1:123456789012:room\//);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, "event-history.png"), fullPage: true });
+
+  // Open the event: its full record.
+  await page.click("#events tbody tr a.event-link");
+  await page.waitForSelector("#detail-view:not([hidden])");
+  const record = JSON.parse(await page.textContent("#detail-json"));
+  assert.equal(record.eventName, "CreateRoom");
+  assert.equal(record.userIdentity.type, "IAMUser");
+  assert.equal(record.userIdentity.userName, "Alice");
+  assert.equal(record.userIdentity.accessKeyId, alice.AccessKeyId);
+  const resourceRows = await page.$$eval("#detail-resources tbody tr", (rows) => rows.length);
+  assert.equal(resourceRows, 2);
+  await page.screenshot({ path: join(ARTIFACTS, "event-detail.png"), fullPage: true });
+  await page.click("#back");
+
+  // Downloads of the current filter.
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#download-csv")]);
+  const csvText = readFileSync(await csv.path(), "utf8");
+  const lines = csvText.trim().split("\n");
+  assert.match(lines[0], /^Event ID,Event time,User name,Event name,Event source/);
+  assert.equal(lines.length, 2);
+  assert.match(lines[1], /"Alice","CreateRoom","a4b.amazonaws.com"/);
+  const [json] = await Promise.all([page.waitForEvent("download"), page.click("#download-json")]);
+  const downloaded = JSON.parse(readFileSync(await json.path(), "utf8"));
+  assert.equal(downloaded.Records.length, 1);
+  assert.equal(downloaded.Records[0].eventName, "CreateRoom");
+
+  // Refresh picks up new calls; the console's own lookups are recorded as LookupEvents.
+  aws(["alexaforbusiness", "create-room", "--room-name", "Annex"], alice.AccessKeyId, alice.SecretAccessKey);
+  await page.click("#refresh");
+  await page.waitForFunction(() => document.querySelectorAll("#events tbody tr").length === 2);
+  const lookups = aws(["cloudtrail", "lookup-events", "--lookup-attributes",
+    "AttributeKey=EventName,AttributeValue=LookupEvents", "--max-results", "5"]);
+  assert.ok(lookups.Events.length > 0);
+  assert.match(lookups.Events[0].CloudTrailEvent, /HeadlessChrome|Chrome/);
+  await context.close();
+});
