@@ -11,6 +11,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod console;
+pub mod events_cli;
 pub mod front_door;
 mod json_api;
 mod query_api;

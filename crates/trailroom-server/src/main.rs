@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
+use trailroom_server::events_cli::{self, LookupArgs};
 use trailroom_server::{AppState, Config, serve};
 
 #[derive(Parser)]
@@ -22,6 +23,23 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
+    /// Event history in the terminal, read from a data directory.
+    #[command(subcommand)]
+    Events(EventsCommand),
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// Print recorded events, newest first.
+    Lookup(LookupArgs),
+    /// Follow events as they are recorded.
+    Tail {
+        #[command(flatten)]
+        args: LookupArgs,
+        /// How often to look for new events, in milliseconds.
+        #[arg(long, default_value_t = 500)]
+        poll_ms: u64,
+    },
 }
 
 #[derive(clap::Args)]
@@ -47,6 +65,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => run_server(args).await,
+        Command::Events(EventsCommand::Lookup(args)) => events_cli::lookup(&args, &mut std::io::stdout().lock()),
+        Command::Events(EventsCommand::Tail { args, poll_ms }) => {
+            events_cli::tail(&args, std::time::Duration::from_millis(poll_ms), &mut std::io::stdout().lock())
+        }
     }
 }
 

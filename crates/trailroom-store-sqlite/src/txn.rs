@@ -229,6 +229,28 @@ impl ReadTxn for SqliteTxn<'_> {
         Ok(events)
     }
 
+    fn events_after(
+        &self,
+        account: &str,
+        region: Option<&str>,
+        after_seq: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<EventRow>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events e WHERE e.account_id = ?1 \
+             AND (?2 IS NULL OR e.region = ?2) AND e.seq > ?3 ORDER BY e.seq LIMIT ?4"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
+        let rows = stmt
+            .query_map(params![account, region, after_seq, limit as i64], event_from_row)
+            .map_err(backend)?;
+        let mut events: Vec<EventRow> = rows.collect::<rusqlite::Result<_>>().map_err(backend)?;
+        for event in &mut events {
+            event.resources = self.resources_of(event.seq)?;
+        }
+        Ok(events)
+    }
+
     fn count_events(&self) -> StoreResult<u64> {
         self.conn
             .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
@@ -382,6 +404,9 @@ impl ReadTxn for Refusing {
         refused()
     }
     fn count_events(&self) -> StoreResult<u64> {
+        refused()
+    }
+    fn events_after(&self, _: &str, _: Option<&str>, _: i64, _: usize) -> StoreResult<Vec<EventRow>> {
         refused()
     }
 }

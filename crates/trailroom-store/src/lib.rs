@@ -43,6 +43,15 @@ pub trait ReadTxn {
     fn lookup_events(&self, query: &EventQuery) -> StoreResult<Vec<EventRow>>;
     /// Number of stored events (all accounts).
     fn count_events(&self) -> StoreResult<u64>;
+    /// Events of `account` (all regions when `region` is `None`) stored after position
+    /// `after_seq`, oldest first: for following the log as it grows.
+    fn events_after(
+        &self,
+        account: &str,
+        region: Option<&str>,
+        after_seq: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<EventRow>>;
 }
 
 /// Read and write access inside the writer's transaction.

@@ -183,6 +183,16 @@ pub async fn events(store: &dyn Store) {
 
     let total = read(store, |tx| tx.count_events().unwrap()).unwrap();
     assert_eq!(total, 10);
+
+    // Following the log: oldest first after a position, all regions or one.
+    let first = read(store, |tx| tx.events_after("111111111111", None, 0, 4).unwrap()).unwrap();
+    assert_eq!(first.len(), 4);
+    assert!(first.windows(2).all(|w| w[0].seq < w[1].seq));
+    let rest = read(store, |tx| tx.events_after("111111111111", Some("us-east-1"), first[3].seq, 50).unwrap())
+        .unwrap();
+    assert_eq!(rest.len(), 6);
+    let elsewhere = read(store, |tx| tx.events_after("111111111111", Some("eu-west-1"), 0, 50).unwrap()).unwrap();
+    assert!(elsewhere.is_empty());
 }
 
 /// Hundreds of concurrent writers all land (group commit), none lost.

@@ -1,0 +1,214 @@
+//! `trailroom events lookup|tail`: Event history in a terminal, read straight from a data
+//! directory (the server may be running: the store allows readers beside its writer). An
+//! operator tool with the same trust as the database file, so it needs no credentials and its
+//! reads are not themselves recorded.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use chrono::{DateTime, SecondsFormat, Utc};
+use trailroom_store::{EventQuery, EventRow, LookupKey, Store};
+use trailroom_store_sqlite::SqliteStore;
+
+/// What `events lookup` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// Aligned columns, as the console's Event history.
+    Table,
+    /// `{"Records":[…]}` with the full records.
+    Json,
+}
+
+/// A lookup's filter, from the command line.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LookupArgs {
+    /// Data directory of the server.
+    #[arg(long, default_value = "data")]
+    pub data_dir: std::path::PathBuf,
+    /// Account whose events to show.
+    #[arg(long, default_value = trailroom_identity::DEFAULT_ACCOUNT_ID)]
+    pub account: String,
+    /// Region whose events to show.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// One lookup attribute as Key=Value (EventId, EventName, EventSource, Username,
+    /// AccessKeyId, ReadOnly, ResourceType, ResourceName).
+    #[arg(long)]
+    pub attribute: Option<String>,
+    /// Only events at or after this time (RFC 3339).
+    #[arg(long)]
+    pub start: Option<DateTime<Utc>>,
+    /// Only events at or before this time (RFC 3339).
+    #[arg(long)]
+    pub end: Option<DateTime<Utc>>,
+    /// Most events to print.
+    #[arg(long, default_value_t = 50)]
+    pub max: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+/// Parses `Key=Value` into a lookup key.
+pub fn parse_attribute(text: &str) -> anyhow::Result<LookupKey> {
+    let (key, value) = text.split_once('=').context("attribute must be Key=Value")?;
+    let value = value.to_owned();
+    Ok(match key {
+        "EventId" => LookupKey::EventId(value),
+        "EventName" => LookupKey::EventName(value),
+        "EventSource" => LookupKey::EventSource(value),
+        "Username" => LookupKey::Username(value),
+        "AccessKeyId" => LookupKey::AccessKeyId(value),
+        "ResourceType" => LookupKey::ResourceType(value),
+        "ResourceName" => LookupKey::ResourceName(value),
+        "ReadOnly" => match value.as_str() {
+            "true" => LookupKey::ReadOnly(true),
+            "false" => LookupKey::ReadOnly(false),
+            _ => bail!("ReadOnly must be true or false"),
+        },
+        other => bail!("unknown lookup attribute {other}"),
+    })
+}
+
+fn open(data_dir: &Path) -> anyhow::Result<std::sync::Arc<SqliteStore>> {
+    let path = data_dir.join("trailroom.db");
+    if !path.is_file() {
+        bail!("no trailroom database at {}", path.display());
+    }
+    SqliteStore::open(&path).with_context(|| format!("cannot open {}", path.display()))
+}
+
+/// `events lookup`: newest first, paging through the store until `max` events are printed.
+pub fn lookup(args: &LookupArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let store = open(&args.data_dir)?;
+    let key = args.attribute.as_deref().map(parse_attribute).transpose()?;
+    let mut query = EventQuery {
+        account_id: args.account.clone(),
+        region: args.region.clone(),
+        key,
+        start_ms: args.start.map_or(0, |t| t.timestamp_millis()),
+        end_ms: args.end.map_or(i64::MAX, |t| t.timestamp_millis()),
+        before: None,
+        category: "Management".into(),
+        limit: 500,
+    };
+    let mut events = Vec::new();
+    while events.len() < args.max {
+        let page = trailroom_store::read(store.as_ref(), |txn| txn.lookup_events(&query))??;
+        let Some(last) = page.last() else { break };
+        query.before = Some((last.event_time_ms, last.seq));
+        events.extend(page);
+    }
+    events.truncate(args.max);
+    store.shutdown();
+    match args.output {
+        Output::Table => print_table(&events, out),
+        Output::Json => print_json(&events, out),
+    }
+}
+
+/// `events tail`: prints events as they are recorded, oldest first, until interrupted.
+pub fn tail(args: &LookupArgs, poll: Duration, out: &mut impl Write) -> anyhow::Result<()> {
+    let store = open(&args.data_dir)?;
+    let key = args.attribute.as_deref().map(parse_attribute).transpose()?;
+    let total = trailroom_store::read(store.as_ref(), |txn| txn.count_events())??;
+    // Start from the end of the log: show only what happens from now on.
+    let mut after = latest_seq(store.as_ref(), &args.account, total)?;
+    writeln!(out, "{}", header())?;
+    loop {
+        let events = trailroom_store::read(store.as_ref(), |txn| {
+            txn.events_after(&args.account, Some(&args.region), after, 500)
+        })??;
+        for event in &events {
+            after = event.seq;
+            if key.as_ref().is_none_or(|k| matches(k, event)) {
+                writeln!(out, "{}", row(event))?;
+            }
+        }
+        out.flush()?;
+        if events.is_empty() {
+            std::thread::sleep(poll);
+        }
+    }
+}
+
+fn latest_seq(store: &dyn Store, account: &str, total: u64) -> anyhow::Result<i64> {
+    let mut after = (total as i64 - 1000).max(0);
+    loop {
+        let batch = trailroom_store::read(store, |txn| txn.events_after(account, None, after, 1000))??;
+        match batch.last() {
+            Some(last) => after = last.seq,
+            None => return Ok(after),
+        }
+    }
+}
+
+fn matches(key: &LookupKey, event: &EventRow) -> bool {
+    let resource = |f: fn(&(String, String)) -> &String, v: &String| event.resources.iter().any(|r| f(r) == v);
+    match key {
+        LookupKey::EventId(v) => &event.event_id == v,
+        LookupKey::EventName(v) => &event.event_name == v,
+        LookupKey::EventSource(v) => &event.event_source == v,
+        LookupKey::Username(v) => event.username.as_ref() == Some(v),
+        LookupKey::AccessKeyId(v) => event.access_key_id.as_ref() == Some(v),
+        LookupKey::ReadOnly(v) => event.read_only == *v,
+        LookupKey::ResourceType(v) => resource(|r| &r.0, v),
+        LookupKey::ResourceName(v) => resource(|r| &r.1, v),
+    }
+}
+
+fn header() -> String {
+    format!("{:<20}  {:<32}  {:<20}  {:<28}  {:<24}  RESOURCE NAME", "EVENT TIME", "EVENT NAME", "USER NAME", "EVENT SOURCE", "RESOURCE TYPE")
+}
+
+fn row(event: &EventRow) -> String {
+    let time = DateTime::from_timestamp_millis(event.event_time_ms)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_default();
+    let types: Vec<&str> = event.resources.iter().map(|r| r.0.as_str()).collect();
+    let names: Vec<&str> = event.resources.iter().map(|r| r.1.as_str()).collect();
+    let failed = serde_json::from_str::<serde_json::Value>(&event.record_json)
+        .ok()
+        .and_then(|r| r.get("errorCode").and_then(|c| c.as_str()).map(|c| format!(" [{c}]")))
+        .unwrap_or_default();
+    format!(
+        "{time:<20}  {:<32}  {:<20}  {:<28}  {:<24}  {}",
+        format!("{}{failed}", event.event_name),
+        event.username.as_deref().unwrap_or("-"),
+        event.event_source,
+        types.join(","),
+        names.join(",")
+    )
+}
+
+fn print_table(events: &[EventRow], out: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(out, "{}", header())?;
+    for event in events {
+        writeln!(out, "{}", row(event))?;
+    }
+    Ok(())
+}
+
+fn print_json(events: &[EventRow], out: &mut impl Write) -> anyhow::Result<()> {
+    let records: Vec<serde_json::Value> =
+        events.iter().filter_map(|e| serde_json::from_str(&e.record_json).ok()).collect();
+    serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "Records": records }))?;
+    writeln!(out)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_parse() {
+        assert_eq!(parse_attribute("EventName=CreateRoom").unwrap(), LookupKey::EventName("CreateRoom".into()));
+        assert_eq!(parse_attribute("ReadOnly=false").unwrap(), LookupKey::ReadOnly(false));
+        assert!(parse_attribute("ReadOnly=maybe").is_err());
+        assert!(parse_attribute("Color=red").is_err());
+        assert!(parse_attribute("EventName").is_err());
+    }
+}
