@@ -281,3 +281,24 @@ def test_lookup_errors(server):
                     LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "x"}]) == "InvalidNextTokenException"
     _, record = record_of(server, "LookupEvents")
     assert record["eventSource"] == "cloudtrail.amazonaws.com" and record["readOnly"] is True
+
+
+def test_lookup_events_throttle_when_configured(tmp_path):
+    from conftest import Server
+
+    config = tmp_path / "trailroom.toml"
+    config.write_text("lookup_events_rate_limit = 2.0\n")
+    srv = Server(str(tmp_path / "data"), ["--config", str(config)]).start()
+    try:
+        ct = srv.client("cloudtrail")
+        codes = []
+        for _ in range(6):
+            try:
+                ct.lookup_events(MaxResults=1)
+                codes.append("ok")
+            except ClientError as err:
+                codes.append(err.response["Error"]["Code"])
+        assert codes[:2] == ["ok", "ok"]
+        assert "ThrottlingException" in codes
+    finally:
+        srv.stop()

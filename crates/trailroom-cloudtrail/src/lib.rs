@@ -7,21 +7,27 @@
 //! Knows nothing about HTTP or SQL: it reads events through the store traits.
 
 pub mod lookup;
+mod throttle;
+
+pub use throttle::RateLimit;
 
 use trailroom_audit::CallContext;
 use trailroom_model::cloudtrail::{CloudTrail, LookupEventsRequest, LookupEventsResponse, Operation};
 use trailroom_protocol::ApiError;
 
 /// CloudTrail's handlers.
-#[derive(Debug, Clone)]
+#[derive(Debug, Default)]
 pub struct CloudTrailService {
-    /// How long Event history keeps events, in days.
+    /// How long Event history keeps events, in days (90 when 0).
     pub retention_days: i64,
+    /// AWS's LookupEvents throttle, when turned on.
+    pub lookup_rate: Option<RateLimit>,
 }
 
-impl Default for CloudTrailService {
-    fn default() -> Self {
-        Self { retention_days: 90 }
+impl CloudTrailService {
+    /// Event history retention in days.
+    pub fn retention_days(&self) -> i64 {
+        if self.retention_days > 0 { self.retention_days } else { 90 }
     }
 }
 
@@ -33,7 +39,10 @@ impl CloudTrail for CloudTrailService {
         ctx: &CallContext,
         input: LookupEventsRequest,
     ) -> Result<LookupEventsResponse, ApiError> {
-        lookup::lookup_events(ctx, input, self.retention_days)
+        if let Some(limit) = &self.lookup_rate {
+            limit.admit(ctx.account_id(), ctx.region(), ctx.now_ms())?;
+        }
+        lookup::lookup_events(ctx, input, self.retention_days())
     }
 }
 

@@ -25,13 +25,13 @@ pub fn lookup_events(
     let oldest = now - retention_days * DAY_MS;
     let start = input.start_time.map_or(oldest, Timestamp::epoch_millis).max(oldest);
     let end = input.end_time.map_or(now, Timestamp::epoch_millis);
-    if let (Some(s), Some(e)) = (input.start_time, input.end_time) {
-        if s > e {
-            return Err(ApiError::client(
-                "InvalidTimeRangeException",
-                "Start time must be before end time.",
-            ));
-        }
+    if let (Some(s), Some(e)) = (input.start_time, input.end_time)
+        && s > e
+    {
+        return Err(ApiError::client(
+            "InvalidTimeRangeException",
+            "Start time must be before end time.",
+        ));
     }
     let limit = input.max_results.unwrap_or(50);
     if !(1..=50).contains(&limit) {

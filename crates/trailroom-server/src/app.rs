@@ -50,10 +50,13 @@ impl AppState {
         Ok(Self {
             store,
             clock,
-            config: Arc::new(config),
             a4b: Arc::new(A4bService),
-            cloudtrail: Arc::new(CloudTrailService::default()),
+            cloudtrail: Arc::new(CloudTrailService {
+                retention_days: config.event_retention_days,
+                lookup_rate: config.lookup_events_rate_limit.map(trailroom_cloudtrail::RateLimit::new),
+            }),
             sessions: Arc::default(),
+            config: Arc::new(config),
         })
     }
 }
@@ -80,11 +83,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = state.store.clone();
+    let pruner = tokio::spawn(crate::retention::prune_forever(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .context("server failed")?;
+    pruner.abort();
     store.shutdown();
     Ok(())
 }

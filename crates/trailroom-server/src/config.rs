@@ -26,6 +26,12 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Record every call as a CloudTrail event. Turn off only to measure what recording costs.
     pub recording: bool,
+    /// Days Event history keeps events; older ones are pruned in the background.
+    pub event_retention_days: i64,
+    /// Seconds between two pruning passes.
+    pub prune_interval_secs: u64,
+    /// LookupEvents requests per second per account and region (AWS allows 2); unset: no limit.
+    pub lookup_events_rate_limit: Option<f64>,
     /// Header carrying the client address when the server sits behind a trusted proxy (for
     /// example `x-forwarded-for`). Unset: the peer address is used.
     pub trusted_proxy_header: Option<String>,
@@ -57,6 +63,9 @@ impl Default for Config {
             accounts: Vec::new(),
             max_body_bytes: 8 * 1024 * 1024,
             recording: true,
+            event_retention_days: 90,
+            prune_interval_secs: 3600,
+            lookup_events_rate_limit: None,
             trusted_proxy_header: None,
         }
     }
@@ -139,6 +148,12 @@ impl Config {
                     account.id
                 )));
             }
+        }
+        if self.event_retention_days < 1 {
+            return Err(ConfigError::Invalid("event_retention_days must be at least 1".into()));
+        }
+        if self.lookup_events_rate_limit.is_some_and(|r| r.is_nan() || r <= 0.0) {
+            return Err(ConfigError::Invalid("lookup_events_rate_limit must be positive".into()));
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid(

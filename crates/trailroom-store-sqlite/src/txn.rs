@@ -344,6 +344,28 @@ impl WriteTxn for SqliteTxn<'_> {
         Ok(())
     }
 
+    fn prune_events(&mut self, before_ms: i64, limit: usize) -> StoreResult<usize> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq FROM events WHERE event_time_ms < ?1 ORDER BY event_time_ms LIMIT ?2",
+            )
+            .map_err(backend)?;
+        let seqs: Vec<i64> = stmt
+            .query_map(params![before_ms, limit as i64], |r| r.get(0))
+            .map_err(backend)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(backend)?;
+        let mut delete_event = self.conn.prepare_cached("DELETE FROM events WHERE seq = ?1").map_err(backend)?;
+        let mut delete_resources =
+            self.conn.prepare_cached("DELETE FROM event_resources WHERE seq = ?1").map_err(backend)?;
+        for seq in &seqs {
+            delete_event.execute([seq]).map_err(backend)?;
+            delete_resources.execute([seq]).map_err(backend)?;
+        }
+        Ok(seqs.len())
+    }
+
     fn begin_nested(&mut self) -> StoreResult<()> {
         self.depth += 1;
         self.conn
@@ -419,6 +441,9 @@ impl WriteTxn for Refusing {
         refused()
     }
     fn append_event(&mut self, _: &EventRow) -> StoreResult<()> {
+        refused()
+    }
+    fn prune_events(&mut self, _: i64, _: usize) -> StoreResult<usize> {
         refused()
     }
     fn begin_nested(&mut self) -> StoreResult<()> {

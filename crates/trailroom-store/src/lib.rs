@@ -63,6 +63,8 @@ pub trait WriteTxn: ReadTxn {
     fn delete(&mut self, account: &str, kind: &str, id: &str) -> StoreResult<bool>;
     /// Appends an audit event.
     fn append_event(&mut self, event: &EventRow) -> StoreResult<()>;
+    /// Deletes at most `limit` events older than `before_ms`; returns how many went.
+    fn prune_events(&mut self, before_ms: i64, limit: usize) -> StoreResult<usize>;
     /// Starts a nested unit that can be undone alone (a savepoint).
     fn begin_nested(&mut self) -> StoreResult<()>;
     /// Keeps the writes of the innermost nested unit.

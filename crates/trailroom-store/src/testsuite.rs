@@ -193,6 +193,17 @@ pub async fn events(store: &dyn Store) {
     assert_eq!(rest.len(), 6);
     let elsewhere = read(store, |tx| tx.events_after("111111111111", Some("eu-west-1"), 0, 50).unwrap()).unwrap();
     assert!(elsewhere.is_empty());
+
+    // Retention: events older than the cut-off go, with their resources.
+    let cutoff = 1_700_000_000_000 + 3 * 1000;
+    let pruned = write(store, move |tx| tx.prune_events(cutoff, 100)).await.unwrap().unwrap();
+    assert_eq!(pruned, 3);
+    let left = lookup(base.clone());
+    assert_eq!(left.len(), 7);
+    assert!(left.iter().all(|e| e.event_time_ms >= cutoff));
+    let by_type =
+        lookup(EventQuery { key: Some(LookupKey::ResourceType("AWS::A4B::Room".into())), ..base.clone() });
+    assert_eq!(by_type.len(), 7);
 }
 
 /// Hundreds of concurrent writers all land (group commit), none lost.

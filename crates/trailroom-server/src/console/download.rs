@@ -38,7 +38,7 @@ pub(crate) async fn download(
     let mut events = Vec::new();
     ctx.set_request_parameters(trailroom_model::Audit::to_audit_json(&filter.request()));
     let outcome = loop {
-        let page = match trailroom_cloudtrail::lookup::lookup_events(&ctx, filter.request(), state.cloudtrail.retention_days) {
+        let page = match trailroom_cloudtrail::lookup::lookup_events(&ctx, filter.request(), state.cloudtrail.retention_days()) {
             Ok(page) => page,
             Err(err) => break Err(err),
         };

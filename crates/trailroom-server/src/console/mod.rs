@@ -127,7 +127,7 @@ pub(crate) fn lookup_context(
 pub(crate) async fn lookup_page(ctx: &CallContext, state: &AppState, filter: &Filter) -> Result<LookupEventsResponse, ApiError> {
     let request = filter.request();
     ctx.set_request_parameters(trailroom_model::Audit::to_audit_json(&request));
-    let result = trailroom_cloudtrail::lookup::lookup_events(ctx, request, state.cloudtrail.retention_days);
+    let result = trailroom_cloudtrail::lookup::lookup_events(ctx, request, state.cloudtrail.retention_days());
     ctx.finish(result.as_ref().map(|_| serde_json::Value::Null)).await?;
     result
 }
