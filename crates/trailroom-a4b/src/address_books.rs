@@ -1,40 +1,375 @@
-//! Address books: not written yet; every operation answers NotImplementedException.
+//! Address books: named sets of contacts that room profiles point devices at. A book holds the
+//! ARNs of its contacts (many-to-many, at most 100 per book); deleting a book leaves its contacts
+//! alone and clears any profile that referenced it (a4b.md §2.2, §2.3).
 
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
+use trailroom_store::{ReadTxn, WriteTxn};
 
-pub(crate) async fn create_address_book(ctx: &CallContext, input: CreateAddressBookRequest) -> Result<CreateAddressBookResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("CreateAddressBook"))
+use crate::admin::{AdminAction, AdminCtx};
+use crate::arn::{ResourceType, new_arn};
+use crate::support::convert::{convert, merged};
+use crate::support::errors::{already_exists, limit_exceeded, name_in_use};
+use crate::support::idempotency::Token;
+use crate::support::records::{self, Keys};
+use crate::support::search::{Match, SearchSpec, search};
+use crate::support::tags;
+
+const TYPE: ResourceType = ResourceType::AddressBook;
+/// Address books per account [AG quotas].
+const MAX_ADDRESS_BOOKS: usize = 25;
+/// Contacts per address book [AG quotas].
+const MAX_CONTACTS_PER_BOOK: usize = 100;
+
+/// A stored address book: the model's `AddressBook` plus its members. Stored under its ARN,
+/// named by `Name` (unique).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct AddressBookRecord {
+    /// The book as GetAddressBook returns it.
+    #[serde(flatten)]
+    pub book: AddressBook,
+    /// Contacts in the book, in the order they were added.
+    #[serde(rename = "ContactArns", default)]
+    pub contact_arns: Vec<String>,
 }
 
-pub(crate) async fn get_address_book(ctx: &CallContext, input: GetAddressBookRequest) -> Result<GetAddressBookResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("GetAddressBook"))
+impl AddressBookRecord {
+    fn arn(&self) -> String {
+        self.book.address_book_arn.clone().unwrap_or_default()
+    }
 }
 
-pub(crate) async fn update_address_book(ctx: &CallContext, input: UpdateAddressBookRequest) -> Result<UpdateAddressBookResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("UpdateAddressBook"))
+fn save(tx: &mut dyn WriteTxn, account: &str, record: &AddressBookRecord) -> Result<(), ApiError> {
+    let name = record.book.name.clone().unwrap_or_default();
+    records::save(
+        tx,
+        account,
+        TYPE,
+        &record.arn(),
+        record,
+        Keys {
+            name: Some(&name),
+            parent: None,
+        },
+        |n| already_exists("address book", n),
+    )
 }
 
-pub(crate) async fn delete_address_book(ctx: &CallContext, input: DeleteAddressBookRequest) -> Result<DeleteAddressBookResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("DeleteAddressBook"))
+/// Every address book of `account` (for contact searches and deletes).
+pub(crate) fn all_books(
+    txn: &dyn ReadTxn,
+    account: &str,
+) -> Result<Vec<AddressBookRecord>, ApiError> {
+    records::list(txn, account, TYPE)
 }
 
-pub(crate) async fn search_address_books(ctx: &CallContext, input: SearchAddressBooksRequest) -> Result<SearchAddressBooksResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("SearchAddressBooks"))
+/// Removes a deleted contact from every book that holds it (a4b.md §2.3).
+pub(crate) fn forget_contact(
+    tx: &mut dyn WriteTxn,
+    account: &str,
+    contact_arn: &str,
+) -> Result<(), ApiError> {
+    for mut record in all_books(tx, account)? {
+        if record.contact_arns.iter().any(|c| c == contact_arn) {
+            record.contact_arns.retain(|c| c != contact_arn);
+            save(tx, account, &record)?;
+        }
+    }
+    Ok(())
 }
 
-pub(crate) async fn associate_contact_with_address_book(ctx: &CallContext, input: AssociateContactWithAddressBookRequest) -> Result<AssociateContactWithAddressBookResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("AssociateContactWithAddressBook"))
+pub(crate) async fn create_address_book(
+    ctx: &CallContext,
+    input: CreateAddressBookRequest,
+) -> Result<CreateAddressBookResponse, ApiError> {
+    let account = ctx.account_id().to_owned();
+    let arn = new_arn(TYPE, &account, ctx.region());
+    ctx.write(move |tx| {
+        let token = Token::of(
+            "CreateAddressBook",
+            input.client_request_token.as_deref(),
+            &input,
+        );
+        if let Some(replayed) = token
+            .as_ref()
+            .map(|t| t.replay(tx, &account))
+            .transpose()?
+            .flatten()
+        {
+            return Ok(replayed);
+        }
+        if all_books(tx, &account)?.len() >= MAX_ADDRESS_BOOKS {
+            return Err(limit_exceeded("address books", MAX_ADDRESS_BOOKS));
+        }
+        let record = AddressBookRecord {
+            book: AddressBook {
+                address_book_arn: Some(arn.clone()),
+                name: input.name.clone(),
+                description: input.description.clone(),
+            },
+            contact_arns: Vec::new(),
+        };
+        save(tx, &account, &record)?;
+        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+        let response = CreateAddressBookResponse {
+            address_book_arn: Some(arn),
+        };
+        if let Some(token) = &token {
+            token.remember(tx, &account, &response)?;
+        }
+        Ok(response)
+    })
+    .await
 }
 
-pub(crate) async fn disassociate_contact_from_address_book(ctx: &CallContext, input: DisassociateContactFromAddressBookRequest) -> Result<DisassociateContactFromAddressBookResponse, ApiError> {
-    let _ = (ctx, input);
-    Err(trailroom_model::not_implemented("DisassociateContactFromAddressBook"))
+fn require(
+    txn: &dyn ReadTxn,
+    account: &str,
+    arn: Option<&str>,
+) -> Result<AddressBookRecord, ApiError> {
+    records::require(txn, account, TYPE, arn.unwrap_or_default())
 }
+
+pub(crate) async fn get_address_book(
+    ctx: &CallContext,
+    input: GetAddressBookRequest,
+) -> Result<GetAddressBookResponse, ApiError> {
+    let record =
+        ctx.read(|txn| require(txn, ctx.account_id(), input.address_book_arn.as_deref()))?;
+    Ok(GetAddressBookResponse {
+        address_book: Some(record.book),
+    })
+}
+
+pub(crate) async fn update_address_book(
+    ctx: &CallContext,
+    input: UpdateAddressBookRequest,
+) -> Result<UpdateAddressBookResponse, ApiError> {
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        let mut record = require(tx, &account, input.address_book_arn.as_deref())?;
+        let patch = UpdateAddressBookRequest {
+            address_book_arn: None,
+            ..input.clone()
+        };
+        record.book = merged(&record.book, &patch)?;
+        let name = record.book.name.clone().unwrap_or_default();
+        save(tx, &account, &record).map_err(|e| {
+            if e.code() == "AlreadyExistsException" {
+                name_in_use("address book", &name)
+            } else {
+                e
+            }
+        })?;
+        Ok(UpdateAddressBookResponse {})
+    })
+    .await
+}
+
+/// Clears `AddressBookArn` on every profile that points at a deleted book. Profiles are read as
+/// plain JSON so this family does not depend on the profile record's Rust type.
+fn clear_profile_references(
+    tx: &mut dyn WriteTxn,
+    account: &str,
+    book_arn: &str,
+) -> Result<(), ApiError> {
+    let profiles: Vec<Value> = records::list(tx, account, ResourceType::Profile)?;
+    for mut profile in profiles {
+        if profile.get("AddressBookArn").and_then(Value::as_str) != Some(book_arn) {
+            continue;
+        }
+        if let Some(members) = profile.as_object_mut() {
+            members.remove("AddressBookArn");
+        }
+        save_profile_json(tx, account, &profile)?;
+    }
+    Ok(())
+}
+
+/// Stores a profile read as JSON back under its ARN and unique name.
+fn save_profile_json(
+    tx: &mut dyn WriteTxn,
+    account: &str,
+    profile: &Value,
+) -> Result<(), ApiError> {
+    let arn = profile
+        .get("ProfileArn")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let name = profile
+        .get("ProfileName")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    records::save(
+        tx,
+        account,
+        ResourceType::Profile,
+        &arn,
+        profile,
+        Keys {
+            name: name.as_deref(),
+            parent: None,
+        },
+        |n| already_exists("profile", n),
+    )
+}
+
+pub(crate) async fn delete_address_book(
+    ctx: &CallContext,
+    input: DeleteAddressBookRequest,
+) -> Result<DeleteAddressBookResponse, ApiError> {
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        let arn = require(tx, &account, input.address_book_arn.as_deref())?.arn();
+        records::delete(tx, &account, TYPE, &arn)?;
+        tags::forget(tx, &account, &arn)?;
+        clear_profile_references(tx, &account, &arn)?;
+        Ok(DeleteAddressBookResponse {})
+    })
+    .await
+}
+
+fn book_field(book: &AddressBookData, key: &str) -> Vec<String> {
+    match key {
+        "AddressBookName" => book.name.clone().into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+const SEARCH: SearchSpec<AddressBookData> = SearchSpec {
+    filter_keys: &[("AddressBookName", Match::Prefix)],
+    sort_keys: &["AddressBookName"],
+    default_sort: "AddressBookName",
+    field: book_field,
+    id: |b| b.address_book_arn.clone().unwrap_or_default(),
+};
+
+pub(crate) async fn search_address_books(
+    ctx: &CallContext,
+    input: SearchAddressBooksRequest,
+) -> Result<SearchAddressBooksResponse, ApiError> {
+    let books = ctx.read(|txn| all_books(txn, ctx.account_id()))?;
+    let data = books
+        .iter()
+        .map(|b| convert(&b.book))
+        .collect::<Result<Vec<AddressBookData>, _>>()?;
+    let page = search(
+        data,
+        &SEARCH,
+        input.filters.as_deref(),
+        input.sort_criteria.as_deref(),
+        input.max_results,
+        input.next_token.as_deref(),
+    )?;
+    Ok(SearchAddressBooksResponse {
+        address_books: Some(page.items),
+        next_token: page.next_token,
+        total_count: Some(page.total_count),
+    })
+}
+
+/// The book and the (existing) contact a membership call names.
+fn membership(
+    txn: &dyn ReadTxn,
+    account: &str,
+    book_arn: Option<&str>,
+    contact_arn: Option<&str>,
+) -> Result<(AddressBookRecord, String), ApiError> {
+    let contact_arn = contact_arn.unwrap_or_default();
+    records::require::<Value>(txn, account, ResourceType::Contact, contact_arn)?;
+    Ok((require(txn, account, book_arn)?, contact_arn.to_owned()))
+}
+
+pub(crate) async fn associate_contact_with_address_book(
+    ctx: &CallContext,
+    input: AssociateContactWithAddressBookRequest,
+) -> Result<AssociateContactWithAddressBookResponse, ApiError> {
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        let (mut record, contact) = membership(
+            tx,
+            &account,
+            input.address_book_arn.as_deref(),
+            input.contact_arn.as_deref(),
+        )?;
+        // Associating a member again is a no-op, like the console.
+        if !record.contact_arns.contains(&contact) {
+            if record.contact_arns.len() >= MAX_CONTACTS_PER_BOOK {
+                return Err(limit_exceeded(
+                    "contacts in an address book",
+                    MAX_CONTACTS_PER_BOOK,
+                ));
+            }
+            record.contact_arns.push(contact);
+            save(tx, &account, &record)?;
+        }
+        Ok(AssociateContactWithAddressBookResponse {})
+    })
+    .await
+}
+
+pub(crate) async fn disassociate_contact_from_address_book(
+    ctx: &CallContext,
+    input: DisassociateContactFromAddressBookRequest,
+) -> Result<DisassociateContactFromAddressBookResponse, ApiError> {
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        let (mut record, contact) = membership(
+            tx,
+            &account,
+            input.address_book_arn.as_deref(),
+            input.contact_arn.as_deref(),
+        )?;
+        // A contact that is not in the book is already disassociated (a4b.md §5.2).
+        if record.contact_arns.contains(&contact) {
+            record.contact_arns.retain(|c| *c != contact);
+            save(tx, &account, &record)?;
+        }
+        Ok(DisassociateContactFromAddressBookResponse {})
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SetProfileAddressBook {
+    profile_arn: String,
+    /// `None` clears the profile's address book.
+    address_book_arn: Option<String>,
+}
+
+/// Admin: points a room profile at an address book (the console did this; no API does).
+fn set_profile_address_book(
+    tx: &mut dyn WriteTxn,
+    ctx: &AdminCtx,
+    args: Value,
+) -> Result<Value, ApiError> {
+    let args: SetProfileAddressBook =
+        serde_json::from_value(args).map_err(|e| ApiError::validation(e.to_string()))?;
+    let mut profile: Value =
+        records::require(tx, &ctx.account, ResourceType::Profile, &args.profile_arn)?;
+    if let Some(book) = &args.address_book_arn {
+        require(tx, &ctx.account, Some(book))?;
+    }
+    if let Some(members) = profile.as_object_mut() {
+        match &args.address_book_arn {
+            Some(book) => members.insert("AddressBookArn".into(), Value::String(book.clone())),
+            None => members.remove("AddressBookArn"),
+        };
+    }
+    save_profile_json(tx, &ctx.account, &profile)?;
+    Ok(
+        serde_json::json!({ "ProfileArn": args.profile_arn, "AddressBookArn": args.address_book_arn }),
+    )
+}
+
+/// Admin actions of this family (see `crate::admin`).
+pub(crate) const ADMIN: &[AdminAction] = &[AdminAction {
+    name: "set-profile-address-book",
+    about: "Assign an address book to a room profile (ProfileArn, AddressBookArn; omit AddressBookArn to clear)",
+    run: set_profile_address_book,
+}];

@@ -44,16 +44,29 @@ pub fn actions() -> impl Iterator<Item = &'static AdminAction> {
         crate::skills::ADMIN,
         crate::smart_home::ADMIN,
         crate::gateways::ADMIN,
+        crate::address_books::ADMIN,
+        crate::schedules::ADMIN,
+        crate::announcements::ADMIN,
     ]
     .into_iter()
     .flatten()
 }
 
 /// Runs action `name` with `args` for `ctx`.
-pub async fn run(store: Arc<dyn Store>, ctx: AdminCtx, name: &str, args: Value) -> Result<Value, ApiError> {
-    let action = actions()
-        .find(|a| a.name == name)
-        .ok_or_else(|| ApiError::client("UnknownOperationException", format!("No admin action named {name}")))?;
+pub async fn run(
+    store: Arc<dyn Store>,
+    ctx: AdminCtx,
+    name: &str,
+    args: Value,
+) -> Result<Value, ApiError> {
+    let action = actions().find(|a| a.name == name).ok_or_else(|| {
+        ApiError::client(
+            "UnknownOperationException",
+            format!("No admin action named {name}"),
+        )
+    })?;
     let run = action.run;
-    trailroom_store::write(store.as_ref(), move |tx| run(tx, &ctx, args)).await.map_err(store_failure)?
+    trailroom_store::write(store.as_ref(), move |tx| run(tx, &ctx, args))
+        .await
+        .map_err(store_failure)?
 }

@@ -180,7 +180,10 @@ mod tests {
         assert_eq!(parsed.resource_type, ResourceType::SkillGroup);
         assert_eq!(parsed.account_id, "123456789012");
         assert_eq!(Arn::parse("arn:aws:iam::123456789012:user/x"), None);
-        assert_eq!(Arn::parse("arn:aws:a4b:us-east-1:123456789012:widget/x/y"), None);
+        assert_eq!(
+            Arn::parse("arn:aws:a4b:us-east-1:123456789012:widget/x/y"),
+            None
+        );
         assert_eq!(Arn::parse("arn:aws:a4b:us-east-1:1234:room/x/y"), None);
     }
 }

@@ -19,16 +19,32 @@ const TYPE: ResourceType = ResourceType::Profile;
 const MAX_PROFILES: usize = 100;
 
 /// Saves `profile` under its name.
-fn save(tx: &mut dyn trailroom_store::WriteTxn, account: &str, profile: &Profile) -> Result<(), ApiError> {
+fn save(
+    tx: &mut dyn trailroom_store::WriteTxn,
+    account: &str,
+    profile: &Profile,
+) -> Result<(), ApiError> {
     let arn = profile.profile_arn.clone().unwrap_or_default();
     let name = profile.profile_name.clone().unwrap_or_default();
-    records::save(tx, account, TYPE, &arn, profile, Keys { name: Some(&name), parent: None }, |n| {
-        already_exists("profile", n)
-    })
+    records::save(
+        tx,
+        account,
+        TYPE,
+        &arn,
+        profile,
+        Keys {
+            name: Some(&name),
+            parent: None,
+        },
+        |n| already_exists("profile", n),
+    )
 }
 
 /// The account's default profile, if any.
-pub(crate) fn default_profile(txn: &dyn trailroom_store::ReadTxn, account: &str) -> Result<Option<Profile>, ApiError> {
+pub(crate) fn default_profile(
+    txn: &dyn trailroom_store::ReadTxn,
+    account: &str,
+) -> Result<Option<Profile>, ApiError> {
     let profiles: Vec<Profile> = records::list(txn, account, TYPE)?;
     Ok(profiles.into_iter().find(|p| p.is_default == Some(true)))
 }
@@ -36,36 +52,56 @@ pub(crate) fn default_profile(txn: &dyn trailroom_store::ReadTxn, account: &str)
 /// Checks the meeting-room ranges the documentation gives (a4b.md §4).
 fn check_meeting_room(config: &Value) -> Result<(), ApiError> {
     let number = |path: &[&str]| {
-        path.iter().try_fold(config, |v, key| v.get(*key)).and_then(Value::as_i64)
+        path.iter()
+            .try_fold(config, |v, key| v.get(*key))
+            .and_then(Value::as_i64)
     };
-    if let Some(reminders) = config.pointer("/EndOfMeetingReminder/ReminderAtMinutes").and_then(Value::as_array) {
-        let ok = reminders.len() == 1 && reminders[0].as_i64().is_some_and(|m| (3..=15).contains(&m));
+    if let Some(reminders) = config
+        .pointer("/EndOfMeetingReminder/ReminderAtMinutes")
+        .and_then(Value::as_array)
+    {
+        let ok =
+            reminders.len() == 1 && reminders[0].as_i64().is_some_and(|m| (3..=15).contains(&m));
         if !ok {
-            return Err(invalid("EndOfMeetingReminder.ReminderAtMinutes must hold one value from 3 to 15."));
+            return Err(invalid(
+                "EndOfMeetingReminder.ReminderAtMinutes must hold one value from 3 to 15.",
+            ));
         }
     }
-    if let Some(minutes) = number(&["InstantBooking", "DurationInMinutes"]) {
-        if !(15..=240).contains(&minutes) || minutes % 15 != 0 {
-            return Err(invalid("InstantBooking.DurationInMinutes must be 15 to 240 in steps of 15."));
-        }
+    if let Some(minutes) = number(&["InstantBooking", "DurationInMinutes"])
+        && (!(15..=240).contains(&minutes) || minutes % 15 != 0)
+    {
+        return Err(invalid("InstantBooking.DurationInMinutes must be 15 to 240 in steps of 15."));
     }
-    if let Some(minutes) = number(&["RequireCheckIn", "ReleaseAfterMinutes"]) {
-        if !(5..=20).contains(&minutes) {
-            return Err(invalid("RequireCheckIn.ReleaseAfterMinutes must be from 5 to 20."));
-        }
+    if let Some(minutes) = number(&["RequireCheckIn", "ReleaseAfterMinutes"])
+        && !(5..=20).contains(&minutes)
+    {
+        return Err(invalid("RequireCheckIn.ReleaseAfterMinutes must be from 5 to 20."));
     }
     Ok(())
 }
 
-pub(crate) async fn create_profile(ctx: &CallContext, input: CreateProfileRequest) -> Result<CreateProfileResponse, ApiError> {
+pub(crate) async fn create_profile(
+    ctx: &CallContext,
+    input: CreateProfileRequest,
+) -> Result<CreateProfileResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     if let Some(config) = &input.meeting_room_configuration {
         check_meeting_room(&serde_json::to_value(config).unwrap_or_default())?;
     }
     let arn = new_arn(TYPE, &account, ctx.region());
     ctx.write(move |tx| {
-        let token = Token::of("CreateProfile", input.client_request_token.as_deref(), &input);
-        if let Some(replayed) = token.as_ref().map(|t| t.replay(tx, &account)).transpose()?.flatten() {
+        let token = Token::of(
+            "CreateProfile",
+            input.client_request_token.as_deref(),
+            &input,
+        );
+        if let Some(replayed) = token
+            .as_ref()
+            .map(|t| t.replay(tx, &account))
+            .transpose()?
+            .flatten()
+        {
             return Ok(replayed);
         }
         let existing: Vec<Profile> = records::list(tx, &account, TYPE)?;
@@ -87,11 +123,17 @@ pub(crate) async fn create_profile(ctx: &CallContext, input: CreateProfileReques
             pstn_enabled: input.pstn_enabled,
             data_retention_opt_in: input.data_retention_opt_in,
             address_book_arn: None,
-            meeting_room_configuration: input.meeting_room_configuration.as_ref().map(convert).transpose()?,
+            meeting_room_configuration: input
+                .meeting_room_configuration
+                .as_ref()
+                .map(convert)
+                .transpose()?,
         };
         save(tx, &account, &profile)?;
         tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateProfileResponse { profile_arn: Some(arn) };
+        let response = CreateProfileResponse {
+            profile_arn: Some(arn),
+        };
         if let Some(token) = &token {
             token.remember(tx, &account, &response)?;
         }
@@ -102,19 +144,33 @@ pub(crate) async fn create_profile(ctx: &CallContext, input: CreateProfileReques
 
 /// The profile a request names, or the default profile when it names none (GetProfile and
 /// UpdateProfile treat a missing ARN that way).
-fn named_or_default(txn: &dyn trailroom_store::ReadTxn, account: &str, arn: Option<&str>) -> Result<Profile, ApiError> {
+fn named_or_default(
+    txn: &dyn trailroom_store::ReadTxn,
+    account: &str,
+    arn: Option<&str>,
+) -> Result<Profile, ApiError> {
     match arn {
         Some(arn) => records::require(txn, account, TYPE, arn),
-        None => default_profile(txn, account)?.ok_or_else(|| crate::support::errors::not_found("default profile")),
+        None => default_profile(txn, account)?
+            .ok_or_else(|| crate::support::errors::not_found("default profile")),
     }
 }
 
-pub(crate) async fn get_profile(ctx: &CallContext, input: GetProfileRequest) -> Result<GetProfileResponse, ApiError> {
-    let profile = ctx.read(|txn| named_or_default(txn, ctx.account_id(), input.profile_arn.as_deref()))?;
-    Ok(GetProfileResponse { profile: Some(profile) })
+pub(crate) async fn get_profile(
+    ctx: &CallContext,
+    input: GetProfileRequest,
+) -> Result<GetProfileResponse, ApiError> {
+    let profile =
+        ctx.read(|txn| named_or_default(txn, ctx.account_id(), input.profile_arn.as_deref()))?;
+    Ok(GetProfileResponse {
+        profile: Some(profile),
+    })
 }
 
-pub(crate) async fn update_profile(ctx: &CallContext, input: UpdateProfileRequest) -> Result<UpdateProfileResponse, ApiError> {
+pub(crate) async fn update_profile(
+    ctx: &CallContext,
+    input: UpdateProfileRequest,
+) -> Result<UpdateProfileResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     if let Some(config) = &input.meeting_room_configuration {
         check_meeting_room(&serde_json::to_value(config).unwrap_or_default())?;
@@ -135,21 +191,31 @@ pub(crate) async fn update_profile(ctx: &CallContext, input: UpdateProfileReques
         }
         let new_name = updated.profile_name.clone().unwrap_or_default();
         save(tx, &account, &updated).map_err(|e| {
-            if e.code() == "AlreadyExistsException" { name_in_use("profile", &new_name) } else { e }
+            if e.code() == "AlreadyExistsException" {
+                name_in_use("profile", &new_name)
+            } else {
+                e
+            }
         })?;
         Ok(UpdateProfileResponse {})
     })
     .await
 }
 
-pub(crate) async fn delete_profile(ctx: &CallContext, input: DeleteProfileRequest) -> Result<DeleteProfileResponse, ApiError> {
+pub(crate) async fn delete_profile(
+    ctx: &CallContext,
+    input: DeleteProfileRequest,
+) -> Result<DeleteProfileResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
         let profile = named_or_default(tx, &account, input.profile_arn.as_deref())?;
         let arn = profile.profile_arn.unwrap_or_default();
         let rooms: Vec<Value> = records::children(tx, &account, ResourceType::Room, &arn)?;
         if !rooms.is_empty() {
-            return Err(in_use(format!("The profile {arn} is used by {} room(s).", rooms.len())));
+            return Err(in_use(format!(
+                "The profile {arn} is used by {} room(s).",
+                rooms.len()
+            )));
         }
         records::delete(tx, &account, TYPE, &arn)?;
         tags::forget(tx, &account, &arn)?;
@@ -175,9 +241,15 @@ const SEARCH: SearchSpec<ProfileData> = SearchSpec {
     id: |p| p.profile_arn.clone().unwrap_or_default(),
 };
 
-pub(crate) async fn search_profiles(ctx: &CallContext, input: SearchProfilesRequest) -> Result<SearchProfilesResponse, ApiError> {
+pub(crate) async fn search_profiles(
+    ctx: &CallContext,
+    input: SearchProfilesRequest,
+) -> Result<SearchProfilesResponse, ApiError> {
     let profiles: Vec<Profile> = ctx.read(|txn| records::list(txn, ctx.account_id(), TYPE))?;
-    let data = profiles.iter().map(convert).collect::<Result<Vec<ProfileData>, _>>()?;
+    let data = profiles
+        .iter()
+        .map(convert)
+        .collect::<Result<Vec<ProfileData>, _>>()?;
     let page = search(
         data,
         &SEARCH,
@@ -192,5 +264,3 @@ pub(crate) async fn search_profiles(ctx: &CallContext, input: SearchProfilesRequ
         total_count: Some(page.total_count),
     })
 }
-
-

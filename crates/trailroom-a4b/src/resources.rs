@@ -25,8 +25,13 @@ fn collect(value: &Value, found: &mut Vec<Resource>) {
     match value {
         Value::String(text) => {
             let Some(arn) = Arn::parse(text) else { return };
-            let Some(kind) = arn.resource_type.cloudtrail_type() else { return };
-            let resource = Resource { resource_type: kind.to_owned(), name: text.clone() };
+            let Some(kind) = arn.resource_type.cloudtrail_type() else {
+                return;
+            };
+            let resource = Resource {
+                resource_type: kind.to_owned(),
+                name: text.clone(),
+            };
             if !found.contains(&resource) {
                 found.push(resource);
             }

@@ -17,7 +17,7 @@ use crate::support::idempotency::Token;
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
-use crate::{devices, profiles, skill_groups, smart_home};
+use crate::{devices, profiles, skill_groups, skills, smart_home};
 
 /// A stored room: the model's `Room` plus the skill groups associated with it. Stored under its
 /// ARN, named by `RoomName` (unique), with the profile ARN as parent.
@@ -32,15 +32,21 @@ pub(crate) struct RoomRecord {
 }
 
 /// Every room of `account`.
-pub(crate) fn all_rooms(txn: &dyn trailroom_store::ReadTxn, account: &str) -> Result<Vec<RoomRecord>, ApiError> {
+pub(crate) fn all_rooms(
+    txn: &dyn trailroom_store::ReadTxn,
+    account: &str,
+) -> Result<Vec<RoomRecord>, ApiError> {
     records::list(txn, account, ResourceType::Room)
 }
 
 /// The room at `arn`, or NotFound.
-pub(crate) fn require_room(txn: &dyn trailroom_store::ReadTxn, account: &str, arn: &str) -> Result<RoomRecord, ApiError> {
+pub(crate) fn require_room(
+    txn: &dyn trailroom_store::ReadTxn,
+    account: &str,
+    arn: &str,
+) -> Result<RoomRecord, ApiError> {
     records::require(txn, account, ResourceType::Room, arn)
 }
-
 
 const TYPE: ResourceType = ResourceType::Room;
 /// Document kind of room skill parameters: id `<room>|<skill>|<key>`, parent the room.
@@ -50,12 +56,21 @@ const PARAMETER_KIND: &str = "a4b_room_skill_parameter";
 fn save(tx: &mut dyn WriteTxn, account: &str, record: &RoomRecord) -> Result<(), ApiError> {
     let room = &record.room;
     let arn = room.room_arn.clone().unwrap_or_default();
-    let keys = Keys { name: room.room_name.as_deref(), parent: room.profile_arn.as_deref() };
-    records::save(tx, account, TYPE, &arn, record, keys, |n| already_exists("room", n))
+    let keys = Keys {
+        name: room.room_name.as_deref(),
+        parent: room.profile_arn.as_deref(),
+    };
+    records::save(tx, account, TYPE, &arn, record, keys, |n| {
+        already_exists("room", n)
+    })
 }
 
 /// The profile a new or updated room uses: the one named, or the account default.
-fn resolve_profile(txn: &dyn ReadTxn, account: &str, arn: Option<&str>) -> Result<Profile, ApiError> {
+fn resolve_profile(
+    txn: &dyn ReadTxn,
+    account: &str,
+    arn: Option<&str>,
+) -> Result<Profile, ApiError> {
     match arn {
         Some(arn) => records::require(txn, account, ResourceType::Profile, arn),
         None => profiles::default_profile(txn, account)?.ok_or_else(|| {
@@ -64,13 +79,21 @@ fn resolve_profile(txn: &dyn ReadTxn, account: &str, arn: Option<&str>) -> Resul
     }
 }
 
-pub(crate) async fn create_room(ctx: &CallContext, input: CreateRoomRequest) -> Result<CreateRoomResponse, ApiError> {
+pub(crate) async fn create_room(
+    ctx: &CallContext,
+    input: CreateRoomRequest,
+) -> Result<CreateRoomResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     let arn = new_arn(TYPE, &account, ctx.region());
     let ctx_in = ctx.clone();
     ctx.write(move |tx| {
         let token = Token::of("CreateRoom", input.client_request_token.as_deref(), &input);
-        if let Some(replayed) = token.as_ref().map(|t| t.replay(tx, &account)).transpose()?.flatten() {
+        if let Some(replayed) = token
+            .as_ref()
+            .map(|t| t.replay(tx, &account))
+            .transpose()?
+            .flatten()
+        {
             return Ok(replayed);
         }
         let profile = resolve_profile(tx, &account, input.profile_arn.as_deref())?;
@@ -89,7 +112,9 @@ pub(crate) async fn create_room(ctx: &CallContext, input: CreateRoomRequest) -> 
         };
         save(tx, &account, &record)?;
         tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateRoomResponse { room_arn: Some(arn) };
+        let response = CreateRoomResponse {
+            room_arn: Some(arn),
+        };
         if let Some(token) = &token {
             token.remember(tx, &account, &response)?;
         }
@@ -98,13 +123,21 @@ pub(crate) async fn create_room(ctx: &CallContext, input: CreateRoomRequest) -> 
     .await
 }
 
-pub(crate) async fn get_room(ctx: &CallContext, input: GetRoomRequest) -> Result<GetRoomResponse, ApiError> {
+pub(crate) async fn get_room(
+    ctx: &CallContext,
+    input: GetRoomRequest,
+) -> Result<GetRoomResponse, ApiError> {
     let arn = required(input.room_arn, "roomArn")?;
     let record = ctx.read(|txn| require_room(txn, ctx.account_id(), &arn))?;
-    Ok(GetRoomResponse { room: Some(record.room) })
+    Ok(GetRoomResponse {
+        room: Some(record.room),
+    })
 }
 
-pub(crate) async fn update_room(ctx: &CallContext, input: UpdateRoomRequest) -> Result<UpdateRoomResponse, ApiError> {
+pub(crate) async fn update_room(
+    ctx: &CallContext,
+    input: UpdateRoomRequest,
+) -> Result<UpdateRoomResponse, ApiError> {
     let arn = required(input.room_arn.clone(), "roomArn")?;
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
@@ -116,17 +149,27 @@ pub(crate) async fn update_room(ctx: &CallContext, input: UpdateRoomRequest) -> 
         let room = &mut record.room;
         room.room_name = input.room_name.clone().or(room.room_name.take());
         room.description = input.description.clone().or(room.description.take());
-        room.provider_calendar_id = input.provider_calendar_id.clone().or(room.provider_calendar_id.take());
+        room.provider_calendar_id = input
+            .provider_calendar_id
+            .clone()
+            .or(room.provider_calendar_id.take());
         let name = room.room_name.clone().unwrap_or_default();
         save(tx, &account, &record).map_err(|e| {
-            if e.code() == "AlreadyExistsException" { name_in_use("room", &name) } else { e }
+            if e.code() == "AlreadyExistsException" {
+                name_in_use("room", &name)
+            } else {
+                e
+            }
         })?;
         Ok(UpdateRoomResponse {})
     })
     .await
 }
 
-pub(crate) async fn delete_room(ctx: &CallContext, input: DeleteRoomRequest) -> Result<DeleteRoomResponse, ApiError> {
+pub(crate) async fn delete_room(
+    ctx: &CallContext,
+    input: DeleteRoomRequest,
+) -> Result<DeleteRoomResponse, ApiError> {
     let arn = required(input.room_arn, "roomArn")?;
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
@@ -134,8 +177,13 @@ pub(crate) async fn delete_room(ctx: &CallContext, input: DeleteRoomRequest) -> 
         // Devices stay registered without a room; links, parameters and appliances go (§2.3).
         devices::detach_room(tx, &account, &arn)?;
         smart_home::forget_room(tx, &account, &arn)?;
-        for parameter in tx.list_children(&account, PARAMETER_KIND, &arn).map_err(store_failure)? {
-            tx.delete(&account, PARAMETER_KIND, &parameter.id).map_err(store_failure)?;
+        skills::forget_room(tx, &account, &arn)?;
+        for parameter in tx
+            .list_children(&account, PARAMETER_KIND, &arn)
+            .map_err(store_failure)?
+        {
+            tx.delete(&account, PARAMETER_KIND, &parameter.id)
+                .map_err(store_failure)?;
         }
         records::delete(tx, &account, TYPE, &arn)?;
         tags::forget(tx, &account, &arn)?;
@@ -161,7 +209,10 @@ const SEARCH: SearchSpec<RoomData> = SearchSpec {
     id: |r| r.room_arn.clone().unwrap_or_default(),
 };
 
-pub(crate) async fn search_rooms(ctx: &CallContext, input: SearchRoomsRequest) -> Result<SearchRoomsResponse, ApiError> {
+pub(crate) async fn search_rooms(
+    ctx: &CallContext,
+    input: SearchRoomsRequest,
+) -> Result<SearchRoomsResponse, ApiError> {
     let account = ctx.account_id();
     let (rooms, profiles) = ctx.read(|txn| {
         let rooms = all_rooms(txn, account)?;
@@ -169,7 +220,10 @@ pub(crate) async fn search_rooms(ctx: &CallContext, input: SearchRoomsRequest) -
         Ok((rooms, profiles))
     })?;
     let profile_name = |arn: &Option<String>| {
-        profiles.iter().find(|p| &p.profile_arn == arn).and_then(|p| p.profile_name.clone())
+        profiles
+            .iter()
+            .find(|p| &p.profile_arn == arn)
+            .and_then(|p| p.profile_name.clone())
     };
     let data: Vec<RoomData> = rooms
         .into_iter()
@@ -187,7 +241,11 @@ pub(crate) async fn search_rooms(ctx: &CallContext, input: SearchRoomsRequest) -
         input.max_results,
         input.next_token.as_deref(),
     )?;
-    Ok(SearchRoomsResponse { rooms: Some(page.items), next_token: page.next_token, total_count: Some(page.total_count) })
+    Ok(SearchRoomsResponse {
+        rooms: Some(page.items),
+        next_token: page.next_token,
+        total_count: Some(page.total_count),
+    })
 }
 
 pub(crate) async fn associate_skill_group_with_room(
@@ -233,8 +291,14 @@ fn parameter_id(room: &str, skill: &str, key: &str) -> String {
     format!("{room}|{skill}|{key}")
 }
 
-fn load_parameter(txn: &dyn ReadTxn, account: &str, id: &str) -> Result<Option<RoomSkillParameter>, ApiError> {
-    let doc = txn.get(account, PARAMETER_KIND, id).map_err(store_failure)?;
+fn load_parameter(
+    txn: &dyn ReadTxn,
+    account: &str,
+    id: &str,
+) -> Result<Option<RoomSkillParameter>, ApiError> {
+    let doc = txn
+        .get(account, PARAMETER_KIND, id)
+        .map_err(store_failure)?;
     doc.map(|d| d.decode().map_err(store_failure)).transpose()
 }
 
@@ -247,7 +311,9 @@ pub(crate) async fn put_room_skill_parameter(
     let parameter = required(input.room_skill_parameter, "roomSkillParameter")?;
     let key = parameter.parameter_key.clone().unwrap_or_default();
     if !PARAMETER_KEYS.contains(&key.as_str()) {
-        return Err(invalid(format!("ParameterKey must be DEFAULT or SCOPE, not {key}.")));
+        return Err(invalid(format!(
+            "ParameterKey must be DEFAULT or SCOPE, not {key}."
+        )));
     }
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
@@ -272,8 +338,11 @@ pub(crate) async fn get_room_skill_parameter(
         require_room(txn, ctx.account_id(), &room)?;
         load_parameter(txn, ctx.account_id(), &parameter_id(&room, &skill, &key))
     })?;
-    let parameter = parameter.ok_or_else(|| not_found(&format!("room skill parameter {key} of {skill}")))?;
-    Ok(GetRoomSkillParameterResponse { room_skill_parameter: Some(parameter) })
+    let parameter =
+        parameter.ok_or_else(|| not_found(&format!("room skill parameter {key} of {skill}")))?;
+    Ok(GetRoomSkillParameterResponse {
+        room_skill_parameter: Some(parameter),
+    })
 }
 
 pub(crate) async fn delete_room_skill_parameter(
@@ -287,7 +356,10 @@ pub(crate) async fn delete_room_skill_parameter(
     ctx.write(move |tx| {
         require_room(tx, &account, &room)?;
         let id = parameter_id(&room, &skill, &key);
-        if !tx.delete(&account, PARAMETER_KIND, &id).map_err(store_failure)? {
+        if !tx
+            .delete(&account, PARAMETER_KIND, &id)
+            .map_err(store_failure)?
+        {
             return Err(not_found(&format!("room skill parameter {key} of {skill}")));
         }
         Ok(DeleteRoomSkillParameterResponse {})
@@ -295,7 +367,10 @@ pub(crate) async fn delete_room_skill_parameter(
     .await
 }
 
-pub(crate) async fn resolve_room(ctx: &CallContext, input: ResolveRoomRequest) -> Result<ResolveRoomResponse, ApiError> {
+pub(crate) async fn resolve_room(
+    ctx: &CallContext,
+    input: ResolveRoomRequest,
+) -> Result<ResolveRoomResponse, ApiError> {
     let user = required(input.user_id, "userId")?;
     let skill = required(input.skill_id, "skillId")?;
     let account = ctx.account_id();

@@ -23,7 +23,9 @@ pub fn merge(target: &mut Value, patch: Value) {
                     continue;
                 }
                 match target.get_mut(&key) {
-                    Some(existing) if existing.is_object() && value.is_object() => merge(existing, value),
+                    Some(existing) if existing.is_object() && value.is_object() => {
+                        merge(existing, value)
+                    }
                     _ => {
                         target.insert(key, value);
                     }
@@ -36,9 +38,15 @@ pub fn merge(target: &mut Value, patch: Value) {
 }
 
 /// `merge` on typed values: `target` updated with the members `patch` sets.
-pub fn merged<T: Serialize + DeserializeOwned, P: Serialize>(target: &T, patch: &P) -> Result<T, ApiError> {
+pub fn merged<T: Serialize + DeserializeOwned, P: Serialize>(
+    target: &T,
+    patch: &P,
+) -> Result<T, ApiError> {
     let mut value = serde_json::to_value(target).map_err(|_| ApiError::internal())?;
-    merge(&mut value, serde_json::to_value(patch).map_err(|_| ApiError::internal())?);
+    merge(
+        &mut value,
+        serde_json::to_value(patch).map_err(|_| ApiError::internal())?,
+    );
     serde_json::from_value(value).map_err(|_| ApiError::internal())
 }
 

@@ -4,17 +4,26 @@ use trailroom_protocol::ApiError;
 
 /// `NotFoundException` for an ARN (or other id) that does not exist in the caller's account.
 pub fn not_found(what: &str) -> ApiError {
-    ApiError::client("NotFoundException", format!("The resource {what} was not found."))
+    ApiError::client(
+        "NotFoundException",
+        format!("The resource {what} was not found."),
+    )
 }
 
 /// `AlreadyExistsException` for a unique name that is taken.
 pub fn already_exists(kind: &str, name: &str) -> ApiError {
-    ApiError::client("AlreadyExistsException", format!("A {kind} with the name {name} already exists."))
+    ApiError::client(
+        "AlreadyExistsException",
+        format!("A {kind} with the name {name} already exists."),
+    )
 }
 
 /// `NameInUseException`: an update would rename onto a taken name.
 pub fn name_in_use(kind: &str, name: &str) -> ApiError {
-    ApiError::client("NameInUseException", format!("The {kind} name {name} is already in use."))
+    ApiError::client(
+        "NameInUseException",
+        format!("The {kind} name {name} is already in use."),
+    )
 }
 
 /// `ResourceInUseException`.
@@ -24,7 +33,10 @@ pub fn in_use(message: impl Into<String>) -> ApiError {
 
 /// `LimitExceededException` for a quota.
 pub fn limit_exceeded(what: &str, limit: usize) -> ApiError {
-    ApiError::client("LimitExceededException", format!("You have reached the limit of {limit} {what}."))
+    ApiError::client(
+        "LimitExceededException",
+        format!("You have reached the limit of {limit} {what}."),
+    )
 }
 
 /// `ValidationException` for a rule beyond the model's constraints.

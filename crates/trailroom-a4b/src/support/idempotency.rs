@@ -34,11 +34,19 @@ impl<'a> Token<'a> {
         if let Value::Object(map) = &mut value {
             map.remove("ClientRequestToken");
         }
-        Some(Self { id: format!("{operation}:{token}"), parameters: binding(&value), _token: token })
+        Some(Self {
+            id: format!("{operation}:{token}"),
+            parameters: binding(&value),
+            _token: token,
+        })
     }
 
     /// The response to replay, if this token was used before with the same parameters.
-    pub fn replay<O: DeserializeOwned>(&self, txn: &dyn ReadTxn, account: &str) -> Result<Option<O>, ApiError> {
+    pub fn replay<O: DeserializeOwned>(
+        &self,
+        txn: &dyn ReadTxn,
+        account: &str,
+    ) -> Result<Option<O>, ApiError> {
         let Some(doc) = txn.get(account, KIND, &self.id).map_err(store_failure)? else {
             return Ok(None);
         };
@@ -49,11 +57,18 @@ impl<'a> Token<'a> {
                 "The ClientRequestToken was already used with different parameters.",
             ));
         }
-        serde_json::from_value(remembered.response).map(Some).map_err(|_| ApiError::internal())
+        serde_json::from_value(remembered.response)
+            .map(Some)
+            .map_err(|_| ApiError::internal())
     }
 
     /// Remembers `response` for later replays.
-    pub fn remember(&self, tx: &mut dyn WriteTxn, account: &str, response: &impl Serialize) -> Result<(), ApiError> {
+    pub fn remember(
+        &self,
+        tx: &mut dyn WriteTxn,
+        account: &str,
+        response: &impl Serialize,
+    ) -> Result<(), ApiError> {
         let record = Remembered {
             parameters: self.parameters.clone(),
             response: serde_json::to_value(response).map_err(|_| ApiError::internal())?,

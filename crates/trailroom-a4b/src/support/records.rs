@@ -17,7 +17,9 @@ pub fn load<T: DeserializeOwned>(
     resource_type: ResourceType,
     arn: &str,
 ) -> Result<Option<T>, ApiError> {
-    let doc = txn.get(account, resource_type.kind(), arn).map_err(store_failure)?;
+    let doc = txn
+        .get(account, resource_type.kind(), arn)
+        .map_err(store_failure)?;
     doc.map(|d| d.decode().map_err(store_failure)).transpose()
 }
 
@@ -43,7 +45,9 @@ pub fn by_name<T: DeserializeOwned>(
     resource_type: ResourceType,
     name: &str,
 ) -> Result<Option<T>, ApiError> {
-    let doc = txn.get_by_name(account, resource_type.kind(), name).map_err(store_failure)?;
+    let doc = txn
+        .get_by_name(account, resource_type.kind(), name)
+        .map_err(store_failure)?;
     doc.map(|d| d.decode().map_err(store_failure)).transpose()
 }
 
@@ -53,8 +57,12 @@ pub fn list<T: DeserializeOwned>(
     account: &str,
     resource_type: ResourceType,
 ) -> Result<Vec<T>, ApiError> {
-    let docs = txn.list(account, resource_type.kind()).map_err(store_failure)?;
-    docs.iter().map(|d| d.decode().map_err(store_failure)).collect()
+    let docs = txn
+        .list(account, resource_type.kind())
+        .map_err(store_failure)?;
+    docs.iter()
+        .map(|d| d.decode().map_err(store_failure))
+        .collect()
 }
 
 /// Every record of `resource_type` whose parent is `parent`.
@@ -64,8 +72,12 @@ pub fn children<T: DeserializeOwned>(
     resource_type: ResourceType,
     parent: &str,
 ) -> Result<Vec<T>, ApiError> {
-    let docs = txn.list_children(account, resource_type.kind(), parent).map_err(store_failure)?;
-    docs.iter().map(|d| d.decode().map_err(store_failure)).collect()
+    let docs = txn
+        .list_children(account, resource_type.kind(), parent)
+        .map_err(store_failure)?;
+    docs.iter()
+        .map(|d| d.decode().map_err(store_failure))
+        .collect()
 }
 
 /// How a record is indexed besides its ARN.
@@ -104,5 +116,29 @@ pub fn delete(
     resource_type: ResourceType,
     arn: &str,
 ) -> Result<bool, ApiError> {
-    tx.delete(account, resource_type.kind(), arn).map_err(store_failure)
+    tx.delete(account, resource_type.kind(), arn)
+        .map_err(store_failure)
+}
+
+/// A creation time for a new record of `resource_type`: `now_ms`, or just after the newest
+/// `CreatedTime` already stored, so List operations ordered by creation time keep calls made
+/// within the same millisecond in call order.
+pub fn next_created_time(
+    txn: &dyn ReadTxn,
+    account: &str,
+    resource_type: ResourceType,
+    now_ms: i64,
+) -> Result<i64, ApiError> {
+    let docs = txn
+        .list(account, resource_type.kind())
+        .map_err(store_failure)?;
+    let newest = docs
+        .iter()
+        .filter_map(|d| {
+            d.body
+                .get("CreatedTime")
+                .and_then(serde_json::Value::as_i64)
+        })
+        .max();
+    Ok(newest.map_or(now_ms, |n| now_ms.max(n + 1)))
 }

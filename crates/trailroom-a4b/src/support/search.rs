@@ -57,13 +57,19 @@ pub fn search<T>(
     let filters = filters.unwrap_or_default();
     let sort = sort.unwrap_or_default();
     check_keys(spec, filters, sort)?;
-    let mut matching: Vec<T> =
-        items.into_iter().filter(|item| filters.iter().all(|f| filter_matches(spec, item, f))).collect();
+    let mut matching: Vec<T> = items
+        .into_iter()
+        .filter(|item| filters.iter().all(|f| filter_matches(spec, item, f)))
+        .collect();
     sort_items(spec, &mut matching, sort);
     let binding = binding(&(filters_key(filters), sort_key(sort)));
     let total_count = matching.len() as i32;
     let (items, next_token) = page(matching, max_results, 50, next_token, &binding)?;
-    Ok(Page { items, next_token, total_count })
+    Ok(Page {
+        items,
+        next_token,
+        total_count,
+    })
 }
 
 /// Pages `items` (already in order) as a List operation: `max_results` defaulting to
@@ -76,7 +82,10 @@ pub fn page<T>(
     binding: &str,
 ) -> Result<(Vec<T>, Option<String>), ApiError> {
     let max = max_results.unwrap_or(default_max).max(1) as usize;
-    let offset = next_token.map(|t| decode_token(t, binding)).transpose()?.unwrap_or(0);
+    let offset = next_token
+        .map(|t| decode_token(t, binding))
+        .transpose()?
+        .unwrap_or(0);
     let total = items.len();
     let page: Vec<T> = items.into_iter().skip(offset).take(max).collect();
     let end = offset + page.len();
@@ -105,24 +114,33 @@ fn decode_token(token: &str, binding: &str) -> Result<usize, ApiError> {
 }
 
 fn filters_key(filters: &[Filter]) -> Vec<(Option<String>, Option<Vec<String>>)> {
-    filters.iter().map(|f| (f.key.clone(), f.values.clone())).collect()
+    filters
+        .iter()
+        .map(|f| (f.key.clone(), f.values.clone()))
+        .collect()
 }
 
 fn sort_key(sort: &[Sort]) -> Vec<(Option<String>, Option<String>)> {
-    sort.iter().map(|s| (s.key.clone(), s.value.clone())).collect()
+    sort.iter()
+        .map(|s| (s.key.clone(), s.value.clone()))
+        .collect()
 }
 
 fn check_keys<T>(spec: &SearchSpec<T>, filters: &[Filter], sort: &[Sort]) -> Result<(), ApiError> {
     for filter in filters {
         let key = filter.key.as_deref().unwrap_or_default();
         if !spec.filter_keys.iter().any(|(k, _)| *k == key) {
-            return Err(invalid(format!("Filter key {key} is not supported by this operation.")));
+            return Err(invalid(format!(
+                "Filter key {key} is not supported by this operation."
+            )));
         }
     }
     for criterion in sort {
         let key = criterion.key.as_deref().unwrap_or_default();
         if !spec.sort_keys.contains(&key) {
-            return Err(invalid(format!("Sort key {key} is not supported by this operation.")));
+            return Err(invalid(format!(
+                "Sort key {key} is not supported by this operation."
+            )));
         }
     }
     Ok(())
@@ -130,7 +148,11 @@ fn check_keys<T>(spec: &SearchSpec<T>, filters: &[Filter], sort: &[Sort]) -> Res
 
 fn filter_matches<T>(spec: &SearchSpec<T>, item: &T, filter: &Filter) -> bool {
     let key = filter.key.as_deref().unwrap_or_default();
-    let kind = spec.filter_keys.iter().find(|(k, _)| *k == key).map_or(Match::Exact, |(_, m)| *m);
+    let kind = spec
+        .filter_keys
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(Match::Exact, |(_, m)| *m);
     let values = filter.values.as_deref().unwrap_or_default();
     let actual = (spec.field)(item, key);
     values.iter().any(|wanted| {
@@ -146,7 +168,12 @@ fn sort_items<T>(spec: &SearchSpec<T>, items: &mut [T], sort: &[Sort]) {
         vec![(spec.default_sort, false)]
     } else {
         sort.iter()
-            .map(|s| (s.key.as_deref().unwrap_or_default(), s.value.as_deref() == Some("DESC")))
+            .map(|s| {
+                (
+                    s.key.as_deref().unwrap_or_default(),
+                    s.value.as_deref() == Some("DESC"),
+                )
+            })
             .collect()
     };
     items.sort_by(|a, b| {
@@ -192,34 +219,78 @@ mod tests {
 
     fn items() -> Vec<Item> {
         vec![
-            Item { arn: "a3", name: "Lobby", kind: "X" },
-            Item { arn: "a1", name: "lab", kind: "Y" },
-            Item { arn: "a2", name: "Board", kind: "X" },
+            Item {
+                arn: "a3",
+                name: "Lobby",
+                kind: "X",
+            },
+            Item {
+                arn: "a1",
+                name: "lab",
+                kind: "Y",
+            },
+            Item {
+                arn: "a2",
+                name: "Board",
+                kind: "X",
+            },
         ]
     }
 
     fn filter(key: &str, values: &[&str]) -> Filter {
-        Filter { key: Some(key.into()), values: Some(values.iter().map(|v| v.to_string()).collect()) }
+        Filter {
+            key: Some(key.into()),
+            values: Some(values.iter().map(|v| v.to_string()).collect()),
+        }
     }
 
     #[test]
     fn prefix_is_case_insensitive_and_filters_and_together() {
-        let page = search(items(), &SPEC, Some(&[filter("Name", &["L"])]), None, None, None).unwrap();
-        assert_eq!(page.items.iter().map(|i| i.name).collect::<Vec<_>>(), ["Lobby", "lab"]);
+        let page = search(
+            items(),
+            &SPEC,
+            Some(&[filter("Name", &["L"])]),
+            None,
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            page.items.iter().map(|i| i.name).collect::<Vec<_>>(),
+            ["Lobby", "lab"]
+        );
         assert_eq!(page.total_count, 2);
         let both = [filter("Name", &["l"]), filter("Kind", &["X"])];
         let page = search(items(), &SPEC, Some(&both), None, None, None).unwrap();
         assert_eq!(page.items.len(), 1);
-        let none = search(items(), &SPEC, Some(&[filter("Kind", &["x"])]), None, None, None).unwrap();
+        let none = search(
+            items(),
+            &SPEC,
+            Some(&[filter("Kind", &["x"])]),
+            None,
+            None,
+            None,
+        )
+        .unwrap();
         assert_eq!(none.total_count, 0);
     }
 
     #[test]
     fn sorting_and_unknown_keys() {
-        let desc = [Sort { key: Some("Name".into()), value: Some("DESC".into()) }];
+        let desc = [Sort {
+            key: Some("Name".into()),
+            value: Some("DESC".into()),
+        }];
         let page = search(items(), &SPEC, None, Some(&desc), None, None).unwrap();
         assert_eq!(page.items[0].name, "lab");
-        let err = search(items(), &SPEC, Some(&[filter("Color", &["x"])]), None, None, None);
+        let err = search(
+            items(),
+            &SPEC,
+            Some(&[filter("Color", &["x"])]),
+            None,
+            None,
+            None,
+        );
         assert_eq!(err.unwrap_err().code(), "ValidationException");
     }
 
@@ -231,7 +302,14 @@ mod tests {
         let second = search(items(), &SPEC, None, None, Some(2), Some(&token)).unwrap();
         assert_eq!(second.items.len(), 1);
         assert!(second.next_token.is_none());
-        let rebound = search(items(), &SPEC, Some(&[filter("Name", &["L"])]), None, Some(2), Some(&token));
+        let rebound = search(
+            items(),
+            &SPEC,
+            Some(&[filter("Name", &["L"])]),
+            None,
+            Some(2),
+            Some(&token),
+        );
         assert_eq!(rebound.unwrap_err().code(), "ValidationException");
         let garbage = search(items(), &SPEC, None, None, None, Some("%%%"));
         assert_eq!(garbage.unwrap_err().code(), "ValidationException");

@@ -18,19 +18,28 @@ pub fn merge(existing: &mut BTreeMap<String, String>, tags: &[Tag]) -> Result<()
     for tag in tags {
         let key = tag.key.clone().unwrap_or_default();
         if key.starts_with("aws:") {
-            return Err(invalid("Tag keys starting with 'aws:' are reserved for AWS use."));
+            return Err(invalid(
+                "Tag keys starting with 'aws:' are reserved for AWS use.",
+            ));
         }
         existing.insert(key, tag.value.clone().unwrap_or_default());
     }
     if existing.len() > MAX_TAGS {
-        return Err(invalid(format!("A resource can have at most {MAX_TAGS} tags.")));
+        return Err(invalid(format!(
+            "A resource can have at most {MAX_TAGS} tags."
+        )));
     }
     Ok(())
 }
 
 /// Tags as the model's list.
 pub fn to_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag { key: Some(k.clone()), value: Some(v.clone()) }).collect()
+    tags.iter()
+        .map(|(k, v)| Tag {
+            key: Some(k.clone()),
+            value: Some(v.clone()),
+        })
+        .collect()
 }
 
 /// Stores `tags` for a freshly created resource at `arn`.
@@ -40,7 +49,9 @@ pub fn set_on_create(
     arn: &str,
     tags: Option<&[Tag]>,
 ) -> Result<(), ApiError> {
-    let Some(tags) = tags.filter(|t| !t.is_empty()) else { return Ok(()) };
+    let Some(tags) = tags.filter(|t| !t.is_empty()) else {
+        return Ok(());
+    };
     let mut map = BTreeMap::new();
     merge(&mut map, tags)?;
     save(tx, account, arn, &map)
@@ -52,8 +63,13 @@ pub fn load(
     account: &str,
     arn: &str,
 ) -> Result<BTreeMap<String, String>, ApiError> {
-    let doc = txn.get(account, KIND, arn).map_err(trailroom_audit::store_failure)?;
-    Ok(doc.map(|d| d.decode().map_err(trailroom_audit::store_failure)).transpose()?.unwrap_or_default())
+    let doc = txn
+        .get(account, KIND, arn)
+        .map_err(trailroom_audit::store_failure)?;
+    Ok(doc
+        .map(|d| d.decode().map_err(trailroom_audit::store_failure))
+        .transpose()?
+        .unwrap_or_default())
 }
 
 /// Replaces the tags of `arn`.
@@ -63,11 +79,18 @@ pub fn save(
     arn: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
-    let doc = trailroom_store::Doc::new(account, KIND, arn, tags).map_err(trailroom_audit::store_failure)?;
+    let doc = trailroom_store::Doc::new(account, KIND, arn, tags)
+        .map_err(trailroom_audit::store_failure)?;
     tx.put(&doc).map_err(trailroom_audit::store_failure)
 }
 
 /// Drops the tags of a deleted resource.
-pub fn forget(tx: &mut dyn trailroom_store::WriteTxn, account: &str, arn: &str) -> Result<(), ApiError> {
-    tx.delete(account, KIND, arn).map(|_| ()).map_err(trailroom_audit::store_failure)
+pub fn forget(
+    tx: &mut dyn trailroom_store::WriteTxn,
+    account: &str,
+    arn: &str,
+) -> Result<(), ApiError> {
+    tx.delete(account, KIND, arn)
+        .map(|_| ())
+        .map_err(trailroom_audit::store_failure)
 }
