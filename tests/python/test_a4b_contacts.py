@@ -93,7 +93,8 @@ def test_server_checks_model_constraints(server):
         raw.create_contact(PhoneNumber="+15550100")
     assert code(err) == "ValidationException"
     with pytest.raises(ClientError) as err:
-        raw.create_contact(FirstName="Many", PhoneNumbers=[{"Number": f"+1555010{i}", "Type": "WORK"} for i in range(4)])
+        raw.create_contact(FirstName="Many",
+                           PhoneNumbers=[{"Number": f"+1555010{i}", "Type": "WORK"} for i in range(4)])
     assert code(err) == "ValidationException"
 
 

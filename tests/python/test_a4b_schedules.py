@@ -51,7 +51,12 @@ def test_one_off_report_with_a_download_link(server, a4b):
     assert report["Status"] == "SUCCEEDED" and "S3Location" not in report
     assert before <= report["DeliveryTime"] <= before + datetime.timedelta(minutes=1)
     url = report["DownloadUrl"]
-    assert url.startswith("http") and f"/{ACCOUNT}/" in url
+    assert url.startswith(server.endpoint + "/a4b/reports/") and f"/{ACCOUNT}/" in url
+    # The link itself downloads the CSV, with no credentials beyond its signature.
+    import requests
+    downloaded = requests.get(url)
+    assert downloaded.status_code == 200 and downloaded.text.startswith("date,room_name,room_arn")
+    assert requests.get(url.replace("Signature=", "Signature=0")).status_code == 403
     # A new link on every call [M].
     assert schedules(a4b)[arn]["LastBusinessReport"]["DownloadUrl"] != url
     content = admin(server, "get-business-report", DownloadUrl=url)

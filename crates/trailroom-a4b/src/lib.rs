@@ -11,6 +11,8 @@ pub mod arn;
 pub mod resources;
 pub mod support;
 
+pub use schedules::set_public_url;
+
 mod address_books;
 mod announcements;
 mod conferencing;

@@ -43,9 +43,10 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>> {
     let implemented_text = std::fs::read_to_string(&implemented_path)
         .with_context(|| format!("reading {}", implemented_path.display()))?;
     let implemented = coverage::parse_implemented(&implemented_text, &services)?;
+    let client_tests = coverage::read_client_tests(root)?;
     files.push(GeneratedFile {
         path: PathBuf::from("docs/coverage.md"),
-        contents: coverage::render(&services, &implemented)?,
+        contents: coverage::render(&services, &implemented, &client_tests)?,
     });
     Ok(files)
 }

@@ -16,11 +16,18 @@ use crate::app::AppState;
 use crate::auth::{Family, authenticate};
 
 /// Axum handler for admin actions.
-pub async fn handle(State(state): State<AppState>, Path(action): Path<String>, request: Request) -> Response {
+pub async fn handle(
+    State(state): State<AppState>,
+    Path(action): Path<String>,
+    request: Request,
+) -> Response {
     let response = match execute(&state, &action, request).await {
         Ok(value) => {
             let mut response = http::Response::new(Bytes::from(value.to_string()));
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             response
         }
         Err(err) => json::error(&err),
@@ -29,11 +36,21 @@ pub async fn handle(State(state): State<AppState>, Path(action): Path<String>, r
     Response::from_parts(parts, Body::from(body))
 }
 
-async fn execute(state: &AppState, action: &str, request: Request) -> Result<serde_json::Value, ApiError> {
+async fn execute(
+    state: &AppState,
+    action: &str,
+    request: Request,
+) -> Result<serde_json::Value, ApiError> {
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, state.config.max_body_bytes)
         .await
-        .map_err(|_| ApiError::new("RequestEntityTooLargeException", StatusCode::PAYLOAD_TOO_LARGE, "body too large"))?;
+        .map_err(|_| {
+            ApiError::new(
+                "RequestEntityTooLargeException",
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body too large",
+            )
+        })?;
     let signed = SignedRequest {
         method: parts.method.as_str(),
         raw_path: parts.uri.path(),
@@ -41,8 +58,13 @@ async fn execute(state: &AppState, action: &str, request: Request) -> Result<ser
         headers: &parts.headers,
         body: &body,
     };
-    let authed = authenticate(state.store.as_ref(), &signed, UriEncoding::Double, state.clock.now_ms())
-        .map_err(|failure| failure.to_api_error(Family::Json))?;
+    let authed = authenticate(
+        state.store.as_ref(),
+        &signed,
+        UriEncoding::Double,
+        state.clock.now_ms(),
+    )
+    .map_err(|failure| failure.to_api_error(Family::Json))?;
     let Principal::Root { account_id } = authed.caller.principal else {
         return Err(ApiError::new(
             "AccessDeniedException",
@@ -55,6 +77,10 @@ async fn execute(state: &AppState, action: &str, request: Request) -> Result<ser
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::serialization(e.to_string()))?
     };
-    let ctx = AdminCtx { account: account_id, region: trailroom_a4b::REGION.into(), now_ms: state.clock.now_ms() };
+    let ctx = AdminCtx {
+        account: account_id,
+        region: trailroom_a4b::REGION.into(),
+        now_ms: state.clock.now_ms(),
+    };
     run(state.store.clone(), ctx, action, args).await
 }

@@ -8,8 +8,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
-use trailroom_audit::{Clock, SystemClock};
 use trailroom_a4b::A4bService;
+use trailroom_audit::{Clock, SystemClock};
 use trailroom_cloudtrail::CloudTrailService;
 use trailroom_store::Store;
 use trailroom_store_sqlite::SqliteStore;
@@ -53,7 +53,9 @@ impl AppState {
             a4b: Arc::new(A4bService),
             cloudtrail: Arc::new(CloudTrailService {
                 retention_days: config.event_retention_days,
-                lookup_rate: config.lookup_events_rate_limit.map(trailroom_cloudtrail::RateLimit::new),
+                lookup_rate: config
+                    .lookup_events_rate_limit
+                    .map(trailroom_cloudtrail::RateLimit::new),
             }),
             sessions: Arc::default(),
             config: Arc::new(config),
@@ -66,6 +68,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/admin/a4b/{action}", post(crate::admin_api::handle))
+        .route(
+            "/a4b/reports/{account}/{schedule}/{file}",
+            get(crate::reports::download),
+        )
         .merge(crate::console::routes())
         .fallback(front_door::handle)
         .layer(DefaultBodyLimit::disable())

@@ -32,6 +32,9 @@ pub struct Config {
     pub prune_interval_secs: u64,
     /// LookupEvents requests per second per account and region (AWS allows 2); unset: no limit.
     pub lookup_events_rate_limit: Option<f64>,
+    /// Base URL clients reach this server at, for links it hands out (report downloads).
+    /// Unset: `http://<listen address>`.
+    pub public_url: Option<String>,
     /// Header carrying the client address when the server sits behind a trusted proxy (for
     /// example `x-forwarded-for`). Unset: the peer address is used.
     pub trusted_proxy_header: Option<String>,
@@ -67,6 +70,7 @@ impl Default for Config {
             prune_interval_secs: 3600,
             lookup_events_rate_limit: None,
             trusted_proxy_header: None,
+            public_url: None,
         }
     }
 }
@@ -150,10 +154,17 @@ impl Config {
             }
         }
         if self.event_retention_days < 1 {
-            return Err(ConfigError::Invalid("event_retention_days must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "event_retention_days must be at least 1".into(),
+            ));
         }
-        if self.lookup_events_rate_limit.is_some_and(|r| r.is_nan() || r <= 0.0) {
-            return Err(ConfigError::Invalid("lookup_events_rate_limit must be positive".into()));
+        if self
+            .lookup_events_rate_limit
+            .is_some_and(|r| r.is_nan() || r <= 0.0)
+        {
+            return Err(ConfigError::Invalid(
+                "lookup_events_rate_limit must be positive".into(),
+            ));
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid(

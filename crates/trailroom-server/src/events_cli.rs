@@ -53,7 +53,9 @@ pub struct LookupArgs {
 
 /// Parses `Key=Value` into a lookup key.
 pub fn parse_attribute(text: &str) -> anyhow::Result<LookupKey> {
-    let (key, value) = text.split_once('=').context("attribute must be Key=Value")?;
+    let (key, value) = text
+        .split_once('=')
+        .context("attribute must be Key=Value")?;
     let value = value.to_owned();
     Ok(match key {
         "EventId" => LookupKey::EventId(value),
@@ -137,7 +139,8 @@ pub fn tail(args: &LookupArgs, poll: Duration, out: &mut impl Write) -> anyhow::
 fn latest_seq(store: &dyn Store, account: &str, total: u64) -> anyhow::Result<i64> {
     let mut after = (total as i64 - 1000).max(0);
     loop {
-        let batch = trailroom_store::read(store, |txn| txn.events_after(account, None, after, 1000))??;
+        let batch =
+            trailroom_store::read(store, |txn| txn.events_after(account, None, after, 1000))??;
         match batch.last() {
             Some(last) => after = last.seq,
             None => return Ok(after),
@@ -146,7 +149,8 @@ fn latest_seq(store: &dyn Store, account: &str, total: u64) -> anyhow::Result<i6
 }
 
 fn matches(key: &LookupKey, event: &EventRow) -> bool {
-    let resource = |f: fn(&(String, String)) -> &String, v: &String| event.resources.iter().any(|r| f(r) == v);
+    let resource =
+        |f: fn(&(String, String)) -> &String, v: &String| event.resources.iter().any(|r| f(r) == v);
     match key {
         LookupKey::EventId(v) => &event.event_id == v,
         LookupKey::EventName(v) => &event.event_name == v,
@@ -160,7 +164,10 @@ fn matches(key: &LookupKey, event: &EventRow) -> bool {
 }
 
 fn header() -> String {
-    format!("{:<20}  {:<32}  {:<20}  {:<28}  {:<24}  RESOURCE NAME", "EVENT TIME", "EVENT NAME", "USER NAME", "EVENT SOURCE", "RESOURCE TYPE")
+    format!(
+        "{:<20}  {:<32}  {:<20}  {:<28}  {:<24}  RESOURCE NAME",
+        "EVENT TIME", "EVENT NAME", "USER NAME", "EVENT SOURCE", "RESOURCE TYPE"
+    )
 }
 
 fn row(event: &EventRow) -> String {
@@ -171,7 +178,11 @@ fn row(event: &EventRow) -> String {
     let names: Vec<&str> = event.resources.iter().map(|r| r.1.as_str()).collect();
     let failed = serde_json::from_str::<serde_json::Value>(&event.record_json)
         .ok()
-        .and_then(|r| r.get("errorCode").and_then(|c| c.as_str()).map(|c| format!(" [{c}]")))
+        .and_then(|r| {
+            r.get("errorCode")
+                .and_then(|c| c.as_str())
+                .map(|c| format!(" [{c}]"))
+        })
         .unwrap_or_default();
     format!(
         "{time:<20}  {:<32}  {:<20}  {:<28}  {:<24}  {}",
@@ -192,8 +203,10 @@ fn print_table(events: &[EventRow], out: &mut impl Write) -> anyhow::Result<()> 
 }
 
 fn print_json(events: &[EventRow], out: &mut impl Write) -> anyhow::Result<()> {
-    let records: Vec<serde_json::Value> =
-        events.iter().filter_map(|e| serde_json::from_str(&e.record_json).ok()).collect();
+    let records: Vec<serde_json::Value> = events
+        .iter()
+        .filter_map(|e| serde_json::from_str(&e.record_json).ok())
+        .collect();
     serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "Records": records }))?;
     writeln!(out)?;
     Ok(())
@@ -205,8 +218,14 @@ mod tests {
 
     #[test]
     fn attributes_parse() {
-        assert_eq!(parse_attribute("EventName=CreateRoom").unwrap(), LookupKey::EventName("CreateRoom".into()));
-        assert_eq!(parse_attribute("ReadOnly=false").unwrap(), LookupKey::ReadOnly(false));
+        assert_eq!(
+            parse_attribute("EventName=CreateRoom").unwrap(),
+            LookupKey::EventName("CreateRoom".into())
+        );
+        assert_eq!(
+            parse_attribute("ReadOnly=false").unwrap(),
+            LookupKey::ReadOnly(false)
+        );
         assert!(parse_attribute("ReadOnly=maybe").is_err());
         assert!(parse_attribute("Color=red").is_err());
         assert!(parse_attribute("EventName").is_err());

@@ -4,8 +4,8 @@
 use bytes::Bytes;
 use trailroom_audit::{CallContext, CallInfo, NamedResources};
 use trailroom_model::{Dispatched, a4b, cloudtrail};
-use trailroom_protocol::json::{self, Target};
 use trailroom_protocol::ApiError;
+use trailroom_protocol::json::{self, Target};
 use trailroom_sigv4::{SignedRequest, UriEncoding};
 
 use crate::app::AppState;
@@ -23,9 +23,13 @@ impl JsonService {
     fn resolve(target: &Target<'_>) -> Result<Self, ApiError> {
         let unknown = ApiError::unknown_operation;
         if target.prefix_matches(a4b::TARGET_PREFIX) {
-            a4b::Operation::from_name(target.operation).map(Self::A4b).ok_or_else(unknown)
+            a4b::Operation::from_name(target.operation)
+                .map(Self::A4b)
+                .ok_or_else(unknown)
         } else if target.prefix_matches(cloudtrail::TARGET_PREFIX) {
-            cloudtrail::Operation::from_name(target.operation).map(Self::CloudTrail).ok_or_else(unknown)
+            cloudtrail::Operation::from_name(target.operation)
+                .map(Self::CloudTrail)
+                .ok_or_else(unknown)
         } else {
             Err(unknown())
         }
@@ -61,7 +65,11 @@ impl JsonService {
 }
 
 /// Handles one JSON 1.1 request.
-pub(crate) async fn call(state: &AppState, incoming: Incoming, target: &str) -> http::Response<Bytes> {
+pub(crate) async fn call(
+    state: &AppState,
+    incoming: Incoming,
+    target: &str,
+) -> http::Response<Bytes> {
     match run(state, &incoming, target).await {
         Ok(body) => json::success(body),
         Err(err) => json::error(&err),
@@ -77,8 +85,13 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
         headers: &incoming.parts.headers,
         body: &incoming.body,
     };
-    let authed = authenticate(state.store.as_ref(), &signed, UriEncoding::Double, state.clock.now_ms())
-        .map_err(|failure| failure.to_api_error(Family::Json))?;
+    let authed = authenticate(
+        state.store.as_ref(),
+        &signed,
+        UriEncoding::Double,
+        state.clock.now_ms(),
+    )
+    .map_err(|failure| failure.to_api_error(Family::Json))?;
     let service = JsonService::resolve(&target)?;
     service.check_region(&authed.region)?;
     let (name, read_only, event_source) = service.meta();
@@ -105,14 +118,23 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
         JsonService::CloudTrail(op) => trailroom_cloudtrail::refine_error(op, err),
         JsonService::A4b(_) => err,
     });
-    let response = result.as_ref().map(|ok| ok.response_elements.clone().unwrap_or_default());
+    let response = result
+        .as_ref()
+        .map(|ok| ok.response_elements.clone().unwrap_or_default());
     ctx.finish(response).await?;
     result.map(|ok| ok.body)
 }
 
-async fn dispatch(state: &AppState, ctx: &CallContext, service: JsonService, body: &[u8]) -> Dispatched {
+async fn dispatch(
+    state: &AppState,
+    ctx: &CallContext,
+    service: JsonService,
+    body: &[u8],
+) -> Dispatched {
     match service {
         JsonService::A4b(op) => a4b::dispatch(state.a4b.as_ref(), ctx, op, body).await,
-        JsonService::CloudTrail(op) => cloudtrail::dispatch(state.cloudtrail.as_ref(), ctx, op, body).await,
+        JsonService::CloudTrail(op) => {
+            cloudtrail::dispatch(state.cloudtrail.as_ref(), ctx, op, body).await
+        }
     }
 }

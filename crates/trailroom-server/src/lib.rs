@@ -15,6 +15,7 @@ pub mod events_cli;
 pub mod front_door;
 mod json_api;
 mod query_api;
+pub mod reports;
 pub mod retention;
 
 pub use app::{AppState, serve};

@@ -65,10 +65,14 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => run_server(args).await,
-        Command::Events(EventsCommand::Lookup(args)) => events_cli::lookup(&args, &mut std::io::stdout().lock()),
-        Command::Events(EventsCommand::Tail { args, poll_ms }) => {
-            events_cli::tail(&args, std::time::Duration::from_millis(poll_ms), &mut std::io::stdout().lock())
+        Command::Events(EventsCommand::Lookup(args)) => {
+            events_cli::lookup(&args, &mut std::io::stdout().lock())
         }
+        Command::Events(EventsCommand::Tail { args, poll_ms }) => events_cli::tail(
+            &args,
+            std::time::Duration::from_millis(poll_ms),
+            &mut std::io::stdout().lock(),
+        ),
     }
 }
 
@@ -84,6 +88,12 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
+    trailroom_a4b::set_public_url(
+        &config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}")),
+    );
     let default_account = config
         .default_account
         .then(|| config.root_access_key_id.clone());

@@ -27,8 +27,10 @@ pub async fn prune_once(state: &AppState) -> Result<usize, trailroom_store::Stor
     let cutoff = state.clock.now_ms() - state.config.event_retention_days * DAY_MS;
     let mut total = 0;
     loop {
-        let deleted =
-            trailroom_store::write(state.store.as_ref(), move |tx| tx.prune_events(cutoff, BATCH)).await??;
+        let deleted = trailroom_store::write(state.store.as_ref(), move |tx| {
+            tx.prune_events(cutoff, BATCH)
+        })
+        .await??;
         total += deleted;
         if deleted < BATCH {
             return Ok(total);

@@ -6,6 +6,8 @@
 
 mod report;
 
+pub use report::set_public_url;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use trailroom_audit::{CallContext, store_failure};

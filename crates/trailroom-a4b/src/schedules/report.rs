@@ -9,8 +9,24 @@ use sha2::{Digest, Sha256};
 pub(super) const DAY_MS: i64 = 86_400_000;
 /// Lifetime of a download link [M].
 pub(super) const DOWNLOAD_TTL_MS: i64 = DAY_MS;
-/// Where download links point: the server's report route on its default port.
-pub(super) const DOWNLOAD_BASE: &str = "http://localhost:4570/a4b/reports";
+/// The server's report route, below its public base URL.
+pub(super) const DOWNLOAD_PATH: &str = "/a4b/reports";
+
+/// The server's public base URL (`http://host:port`), set once at start by the server.
+static PUBLIC_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Sets the base URL download links point at; the first call wins.
+pub fn set_public_url(url: &str) {
+    let _ = PUBLIC_URL.set(url.trim_end_matches('/').to_owned());
+}
+
+/// Where download links point.
+fn download_base() -> String {
+    let base = PUBLIC_URL
+        .get()
+        .map_or("http://localhost:4570", String::as_str);
+    format!("{base}{DOWNLOAD_PATH}")
+}
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`).
 pub(super) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
@@ -175,7 +191,7 @@ fn signature(secret: &str, path: &str, expires_ms: i64, nonce: &str) -> String {
     hex::encode(&digest[..16])
 }
 
-/// The URL path of a report download: `/<account>/<schedule id>/<file>` under [`DOWNLOAD_BASE`].
+/// The URL path of a report download: `/<account>/<schedule id>/<file>` under [`DOWNLOAD_PATH`].
 pub(super) fn download_path(account: &str, schedule_id: &str, file: &str) -> String {
     format!("/{account}/{schedule_id}/{file}")
 }
@@ -184,10 +200,13 @@ pub(super) fn download_path(account: &str, schedule_id: &str, file: &str) -> Str
 pub(super) fn download_url(path: &str, secret: &str, now_ms: i64, nonce: &str) -> String {
     let expires = now_ms + DOWNLOAD_TTL_MS;
     let signature = signature(secret, path, expires, nonce);
-    format!("{DOWNLOAD_BASE}{path}?Expires={expires}&Nonce={nonce}&Signature={signature}")
+    format!(
+        "{}{path}?Expires={expires}&Nonce={nonce}&Signature={signature}",
+        download_base()
+    )
 }
 
-/// A download link taken apart: its path under [`DOWNLOAD_BASE`] and its query.
+/// A download link taken apart: its path under [`DOWNLOAD_PATH`] and its query.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct DownloadLink {
     pub account: String,
@@ -202,7 +221,9 @@ pub(super) struct DownloadLink {
 impl DownloadLink {
     /// Parses a link made by [`download_url`]; `None` for anything else.
     pub fn parse(url: &str) -> Option<Self> {
-        let (path, query) = url.strip_prefix(DOWNLOAD_BASE)?.split_once('?')?;
+        // Whatever host the link names, the route below it identifies the report.
+        let (_, below) = url.split_once(DOWNLOAD_PATH)?;
+        let (path, query) = below.split_once('?')?;
         let mut segments = path.strip_prefix('/')?.split('/');
         let (account, schedule_id, file) = (segments.next()?, segments.next()?, segments.next()?);
         if segments.next().is_some() {

@@ -38,7 +38,11 @@ pub(crate) async fn download(
     let mut events = Vec::new();
     ctx.set_request_parameters(trailroom_model::Audit::to_audit_json(&filter.request()));
     let outcome = loop {
-        let page = match trailroom_cloudtrail::lookup::lookup_events(&ctx, filter.request(), state.cloudtrail.retention_days()) {
+        let page = match trailroom_cloudtrail::lookup::lookup_events(
+            &ctx,
+            filter.request(),
+            state.cloudtrail.retention_days(),
+        ) {
             Ok(page) => page,
             Err(err) => break Err(err),
         };
@@ -48,7 +52,10 @@ pub(crate) async fn download(
             _ => break Ok(()),
         }
     };
-    if let Err(err) = ctx.finish(outcome.as_ref().map(|()| serde_json::Value::Null)).await {
+    if let Err(err) = ctx
+        .finish(outcome.as_ref().map(|()| serde_json::Value::Null))
+        .await
+    {
         return api_error(&err);
     }
     if let Err(err) = outcome {
@@ -73,7 +80,11 @@ pub(crate) async fn download(
 fn to_json(events: &[Event]) -> String {
     let records: Vec<serde_json::Value> = events
         .iter()
-        .filter_map(|e| e.cloud_trail_event.as_deref().and_then(|t| serde_json::from_str(t).ok()))
+        .filter_map(|e| {
+            e.cloud_trail_event
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+        })
         .collect();
     serde_json::json!({ "Records": records }).to_string()
 }
@@ -86,7 +97,11 @@ fn to_csv(events: &[Event]) -> String {
     for e in events {
         let resources = e.resources.clone().unwrap_or_default();
         let join = |f: fn(&trailroom_model::cloudtrail::Resource) -> Option<String>| {
-            resources.iter().filter_map(f).collect::<Vec<_>>().join(", ")
+            resources
+                .iter()
+                .filter_map(f)
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let time = e
             .event_time
@@ -104,7 +119,12 @@ fn to_csv(events: &[Event]) -> String {
             e.access_key_id.clone().unwrap_or_default(),
             e.read_only.clone().unwrap_or_default(),
         ];
-        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push('\n');
     }
     out
@@ -112,7 +132,11 @@ fn to_csv(events: &[Event]) -> String {
 
 /// Quotes a CSV field, and defuses spreadsheet formulas (CSV injection, which AWS warns about).
 fn csv_field(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    let defused = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
     format!("\"{}\"", defused.replace('"', "\"\""))
 }
 

@@ -41,12 +41,22 @@ pub fn routes() -> Router<AppState> {
 
 fn asset(name: &str) -> Response {
     let (body, kind): (&'static str, &str) = match name {
-        "index.html" => (include_str!("assets/index.html"), "text/html; charset=utf-8"),
-        "app.js" => (include_str!("assets/app.js"), "text/javascript; charset=utf-8"),
+        "index.html" => (
+            include_str!("assets/index.html"),
+            "text/html; charset=utf-8",
+        ),
+        "app.js" => (
+            include_str!("assets/app.js"),
+            "text/javascript; charset=utf-8",
+        ),
         "style.css" => (include_str!("assets/style.css"), "text/css; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
-    ([(header::CONTENT_TYPE, HeaderValue::from_static(kind))], body).into_response()
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(kind))],
+        body,
+    )
+        .into_response()
 }
 
 /// The filter of an Event history view, as query parameters.
@@ -102,7 +112,10 @@ pub(crate) fn lookup_context(
     peer: SocketAddr,
     headers: &HeaderMap,
 ) -> CallContext {
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     CallContext::new(
         CallInfo {
             caller,
@@ -124,11 +137,20 @@ pub(crate) fn lookup_context(
 }
 
 /// Runs one lookup page and records it.
-pub(crate) async fn lookup_page(ctx: &CallContext, state: &AppState, filter: &Filter) -> Result<LookupEventsResponse, ApiError> {
+pub(crate) async fn lookup_page(
+    ctx: &CallContext,
+    state: &AppState,
+    filter: &Filter,
+) -> Result<LookupEventsResponse, ApiError> {
     let request = filter.request();
     ctx.set_request_parameters(trailroom_model::Audit::to_audit_json(&request));
-    let result = trailroom_cloudtrail::lookup::lookup_events(ctx, request, state.cloudtrail.retention_days());
-    ctx.finish(result.as_ref().map(|_| serde_json::Value::Null)).await?;
+    let result = trailroom_cloudtrail::lookup::lookup_events(
+        ctx,
+        request,
+        state.cloudtrail.retention_days(),
+    );
+    ctx.finish(result.as_ref().map(|_| serde_json::Value::Null))
+        .await?;
     result
 }
 

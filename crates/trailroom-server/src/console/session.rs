@@ -47,9 +47,15 @@ impl Sessions {
 }
 
 fn cookie(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|line| {
-        line.split(';').map(str::trim).find_map(|pair| pair.strip_prefix(&format!("{COOKIE}=")).map(str::to_owned))
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|line| {
+            line.split(';')
+                .map(str::trim)
+                .find_map(|pair| pair.strip_prefix(&format!("{COOKIE}=")).map(str::to_owned))
+        })
 }
 
 /// Sign-in form.
@@ -61,7 +67,10 @@ pub(crate) struct Login {
     session_token: Option<String>,
 }
 
-pub(crate) async fn login(State(state): State<AppState>, axum::Json(login): axum::Json<Login>) -> Response {
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    axum::Json(login): axum::Json<Login>,
+) -> Response {
     let now = state.clock.now_ms();
     let token = login.session_token.as_deref().filter(|t| !t.is_empty());
     let resolved = trailroom_store::read(state.store.as_ref(), |txn| {
@@ -71,11 +80,17 @@ pub(crate) async fn login(State(state): State<AppState>, axum::Json(login): axum
         Ok(Ok(resolved)) => resolved,
         _ => return refused(),
     };
-    if !constant_time_eq(resolved.secret_access_key.as_bytes(), login.secret_access_key.as_bytes()) {
+    if !constant_time_eq(
+        resolved.secret_access_key.as_bytes(),
+        login.secret_access_key.as_bytes(),
+    ) {
         return refused();
     }
     let caller = resolved.caller;
-    let expires = caller.session.as_ref().map_or(now + SESSION_MS, |s| s.expires_ms.min(now + SESSION_MS));
+    let expires = caller
+        .session
+        .as_ref()
+        .map_or(now + SESSION_MS, |s| s.expires_ms.min(now + SESSION_MS));
     let identity = serde_json::json!({
         "arn": caller.principal.arn(),
         "account": caller.principal.account_id(),

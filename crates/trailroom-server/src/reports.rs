@@ -1,0 +1,50 @@
+//! Business report downloads: `GET /a4b/reports/<account>/<schedule>/<file>?Expires=…&Signature=…`,
+//! the signed, expiring links ListBusinessReportSchedules hands out for schedules without a
+//! bucket. The signature is the credential, as with S3 presigned URLs.
+
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use trailroom_a4b::admin::{AdminCtx, run};
+
+use crate::app::AppState;
+
+/// Serves one report file as CSV.
+pub async fn download(
+    State(state): State<AppState>,
+    Path((account, _schedule, file)): Path<(String, String, String)>,
+    uri: Uri,
+) -> Response {
+    let ctx = AdminCtx {
+        account,
+        region: trailroom_a4b::REGION.into(),
+        now_ms: state.clock.now_ms(),
+    };
+    let args = serde_json::json!({ "DownloadUrl": uri.to_string() });
+    match run(state.store.clone(), ctx, "get-business-report", args).await {
+        Ok(report) => {
+            let csv = report
+                .get("Csv")
+                .and_then(|c| c.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let disposition = format!("attachment; filename=\"{file}\"");
+            let mut response = csv.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            if let Ok(value) = HeaderValue::from_str(&disposition) {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        Err(err) => (
+            StatusCode::FORBIDDEN,
+            format!("{}: {}", err.code(), err.message()),
+        )
+            .into_response(),
+    }
+}
