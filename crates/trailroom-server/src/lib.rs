@@ -6,6 +6,7 @@
 //! that knows axum, configuration files or which storage backend is used.
 
 pub mod admin_api;
+pub mod admin_cli;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
+use trailroom_server::admin_cli;
 use trailroom_server::events_cli::{self, LookupArgs};
 use trailroom_server::{AppState, Config, serve};
 
@@ -26,6 +27,49 @@ enum Command {
     /// Event history in the terminal, read from a data directory.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Operator actions on a data directory (no public API creates these things).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Accounts of a data directory.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Alexa for Business admin actions (import devices, register gateways, …).
+    A4b {
+        /// The action; omit to list them all.
+        action: Option<String>,
+        /// Arguments as a JSON object, e.g. '{"DeviceName": "Echo", ...}'.
+        #[arg(long, default_value = "{}")]
+        json: String,
+        /// Account to act for.
+        #[arg(long, default_value = trailroom_identity::DEFAULT_ACCOUNT_ID)]
+        account: String,
+        /// Data directory of the server.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    /// Creates an account with a root access key.
+    Add {
+        /// 12-digit account id.
+        #[arg(long)]
+        id: String,
+        /// Root access key id.
+        #[arg(long)]
+        access_key_id: String,
+        /// Root secret access key.
+        #[arg(long)]
+        secret_access_key: String,
+        /// Data directory of the server.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -73,6 +117,22 @@ async fn main() -> anyhow::Result<()> {
             std::time::Duration::from_millis(poll_ms),
             &mut std::io::stdout().lock(),
         ),
+        Command::Admin(AdminCommand::A4b { action: None, .. }) => {
+            admin_cli::list_actions(&mut std::io::stdout().lock())
+        }
+        Command::Admin(AdminCommand::A4b { action: Some(action), json, account, data_dir }) => {
+            let now = chrono::Utc::now().timestamp_millis();
+            let mut out = std::io::stdout().lock();
+            admin_cli::run_action(&data_dir, &account, &action, &json, now, &mut out).await
+        }
+        Command::Accounts(AccountsCommand::Add { id, access_key_id, secret_access_key, data_dir }) => {
+            let account = trailroom_server::config::AccountConfig {
+                id,
+                root_access_key_id: access_key_id,
+                root_secret_access_key: secret_access_key,
+            };
+            admin_cli::add_account(&data_dir, account, chrono::Utc::now().timestamp_millis()).await
+        }
     }
 }
 

@@ -1,0 +1,37 @@
+"""The README's AWS CLI walkthrough, run exactly as written (endpoint and data dir swapped in)."""
+
+import os
+import re
+import subprocess
+
+from conftest import Server
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def walkthrough():
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    block = readme.split("<!-- walkthrough:start")[1].split("<!-- walkthrough:end -->")[0]
+    return re.search(r"```sh\n(.*?)```", block, re.S).group(1)
+
+
+def test_readme_walkthrough_runs(tmp_path):
+    srv = Server(str(tmp_path / "data")).start()
+    try:
+        script = walkthrough()
+        script = script.replace("ENDPOINT=http://127.0.0.1:4570", f"ENDPOINT={srv.endpoint}")
+        script = script.replace("DATA=data ", f"DATA={srv.data_dir} ")
+        binary = os.path.abspath(os.environ.get("TRAILROOM_BIN", "target/debug/trailroom"))
+        venv_bin = os.path.join(ROOT, ".venv-clients", "bin")
+        env = {**os.environ, "PATH": f"{os.path.dirname(binary)}:{venv_bin}:{os.environ['PATH']}"}
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                                env=env, timeout=300)
+        assert result.returncode == 0, result.stderr + result.stdout
+        out = result.stdout
+        assert '"Arn": "arn:aws:iam::123456789012:root"' in out
+        assert '"RoomName": "Lobby"' in out
+        assert '"DeviceName": "Lobby Echo"' in out
+        assert '"EventName": "CreateRoom"' in out
+        assert "AssociateDeviceWithRoom" in out
+    finally:
+        srv.stop()
