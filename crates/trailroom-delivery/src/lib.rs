@@ -1,0 +1,16 @@
+//! Trail delivery.
+//!
+//! Owns: turning recorded events into CloudTrail's files — gzipped `{"Records":[…]}` log files in
+//! CloudTrail's key layout ([`keys`], [`logfile`]), delivered **exactly once per trail** by a
+//! cursor that moves only after the objects are stored ([`worker`]); hourly signed digest files
+//! chained across periods ([`digest`]); one SNS notification per delivered file.
+//!
+//! Knows nothing about HTTP, S3 or SNS wire formats, or how trails are configured: it asks a
+//! [`Trails`] source which trails log and which events they admit, and hands bytes to [`Sinks`].
+
+pub mod digest;
+pub mod keys;
+pub mod logfile;
+pub mod worker;
+
+pub use worker::{DeliveryReport, SinkError, Sinks, Target, Trails, Worker};

@@ -1,0 +1,591 @@
+//! The delivery worker: one pass delivers every logging trail's new events, another writes the
+//! digests whose hour is over. Both are idempotent: a pass interrupted anywhere (crash, sink error)
+//! is simply run again and produces the same objects under the same keys.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use trailroom_store::{Doc, EventRow, ReadTxn, Store, StoreError, WriteTxn};
+
+use crate::digest::{self, DigestLogFile, DigestSigner, PreviousDigest};
+use crate::keys::{self, Location, iso_seconds};
+use crate::logfile;
+
+/// A trail as delivery sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Trail ARN (the cursor's key).
+    pub trail_arn: String,
+    /// Trail name, for digest keys.
+    pub trail_name: String,
+    /// Home region, for digest keys.
+    pub home_region: String,
+    /// Account that owns the trail (and its cursor documents).
+    pub owner_account: String,
+    /// Destination bucket.
+    pub bucket: String,
+    /// `S3KeyPrefix`.
+    pub prefix: Option<String>,
+    /// Organization id, for organization trails.
+    pub org_id: Option<String>,
+    /// Accounts whose events the trail receives.
+    pub accounts: Vec<String>,
+    /// Regions whose events the trail receives.
+    pub regions: Vec<String>,
+    /// Topic notified of each file.
+    pub sns_topic_arn: Option<String>,
+    /// Whether digests are written (log file validation).
+    pub digests: bool,
+    /// When logging (re)started, ms: the start of the first digest window.
+    pub logging_since_ms: i64,
+}
+
+/// A destination's refusal, with the S3/SNS error code GetTrailStatus reports.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct SinkError {
+    /// S3 or SNS error code (`NoSuchBucket`, `AccessDenied`, …).
+    pub code: String,
+    /// Details.
+    pub message: String,
+}
+
+/// Where files and notifications go.
+#[async_trait::async_trait]
+pub trait Sinks: Send + Sync {
+    /// Stores an object for `target` (its bucket) with `x-amz-meta-*` `metadata`.
+    async fn put(
+        &self,
+        target: &Target,
+        key: &str,
+        body: Vec<u8>,
+        metadata: &[(String, String)],
+    ) -> Result<(), SinkError>;
+    /// Publishes `message` to `topic_arn` on behalf of `target`.
+    async fn notify(
+        &self,
+        target: &Target,
+        topic_arn: &str,
+        message: String,
+    ) -> Result<(), SinkError>;
+}
+
+/// Which trails log, which events they take, and where their status goes.
+pub trait Trails: Send + Sync {
+    /// Every trail that is logging now.
+    fn logging(&self, txn: &dyn ReadTxn) -> Result<Vec<Target>, StoreError>;
+    /// Whether `target`'s selectors admit `event`.
+    fn admits(&self, txn: &dyn ReadTxn, target: &Target, event: &EventRow) -> bool;
+    /// Records a delivery attempt's outcome on the trail's status.
+    fn record_delivery(
+        &self,
+        tx: &mut dyn WriteTxn,
+        target: &Target,
+        now_ms: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Records a digest delivery attempt's outcome.
+    fn record_digest(
+        &self,
+        tx: &mut dyn WriteTxn,
+        target: &Target,
+        now_ms: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Records a notification attempt's outcome.
+    fn record_notification(
+        &self,
+        tx: &mut dyn WriteTxn,
+        target: &Target,
+        now_ms: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError>;
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// Log files stored.
+    pub files: usize,
+    /// Events in them.
+    pub events: usize,
+    /// Digest files stored.
+    pub digests: usize,
+    /// Trails whose delivery failed this pass.
+    pub failures: usize,
+}
+
+const CURSOR_KIND: &str = "ct_delivery_cursor";
+const CHAIN_KIND: &str = "ct_digest_chain";
+/// Events read per account per pass.
+const BATCH_EVENTS: usize = 20_000;
+/// Most records in one file (CloudTrail cuts files on size too).
+const FILE_RECORDS: usize = 10_000;
+
+/// A trail's delivery position; `pending` is the batch being delivered, so a retry rebuilds it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Cursor {
+    last_seq: i64,
+    pending: Option<Pending>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pending {
+    upto_seq: i64,
+    planned_ms: i64,
+}
+
+/// One (account, region) digest chain of a trail.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Chain {
+    window_start_ms: i64,
+    previous: Option<PreviousDigest>,
+    files: Vec<DeliveredFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct DeliveredFile {
+    file: DigestLogFile,
+    delivered_ms: i64,
+    newest_ms: i64,
+    oldest_ms: i64,
+}
+
+/// One file of a batch.
+struct PlannedFile {
+    account: String,
+    region: String,
+    key: String,
+    file: logfile::LogFile,
+}
+
+/// The worker: shared by the delivery loop and tests.
+pub struct Worker {
+    store: Arc<dyn Store>,
+    trails: Arc<dyn Trails>,
+    sinks: Arc<dyn Sinks>,
+    signer: Arc<dyn DigestSigner>,
+    /// Length of a digest window, ms (an hour by default).
+    pub digest_interval_ms: i64,
+}
+
+fn backend(e: StoreError) -> SinkError {
+    SinkError {
+        code: "InternalFailure".into(),
+        message: e.to_string(),
+    }
+}
+
+impl Worker {
+    /// A worker over `store` delivering with `sinks`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        trails: Arc<dyn Trails>,
+        sinks: Arc<dyn Sinks>,
+        signer: Arc<dyn DigestSigner>,
+    ) -> Self {
+        Self {
+            store,
+            trails,
+            sinks,
+            signer,
+            digest_interval_ms: 3_600_000,
+        }
+    }
+
+    /// Delivers every logging trail's new events, then writes due digests.
+    pub async fn run_once(&self, now_ms: i64) -> Result<DeliveryReport, StoreError> {
+        let targets = trailroom_store::read(self.store.as_ref(), |txn| self.trails.logging(txn))??;
+        let mut report = DeliveryReport::default();
+        for target in &targets {
+            match self.deliver(target, now_ms).await {
+                Ok((files, events)) => {
+                    report.files += files;
+                    report.events += events;
+                }
+                Err(err) => {
+                    report.failures += 1;
+                    tracing::warn!(trail = %target.trail_arn, error = %err, "log delivery failed");
+                    self.note(target, now_ms, Some(err.code.clone()), Note::Delivery)
+                        .await?;
+                }
+            }
+            if target.digests {
+                report.digests += self.digests(target, now_ms).await?;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Delivers one trail's pending or new batch; returns (files, events).
+    async fn deliver(&self, target: &Target, now_ms: i64) -> Result<(usize, usize), SinkError> {
+        let cursor = self.plan(target, now_ms).await.map_err(backend)?;
+        let Some(pending) = cursor.pending.clone() else {
+            return Ok((0, 0));
+        };
+        let files = self
+            .build_batch(target, &cursor, &pending)
+            .map_err(backend)?;
+        for planned in &files {
+            self.sinks
+                .put(target, &planned.key, planned.file.gzipped.clone(), &[])
+                .await?;
+        }
+        let events = files.iter().map(|f| f.file.records).sum();
+        self.commit(target, &pending, &files, now_ms)
+            .await
+            .map_err(backend)?;
+        self.notify(target, &files, now_ms).await.map_err(backend)?;
+        Ok((files.len(), events))
+    }
+
+    /// Reads the cursor; when no batch is pending and new events exist, plans one durably.
+    async fn plan(&self, target: &Target, now_ms: i64) -> Result<Cursor, StoreError> {
+        let cursor: Cursor = trailroom_store::read(self.store.as_ref(), |txn| {
+            load(txn, target, CURSOR_KIND, &target.trail_arn)
+        })??;
+        if cursor.pending.is_some() {
+            return Ok(cursor);
+        }
+        let upto = trailroom_store::read(self.store.as_ref(), |txn| {
+            self.batch_end(txn, target, cursor.last_seq)
+        })??;
+        let Some(upto_seq) = upto else {
+            return Ok(cursor);
+        };
+        let planned = Cursor {
+            last_seq: cursor.last_seq,
+            pending: Some(Pending {
+                upto_seq,
+                planned_ms: now_ms,
+            }),
+        };
+        let (owner, arn, doc) = (
+            target.owner_account.clone(),
+            target.trail_arn.clone(),
+            planned.clone(),
+        );
+        trailroom_store::write(self.store.as_ref(), move |tx| {
+            save(tx, &owner, CURSOR_KIND, &arn, &doc)
+        })
+        .await??;
+        Ok(planned)
+    }
+
+    /// The last sequence number of the next batch, `None` when there is nothing new.
+    fn batch_end(
+        &self,
+        txn: &dyn ReadTxn,
+        target: &Target,
+        after: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut end: Option<i64> = None;
+        let mut bound = i64::MAX;
+        for account in &target.accounts {
+            let rows = txn.events_after(account, None, after, BATCH_EVENTS)?;
+            if let Some(last) = rows.last() {
+                end = Some(end.map_or(last.seq, |e| e.max(last.seq)));
+                if rows.len() == BATCH_EVENTS {
+                    bound = bound.min(last.seq);
+                }
+            }
+        }
+        Ok(end.map(|e| e.min(bound)))
+    }
+
+    /// The files of a batch: admitted events of (last_seq, upto], one file per account and region.
+    fn build_batch(
+        &self,
+        target: &Target,
+        cursor: &Cursor,
+        pending: &Pending,
+    ) -> Result<Vec<PlannedFile>, StoreError> {
+        let mut groups: BTreeMap<(String, String), Vec<EventRow>> = BTreeMap::new();
+        trailroom_store::read(self.store.as_ref(), |txn| {
+            for account in &target.accounts {
+                let mut after = cursor.last_seq;
+                loop {
+                    let rows = txn.events_after(account, None, after, BATCH_EVENTS)?;
+                    let Some(last) = rows.last().map(|r| r.seq) else {
+                        break;
+                    };
+                    for row in rows.into_iter().filter(|r| r.seq <= pending.upto_seq) {
+                        if target.regions.contains(&row.region)
+                            && self.trails.admits(txn, target, &row)
+                        {
+                            groups
+                                .entry((row.account_id.clone(), row.region.clone()))
+                                .or_default()
+                                .push(row);
+                        }
+                    }
+                    if last >= pending.upto_seq {
+                        break;
+                    }
+                    after = last;
+                }
+            }
+            Ok::<_, StoreError>(())
+        })??;
+        let mut files = Vec::new();
+        for ((account, region), events) in groups {
+            for (part, chunk) in events.chunks(FILE_RECORDS).enumerate() {
+                let seed = format!(
+                    "{}|{account}|{region}|{}|{}|{part}",
+                    target.trail_arn, cursor.last_seq, pending.upto_seq
+                );
+                let at = Location {
+                    prefix: target.prefix.as_deref(),
+                    org_id: target.org_id.as_deref(),
+                    account: &account,
+                    region: &region,
+                };
+                let key = keys::log_key(at, pending.planned_ms, &keys::unique16(&seed));
+                let file = logfile::build(chunk).map_err(|e| StoreError::Backend(e.to_string()))?;
+                files.push(PlannedFile {
+                    account: account.clone(),
+                    region: region.clone(),
+                    key,
+                    file,
+                });
+            }
+        }
+        Ok(files)
+    }
+
+    /// Moves the cursor past the batch and lists its files for their digests, in one write.
+    async fn commit(
+        &self,
+        target: &Target,
+        pending: &Pending,
+        files: &[PlannedFile],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let trails = self.trails.clone();
+        let target = target.clone();
+        let upto = pending.upto_seq;
+        let delivered: Vec<(String, String, DeliveredFile)> = files
+            .iter()
+            .map(|f| {
+                let file = DigestLogFile {
+                    s3_bucket: target.bucket.clone(),
+                    s3_object: f.key.clone(),
+                    hash_value: f.file.sha256_hex.clone(),
+                    hash_algorithm: "SHA-256".into(),
+                    newest_event_time: iso_seconds(f.file.newest_ms),
+                    oldest_event_time: iso_seconds(f.file.oldest_ms),
+                };
+                let record = DeliveredFile {
+                    file,
+                    delivered_ms: now_ms,
+                    newest_ms: f.file.newest_ms,
+                    oldest_ms: f.file.oldest_ms,
+                };
+                (f.account.clone(), f.region.clone(), record)
+            })
+            .collect();
+        trailroom_store::write(self.store.as_ref(), move |tx| {
+            let owner = target.owner_account.clone();
+            save(
+                tx,
+                &owner,
+                CURSOR_KIND,
+                &target.trail_arn,
+                &Cursor {
+                    last_seq: upto,
+                    pending: None,
+                },
+            )?;
+            if target.digests {
+                for (account, region, file) in delivered {
+                    let id = chain_id(&target, &account, &region);
+                    let mut chain: Chain = load(tx, &target, CHAIN_KIND, &id)?;
+                    if chain.window_start_ms == 0 {
+                        chain.window_start_ms = target.logging_since_ms;
+                    }
+                    chain.files.push(file);
+                    save(tx, &owner, CHAIN_KIND, &id, &chain)?;
+                }
+            }
+            trails.record_delivery(tx, &target, now_ms, None)
+        })
+        .await?
+    }
+
+    /// One notification per delivered file; failures are recorded, never retried into duplicates.
+    async fn notify(
+        &self,
+        target: &Target,
+        files: &[PlannedFile],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let Some(topic) = &target.sns_topic_arn else {
+            return Ok(());
+        };
+        for file in files {
+            let message =
+                serde_json::json!({ "s3Bucket": target.bucket, "s3ObjectKey": [file.key] })
+                    .to_string();
+            let outcome = self.sinks.notify(target, topic, message).await;
+            self.note(
+                target,
+                now_ms,
+                outcome.err().map(|e| e.code),
+                Note::Notification,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes every digest whose window has ended, for each (account, region) of the trail.
+    async fn digests(&self, target: &Target, now_ms: i64) -> Result<usize, StoreError> {
+        let mut written = 0;
+        for account in &target.accounts {
+            for region in &target.regions {
+                loop {
+                    match self.digest_once(target, account, region, now_ms).await {
+                        Ok(true) => written += 1,
+                        Ok(false) => break,
+                        Err(err) => {
+                            tracing::warn!(trail = %target.trail_arn, error = %err, "digest delivery failed");
+                            self.note(target, now_ms, Some(err.code), Note::Digest)
+                                .await?;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    /// Writes the chain's next digest if its window is over; returns whether one was written.
+    async fn digest_once(
+        &self,
+        target: &Target,
+        account: &str,
+        region: &str,
+        now_ms: i64,
+    ) -> Result<bool, SinkError> {
+        let id = chain_id(target, account, region);
+        let mut chain: Chain = trailroom_store::read(self.store.as_ref(), |txn| {
+            load(txn, target, CHAIN_KIND, &id)
+        })
+        .map_err(backend)?
+        .map_err(backend)?;
+        if chain.window_start_ms == 0 {
+            chain.window_start_ms = target.logging_since_ms;
+        }
+        let end_ms = chain.window_start_ms + self.digest_interval_ms;
+        if end_ms > now_ms {
+            return Ok(false);
+        }
+        let (listed, later): (Vec<DeliveredFile>, Vec<DeliveredFile>) = chain
+            .files
+            .iter()
+            .cloned()
+            .partition(|f| f.delivered_ms <= end_ms);
+        let files: Vec<DigestLogFile> = listed.iter().map(|f| f.file.clone()).collect();
+        let event_range = (!listed.is_empty()).then(|| {
+            (
+                listed.iter().map(|f| f.newest_ms).max().unwrap_or_default(),
+                listed.iter().map(|f| f.oldest_ms).min().unwrap_or_default(),
+            )
+        });
+        let at = Location {
+            prefix: target.prefix.as_deref(),
+            org_id: target.org_id.as_deref(),
+            account,
+            region,
+        };
+        let key = keys::digest_key(at, &target.trail_name, &target.home_region, end_ms);
+        let input = digest::DigestInput {
+            account,
+            region,
+            start_ms: chain.window_start_ms,
+            end_ms,
+            bucket: &target.bucket,
+            key: &key,
+            log_files: &files,
+            event_range,
+            previous: chain.previous.as_ref(),
+        };
+        let built = digest::build(&input, self.signer.as_ref()).map_err(|message| SinkError {
+            code: "InternalFailure".into(),
+            message,
+        })?;
+        self.sinks
+            .put(target, &key, built.gzipped, &built.metadata)
+            .await?;
+        let next = Chain {
+            window_start_ms: end_ms,
+            previous: Some(built.link),
+            files: later,
+        };
+        let (owner, trails, target) = (
+            target.owner_account.clone(),
+            self.trails.clone(),
+            target.clone(),
+        );
+        trailroom_store::write(self.store.as_ref(), move |tx| {
+            save(tx, &owner, CHAIN_KIND, &id, &next)?;
+            trails.record_digest(tx, &target, now_ms, None)
+        })
+        .await
+        .map_err(backend)?
+        .map_err(backend)?;
+        Ok(true)
+    }
+
+    async fn note(
+        &self,
+        target: &Target,
+        now_ms: i64,
+        error: Option<String>,
+        what: Note,
+    ) -> Result<(), StoreError> {
+        let (trails, target) = (self.trails.clone(), target.clone());
+        trailroom_store::write(self.store.as_ref(), move |tx| match what {
+            Note::Delivery => trails.record_delivery(tx, &target, now_ms, error.as_deref()),
+            Note::Digest => trails.record_digest(tx, &target, now_ms, error.as_deref()),
+            Note::Notification => trails.record_notification(tx, &target, now_ms, error.as_deref()),
+        })
+        .await?
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Note {
+    Delivery,
+    Digest,
+    Notification,
+}
+
+fn chain_id(target: &Target, account: &str, region: &str) -> String {
+    format!("{}|{account}|{region}", target.trail_arn)
+}
+
+fn load<T: Default + serde::de::DeserializeOwned>(
+    txn: &dyn ReadTxn,
+    target: &Target,
+    kind: &str,
+    id: &str,
+) -> Result<T, StoreError> {
+    Ok(txn
+        .get(&target.owner_account, kind, id)?
+        .map(|d| d.decode())
+        .transpose()?
+        .unwrap_or_default())
+}
+
+fn save<T: Serialize>(
+    tx: &mut dyn WriteTxn,
+    account: &str,
+    kind: &str,
+    id: &str,
+    value: &T,
+) -> Result<(), StoreError> {
+    tx.put(&Doc::new(account, kind, id, value)?)
+}

@@ -1,0 +1,304 @@
+//! The delivery worker on a real SQLite store with in-memory sinks: exactly once per trail, the
+//! same keys on retry, one file per account and region, chained digests.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+use trailroom_delivery::digest::DigestSigner;
+use trailroom_delivery::{SinkError, Sinks, Target, Trails, Worker};
+use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
+use trailroom_store_sqlite::SqliteStore;
+
+#[derive(Default)]
+struct Memory {
+    objects: Mutex<BTreeMap<String, (Vec<u8>, Vec<(String, String)>)>>,
+    notifications: Mutex<Vec<String>>,
+    fail_next_put: Mutex<bool>,
+}
+
+#[async_trait::async_trait]
+impl Sinks for Memory {
+    async fn put(
+        &self,
+        _: &Target,
+        key: &str,
+        body: Vec<u8>,
+        metadata: &[(String, String)],
+    ) -> Result<(), SinkError> {
+        let mut fail = self.fail_next_put.lock().unwrap();
+        if *fail {
+            *fail = false;
+            return Err(SinkError {
+                code: "NoSuchBucket".into(),
+                message: "gone".into(),
+            });
+        }
+        self.objects
+            .lock()
+            .unwrap()
+            .insert(key.to_owned(), (body, metadata.to_vec()));
+        Ok(())
+    }
+    async fn notify(&self, _: &Target, _: &str, message: String) -> Result<(), SinkError> {
+        self.notifications.lock().unwrap().push(message);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct FakeTrails {
+    errors: Mutex<Vec<Option<String>>>,
+}
+
+fn target() -> Target {
+    Target {
+        trail_arn: "arn:aws:cloudtrail:us-east-1:111111111111:trail/t".into(),
+        trail_name: "t".into(),
+        home_region: "us-east-1".into(),
+        owner_account: "111111111111".into(),
+        bucket: "logs".into(),
+        prefix: Some("p".into()),
+        org_id: None,
+        accounts: vec!["111111111111".into()],
+        regions: vec!["us-east-1".into(), "eu-west-1".into()],
+        sns_topic_arn: Some("arn:aws:sns:us-east-1:111111111111:topic".into()),
+        digests: true,
+        logging_since_ms: 0,
+    }
+}
+
+impl Trails for FakeTrails {
+    fn logging(&self, _: &dyn ReadTxn) -> Result<Vec<Target>, StoreError> {
+        Ok(vec![target()])
+    }
+    fn admits(&self, _: &dyn ReadTxn, _: &Target, event: &EventRow) -> bool {
+        event.event_name != "Excluded"
+    }
+    fn record_delivery(
+        &self,
+        _: &mut dyn WriteTxn,
+        _: &Target,
+        _: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.errors.lock().unwrap().push(error.map(str::to_owned));
+        Ok(())
+    }
+    fn record_digest(
+        &self,
+        _: &mut dyn WriteTxn,
+        _: &Target,
+        _: i64,
+        _: Option<&str>,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn record_notification(
+        &self,
+        _: &mut dyn WriteTxn,
+        _: &Target,
+        _: i64,
+        _: Option<&str>,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+struct HashSigner;
+
+impl DigestSigner for HashSigner {
+    fn sign(&self, _: &str, message: &[u8]) -> Result<(Vec<u8>, String), String> {
+        Ok((
+            Sha256::digest(message).to_vec(),
+            "00112233445566778899aabbccddeeff".into(),
+        ))
+    }
+}
+
+fn event(name: &str, region: &str, time: i64, n: usize) -> EventRow {
+    EventRow {
+        seq: 0,
+        event_id: format!("e-{n}"),
+        account_id: "111111111111".into(),
+        region: region.into(),
+        event_time_ms: time,
+        event_name: name.into(),
+        event_source: "a4b.amazonaws.com".into(),
+        username: None,
+        access_key_id: None,
+        read_only: false,
+        category: "Management".into(),
+        resources: vec![],
+        record_json: format!("{{\"eventID\":\"e-{n}\",\"eventName\":\"{name}\"}}"),
+    }
+}
+
+async fn append(store: &dyn Store, events: Vec<EventRow>) {
+    trailroom_store::write(store, move |tx| {
+        for e in &events {
+            tx.append_event(e)?;
+        }
+        Ok::<_, StoreError>(())
+    })
+    .await
+    .unwrap()
+    .unwrap();
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut out)
+        .unwrap();
+    out
+}
+
+fn setup() -> (
+    tempfile::TempDir,
+    Arc<SqliteStore>,
+    Arc<Memory>,
+    Arc<FakeTrails>,
+    Worker,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let sinks = Arc::new(Memory::default());
+    let trails = Arc::new(FakeTrails::default());
+    let mut worker = Worker::new(
+        store.clone(),
+        trails.clone(),
+        sinks.clone(),
+        Arc::new(HashSigner),
+    );
+    worker.digest_interval_ms = 1_000;
+    (dir, store, sinks, trails, worker)
+}
+
+#[tokio::test]
+async fn each_event_is_delivered_once_per_trail_in_per_region_files() {
+    let (_dir, store, sinks, trails, worker) = setup();
+    append(
+        store.as_ref(),
+        vec![
+            event("CreateRoom", "us-east-1", 100, 1),
+            event("GetRoom", "eu-west-1", 110, 2),
+            event("Excluded", "us-east-1", 120, 3),
+            event("CreateRoom", "ap-south-1", 130, 4),
+        ],
+    )
+    .await;
+    let report = worker.run_once(500).await.unwrap();
+    assert_eq!((report.files, report.events, report.failures), (2, 2, 0));
+    let objects = sinks.objects.lock().unwrap().clone();
+    let logs: Vec<&String> = objects
+        .keys()
+        .filter(|k| k.contains("/CloudTrail/"))
+        .collect();
+    assert_eq!(logs.len(), 2);
+    assert!(logs.iter().any(|k| k.starts_with("p/AWSLogs/111111111111/CloudTrail/us-east-1/1970/01/01/111111111111_CloudTrail_us-east-1_19700101T0000Z_")));
+    let us = logs.iter().find(|k| k.contains("/us-east-1/")).unwrap();
+    assert_eq!(
+        gunzip(&objects[*us].0),
+        r#"{"Records":[{"eventID":"e-1","eventName":"CreateRoom"}]}"#
+    );
+    assert_eq!(sinks.notifications.lock().unwrap().len(), 2);
+    let note: serde_json::Value =
+        serde_json::from_str(&sinks.notifications.lock().unwrap()[0]).unwrap();
+    assert_eq!(note["s3Bucket"], "logs");
+    assert!(note["s3ObjectKey"].is_array());
+
+    // Nothing new: nothing delivered again.
+    let again = worker.run_once(600).await.unwrap();
+    assert_eq!((again.files, again.events), (0, 0));
+    append(
+        store.as_ref(),
+        vec![event("DeleteRoom", "us-east-1", 700, 5)],
+    )
+    .await;
+    let more = worker.run_once(800).await.unwrap();
+    assert_eq!((more.files, more.events), (1, 1));
+    assert_eq!(
+        trails
+            .errors
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.is_some())
+            .count(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_failed_delivery_is_retried_under_the_same_keys() {
+    let (_dir, store, sinks, trails, worker) = setup();
+    append(
+        store.as_ref(),
+        vec![event("CreateRoom", "us-east-1", 100, 1)],
+    )
+    .await;
+    *sinks.fail_next_put.lock().unwrap() = true;
+    let failed = worker.run_once(60_000).await.unwrap();
+    assert_eq!((failed.files, failed.failures), (0, 1));
+    assert_eq!(
+        trails.errors.lock().unwrap().last().unwrap().as_deref(),
+        Some("NoSuchBucket")
+    );
+    // The retry happens minutes later, yet the batch keeps its planned key.
+    let retried = worker.run_once(300_000).await.unwrap();
+    assert_eq!((retried.files, retried.failures), (1, 0));
+    let objects = sinks.objects.lock().unwrap().clone();
+    let key = objects.keys().find(|k| k.contains("/CloudTrail/")).unwrap();
+    assert!(key.contains("_19700101T0001Z_"), "{key}");
+}
+
+#[tokio::test]
+async fn digests_tile_time_and_chain() {
+    let (_dir, store, sinks, _trails, worker) = setup();
+    append(
+        store.as_ref(),
+        vec![event("CreateRoom", "us-east-1", 100, 1)],
+    )
+    .await;
+    worker.run_once(500).await.unwrap();
+    let report = worker.run_once(2_500).await.unwrap();
+    // Two windows ([0,1s], [1s,2s]) for each of the trail's two regions.
+    assert_eq!(report.digests, 4);
+    let objects = sinks.objects.lock().unwrap().clone();
+    let digest_keys: Vec<&String> = objects
+        .keys()
+        .filter(|k| k.contains("CloudTrail-Digest/us-east-1/"))
+        .collect();
+    assert_eq!(digest_keys.len(), 2);
+    let first: serde_json::Value =
+        serde_json::from_str(&gunzip(&objects[digest_keys[0]].0)).unwrap();
+    let second: serde_json::Value =
+        serde_json::from_str(&gunzip(&objects[digest_keys[1]].0)).unwrap();
+    assert_eq!(first["digestStartTime"], "1970-01-01T00:00:00Z");
+    assert_eq!(first["digestEndTime"], "1970-01-01T00:00:01Z");
+    assert_eq!(first["logFiles"].as_array().unwrap().len(), 1);
+    assert!(first["previousDigestSignature"].is_null());
+    assert_eq!(second["digestStartTime"], first["digestEndTime"]);
+    assert_eq!(second["logFiles"], serde_json::json!([]));
+    assert!(second["newestEventTime"].is_null());
+    assert_eq!(
+        second["previousDigestS3Object"].as_str(),
+        Some(digest_keys[0].as_str())
+    );
+    let first_signature = objects[digest_keys[0]]
+        .1
+        .iter()
+        .find(|(k, _)| k == "signature")
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(second["previousDigestSignature"], first_signature);
+    assert_eq!(
+        second["previousDigestHashValue"],
+        hex::encode(Sha256::digest(
+            gunzip(&objects[digest_keys[0]].0).as_bytes()
+        ))
+    );
+}
