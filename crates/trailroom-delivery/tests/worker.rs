@@ -11,9 +11,12 @@ use trailroom_delivery::{SinkError, Sinks, Target, Trails, Worker};
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 use trailroom_store_sqlite::SqliteStore;
 
+/// A stored object: body and metadata.
+type Object = (Vec<u8>, Vec<(String, String)>);
+
 #[derive(Default)]
 struct Memory {
-    objects: Mutex<BTreeMap<String, (Vec<u8>, Vec<(String, String)>)>>,
+    objects: Mutex<BTreeMap<String, Object>>,
     notifications: Mutex<Vec<String>>,
     fail_next_put: Mutex<bool>,
 }
