@@ -56,6 +56,7 @@ impl AppState {
                 lookup_rate: config
                     .lookup_events_rate_limit
                     .map(trailroom_cloudtrail::RateLimit::new),
+                ..CloudTrailService::default()
             }),
             sessions: Arc::default(),
             config: Arc::new(config),

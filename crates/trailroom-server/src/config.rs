@@ -32,6 +32,12 @@ pub struct Config {
     pub prune_interval_secs: u64,
     /// LookupEvents requests per second per account and region (AWS allows 2); unset: no limit.
     pub lookup_events_rate_limit: Option<f64>,
+    /// How often trails deliver log files (CloudTrail: about every 5 minutes).
+    #[serde(with = "humantime_serde")]
+    pub delivery_interval: std::time::Duration,
+    /// Length of a digest period (CloudTrail: one hour).
+    #[serde(with = "humantime_serde")]
+    pub digest_interval: std::time::Duration,
     /// Base URL clients reach this server at, for links it hands out (report downloads).
     /// Unset: `http://<listen address>`.
     pub public_url: Option<String>,
@@ -71,6 +77,8 @@ impl Default for Config {
             lookup_events_rate_limit: None,
             trusted_proxy_header: None,
             public_url: None,
+            delivery_interval: std::time::Duration::from_secs(300),
+            digest_interval: std::time::Duration::from_secs(3600),
         }
     }
 }
@@ -166,6 +174,12 @@ impl Config {
                 "lookup_events_rate_limit must be positive".into(),
             ));
         }
+        if self.delivery_interval < std::time::Duration::from_secs(1) {
+            return Err(ConfigError::Invalid("delivery_interval must be at least 1s".into()));
+        }
+        if self.digest_interval < std::time::Duration::from_secs(1) {
+            return Err(ConfigError::Invalid("digest_interval must be at least 1s".into()));
+        }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid(
                 "max_body_bytes must be at least 1024".into(),
@@ -199,7 +213,7 @@ mod tests {
         let path = dir.path().join("trailroom.toml");
         std::fs::write(
             &path,
-            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"\n",
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"\ndelivery_interval = \"2s\"\n",
         )
         .unwrap();
         let env = |name: &str| (name == "TRAILROOM_DATA_DIR").then(|| "/tmp/y".to_owned());
@@ -207,6 +221,8 @@ mod tests {
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.data_dir, PathBuf::from("/tmp/y"));
         assert!(config.default_account);
+        assert_eq!(config.delivery_interval, std::time::Duration::from_secs(2));
+        assert_eq!(config.digest_interval, std::time::Duration::from_secs(3600));
     }
 
     #[test]

@@ -97,6 +97,12 @@ struct ServeArgs {
     /// Data directory (default ./data).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// How often trails deliver log files, e.g. `2s`, `5m` (default 5m).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    delivery_interval: Option<std::time::Duration>,
+    /// Length of a digest period, e.g. `20s`, `1h` (default 1h).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    digest_interval: Option<std::time::Duration>,
 }
 
 #[tokio::main]
@@ -144,6 +150,13 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(dir) = args.data_dir {
         config.data_dir = dir;
     }
+    if let Some(interval) = args.delivery_interval {
+        config.delivery_interval = interval;
+    }
+    if let Some(interval) = args.digest_interval {
+        config.digest_interval = interval;
+    }
+    config.check()?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
