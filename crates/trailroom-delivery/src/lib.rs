@@ -11,6 +11,7 @@
 pub mod digest;
 pub mod keys;
 pub mod logfile;
+pub mod validate;
 pub mod worker;
 
 pub use worker::{DeliveryReport, SinkError, Sinks, Target, Trails, Worker};

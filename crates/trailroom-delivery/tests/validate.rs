@@ -1,0 +1,278 @@
+//! Validation of what the worker delivered, with a real RSA-2048 key: untouched files pass; an
+//! edited log, a deleted log, a deleted digest and a moved digest are each reported as the AWS CLI
+//! reports them.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
+use trailroom_delivery::digest::DigestSigner;
+use trailroom_delivery::validate::{ObjectSource, PublicKeys, Request, validate};
+use trailroom_delivery::{SinkError, Sinks, Target, Trails, Worker};
+use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
+use trailroom_store_sqlite::SqliteStore;
+
+type Object = (Vec<u8>, Vec<(String, String)>);
+
+#[derive(Default, Clone)]
+struct Bucket(Arc<Mutex<BTreeMap<String, Object>>>);
+
+#[async_trait::async_trait]
+impl Sinks for Bucket {
+    async fn put(
+        &self,
+        _: &Target,
+        key: &str,
+        body: Vec<u8>,
+        metadata: &[(String, String)],
+    ) -> Result<(), SinkError> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(key.to_owned(), (body, metadata.to_vec()));
+        Ok(())
+    }
+    async fn notify(&self, _: &Target, _: &str, _: String) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+impl ObjectSource for Bucket {
+    fn list(&self, _: &str, prefix: &str) -> Result<Vec<String>, String> {
+        Ok(self
+            .0
+            .lock()
+            .unwrap()
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+    fn get(&self, _: &str, key: &str) -> Result<Option<Object>, String> {
+        Ok(self.0.lock().unwrap().get(key).cloned())
+    }
+}
+
+struct Key(RsaKeyPair);
+
+impl DigestSigner for Key {
+    fn sign(&self, _: &str, message: &[u8]) -> Result<(Vec<u8>, String), String> {
+        let mut signature = vec![0; self.0.public_modulus_len()];
+        self.0
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                message,
+                &mut signature,
+            )
+            .map_err(|e| e.to_string())?;
+        Ok((signature, "fingerprint-0".into()))
+    }
+}
+
+impl PublicKeys for Key {
+    fn public_key(&self, fingerprint: &str) -> Option<Vec<u8>> {
+        (fingerprint == "fingerprint-0").then(|| self.0.public_key().as_ref().to_vec())
+    }
+}
+
+struct OneTrail;
+
+fn target() -> Target {
+    Target {
+        trail_arn: "arn:aws:cloudtrail:us-east-1:111111111111:trail/audit".into(),
+        trail_name: "audit".into(),
+        home_region: "us-east-1".into(),
+        owner_account: "111111111111".into(),
+        bucket: "logs".into(),
+        prefix: None,
+        org_id: None,
+        accounts: vec!["111111111111".into()],
+        regions: vec!["us-east-1".into()],
+        sns_topic_arn: None,
+        digests: true,
+        logging_since_ms: 0,
+    }
+}
+
+impl Trails for OneTrail {
+    fn logging(&self, _: &dyn ReadTxn) -> Result<Vec<Target>, StoreError> {
+        Ok(vec![target()])
+    }
+    fn admits(&self, _: &dyn ReadTxn, _: &Target, _: &EventRow) -> bool {
+        true
+    }
+    fn record_delivery(
+        &self,
+        _: &mut dyn WriteTxn,
+        _: &Target,
+        _: i64,
+        _: Option<&str>,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn record_digest(
+        &self,
+        _: &mut dyn WriteTxn,
+        _: &Target,
+        _: i64,
+        _: Option<&str>,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn record_notification(
+        &self,
+        _: &mut dyn WriteTxn,
+        _: &Target,
+        _: i64,
+        _: Option<&str>,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+fn event(n: i64) -> EventRow {
+    EventRow {
+        seq: 0,
+        event_id: format!("e-{n}"),
+        account_id: "111111111111".into(),
+        region: "us-east-1".into(),
+        event_time_ms: n * 1000,
+        event_name: "CreateRoom".into(),
+        event_source: "a4b.amazonaws.com".into(),
+        username: None,
+        access_key_id: None,
+        read_only: false,
+        category: "Management".into(),
+        resources: vec![],
+        record_json: format!("{{\"eventID\":\"e-{n}\"}}"),
+    }
+}
+
+/// Three digest windows of 10 s, with a log file in the first two.
+async fn delivered() -> (tempfile::TempDir, Bucket, Arc<Key>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let bucket = Bucket::default();
+    let key = Arc::new(Key(RsaKeyPair::generate(KeySize::Rsa2048).unwrap()));
+    let mut worker = Worker::new(
+        store.clone(),
+        Arc::new(OneTrail),
+        Arc::new(bucket.clone()),
+        key.clone(),
+    );
+    worker.digest_interval_ms = 10_000;
+    for (n, now) in [(1, 5_000), (12, 15_000), (0, 35_000)] {
+        if n > 0 {
+            let e = event(n);
+            trailroom_store::write(store.as_ref(), move |tx| tx.append_event(&e))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        worker.run_once(now).await.unwrap();
+    }
+    store.shutdown();
+    (dir, bucket, key)
+}
+
+fn request() -> Request<'static> {
+    Request {
+        bucket: "logs",
+        prefix: None,
+        org_id: None,
+        account: "111111111111",
+        region: "us-east-1",
+        trail_name: "audit",
+        home_region: "us-east-1",
+        start_ms: 0,
+        end_ms: 40_000,
+    }
+}
+
+fn problems(bucket: &Bucket, key: &Key) -> Vec<String> {
+    let report = validate(bucket, key, &request(), |_| {}).unwrap();
+    report
+        .verdicts
+        .iter()
+        .filter_map(|v| v.problem.as_ref().map(|p| format!("{}: {p}", v.kind)))
+        .collect()
+}
+
+fn keys_with(bucket: &Bucket, part: &str) -> Vec<String> {
+    bucket
+        .0
+        .lock()
+        .unwrap()
+        .keys()
+        .filter(|k| k.contains(part))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn untouched_files_are_valid() {
+    let (_dir, bucket, key) = delivered().await;
+    let report = validate(&bucket, key.as_ref(), &request(), |_| {}).unwrap();
+    assert!(report.is_valid(), "{:?}", report.verdicts);
+    assert_eq!(
+        report.summary(),
+        ["3/3 digest files valid", "2/2 log files valid"]
+    );
+}
+
+#[tokio::test]
+async fn tampering_is_reported() {
+    let (_dir, bucket, key) = delivered().await;
+    let logs = keys_with(&bucket, "/CloudTrail/");
+    let digests = keys_with(&bucket, "CloudTrail-Digest");
+
+    // An edited log file.
+    let edited =
+        trailroom_delivery::logfile::gzip(br#"{"Records":[{"eventID":"forged"}]}"#).unwrap();
+    bucket.0.lock().unwrap().get_mut(&logs[0]).unwrap().0 = edited;
+    assert_eq!(
+        problems(&bucket, &key),
+        ["Log file: hash value doesn't match"]
+    );
+
+    // A deleted log file.
+    bucket.0.lock().unwrap().remove(&logs[1]);
+    assert!(problems(&bucket, &key).contains(&"Log file: not found".to_owned()));
+
+    // A deleted digest: reported, and the older ones are still checked through the listing.
+    let (dir2, bucket2, key2) = delivered().await;
+    let digests2 = keys_with(&bucket2, "CloudTrail-Digest");
+    bucket2.0.lock().unwrap().remove(&digests2[1]);
+    let report = validate(&bucket2, key2.as_ref(), &request(), |_| {}).unwrap();
+    assert!(
+        report
+            .verdicts
+            .iter()
+            .any(|v| v.problem.as_deref() == Some("not found") && v.kind == "Digest file")
+    );
+    assert_eq!(
+        report
+            .verdicts
+            .iter()
+            .filter(|v| v.kind == "Digest file" && v.problem.is_none())
+            .count(),
+        2
+    );
+    drop(dir2);
+
+    // A digest copied to another key has been moved.
+    let newest = digests.last().unwrap().clone();
+    let copy = bucket.0.lock().unwrap()[&newest].clone();
+    let moved = newest
+        .replace("_audit_", "_audit_")
+        .replace("T000030Z", "T000031Z");
+    bucket.0.lock().unwrap().remove(&newest);
+    bucket.0.lock().unwrap().insert(moved, copy);
+    assert!(
+        problems(&bucket, &key)
+            .contains(&"Digest file: has been moved from its original location".to_owned())
+    );
+}
