@@ -10,6 +10,9 @@ use sha2::{Digest, Sha256};
 use crate::digest::string_to_sign;
 use crate::keys::{Location, digest_key};
 
+/// An object's bytes and its `x-amz-meta-*` metadata.
+pub type Object = (Vec<u8>, Vec<(String, String)>);
+
 /// Reads objects of the trail's bucket.
 pub trait ObjectSource {
     /// Keys under `prefix`, ascending.
@@ -19,7 +22,7 @@ pub trait ObjectSource {
         &self,
         bucket: &str,
         key: &str,
-    ) -> Result<Option<(Vec<u8>, Vec<(String, String)>)>, String>;
+    ) -> Result<Option<Object>, String>;
 }
 
 /// Finds public keys (PKCS#1 DER) by fingerprint.
