@@ -1,18 +1,33 @@
 //! The CloudTrail API served over the recorded events.
 //!
 //! Owns: the [`CloudTrailService`] implementation of the generated `CloudTrail` trait: Event
-//! history ([`lookup`]) now, trails later; and how model-level validation failures of CloudTrail
-//! operations are reported with CloudTrail's own exception names ([`refine_error`]).
+//! history ([`lookup`]), trails ([`trails`]: configuration, logging state, selectors, tags, and
+//! what the delivery worker reads), digest signing keys and `ListPublicKeys` ([`keys`]); and how
+//! model-level validation failures of CloudTrail operations are reported with CloudTrail's own
+//! exception names ([`refine_error`]).
 //!
-//! Knows nothing about HTTP or SQL: it reads events through the store traits.
+//! Knows nothing about HTTP or SQL: it reads events and documents through the store traits.
 
+pub mod keys;
 pub mod lookup;
 mod throttle;
+pub mod trails;
 
 pub use throttle::RateLimit;
 
 use trailroom_audit::CallContext;
-use trailroom_model::cloudtrail::{CloudTrail, LookupEventsRequest, LookupEventsResponse, Operation};
+use trailroom_model::cloudtrail::{
+    AddTagsRequest, AddTagsResponse, CloudTrail, CreateTrailRequest, CreateTrailResponse,
+    DeleteTrailRequest, DeleteTrailResponse, DescribeTrailsRequest, DescribeTrailsResponse,
+    GetEventSelectorsRequest, GetEventSelectorsResponse, GetInsightSelectorsRequest,
+    GetInsightSelectorsResponse, GetTrailRequest, GetTrailResponse, GetTrailStatusRequest,
+    GetTrailStatusResponse, ListPublicKeysRequest, ListPublicKeysResponse, ListTagsRequest,
+    ListTagsResponse, ListTrailsRequest, ListTrailsResponse, LookupEventsRequest,
+    LookupEventsResponse, Operation, PutEventSelectorsRequest, PutEventSelectorsResponse,
+    PutInsightSelectorsRequest, PutInsightSelectorsResponse, RemoveTagsRequest, RemoveTagsResponse,
+    StartLoggingRequest, StartLoggingResponse, StopLoggingRequest, StopLoggingResponse,
+    UpdateTrailRequest, UpdateTrailResponse,
+};
 use trailroom_protocol::ApiError;
 
 /// CloudTrail's handlers.
@@ -22,12 +37,29 @@ pub struct CloudTrailService {
     pub retention_days: i64,
     /// AWS's LookupEvents throttle, when turned on.
     pub lookup_rate: Option<RateLimit>,
+    /// Buckets served by an external S3-compatible endpoint rather than this server's S3: a
+    /// trail may deliver to them without the local existence and bucket policy checks.
+    pub external_buckets: Vec<String>,
+    /// How long a digest signing key signs before a new one is made, in ms (30 days when 0).
+    pub signing_key_validity_ms: i64,
 }
 
 impl CloudTrailService {
     /// Event history retention in days.
     pub fn retention_days(&self) -> i64 {
-        if self.retention_days > 0 { self.retention_days } else { 90 }
+        if self.retention_days > 0 {
+            self.retention_days
+        } else {
+            90
+        }
+    }
+
+    /// Signing key validity in ms.
+    pub fn signing_key_validity_ms(&self) -> i64 {
+        match self.signing_key_validity_ms {
+            ms if ms > 0 => ms,
+            _ => keys::DEFAULT_KEY_VALIDITY_MS,
+        }
     }
 }
 
@@ -44,6 +76,142 @@ impl CloudTrail for CloudTrailService {
         }
         lookup::lookup_events(ctx, input, self.retention_days())
     }
+
+    async fn create_trail(
+        &self,
+        ctx: &CallContext,
+        input: CreateTrailRequest,
+    ) -> Result<CreateTrailResponse, ApiError> {
+        trails::create_trail(ctx, input, self.external_buckets.clone()).await
+    }
+
+    async fn update_trail(
+        &self,
+        ctx: &CallContext,
+        input: UpdateTrailRequest,
+    ) -> Result<UpdateTrailResponse, ApiError> {
+        trails::update_trail(ctx, input, self.external_buckets.clone()).await
+    }
+
+    async fn delete_trail(
+        &self,
+        ctx: &CallContext,
+        input: DeleteTrailRequest,
+    ) -> Result<DeleteTrailResponse, ApiError> {
+        trails::delete_trail(ctx, input).await
+    }
+
+    async fn get_trail(
+        &self,
+        ctx: &CallContext,
+        input: GetTrailRequest,
+    ) -> Result<GetTrailResponse, ApiError> {
+        trails::get_trail(ctx, input)
+    }
+
+    async fn describe_trails(
+        &self,
+        ctx: &CallContext,
+        input: DescribeTrailsRequest,
+    ) -> Result<DescribeTrailsResponse, ApiError> {
+        trails::describe_trails(ctx, input)
+    }
+
+    async fn list_trails(
+        &self,
+        ctx: &CallContext,
+        input: ListTrailsRequest,
+    ) -> Result<ListTrailsResponse, ApiError> {
+        trails::list_trails(ctx, input)
+    }
+
+    async fn get_trail_status(
+        &self,
+        ctx: &CallContext,
+        input: GetTrailStatusRequest,
+    ) -> Result<GetTrailStatusResponse, ApiError> {
+        trails::get_trail_status(ctx, input)
+    }
+
+    async fn start_logging(
+        &self,
+        ctx: &CallContext,
+        input: StartLoggingRequest,
+    ) -> Result<StartLoggingResponse, ApiError> {
+        trails::start_logging(ctx, input).await
+    }
+
+    async fn stop_logging(
+        &self,
+        ctx: &CallContext,
+        input: StopLoggingRequest,
+    ) -> Result<StopLoggingResponse, ApiError> {
+        trails::stop_logging(ctx, input).await
+    }
+
+    async fn put_event_selectors(
+        &self,
+        ctx: &CallContext,
+        input: PutEventSelectorsRequest,
+    ) -> Result<PutEventSelectorsResponse, ApiError> {
+        trails::put_event_selectors(ctx, input).await
+    }
+
+    async fn get_event_selectors(
+        &self,
+        ctx: &CallContext,
+        input: GetEventSelectorsRequest,
+    ) -> Result<GetEventSelectorsResponse, ApiError> {
+        trails::get_event_selectors(ctx, input)
+    }
+
+    async fn put_insight_selectors(
+        &self,
+        ctx: &CallContext,
+        input: PutInsightSelectorsRequest,
+    ) -> Result<PutInsightSelectorsResponse, ApiError> {
+        trails::put_insight_selectors(ctx, input).await
+    }
+
+    async fn get_insight_selectors(
+        &self,
+        ctx: &CallContext,
+        input: GetInsightSelectorsRequest,
+    ) -> Result<GetInsightSelectorsResponse, ApiError> {
+        trails::get_insight_selectors(ctx, input)
+    }
+
+    async fn add_tags(
+        &self,
+        ctx: &CallContext,
+        input: AddTagsRequest,
+    ) -> Result<AddTagsResponse, ApiError> {
+        trails::add_tags(ctx, input).await
+    }
+
+    async fn remove_tags(
+        &self,
+        ctx: &CallContext,
+        input: RemoveTagsRequest,
+    ) -> Result<RemoveTagsResponse, ApiError> {
+        trails::remove_tags(ctx, input).await
+    }
+
+    async fn list_tags(
+        &self,
+        ctx: &CallContext,
+        input: ListTagsRequest,
+    ) -> Result<ListTagsResponse, ApiError> {
+        trails::list_tags(ctx, input)
+    }
+
+    async fn list_public_keys(
+        &self,
+        ctx: &CallContext,
+        input: ListPublicKeysRequest,
+    ) -> Result<ListPublicKeysResponse, ApiError> {
+        keys::list_public_keys(ctx, input, self.signing_key_validity_ms()).await
+    }
 }
 
 /// CloudTrail answers some constraint violations with its own exceptions rather than the generic
@@ -54,7 +222,7 @@ pub fn refine_error(op: Operation, err: ApiError) -> ApiError {
     }
     let specific = match op {
         Operation::LookupEvents => lookup::specific_validation_code(err.message()),
-        _ => None,
+        other => trails::specific_validation_code(other, err.message()),
     };
     match specific {
         Some(code) => ApiError::client(code, err.message().to_owned()),

@@ -199,6 +199,13 @@ impl ReadTxn for SqliteTxn<'_> {
         )
     }
 
+    fn list_kind(&self, kind: &str) -> StoreResult<Vec<Doc>> {
+        self.docs(
+            &format!("SELECT {DOC_COLUMNS} FROM docs WHERE kind = ?1 ORDER BY account, id"),
+            &[&kind],
+        )
+    }
+
     fn list(&self, account: &str, kind: &str) -> StoreResult<Vec<Doc>> {
         self.docs(
             &format!("SELECT {DOC_COLUMNS} FROM docs WHERE account = ?1 AND kind = ?2 ORDER BY id"),
@@ -213,6 +220,24 @@ impl ReadTxn for SqliteTxn<'_> {
                  ORDER BY id"
             ),
             &[&account, &kind, &parent],
+        )
+    }
+
+    fn list_children_after(
+        &self,
+        account: &str,
+        kind: &str,
+        parent: &str,
+        after: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<Doc>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.docs(
+            &format!(
+                "SELECT {DOC_COLUMNS} FROM docs WHERE account = ?1 AND kind = ?2 AND parent = ?3 \
+                 AND id > ?4 ORDER BY id LIMIT ?5"
+            ),
+            &[&account, &kind, &parent, &after, &limit],
         )
     }
 
@@ -414,6 +439,9 @@ impl ReadTxn for Refusing {
         refused()
     }
     fn find_by_id(&self, _: &str, _: &str) -> StoreResult<Option<Doc>> {
+        refused()
+    }
+    fn list_kind(&self, _: &str) -> StoreResult<Vec<Doc>> {
         refused()
     }
     fn list(&self, _: &str, _: &str) -> StoreResult<Vec<Doc>> {

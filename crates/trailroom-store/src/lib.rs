@@ -35,10 +35,29 @@ pub trait ReadTxn {
     /// The document of `kind` with `id` in whichever account holds it (ids that are globally
     /// unique, such as access key ids).
     fn find_by_id(&self, kind: &str, id: &str) -> StoreResult<Option<Doc>>;
+    /// Every document of `kind` in every account, ordered by account, then id: for background
+    /// work that serves all accounts (such as CloudTrail log delivery).
+    fn list_kind(&self, kind: &str) -> StoreResult<Vec<Doc>>;
     /// Every document of `kind` in `account`, ordered by id.
     fn list(&self, account: &str, kind: &str) -> StoreResult<Vec<Doc>>;
     /// Every document of `kind` whose `parent` is `parent`, ordered by id.
     fn list_children(&self, account: &str, kind: &str, parent: &str) -> StoreResult<Vec<Doc>>;
+    /// At most `limit` documents of `kind` whose `parent` is `parent` and whose id sorts strictly
+    /// after `after` (byte order), ordered by id: for paging large child sets such as S3 objects.
+    /// Backends should override this default, which reads every child.
+    fn list_children_after(
+        &self,
+        account: &str,
+        kind: &str,
+        parent: &str,
+        after: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<Doc>> {
+        let mut docs = self.list_children(account, kind, parent)?;
+        docs.retain(|d| d.id.as_str() > after);
+        docs.truncate(limit);
+        Ok(docs)
+    }
     /// Events matching `query`, newest first.
     fn lookup_events(&self, query: &EventQuery) -> StoreResult<Vec<EventRow>>;
     /// Number of stored events (all accounts).

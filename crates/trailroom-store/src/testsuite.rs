@@ -43,10 +43,29 @@ pub async fn documents(store: &dyn Store) {
         )
     })
     .unwrap();
+    let every_account = read(store, |tx| tx.list_kind("thing").unwrap()).unwrap();
+    assert_eq!(
+        every_account,
+        vec![d1.clone(), d2.clone(), other_account.clone()]
+    );
+    assert!(
+        read(store, |tx| tx.list_kind("nothing").unwrap())
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(got, Some(d1.clone()));
     assert_eq!(by_name, Some(d2.clone()));
     assert_eq!(listed, vec![d1.clone(), d2.clone()]);
     assert_eq!(children.len(), 2);
+    let paged = read(store, |tx| {
+        (
+            tx.list_children_after("111111111111", "thing", "p1", "", 1).unwrap(),
+            tx.list_children_after("111111111111", "thing", "p1", "a", 10).unwrap(),
+            tx.list_children_after("111111111111", "thing", "p2", "", 10).unwrap(),
+        )
+    })
+    .unwrap();
+    assert_eq!(paged, (vec![d1.clone()], vec![d2.clone()], vec![]));
     assert_eq!(global.map(|d| d.account), Some("222222222222".to_owned()));
 
     let clash = doc("111111111111", "z", Some("alpha"));

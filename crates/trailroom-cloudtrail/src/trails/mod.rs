@@ -1,0 +1,125 @@
+//! Trails: the CloudTrail trail API (create, update, delete, describe, logging state, event and
+//! Insights selectors, tags), and what the delivery worker needs from it.
+//!
+//! Knows nothing about HTTP, SQL or how logs are written: it keeps trail configuration in
+//! documents and reads the S3 and SNS services' documents to check destinations.
+//!
+//! # Stored documents (keep stable: the delivery worker and the console read them)
+//!
+//! **`ct_trail`** ([`TrailRecord`]): account = owner, id = trail ARN
+//! (`arn:aws:cloudtrail:<home region>:<account>:trail/<name>`), name = `<home region>/<name>`
+//! (names are unique per account and home region). Body, PascalCase:
+//! `Name`, `TrailARN`, `AccountId`, `HomeRegion`, `S3BucketName`, `S3KeyPrefix` (null when
+//! unset), `SnsTopicARN` (full ARN or null), `IncludeGlobalServiceEvents`, `IsMultiRegionTrail`,
+//! `LogFileValidationEnabled`, `CloudWatchLogsLogGroupArn`, `CloudWatchLogsRoleArn`, `KmsKeyId`
+//! (full ARN or null), `RecursiveLogging`, `EventSelectors` (`{"Kind":"Basic"|"Advanced",
+//! "Selectors":[…]}`, see [`SelectorSet`]), `HasCustomEventSelectors`, `InsightSelectors`
+//! (`[{"InsightType","EventCategories"}]`), `Tags` (`[{"Key","Value"}]`, value null when none),
+//! `ExternalBucket` (the bucket is one of the configured external buckets), `CreatedMs`,
+//! `UpdatedMs`.
+//!
+//! Shadow trails are not stored. A multi-region trail is one document in its home region and is
+//! visible from every region ([`TrailRecord::visible_in`]); mutations from any other region fail
+//! with `InvalidHomeRegionException`. A trail name is taken in every region where a trail of that
+//! name is visible, and each region holds at most five visible trails.
+//!
+//! **`ct_trail_status`** ([`TrailStatus`]): account = owner, id = trail ARN, created with the
+//! trail (not logging) and deleted with it. Body, PascalCase, times in ms since the epoch or null:
+//! `TrailARN`, `IsLogging`, `StartLoggingMs`, `StopLoggingMs`, `LatestDeliveryMs`,
+//! `LatestDeliveryAttemptMs`, `LatestDeliveryError`, `LatestDigestDeliveryMs`,
+//! `LatestDigestDeliveryAttemptMs`, `LatestDigestDeliveryError`, `LatestNotificationMs`,
+//! `LatestNotificationAttemptMs`, `LatestNotificationError`, `LatestCloudWatchLogsDeliveryMs`,
+//! `LatestCloudWatchLogsDeliveryError`. The API writes the logging fields; the delivery worker
+//! writes the rest through [`record_delivery`], [`record_digest_delivery`] and
+//! [`record_notification`].
+//!
+//! **`ct_deleted_trail`** ([`DeletedTrail`]): account = owner, id = `<trail ARN>#<deleted ms>`.
+//! DeleteTrail of a trail that ever logged writes `{"Trail": <ct_trail body>, "Status":
+//! <ct_trail_status body>, "DeletedMs"}` so the worker can deliver what was recorded before the
+//! deletion and the final digest; the worker removes it ([`forget_deleted_trail`]).
+//!
+//! # For the delivery worker
+//!
+//! [`logging_trails`] lists every logging trail of every account and [`deleted_trails`] those
+//! deleted while deliveries were still owed; [`admits`] decides whether a trail logs an event
+//! (account, regions, global service events, selectors); [`REGIONS`] are the regions a
+//! multi-region trail covers; `crate::keys` makes and uses the digest signing keys.
+
+mod admission;
+mod describe;
+mod destinations;
+mod lifecycle;
+mod names;
+mod policy;
+mod record;
+mod resolve;
+mod selector_ops;
+mod selectors;
+mod status;
+mod tags;
+#[cfg(test)]
+mod tests;
+
+pub use admission::{admits, is_global_service_event, selectors_admit};
+pub use destinations::{CLOUDTRAIL_PRINCIPAL, S3_BUCKET_KIND, SNS_TOPIC_KIND};
+pub use lifecycle::MAX_TRAILS_PER_REGION;
+pub use names::{PARTITION, REGIONS, trail_arn};
+pub use policy::{Request as PolicyRequest, allows as policy_allows};
+pub use record::{
+    DELETED_KIND, DeletedTrail, InsightSelectorRecord, STATUS_KIND, TRAIL_KIND, TagRecord,
+    TrailRecord, TrailStatus,
+};
+pub use selectors::{
+    AdvancedSelector, BasicSelector, DataResourceRecord, FieldSelector, ReadWriteType, SelectorSet,
+};
+pub use status::{
+    LoggingTrail, deleted_trails, forget_deleted_trail, logging_trails, record_delivery,
+    record_digest_delivery, record_notification, trail_status,
+};
+
+pub(crate) use describe::{describe_trails, get_trail, list_trails};
+pub(crate) use lifecycle::{create_trail, delete_trail, update_trail};
+pub(crate) use selector_ops::{
+    get_event_selectors, get_insight_selectors, put_event_selectors, put_insight_selectors,
+};
+pub(crate) use status::{get_trail_status, start_logging, stop_logging};
+pub(crate) use tags::{add_tags, list_tags, remove_tags};
+
+use trailroom_model::cloudtrail::Operation;
+use trailroom_protocol::ApiError;
+
+/// `resources[].type` of the trail a call names.
+pub const TRAIL_RESOURCE_TYPE: &str = "AWS::CloudTrail::Trail";
+
+/// A member the model marks required (dispatch has already refused requests without it).
+pub(crate) fn required(value: Option<String>, member: &str) -> Result<String, ApiError> {
+    value.ok_or_else(|| {
+        ApiError::validation(format!(
+            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: \
+             Member must not be null"
+        ))
+    })
+}
+
+/// Which CloudTrail exception a model violation in a trail operation is reported as.
+pub(crate) fn specific_validation_code(op: Operation, message: &str) -> Option<&'static str> {
+    let tags = message.contains("'tagsList");
+    match op {
+        Operation::PutEventSelectors
+            if message.contains("'eventSelectors")
+                || message.contains("'advancedEventSelectors") =>
+        {
+            Some("InvalidEventSelectorsException")
+        }
+        Operation::PutInsightSelectors if message.contains("'insightSelectors") => {
+            Some("InvalidInsightSelectorsException")
+        }
+        Operation::CreateTrail | Operation::AddTags | Operation::RemoveTags if tags => {
+            match message.contains("'tagsList'") && message.contains("length less than or equal") {
+                true => Some("TagsLimitExceededException"),
+                false => Some("InvalidTagParameterException"),
+            }
+        }
+        _ => None,
+    }
+}

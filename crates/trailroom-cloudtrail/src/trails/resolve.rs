@@ -1,0 +1,159 @@
+//! Finding the trail a call names (by name or ARN), with AWS's region rules: names match trails
+//! homed in the calling region, ARNs also reach shadow trails, and shadows cannot be changed.
+
+use trailroom_audit::store_failure;
+use trailroom_protocol::ApiError;
+use trailroom_store::ReadTxn;
+
+use super::names::{TrailRef, trail_arn};
+use super::record::{TRAIL_KIND, TrailRecord, doc_name};
+
+/// What the call will do with the trail it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Read it; a shadow trail needs its ARN.
+    Read,
+    /// Read what only the home region knows (event and Insights selectors): a shadow trail is
+    /// "not found" even by ARN.
+    HomeRead,
+    /// Change it: must be in the home region (`InvalidHomeRegionException` for a shadow, found by
+    /// name or ARN).
+    Mutate,
+}
+
+/// Where the lookup happens.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caller<'a> {
+    /// The caller's account.
+    pub account: &'a str,
+    /// The region the call was signed for.
+    pub region: &'a str,
+}
+
+impl Caller<'_> {
+    /// `TrailNotFoundException` naming `shown`.
+    pub(crate) fn not_found(&self, shown: &str) -> ApiError {
+        ApiError::client(
+            "TrailNotFoundException",
+            format!("Unknown trail: {shown} for the user: {}", self.account),
+        )
+    }
+
+    /// Every trail of the account (at most a handful per region).
+    pub(crate) fn all_trails(&self, txn: &dyn ReadTxn) -> Result<Vec<TrailRecord>, ApiError> {
+        txn.list(self.account, TRAIL_KIND)
+            .map_err(store_failure)?
+            .iter()
+            .map(|doc| doc.decode().map_err(store_failure))
+            .collect()
+    }
+
+    /// Every trail visible in the calling region (home trails and shadows), home trails first.
+    pub(crate) fn visible_trails(&self, txn: &dyn ReadTxn) -> Result<Vec<TrailRecord>, ApiError> {
+        let mut trails: Vec<TrailRecord> = self
+            .all_trails(txn)?
+            .into_iter()
+            .filter(|t| t.visible_in(self.region))
+            .collect();
+        trails.sort_by(|a, b| {
+            (a.is_shadow_in(self.region), &a.name).cmp(&(b.is_shadow_in(self.region), &b.name))
+        });
+        Ok(trails)
+    }
+
+    /// The trail homed in the calling region with this name.
+    pub(crate) fn home_trail(
+        &self,
+        txn: &dyn ReadTxn,
+        name: &str,
+    ) -> Result<Option<TrailRecord>, ApiError> {
+        txn.get_by_name(self.account, TRAIL_KIND, &doc_name(self.region, name))
+            .map_err(store_failure)?
+            .map(|doc| doc.decode().map_err(store_failure))
+            .transpose()
+    }
+
+    /// The trail with this exact ARN, in the caller's account.
+    pub(crate) fn trail_by_arn(
+        &self,
+        txn: &dyn ReadTxn,
+        arn: &str,
+    ) -> Result<Option<TrailRecord>, ApiError> {
+        txn.get(self.account, TRAIL_KIND, arn)
+            .map_err(store_failure)?
+            .map(|doc| doc.decode().map_err(store_failure))
+            .transpose()
+    }
+
+    /// Resolves `input` (name or ARN) for `access`. `arn_in_errors` reports a name given by the
+    /// caller in its ARN form in `TrailNotFoundException`, as GetTrailStatus and
+    /// GetEventSelectors do.
+    pub(crate) fn find(
+        &self,
+        txn: &dyn ReadTxn,
+        input: &str,
+        access: Access,
+        arn_in_errors: bool,
+    ) -> Result<TrailRecord, ApiError> {
+        let shown = |name: &str| match arn_in_errors {
+            true => trail_arn(self.region, self.account, name),
+            false => input.to_owned(),
+        };
+        let trail = match TrailRef::parse(input)? {
+            TrailRef::Name(name) => {
+                let found = match self.home_trail(txn, &name)? {
+                    Some(trail) => Some(trail),
+                    // Shadows are not found by name, except to say they cannot be changed here.
+                    None if access == Access::Mutate => self.shadow_named(txn, &name)?,
+                    None => None,
+                };
+                found.ok_or_else(|| self.not_found(&shown(&name)))?
+            }
+            TrailRef::Arn(arn) => {
+                if arn.account != self.account {
+                    return Err(self.not_found(&arn.text));
+                }
+                match self.trail_by_arn(txn, &arn.text)? {
+                    Some(trail) if trail.visible_in(self.region) => trail,
+                    _ if arn.region != self.region => return Err(wrong_region(self.region)),
+                    _ => return Err(self.not_found(&arn.text)),
+                }
+            }
+        };
+        if trail.is_shadow_in(self.region) {
+            match access {
+                Access::Read => {}
+                Access::HomeRead => return Err(self.not_found(&trail.trail_arn)),
+                Access::Mutate => return Err(home_region_only(&trail)),
+            }
+        }
+        Ok(trail)
+    }
+
+    /// A multi-region trail homed elsewhere that has this name.
+    fn shadow_named(&self, txn: &dyn ReadTxn, name: &str) -> Result<Option<TrailRecord>, ApiError> {
+        Ok(self
+            .all_trails(txn)?
+            .into_iter()
+            .find(|t| t.name == name && t.visible_in(self.region)))
+    }
+}
+
+/// An ARN of a single-region trail of another region.
+pub(crate) fn wrong_region(region: &str) -> ApiError {
+    ApiError::client(
+        "CloudTrailARNInvalidException",
+        format!("Region in ARN is wrong, you can only access resources in region {region}."),
+    )
+}
+
+/// A change asked of a shadow trail.
+pub(crate) fn home_region_only(trail: &TrailRecord) -> ApiError {
+    ApiError::client(
+        "InvalidHomeRegionException",
+        format!(
+            "The trail {} can only be changed in its home region {}.",
+            trail.trail_arn, trail.home_region
+        ),
+    )
+}

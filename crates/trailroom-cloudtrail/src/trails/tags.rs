@@ -1,0 +1,283 @@
+//! AddTags, RemoveTags, ListTags on trails (by ARN), and the tag rules CreateTrail shares.
+
+use trailroom_audit::{CallContext, store_failure};
+use trailroom_model::cloudtrail::{
+    AddTagsRequest, AddTagsResponse, ListTagsRequest, ListTagsResponse, RemoveTagsRequest,
+    RemoveTagsResponse, ResourceTag, Tag,
+};
+use trailroom_protocol::ApiError;
+use trailroom_store::ReadTxn;
+
+use super::names::parse_trail_arn;
+use super::record::{TagRecord, TrailRecord};
+use super::resolve::{Caller, home_region_only, wrong_region};
+use super::{TRAIL_RESOURCE_TYPE, required};
+
+/// Tags per trail.
+pub const MAX_TAGS: usize = 50;
+/// ARNs per ListTags call.
+pub const MAX_LIST_TAGS_RESOURCES: usize = 20;
+
+/// `existing` with `added` applied (new values overwrite), after checking every tag.
+pub(crate) fn checked_tags(
+    existing: &[TagRecord],
+    added: &[Tag],
+) -> Result<Vec<TagRecord>, ApiError> {
+    let mut tags = existing.to_vec();
+    let mut seen: Vec<&str> = Vec::new();
+    for tag in added {
+        let key = tag.key.as_deref().unwrap_or_default();
+        check_tag(key, tag.value.as_deref())?;
+        if seen.contains(&key) {
+            return Err(invalid_tag(format!(
+                "Duplicate tag key in the request: {key}"
+            )));
+        }
+        seen.push(key);
+        match tags.iter_mut().find(|t| t.key == key) {
+            Some(existing) => existing.value = tag.value.clone(),
+            None => tags.push(TagRecord {
+                key: key.to_owned(),
+                value: tag.value.clone(),
+            }),
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(ApiError::client(
+            "TagsLimitExceededException",
+            format!(
+                "The number of tags on the resource would be {}; the limit is {MAX_TAGS}.",
+                tags.len()
+            ),
+        ));
+    }
+    Ok(tags)
+}
+
+fn check_tag(key: &str, value: Option<&str>) -> Result<(), ApiError> {
+    let key_length = key.chars().count();
+    if !(1..=128).contains(&key_length) {
+        return Err(invalid_tag(format!(
+            "Tag key must be 1 to 128 characters: {key}"
+        )));
+    }
+    if key.to_ascii_lowercase().starts_with("aws:") {
+        return Err(invalid_tag(format!(
+            "Tag keys starting with aws: are reserved: {key}"
+        )));
+    }
+    if value.is_some_and(|v| v.chars().count() > 256) {
+        return Err(invalid_tag(format!(
+            "The value of tag {key} is longer than 256 characters."
+        )));
+    }
+    Ok(())
+}
+
+fn invalid_tag(message: String) -> ApiError {
+    ApiError::client("InvalidTagParameterException", message)
+}
+
+/// The trail a tagging call names by ARN. `change` asks for the home region.
+fn tagged_trail(
+    txn: &dyn ReadTxn,
+    caller: &Caller<'_>,
+    resource_id: &str,
+    change: bool,
+) -> Result<TrailRecord, ApiError> {
+    let not_found = || {
+        ApiError::client(
+            "ResourceNotFoundException",
+            format!("Resource not found: {resource_id}"),
+        )
+    };
+    if !resource_id.starts_with("arn:") {
+        return Err(ApiError::client(
+            "CloudTrailARNInvalidException",
+            format!("{resource_id} is not a valid ARN."),
+        ));
+    }
+    // Event data stores, channels and dashboards do not exist here: any such ARN is not found.
+    let cloudtrail_resource = resource_id.split(':').nth(2) == Some("cloudtrail");
+    let is_trail = resource_id
+        .split(':')
+        .nth(5)
+        .is_some_and(|r| r.starts_with("trail/"));
+    if !cloudtrail_resource {
+        return Err(ApiError::client(
+            "ResourceTypeNotSupportedException",
+            format!("Resource type not supported: {resource_id}"),
+        ));
+    }
+    if !is_trail {
+        return Err(not_found());
+    }
+    let arn = parse_trail_arn(resource_id)?;
+    if arn.account != caller.account {
+        return Err(not_found());
+    }
+    let trail = match caller.trail_by_arn(txn, &arn.text)? {
+        Some(trail) if trail.visible_in(caller.region) => trail,
+        _ if arn.region != caller.region => return Err(wrong_region(caller.region)),
+        _ => return Err(not_found()),
+    };
+    if change && trail.is_shadow_in(caller.region) {
+        return Err(home_region_only(&trail));
+    }
+    Ok(trail)
+}
+
+/// AddTags: new keys are added, existing keys get the new value (or none).
+pub(crate) async fn add_tags(
+    ctx: &CallContext,
+    input: AddTagsRequest,
+) -> Result<AddTagsResponse, ApiError> {
+    let resource_id = required(input.resource_id, "ResourceId")?;
+    let added = input.tags_list.unwrap_or_default();
+    change_tags(
+        ctx,
+        resource_id,
+        move |tags| checked_tags(tags, &added),
+        AddTagsResponse {},
+    )
+    .await
+}
+
+/// RemoveTags: removes each key (only when its value matches, if a value is given).
+pub(crate) async fn remove_tags(
+    ctx: &CallContext,
+    input: RemoveTagsRequest,
+) -> Result<RemoveTagsResponse, ApiError> {
+    let resource_id = required(input.resource_id, "ResourceId")?;
+    let removed = input.tags_list.unwrap_or_default();
+    let remove = move |tags: &[TagRecord]| {
+        for tag in &removed {
+            check_tag(tag.key.as_deref().unwrap_or_default(), tag.value.as_deref())?;
+        }
+        Ok(tags
+            .iter()
+            .filter(|t| {
+                !removed.iter().any(|r| {
+                    r.key.as_deref() == Some(t.key.as_str())
+                        && (r.value.is_none() || r.value == t.value)
+                })
+            })
+            .cloned()
+            .collect())
+    };
+    change_tags(ctx, resource_id, remove, RemoveTagsResponse {}).await
+}
+
+async fn change_tags<R: trailroom_model::Audit + Send + 'static>(
+    ctx: &CallContext,
+    resource_id: String,
+    change: impl FnOnce(&[TagRecord]) -> Result<Vec<TagRecord>, ApiError> + Send + 'static,
+    response: R,
+) -> Result<R, ApiError> {
+    let (account, region) = (ctx.account_id().to_owned(), ctx.region().to_owned());
+    let call = ctx.clone();
+    ctx.write(move |tx| {
+        let caller = Caller {
+            account: &account,
+            region: &region,
+        };
+        let mut trail = tagged_trail(&*tx, &caller, &resource_id, true)?;
+        call.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
+        trail.tags = change(&trail.tags)?;
+        tx.put(&trail.to_doc().map_err(store_failure)?)
+            .map_err(store_failure)?;
+        Ok(response)
+    })
+    .await
+}
+
+/// ListTags: the tags of up to 20 trails visible here.
+pub(crate) fn list_tags(
+    ctx: &CallContext,
+    input: ListTagsRequest,
+) -> Result<ListTagsResponse, ApiError> {
+    let ids = input.resource_id_list.unwrap_or_default();
+    if ids.len() > MAX_LIST_TAGS_RESOURCES {
+        return Err(ApiError::client(
+            "InvalidParameterException",
+            format!("ResourceIdList can name at most {MAX_LIST_TAGS_RESOURCES} resources."),
+        ));
+    }
+    let caller = Caller {
+        account: ctx.account_id(),
+        region: ctx.region(),
+    };
+    let trails = ctx.read(|txn| {
+        ids.iter()
+            .map(|id| tagged_trail(txn, &caller, id, false))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    let resource_tag_list = trails
+        .iter()
+        .map(|trail| ResourceTag {
+            resource_id: Some(trail.trail_arn.clone()),
+            tags_list: Some(
+                trail
+                    .tags
+                    .iter()
+                    .map(|t| Tag {
+                        key: Some(t.key.clone()),
+                        value: t.value.clone(),
+                    })
+                    .collect(),
+            ),
+        })
+        .collect();
+    Ok(ListTagsResponse {
+        resource_tag_list: Some(resource_tag_list),
+        next_token: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(key: &str, value: Option<&str>) -> Tag {
+        Tag {
+            key: Some(key.into()),
+            value: value.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn adding_overwrites_and_keeps_order() {
+        let first = checked_tags(&[], &[tag("a", Some("1")), tag("b", None)]).unwrap();
+        let second = checked_tags(&first, &[tag("a", Some("2")), tag("c", Some("3"))]).unwrap();
+        let keys: Vec<(&str, Option<&str>)> = second
+            .iter()
+            .map(|t| (t.key.as_str(), t.value.as_deref()))
+            .collect();
+        assert_eq!(keys, vec![("a", Some("2")), ("b", None), ("c", Some("3"))]);
+    }
+
+    #[test]
+    fn tag_rules() {
+        let code = |tags: &[Tag]| checked_tags(&[], tags).unwrap_err().code().to_owned();
+        assert_eq!(code(&[tag("", Some("v"))]), "InvalidTagParameterException");
+        assert_eq!(
+            code(&[tag(&"k".repeat(129), None)]),
+            "InvalidTagParameterException"
+        );
+        assert_eq!(
+            code(&[tag("k", Some(&"v".repeat(257)))]),
+            "InvalidTagParameterException"
+        );
+        assert_eq!(
+            code(&[tag("aws:owner", None)]),
+            "InvalidTagParameterException"
+        );
+        assert_eq!(
+            code(&[tag("k", None), tag("k", Some("v"))]),
+            "InvalidTagParameterException"
+        );
+        let many: Vec<Tag> = (0..51).map(|i| tag(&format!("k{i}"), None)).collect();
+        assert_eq!(code(&many), "TagsLimitExceededException");
+        assert!(checked_tags(&[], &many[..50]).is_ok());
+    }
+}
