@@ -8,11 +8,12 @@ use sha2::{Digest, Sha256};
 use crate::keys::iso_seconds;
 use crate::logfile::gzip;
 
-/// Signs digest strings with a region's private key.
-pub trait DigestSigner: Send + Sync {
-    /// RSASSA-PKCS1-v1_5 / SHA-256 signature of `message` with the current key of `region`, and
-    /// that key's fingerprint (lowercase hex MD5 of its PKCS#1 DER public key).
-    fn sign(&self, region: &str, message: &[u8]) -> Result<(Vec<u8>, String), String>;
+/// The private key a digest is signed with.
+pub trait DigestKey: Send + Sync {
+    /// Lowercase hex MD5 of the key's PKCS#1 DER public key.
+    fn fingerprint(&self) -> String;
+    /// RSASSA-PKCS1-v1_5 / SHA-256 signature of `message`.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String>;
 }
 
 /// A log file listed in a digest.
@@ -122,9 +123,8 @@ pub fn string_to_sign(
 }
 
 /// Builds and signs a digest.
-pub fn build(input: &DigestInput<'_>, signer: &dyn DigestSigner) -> Result<BuiltDigest, String> {
-    // The fingerprint goes inside the body, so ask the signer which key it will use first.
-    let (_, fingerprint) = signer.sign(input.region, b"")?;
+pub fn build(input: &DigestInput<'_>, key: &dyn DigestKey) -> Result<BuiltDigest, String> {
+    let fingerprint = key.fingerprint();
     let end = iso_seconds(input.end_ms);
     let body = DigestBody {
         aws_account_id: input.account,
@@ -152,10 +152,7 @@ pub fn build(input: &DigestInput<'_>, signer: &dyn DigestSigner) -> Result<Built
         &hash_hex,
         body.previous_digest_signature,
     );
-    let (signature, signed_with) = signer.sign(input.region, message.as_bytes())?;
-    if signed_with != fingerprint {
-        return Err("the signing key rotated while the digest was built".into());
-    }
+    let signature = key.sign(message.as_bytes())?;
     let signature_hex = hex::encode(signature);
     Ok(BuiltDigest {
         gzipped: gzip(&plain).map_err(|e| e.to_string())?,
@@ -178,12 +175,12 @@ mod tests {
 
     struct FakeSigner;
 
-    impl DigestSigner for FakeSigner {
-        fn sign(&self, _region: &str, message: &[u8]) -> Result<(Vec<u8>, String), String> {
-            Ok((
-                Sha256::digest(message).to_vec(),
-                "0123456789abcdef0123456789abcdef".into(),
-            ))
+    impl DigestKey for FakeSigner {
+        fn fingerprint(&self) -> String {
+            "0123456789abcdef0123456789abcdef".into()
+        }
+        fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+            Ok(Sha256::digest(message).to_vec())
         }
     }
 

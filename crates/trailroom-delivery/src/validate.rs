@@ -18,11 +18,7 @@ pub trait ObjectSource {
     /// Keys under `prefix`, ascending.
     fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, String>;
     /// An object's bytes and `x-amz-meta-*` metadata; `Ok(None)` when it does not exist.
-    fn get(
-        &self,
-        bucket: &str,
-        key: &str,
-    ) -> Result<Option<Object>, String>;
+    fn get(&self, bucket: &str, key: &str) -> Result<Option<Object>, String>;
 }
 
 /// Finds public keys (PKCS#1 DER) by fingerprint.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use trailroom_store::{Doc, EventRow, ReadTxn, Store, StoreError, WriteTxn};
 
-use crate::digest::{self, DigestLogFile, DigestSigner, PreviousDigest};
+use crate::digest::{self, DigestKey, DigestLogFile, PreviousDigest};
 use crate::keys::{self, Location, iso_seconds};
 use crate::logfile;
 
@@ -103,6 +103,18 @@ pub trait Trails: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// Finds the key that signs an account's digests for a region (made when none is valid).
+#[async_trait::async_trait]
+pub trait DigestKeys: Send + Sync {
+    /// The key signing `account`'s digests of `region` at `now_ms`.
+    async fn key(
+        &self,
+        account: &str,
+        region: &str,
+        now_ms: i64,
+    ) -> Result<Box<dyn DigestKey>, String>;
+}
+
 /// What one pass did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DeliveryReport {
@@ -165,7 +177,7 @@ pub struct Worker {
     store: Arc<dyn Store>,
     trails: Arc<dyn Trails>,
     sinks: Arc<dyn Sinks>,
-    signer: Arc<dyn DigestSigner>,
+    keys: Arc<dyn DigestKeys>,
     /// Length of a digest window, ms (an hour by default).
     pub digest_interval_ms: i64,
 }
@@ -183,13 +195,13 @@ impl Worker {
         store: Arc<dyn Store>,
         trails: Arc<dyn Trails>,
         sinks: Arc<dyn Sinks>,
-        signer: Arc<dyn DigestSigner>,
+        keys: Arc<dyn DigestKeys>,
     ) -> Self {
         Self {
             store,
             trails,
             sinks,
-            signer,
+            keys,
             digest_interval_ms: 3_600_000,
         }
     }
@@ -512,10 +524,18 @@ impl Worker {
             event_range,
             previous: chain.previous.as_ref(),
         };
-        let built = digest::build(&input, self.signer.as_ref()).map_err(|message| SinkError {
+        // Digests of every account a trail covers are signed with the trail owner's key, which is
+        // what ListPublicKeys answers the owner (and so `validate-logs`) with.
+        let internal = |message: String| SinkError {
             code: "InternalFailure".into(),
             message,
-        })?;
+        };
+        let signing_key = self
+            .keys
+            .key(&target.owner_account, region, now_ms)
+            .await
+            .map_err(internal)?;
+        let built = digest::build(&input, signing_key.as_ref()).map_err(internal)?;
         self.sinks
             .put(target, &key, built.gzipped, &built.metadata)
             .await?;

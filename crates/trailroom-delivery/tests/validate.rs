@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
-use trailroom_delivery::digest::DigestSigner;
+use trailroom_delivery::DigestKeys;
+use trailroom_delivery::digest::DigestKey;
 use trailroom_delivery::validate::{ObjectSource, PublicKeys, Request, validate};
 use trailroom_delivery::{SinkError, Sinks, Target, Trails, Worker};
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
@@ -55,10 +56,13 @@ impl ObjectSource for Bucket {
     }
 }
 
-struct Key(RsaKeyPair);
+struct Key(Arc<RsaKeyPair>);
 
-impl DigestSigner for Key {
-    fn sign(&self, _: &str, message: &[u8]) -> Result<(Vec<u8>, String), String> {
+impl DigestKey for Key {
+    fn fingerprint(&self) -> String {
+        "fingerprint-0".into()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
         let mut signature = vec![0; self.0.public_modulus_len()];
         self.0
             .sign(
@@ -68,7 +72,14 @@ impl DigestSigner for Key {
                 &mut signature,
             )
             .map_err(|e| e.to_string())?;
-        Ok((signature, "fingerprint-0".into()))
+        Ok(signature)
+    }
+}
+
+#[async_trait::async_trait]
+impl DigestKeys for Key {
+    async fn key(&self, _: &str, _: &str, _: i64) -> Result<Box<dyn DigestKey>, String> {
+        Ok(Box::new(Key(self.0.clone())))
     }
 }
 
@@ -156,7 +167,9 @@ async fn delivered() -> (tempfile::TempDir, Bucket, Arc<Key>) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
     let bucket = Bucket::default();
-    let key = Arc::new(Key(RsaKeyPair::generate(KeySize::Rsa2048).unwrap()));
+    let key = Arc::new(Key(Arc::new(
+        RsaKeyPair::generate(KeySize::Rsa2048).unwrap(),
+    )));
     let mut worker = Worker::new(
         store.clone(),
         Arc::new(OneTrail),

@@ -6,7 +6,8 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
-use trailroom_delivery::digest::DigestSigner;
+use trailroom_delivery::DigestKeys;
+use trailroom_delivery::digest::DigestKey;
 use trailroom_delivery::{SinkError, Sinks, Target, Trails, Worker};
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 use trailroom_store_sqlite::SqliteStore;
@@ -111,12 +112,19 @@ impl Trails for FakeTrails {
 
 struct HashSigner;
 
-impl DigestSigner for HashSigner {
-    fn sign(&self, _: &str, message: &[u8]) -> Result<(Vec<u8>, String), String> {
-        Ok((
-            Sha256::digest(message).to_vec(),
-            "00112233445566778899aabbccddeeff".into(),
-        ))
+impl DigestKey for HashSigner {
+    fn fingerprint(&self) -> String {
+        "00112233445566778899aabbccddeeff".into()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+        Ok(Sha256::digest(message).to_vec())
+    }
+}
+
+#[async_trait::async_trait]
+impl DigestKeys for HashSigner {
+    async fn key(&self, _: &str, _: &str, _: i64) -> Result<Box<dyn DigestKey>, String> {
+        Ok(Box::new(HashSigner))
     }
 }
 
