@@ -151,9 +151,28 @@ struct Pending {
 /// One (account, region) digest chain of a trail.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Chain {
+    /// When the logging this chain belongs to started; a restart begins a new chain.
+    #[serde(default)]
+    since_ms: Option<i64>,
     window_start_ms: i64,
     previous: Option<PreviousDigest>,
     files: Vec<DeliveredFile>,
+}
+
+impl Chain {
+    /// The chain for `target` as of its latest (re)start of logging: a chain left over from an
+    /// earlier logging period is broken (AWS starts over with all `previousDigest*` null).
+    fn current(self, target: &Target) -> Self {
+        if self.since_ms == Some(target.logging_since_ms) {
+            return self;
+        }
+        Chain {
+            since_ms: Some(target.logging_since_ms),
+            window_start_ms: target.logging_since_ms,
+            previous: None,
+            files: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -412,10 +431,7 @@ impl Worker {
             if target.digests {
                 for (account, region, file) in delivered {
                     let id = chain_id(&target, &account, &region);
-                    let mut chain: Chain = load(tx, &target, CHAIN_KIND, &id)?;
-                    if chain.window_start_ms == 0 {
-                        chain.window_start_ms = target.logging_since_ms;
-                    }
+                    let mut chain = load::<Chain>(tx, &target, CHAIN_KIND, &id)?.current(&target);
                     chain.files.push(file);
                     save(tx, &owner, CHAIN_KIND, &id, &chain)?;
                 }
@@ -487,9 +503,7 @@ impl Worker {
         })
         .map_err(backend)?
         .map_err(backend)?;
-        if chain.window_start_ms == 0 {
-            chain.window_start_ms = target.logging_since_ms;
-        }
+        chain = chain.current(target);
         let end_ms = chain.window_start_ms + self.digest_interval_ms;
         if end_ms > now_ms {
             return Ok(false);
@@ -540,6 +554,7 @@ impl Worker {
             .put(target, &key, built.gzipped, &built.metadata)
             .await?;
         let next = Chain {
+            since_ms: chain.since_ms,
             window_start_ms: end_ms,
             previous: Some(built.link),
             files: later,
