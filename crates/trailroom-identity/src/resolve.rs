@@ -114,3 +114,69 @@ fn resolve_session(
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use trailroom_store::Doc;
+
+    use super::*;
+    use crate::records::kinds;
+
+    fn session(expires_ms: i64) -> SessionRecord {
+        SessionRecord {
+            account_id: "123456789012".into(),
+            access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
+            secret_access_key: "secret".into(),
+            session_token: "token-1".into(),
+            principal: Principal::Root {
+                account_id: "123456789012".into(),
+            },
+            created_ms: 0,
+            expires_ms,
+            source_identity: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn temporary_keys_need_their_token_and_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = trailroom_store_sqlite::SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let record = session(1_000);
+        let doc = Doc::new(
+            "123456789012",
+            kinds::SESSION,
+            &record.access_key_id,
+            &record,
+        )
+        .unwrap();
+        trailroom_store::write(store.as_ref(), move |tx| tx.put(&doc))
+            .await
+            .unwrap()
+            .unwrap();
+        let resolve = |token: Option<&str>, now: i64| {
+            trailroom_store::read(store.as_ref(), |txn| {
+                resolve_access_key(txn, "ASIAEXAMPLEEXAMPLE01", token, now)
+                    .map(|r| r.caller.access_key_id)
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            resolve(Some("token-1"), 999).unwrap(),
+            "ASIAEXAMPLEEXAMPLE01"
+        );
+        assert_eq!(resolve(Some("token-1"), 1_000), Err(ResolveError::Expired));
+        assert_eq!(resolve(Some("wrong"), 10), Err(ResolveError::UnknownKey));
+        assert_eq!(resolve(None, 10), Err(ResolveError::UnknownKey));
+        assert_eq!(
+            trailroom_store::read(store.as_ref(), |txn| resolve_access_key(
+                txn,
+                "AKIANOBODY",
+                None,
+                0
+            )
+            .map(|_| ()))
+            .unwrap(),
+            Err(ResolveError::UnknownKey)
+        );
+    }
+}
