@@ -71,12 +71,16 @@ fn check_meeting_room(config: &Value) -> Result<(), ApiError> {
     if let Some(minutes) = number(&["InstantBooking", "DurationInMinutes"])
         && (!(15..=240).contains(&minutes) || minutes % 15 != 0)
     {
-        return Err(invalid("InstantBooking.DurationInMinutes must be 15 to 240 in steps of 15."));
+        return Err(invalid(
+            "InstantBooking.DurationInMinutes must be 15 to 240 in steps of 15.",
+        ));
     }
     if let Some(minutes) = number(&["RequireCheckIn", "ReleaseAfterMinutes"])
         && !(5..=20).contains(&minutes)
     {
-        return Err(invalid("RequireCheckIn.ReleaseAfterMinutes must be from 5 to 20."));
+        return Err(invalid(
+            "RequireCheckIn.ReleaseAfterMinutes must be from 5 to 20.",
+        ));
     }
     Ok(())
 }

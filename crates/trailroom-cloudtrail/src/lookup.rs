@@ -23,7 +23,10 @@ pub fn lookup_events(
     let key = lookup_key(input.lookup_attributes.as_deref().unwrap_or_default())?;
     let now = ctx.now_ms();
     let oldest = now - retention_days * DAY_MS;
-    let start = input.start_time.map_or(oldest, Timestamp::epoch_millis).max(oldest);
+    let start = input
+        .start_time
+        .map_or(oldest, Timestamp::epoch_millis)
+        .max(oldest);
     let end = input.end_time.map_or(now, Timestamp::epoch_millis);
     if let (Some(s), Some(e)) = (input.start_time, input.end_time)
         && s > e
@@ -41,7 +44,11 @@ pub fn lookup_events(
         ));
     }
     let binding = query_binding(&input);
-    let before = input.next_token.as_deref().map(|t| decode_token(t, &binding)).transpose()?;
+    let before = input
+        .next_token
+        .as_deref()
+        .map(|t| decode_token(t, &binding))
+        .transpose()?;
     // Insights are never recorded here, so an insight query has nothing to find.
     let category = match input.event_category.as_deref() {
         Some("insight") => "Insight",
@@ -61,7 +68,10 @@ pub fn lookup_events(
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_token = more
-        .then(|| rows.last().map(|r| encode_token(r.event_time_ms, r.seq, &binding)))
+        .then(|| {
+            rows.last()
+                .map(|r| encode_token(r.event_time_ms, r.seq, &binding))
+        })
         .flatten();
     Ok(LookupEventsResponse {
         events: Some(rows.into_iter().map(to_event).collect()),
@@ -75,7 +85,11 @@ fn lookup_key(attributes: &[LookupAttribute]) -> Result<Option<LookupKey>, ApiEr
     let attribute = match attributes {
         [] => return Ok(None),
         [one] => one,
-        _ => return Err(invalid("You cannot specify more than one lookup attribute.")),
+        _ => {
+            return Err(invalid(
+                "You cannot specify more than one lookup attribute.",
+            ));
+        }
     };
     let value = attribute.attribute_value.clone().unwrap_or_default();
     let key = match attribute.attribute_key.as_deref().unwrap_or_default() {
@@ -91,7 +105,11 @@ fn lookup_key(attributes: &[LookupAttribute]) -> Result<Option<LookupKey>, ApiEr
             "false" => LookupKey::ReadOnly(false),
             _ => return Err(invalid("ReadOnly must be 'true' or 'false'.")),
         },
-        other => return Err(invalid(&format!("Lookup attribute key {other} is not supported."))),
+        other => {
+            return Err(invalid(&format!(
+                "Lookup attribute key {other} is not supported."
+            )));
+        }
     };
     Ok(Some(key))
 }
@@ -134,13 +152,18 @@ fn to_event(row: EventRow) -> Event {
         event_name: Some(row.event_name),
         read_only: Some(row.read_only.to_string()),
         access_key_id: row.access_key_id,
-        event_time: Some(Timestamp::from_epoch_seconds(row.event_time_ms.div_euclid(1000))),
+        event_time: Some(Timestamp::from_epoch_seconds(
+            row.event_time_ms.div_euclid(1000),
+        )),
         event_source: Some(row.event_source),
         username: row.username,
         resources: Some(
             row.resources
                 .into_iter()
-                .map(|(kind, name)| Resource { resource_type: Some(kind), resource_name: Some(name) })
+                .map(|(kind, name)| Resource {
+                    resource_type: Some(kind),
+                    resource_name: Some(name),
+                })
                 .collect(),
         ),
         cloud_trail_event: Some(row.record_json),
@@ -167,9 +190,18 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_are_bound_to_their_query() {
         let token = encode_token(1_700_000_000_000, 42, "abcd");
-        assert_eq!(decode_token(&token, "abcd").unwrap(), (1_700_000_000_000, 42));
-        assert_eq!(decode_token(&token, "other").unwrap_err().code(), "InvalidNextTokenException");
-        assert_eq!(decode_token("garbage!", "abcd").unwrap_err().code(), "InvalidNextTokenException");
+        assert_eq!(
+            decode_token(&token, "abcd").unwrap(),
+            (1_700_000_000_000, 42)
+        );
+        assert_eq!(
+            decode_token(&token, "other").unwrap_err().code(),
+            "InvalidNextTokenException"
+        );
+        assert_eq!(
+            decode_token("garbage!", "abcd").unwrap_err().code(),
+            "InvalidNextTokenException"
+        );
     }
 
     #[test]
@@ -191,10 +223,20 @@ mod tests {
 
     #[test]
     fn bindings_ignore_page_size_and_token() {
-        let a = LookupEventsRequest { max_results: Some(5), ..Default::default() };
-        let b = LookupEventsRequest { max_results: Some(10), next_token: Some("x".into()), ..Default::default() };
+        let a = LookupEventsRequest {
+            max_results: Some(5),
+            ..Default::default()
+        };
+        let b = LookupEventsRequest {
+            max_results: Some(10),
+            next_token: Some("x".into()),
+            ..Default::default()
+        };
         assert_eq!(query_binding(&a), query_binding(&b));
-        let c = LookupEventsRequest { event_category: Some("insight".into()), ..Default::default() };
+        let c = LookupEventsRequest {
+            event_category: Some("insight".into()),
+            ..Default::default()
+        };
         assert_ne!(query_binding(&a), query_binding(&c));
     }
 }

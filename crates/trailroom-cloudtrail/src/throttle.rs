@@ -16,14 +16,19 @@ pub struct RateLimit {
 impl RateLimit {
     /// `per_second` requests per second, with a burst of the same size (at least one).
     pub fn new(per_second: f64) -> Self {
-        Self { per_second, buckets: Mutex::new(HashMap::new()) }
+        Self {
+            per_second,
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes a token for a call at `now_ms`, or answers `ThrottlingException`.
     pub fn admit(&self, account: &str, region: &str, now_ms: i64) -> Result<(), ApiError> {
         let capacity = self.per_second.max(1.0);
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let (tokens, last) = buckets.entry((account.to_owned(), region.to_owned())).or_insert((capacity, now_ms));
+        let (tokens, last) = buckets
+            .entry((account.to_owned(), region.to_owned()))
+            .or_insert((capacity, now_ms));
         let elapsed = (now_ms - *last).max(0) as f64 / 1000.0;
         *tokens = (*tokens + elapsed * self.per_second).min(capacity);
         *last = now_ms;
@@ -45,9 +50,15 @@ mod tests {
         let limit = RateLimit::new(2.0);
         assert!(limit.admit("a", "r", 0).is_ok());
         assert!(limit.admit("a", "r", 0).is_ok());
-        assert_eq!(limit.admit("a", "r", 0).unwrap_err().code(), "ThrottlingException");
+        assert_eq!(
+            limit.admit("a", "r", 0).unwrap_err().code(),
+            "ThrottlingException"
+        );
         assert!(limit.admit("b", "r", 0).is_ok(), "buckets are per account");
-        assert!(limit.admit("a", "r", 500).is_ok(), "half a second buys one call");
+        assert!(
+            limit.admit("a", "r", 500).is_ok(),
+            "half a second buys one call"
+        );
         assert!(limit.admit("a", "r", 500).is_err());
     }
 }

@@ -10,6 +10,5 @@ pub mod query;
 
 pub use error::ApiError;
 
-
 /// HTTP status codes, re-exported so services need not depend on `http`.
 pub use http::StatusCode;

@@ -267,7 +267,10 @@ impl ReadTxn for SqliteTxn<'_> {
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
         let rows = stmt
-            .query_map(params![account, region, after_seq, limit as i64], event_from_row)
+            .query_map(
+                params![account, region, after_seq, limit as i64],
+                event_from_row,
+            )
             .map_err(backend)?;
         let mut events: Vec<EventRow> = rows.collect::<rusqlite::Result<_>>().map_err(backend)?;
         for event in &mut events {
@@ -381,9 +384,14 @@ impl WriteTxn for SqliteTxn<'_> {
             .map_err(backend)?
             .collect::<rusqlite::Result<_>>()
             .map_err(backend)?;
-        let mut delete_event = self.conn.prepare_cached("DELETE FROM events WHERE seq = ?1").map_err(backend)?;
-        let mut delete_resources =
-            self.conn.prepare_cached("DELETE FROM event_resources WHERE seq = ?1").map_err(backend)?;
+        let mut delete_event = self
+            .conn
+            .prepare_cached("DELETE FROM events WHERE seq = ?1")
+            .map_err(backend)?;
+        let mut delete_resources = self
+            .conn
+            .prepare_cached("DELETE FROM event_resources WHERE seq = ?1")
+            .map_err(backend)?;
         for seq in &seqs {
             delete_event.execute([seq]).map_err(backend)?;
             delete_resources.execute([seq]).map_err(backend)?;
@@ -456,7 +464,13 @@ impl ReadTxn for Refusing {
     fn count_events(&self) -> StoreResult<u64> {
         refused()
     }
-    fn events_after(&self, _: &str, _: Option<&str>, _: i64, _: usize) -> StoreResult<Vec<EventRow>> {
+    fn events_after(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        _: i64,
+        _: usize,
+    ) -> StoreResult<Vec<EventRow>> {
         refused()
     }
 }

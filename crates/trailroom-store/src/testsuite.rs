@@ -59,9 +59,12 @@ pub async fn documents(store: &dyn Store) {
     assert_eq!(children.len(), 2);
     let paged = read(store, |tx| {
         (
-            tx.list_children_after("111111111111", "thing", "p1", "", 1).unwrap(),
-            tx.list_children_after("111111111111", "thing", "p1", "a", 10).unwrap(),
-            tx.list_children_after("111111111111", "thing", "p2", "", 10).unwrap(),
+            tx.list_children_after("111111111111", "thing", "p1", "", 1)
+                .unwrap(),
+            tx.list_children_after("111111111111", "thing", "p1", "a", 10)
+                .unwrap(),
+            tx.list_children_after("111111111111", "thing", "p2", "", 10)
+                .unwrap(),
         )
     })
     .unwrap();
@@ -204,24 +207,39 @@ pub async fn events(store: &dyn Store) {
     assert_eq!(total, 10);
 
     // Following the log: oldest first after a position, all regions or one.
-    let first = read(store, |tx| tx.events_after("111111111111", None, 0, 4).unwrap()).unwrap();
+    let first = read(store, |tx| {
+        tx.events_after("111111111111", None, 0, 4).unwrap()
+    })
+    .unwrap();
     assert_eq!(first.len(), 4);
     assert!(first.windows(2).all(|w| w[0].seq < w[1].seq));
-    let rest = read(store, |tx| tx.events_after("111111111111", Some("us-east-1"), first[3].seq, 50).unwrap())
-        .unwrap();
+    let rest = read(store, |tx| {
+        tx.events_after("111111111111", Some("us-east-1"), first[3].seq, 50)
+            .unwrap()
+    })
+    .unwrap();
     assert_eq!(rest.len(), 6);
-    let elsewhere = read(store, |tx| tx.events_after("111111111111", Some("eu-west-1"), 0, 50).unwrap()).unwrap();
+    let elsewhere = read(store, |tx| {
+        tx.events_after("111111111111", Some("eu-west-1"), 0, 50)
+            .unwrap()
+    })
+    .unwrap();
     assert!(elsewhere.is_empty());
 
     // Retention: events older than the cut-off go, with their resources.
     let cutoff = 1_700_000_000_000 + 3 * 1000;
-    let pruned = write(store, move |tx| tx.prune_events(cutoff, 100)).await.unwrap().unwrap();
+    let pruned = write(store, move |tx| tx.prune_events(cutoff, 100))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(pruned, 3);
     let left = lookup(base.clone());
     assert_eq!(left.len(), 7);
     assert!(left.iter().all(|e| e.event_time_ms >= cutoff));
-    let by_type =
-        lookup(EventQuery { key: Some(LookupKey::ResourceType("AWS::A4B::Room".into())), ..base.clone() });
+    let by_type = lookup(EventQuery {
+        key: Some(LookupKey::ResourceType("AWS::A4B::Room".into())),
+        ..base.clone()
+    });
     assert_eq!(by_type.len(), 7);
 }
 

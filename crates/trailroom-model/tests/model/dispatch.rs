@@ -36,7 +36,10 @@ struct Account {
 
 impl Account {
     fn new(id: &str) -> Self {
-        Self { id: id.to_owned(), seen: Default::default() }
+        Self {
+            id: id.to_owned(),
+            seen: Default::default(),
+        }
     }
 }
 
@@ -75,7 +78,12 @@ impl AlexaForBusiness for Rooms {
 
 fn a4b(op: &str, body: &[u8]) -> Dispatched {
     let op = a4b::Operation::from_name(op).unwrap();
-    block_on(a4b::dispatch(&Rooms, &Account::new("123456789012"), op, body))
+    block_on(a4b::dispatch(
+        &Rooms,
+        &Account::new("123456789012"),
+        op,
+        body,
+    ))
 }
 
 fn ok(d: Dispatched) -> DispatchedOk {
@@ -228,9 +236,19 @@ fn cloudtrail_dispatch_keeps_model_member_names() {
 fn observer_sees_parameters_before_the_handler_even_when_validation_fails() {
     let ctx = Account::new("123456789012");
     let op = a4b::Operation::CreateRoom;
-    let d = block_on(a4b::dispatch(&Rooms, &ctx, op, br#"{"RoomName":"x","Description":""}"#));
+    let d = block_on(a4b::dispatch(
+        &Rooms,
+        &ctx,
+        op,
+        br#"{"RoomName":"x","Description":""}"#,
+    ));
     assert_eq!(err(&d).code(), "ValidationException");
-    let seen = ctx.seen.lock().unwrap().clone().expect("parameters observed");
+    let seen = ctx
+        .seen
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("parameters observed");
     assert_eq!(seen["roomName"], "x");
     assert_eq!(d.request_parameters, Some(seen));
 }
