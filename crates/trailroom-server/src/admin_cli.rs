@@ -2,7 +2,7 @@
 //! server may be running). The same A4B admin actions as `POST /admin/a4b/<action>`, for people
 //! at a shell; like the admin API they record no CloudTrail event.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
@@ -14,7 +14,8 @@ use crate::bootstrap::ensure_accounts;
 use crate::config::AccountConfig;
 
 fn open(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
-    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let path = data_dir.join("trailroom.db");
     SqliteStore::open(&path).with_context(|| format!("cannot open {}", path.display()))
 }
@@ -36,9 +37,14 @@ pub async fn run_action(
     now_ms: i64,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<()> {
-    let args: serde_json::Value = serde_json::from_str(args).context("--json is not a JSON object")?;
+    let args: serde_json::Value =
+        serde_json::from_str(args).context("--json is not a JSON object")?;
     let store = open(data_dir)?;
-    let ctx = AdminCtx { account: account.to_owned(), region: trailroom_a4b::REGION.into(), now_ms };
+    let ctx = AdminCtx {
+        account: account.to_owned(),
+        region: trailroom_a4b::REGION.into(),
+        now_ms,
+    };
     let result = run(store.clone(), ctx, name, args).await;
     store.shutdown();
     match result {
@@ -48,7 +54,11 @@ pub async fn run_action(
 }
 
 /// Creates an account with a root key (idempotent for the same key).
-pub async fn add_account(data_dir: &PathBuf, account: AccountConfig, now_ms: i64) -> anyhow::Result<()> {
+pub async fn add_account(
+    data_dir: &Path,
+    account: AccountConfig,
+    now_ms: i64,
+) -> anyhow::Result<()> {
     if account.id.len() != 12 || !account.id.bytes().all(|b| b.is_ascii_digit()) {
         bail!("account id {:?} is not 12 digits", account.id);
     }

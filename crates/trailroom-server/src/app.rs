@@ -33,6 +33,8 @@ pub struct AppState {
     pub cloudtrail: Arc<CloudTrailService>,
     /// Signed-in console sessions.
     pub sessions: Arc<crate::console::Sessions>,
+    /// S3 buckets and objects.
+    pub s3: trailroom_s3::S3Endpoint,
 }
 
 impl AppState {
@@ -47,7 +49,15 @@ impl AppState {
         ensure_accounts(store.as_ref(), &config.bootstrap_accounts(), clock.now_ms())
             .await
             .context("cannot create the configured accounts")?;
+        let s3 = trailroom_s3::S3Endpoint::new(
+            store.clone(),
+            clock.clone(),
+            &config.data_dir,
+            config.recording,
+        )
+        .context("cannot open the S3 object directory")?;
         Ok(Self {
+            s3,
             store,
             clock,
             a4b: Arc::new(A4bService),
@@ -72,6 +82,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/a4b/reports/{account}/{schedule}/{file}",
             get(crate::reports::download),
+        )
+        .route(
+            trailroom_sns::SIGNING_CERT_PATH,
+            get(crate::sns_api::signing_cert),
         )
         .merge(crate::console::routes())
         .fallback(front_door::handle)

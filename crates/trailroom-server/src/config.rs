@@ -175,10 +175,14 @@ impl Config {
             ));
         }
         if self.delivery_interval < std::time::Duration::from_secs(1) {
-            return Err(ConfigError::Invalid("delivery_interval must be at least 1s".into()));
+            return Err(ConfigError::Invalid(
+                "delivery_interval must be at least 1s".into(),
+            ));
         }
         if self.digest_interval < std::time::Duration::from_secs(1) {
-            return Err(ConfigError::Invalid("digest_interval must be at least 1s".into()));
+            return Err(ConfigError::Invalid(
+                "digest_interval must be at least 1s".into(),
+            ));
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid(

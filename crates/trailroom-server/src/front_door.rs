@@ -64,8 +64,10 @@ async fn route(
 ) -> http::Response<Bytes> {
     let (parts, body) = request.into_parts();
     let family = family_of(&parts);
+    let s3 = crate::s3_api::is_s3(&parts);
     let body = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
         Ok(body) => body,
+        Err(_) if s3 => return crate::s3_api::too_large(state.config.max_body_bytes, request_id),
         Err(_) => return too_large(family, state.config.max_body_bytes, request_id),
     };
     let incoming = Incoming {
@@ -75,9 +77,16 @@ async fn route(
         parts,
         body,
     };
+    if s3 {
+        return crate::s3_api::call(state, incoming).await;
+    }
     match classify(&incoming.parts, &incoming.body) {
         Classified::Json(target) => crate::json_api::call(state, incoming, &target).await,
         Classified::Query(params) => query_api::call(state, incoming, params).await,
+        // An unsigned request for a bucket or object path is an anonymous S3 request.
+        Classified::Unknown if incoming.parts.uri.path() != "/" => {
+            crate::s3_api::unsigned(&incoming.parts, request_id)
+        }
         Classified::Unknown => json::error(&ApiError::unknown_operation()),
     }
 }

@@ -18,6 +18,8 @@ mod json_api;
 mod query_api;
 pub mod reports;
 pub mod retention;
+mod s3_api;
+mod sns_api;
 
 pub use app::{AppState, serve};
 pub use config::Config;

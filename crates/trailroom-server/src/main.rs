@@ -126,12 +126,22 @@ async fn main() -> anyhow::Result<()> {
         Command::Admin(AdminCommand::A4b { action: None, .. }) => {
             admin_cli::list_actions(&mut std::io::stdout().lock())
         }
-        Command::Admin(AdminCommand::A4b { action: Some(action), json, account, data_dir }) => {
+        Command::Admin(AdminCommand::A4b {
+            action: Some(action),
+            json,
+            account,
+            data_dir,
+        }) => {
             let now = chrono::Utc::now().timestamp_millis();
             let mut out = std::io::stdout().lock();
             admin_cli::run_action(&data_dir, &account, &action, &json, now, &mut out).await
         }
-        Command::Accounts(AccountsCommand::Add { id, access_key_id, secret_access_key, data_dir }) => {
+        Command::Accounts(AccountsCommand::Add {
+            id,
+            access_key_id,
+            secret_access_key,
+            data_dir,
+        }) => {
             let account = trailroom_server::config::AccountConfig {
                 id,
                 root_access_key_id: access_key_id,

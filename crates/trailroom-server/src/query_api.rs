@@ -8,7 +8,7 @@ use trailroom_protocol::query::{self, QueryParams};
 use trailroom_sigv4::{SignedRequest, UriEncoding};
 
 use crate::app::AppState;
-use crate::auth::{Family, authenticate};
+use crate::auth::{AuthFailure, Family, authenticate};
 use crate::front_door::Incoming;
 
 /// Handles one Query request.
@@ -24,10 +24,16 @@ pub(crate) async fn call(
         headers: &incoming.parts.headers,
         body: &incoming.body,
     };
-    let scope_service = trailroom_sigv4::parse_authorization(&signed)
+    let signing_name = trailroom_sigv4::parse_authorization(&signed)
         .ok()
-        .and_then(|a| QueryService::from_signing_name(&a.scope.service));
-    let xmlns = scope_service.unwrap_or(QueryService::Sts).xmlns();
+        .map(|a| a.scope.service);
+    let scope_service = signing_name
+        .as_deref()
+        .and_then(QueryService::from_signing_name);
+    let xmlns = match signing_name.as_deref() {
+        Some("sns") => trailroom_sns::XMLNS,
+        _ => scope_service.unwrap_or(QueryService::Sts).xmlns(),
+    };
     let fail = |err: ApiError| query::error(&err, xmlns, &incoming.request_id);
 
     let authed = match authenticate(
@@ -37,8 +43,18 @@ pub(crate) async fn call(
         state.clock.now_ms(),
     ) {
         Ok(authed) => authed,
+        Err(AuthFailure::Missing) => {
+            // SNS's SubscribeURL and UnsubscribeURL work without credentials.
+            if let Some(response) = crate::sns_api::unsigned(state, &incoming, &params).await {
+                return response;
+            }
+            return fail(AuthFailure::Missing.to_api_error(Family::Query));
+        }
         Err(failure) => return fail(failure.to_api_error(Family::Query)),
     };
+    if authed.service == "sns" {
+        return crate::sns_api::call(state, &incoming, &params, authed).await;
+    }
     let Some(service) = QueryService::from_signing_name(&authed.service) else {
         return fail(ApiError::client(
             "InvalidAction",

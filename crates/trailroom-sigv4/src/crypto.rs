@@ -69,6 +69,33 @@ pub(crate) fn signature_matches(secret: &str, auth: &Authorization, canonical: &
     mac.verify_slice(&auth.signature).is_ok()
 }
 
+/// Whether `expected` is the HMAC of `string_to_sign` under the signing key of `scope`
+/// (chained signatures of aws-chunked uploads), compared in constant time.
+pub(crate) fn chained_signature_matches(
+    secret: &str,
+    scope: &CredentialScope,
+    string_to_sign: &str,
+    expected: &[u8],
+) -> bool {
+    mac(&signing_key(secret, scope), string_to_sign.as_bytes())
+        .verify_slice(expected)
+        .is_ok()
+}
+
+/// The hex HMAC of `string_to_sign` under the signing key of `scope` (for test signers).
+#[cfg(test)]
+pub(crate) fn chained_signature(
+    secret: &str,
+    scope: &CredentialScope,
+    string_to_sign: &str,
+) -> String {
+    hex::encode(
+        mac(&signing_key(secret, scope), string_to_sign.as_bytes())
+            .finalize()
+            .into_bytes(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

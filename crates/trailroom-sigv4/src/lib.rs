@@ -16,6 +16,7 @@
 //! Nothing is cached and no secret ever appears in an error or `Debug` output.
 
 mod canonical;
+mod chunked;
 mod crypto;
 mod error;
 mod parse;
@@ -24,6 +25,7 @@ mod time;
 mod verify;
 
 pub use canonical::UriEncoding;
+pub use chunked::{StreamingPayload, verify_chunked};
 pub use error::{ErrorKind, SigV4Error};
 pub use parse::{Authorization, CredentialScope, SignedRequest, parse_authorization};
 pub use sign::{Credentials, Payload, SigningParams, presign, sign};

@@ -32,8 +32,19 @@ pub fn verify(
     }
     check_signed_headers(req, auth)?;
     let payload = payload_hash(req, auth, encoding)?;
+    check_signature(req, auth, secret_access_key, encoding, &payload)
+}
+
+/// The signature check proper, with `payload` as the canonical request's last line.
+pub(crate) fn check_signature(
+    req: &SignedRequest<'_>,
+    auth: &Authorization,
+    secret_access_key: &str,
+    encoding: UriEncoding,
+    payload: &str,
+) -> Result<(), SigV4Error> {
     let matches = |query: &str| {
-        canonical_request(req, encoding, query, &auth.signed_headers, &payload)
+        canonical_request(req, encoding, query, &auth.signed_headers, payload)
             .is_some_and(|c| signature_matches(secret_access_key, auth, &c))
     };
     let strict = canonical_query(req.raw_query, auth.is_presigned());
@@ -61,7 +72,10 @@ pub fn canonical_request_for(
 
 /// `host` is always signed; header auth also signs its date header and, when
 /// sent, `x-amz-security-token` (a presigned token is a signed query parameter).
-fn check_signed_headers(req: &SignedRequest<'_>, auth: &Authorization) -> Result<(), SigV4Error> {
+pub(crate) fn check_signed_headers(
+    req: &SignedRequest<'_>,
+    auth: &Authorization,
+) -> Result<(), SigV4Error> {
     let signed = |name: &str| auth.signed_headers.iter().any(|h| h == name);
     if !signed("host") {
         return Err(SigV4Error::HeaderNotSigned("host".into()));

@@ -1,0 +1,34 @@
+//! S3-compatible buckets and objects, served through the s3s crate.
+//!
+//! Owns: bucket documents (kind `s3_bucket`, body exactly [`BucketRecord`]) and object documents
+//! (kind `s3_object`), object bytes as files under `<data_dir>/s3` written durably before their
+//! document commits ([`blobs`]), bucket naming and location rules ([`names`]), resource-policy
+//! validation and evaluation ([`policy`], also used for SNS topic policies), ListObjects paging
+//! ([`listing`]), how S3 calls are recorded (bucket calls as management events, object calls as
+//! data events: [`calls`]), the s3s backend, and the delivery path AWS services use
+//! ([`put_object_as_service`]).
+//!
+//! Knows nothing about signatures, accounts' keys or the server's routing: the server verifies
+//! SigV4, then hands the request and the verified [`RequestInfo`] to [`S3Endpoint::handle`].
+
+mod backend;
+mod blobs;
+mod buckets;
+pub mod calls;
+pub mod delivery;
+mod endpoint;
+pub mod errors;
+mod list_ops;
+pub mod listing;
+pub mod names;
+mod objects;
+pub mod policy;
+pub mod records;
+mod service;
+mod unhandled;
+
+pub use calls::{DataEvent, ObjectCall, RequestInfo, data_event, object_call};
+pub use delivery::{S3DeliveryError, check_service_access, put_object_as_service};
+pub use endpoint::{S3Endpoint, error_response};
+pub use records::{BUCKET_KIND, BucketRecord, OBJECT_KIND, ObjectRecord};
+pub use service::S3Backend;

@@ -1,0 +1,324 @@
+//! Topics: CreateTopic, DeleteTopic, ListTopics, GetTopicAttributes, SetTopicAttributes, and who
+//! may act on a topic.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use trailroom_audit::{CallContext, store_failure};
+use trailroom_identity::Caller;
+use trailroom_protocol::ApiError;
+use trailroom_protocol::query::QueryParams;
+use trailroom_s3::policy::{Decision, PolicyPrincipal, evaluate_text, validate_topic_policy};
+use trailroom_store::{ReadTxn, WriteTxn};
+
+use crate::output::{
+    SnsOutput, authorization_error, entries, invalid_parameter, members, not_found, required,
+    write_attributes,
+};
+use crate::records::{
+    DEFAULT_DELIVERY_POLICY, SUBSCRIPTION_KIND, SubscriptionRecord, SubscriptionStatus, TOPIC_KIND,
+    TopicArn, TopicRecord, default_policy, is_valid_topic_name,
+};
+
+/// Page size of ListTopics and the subscription listings.
+pub(crate) const PAGE: usize = 100;
+
+/// Attributes a client may set.
+const SETTABLE: [&str; 4] = ["Policy", "DisplayName", "DeliveryPolicy", "KmsMasterKeyId"];
+
+/// A topic and its owner.
+pub(crate) struct OwnedTopic {
+    pub owner: String,
+    pub record: TopicRecord,
+}
+
+/// The topic named by `arn` in `txn`, if it exists.
+pub(crate) fn find_topic(txn: &dyn ReadTxn, arn: &str) -> Result<Option<OwnedTopic>, ApiError> {
+    let Some(parsed) = TopicArn::parse(arn) else {
+        return Err(invalid_parameter("TopicArn"));
+    };
+    let doc = txn
+        .get(&parsed.account, TOPIC_KIND, arn)
+        .map_err(store_failure)?;
+    doc.map(|d| {
+        Ok(OwnedTopic {
+            owner: d.account.clone(),
+            record: d.decode().map_err(store_failure)?,
+        })
+    })
+    .transpose()
+}
+
+/// The topic, or `NotFound`.
+pub(crate) fn load_topic(ctx: &CallContext, arn: &str) -> Result<OwnedTopic, ApiError> {
+    ctx.read(|txn| find_topic(txn, arn))?
+        .ok_or_else(|| not_found("Topic does not exist"))
+}
+
+/// The owner's account may act; another account only as the topic policy allows (`SNS:<action>`).
+pub(crate) fn authorize(caller: &Caller, topic: &OwnedTopic, action: &str) -> Result<(), ApiError> {
+    let account = caller.principal.account_id();
+    let arns = caller.principal.policy_arns();
+    let principal = PolicyPrincipal::Aws {
+        arns: &arns,
+        account,
+    };
+    let decision = evaluate_text(
+        topic.record.policy(),
+        &principal,
+        &format!("SNS:{action}"),
+        &topic.record.topic_arn,
+        &BTreeMap::new(),
+    );
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::NotApplicable if topic.owner == account => Ok(()),
+        _ => Err(authorization_error(format!(
+            "User: {} is not authorized to perform: SNS:{action} on resource: {}",
+            caller.principal.arn(),
+            topic.record.topic_arn
+        ))),
+    }
+}
+
+fn check_attribute(name: &str, value: &str) -> Result<(), ApiError> {
+    if !SETTABLE.contains(&name) {
+        return Err(invalid_parameter("AttributeName"));
+    }
+    match name {
+        "Policy" => {
+            validate_topic_policy(value).map_err(|m| ApiError::client("InvalidParameter", m))
+        }
+        "DeliveryPolicy" if serde_json::from_str::<serde_json::Value>(value).is_err() => {
+            Err(invalid_parameter("DeliveryPolicy: failed to parse JSON"))
+        }
+        "DisplayName" if value.chars().count() > 100 => Err(invalid_parameter("DisplayName")),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) async fn create(ctx: &CallContext, params: &QueryParams) -> Result<SnsOutput, ApiError> {
+    let name = required(params, "Name")?.to_owned();
+    if !is_valid_topic_name(&name) || name.ends_with(".fifo") {
+        return Err(invalid_parameter(
+            "Topic Name: Topic names must be made up of only uppercase and lowercase ASCII letters, \
+             numbers, underscores, and hyphens, and must be between 1 and 256 characters long.",
+        ));
+    }
+    let account = ctx.account_id().to_owned();
+    let arn = TopicArn {
+        region: ctx.region().to_owned(),
+        account: account.clone(),
+        name: name.clone(),
+    }
+    .to_arn();
+    let mut attributes = BTreeMap::from([("Policy".to_owned(), default_policy(&arn, &account))]);
+    for (k, v) in entries(params, "Attributes") {
+        check_attribute(&k, &v)?;
+        attributes.insert(k, v);
+    }
+    let tags = members(params, "Tags")
+        .into_iter()
+        .filter_map(|t| {
+            Some((
+                t.get("Key")?.clone(),
+                t.get("Value").cloned().unwrap_or_default(),
+            ))
+        })
+        .collect();
+    let record = TopicRecord {
+        topic_arn: arn.clone(),
+        name,
+        region: ctx.region().to_owned(),
+        attributes,
+        tags,
+    };
+    let output = SnsOutput::new(json!({"topicArn": arn}), |x| {
+        x.element("TopicArn", &arn);
+    });
+    ctx.write(move |txn| {
+        // Creating an existing topic returns it, as SNS does (attributes given now are ignored).
+        if find_topic(txn, &record.topic_arn)?.is_none() {
+            txn.put(&record.to_doc(&account).map_err(store_failure)?)
+                .map_err(store_failure)?;
+        }
+        Ok(output)
+    })
+    .await
+}
+
+pub(crate) async fn delete(ctx: &CallContext, params: &QueryParams) -> Result<SnsOutput, ApiError> {
+    let arn = required(params, "TopicArn")?.to_owned();
+    let Some(topic) = ctx.read(|txn| find_topic(txn, &arn))? else {
+        // Deleting a topic that does not exist succeeds.
+        return ctx.write(|_| Ok(SnsOutput::new(json!(null), |_| {}))).await;
+    };
+    authorize(ctx.caller(), &topic, "DeleteTopic")?;
+    ctx.write(move |txn| {
+        delete_topic(txn, &topic.owner, &arn)?;
+        Ok(SnsOutput::new(json!(null), |_| {}))
+    })
+    .await
+}
+
+/// Removes a topic and its subscriptions.
+fn delete_topic(txn: &mut dyn WriteTxn, owner: &str, arn: &str) -> Result<(), ApiError> {
+    let subscriptions = txn
+        .list_children(owner, SUBSCRIPTION_KIND, arn)
+        .map_err(store_failure)?;
+    for sub in subscriptions {
+        txn.delete(owner, SUBSCRIPTION_KIND, &sub.id)
+            .map_err(store_failure)?;
+    }
+    txn.delete(owner, TOPIC_KIND, arn).map_err(store_failure)?;
+    Ok(())
+}
+
+/// A page of `items` after the `NextToken` (an index into the ordered listing).
+pub(crate) fn page<T>(
+    items: Vec<T>,
+    params: &QueryParams,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let start = match params.get("NextToken") {
+        Some(token) => token
+            .parse::<usize>()
+            .map_err(|_| invalid_parameter("NextToken"))?,
+        None => 0,
+    };
+    let total = items.len();
+    let page: Vec<T> = items.into_iter().skip(start).take(PAGE).collect();
+    let end = start.saturating_add(PAGE);
+    let next = (end < total).then(|| end.to_string());
+    Ok((page, next))
+}
+
+pub(crate) fn list(ctx: &CallContext, params: &QueryParams) -> Result<SnsOutput, ApiError> {
+    let account = ctx.account_id().to_owned();
+    let region = ctx.region().to_owned();
+    let docs = ctx.read(|txn| txn.list(&account, TOPIC_KIND).map_err(store_failure))?;
+    let arns: Vec<String> = docs
+        .iter()
+        .filter_map(|d| d.decode::<TopicRecord>().ok())
+        .filter(|t| t.region == region)
+        .map(|t| t.topic_arn)
+        .collect();
+    let (arns, next) = page(arns, params)?;
+    Ok(SnsOutput::new(json!(null), |x| {
+        x.nest("Topics", |t| {
+            for arn in &arns {
+                t.nest("member", |m| {
+                    m.element("TopicArn", arn);
+                });
+            }
+        });
+        if let Some(next) = &next {
+            x.element("NextToken", next);
+        }
+    }))
+}
+
+pub(crate) fn get_attributes(
+    ctx: &CallContext,
+    params: &QueryParams,
+) -> Result<SnsOutput, ApiError> {
+    let arn = required(params, "TopicArn")?;
+    let topic = load_topic(ctx, arn)?;
+    authorize(ctx.caller(), &topic, "GetTopicAttributes")?;
+    let subs = ctx.read(|txn| {
+        txn.list_children(&topic.owner, SUBSCRIPTION_KIND, arn)
+            .map_err(store_failure)
+    })?;
+    let statuses: Vec<SubscriptionStatus> = subs
+        .iter()
+        .filter_map(|d| d.decode::<SubscriptionRecord>().ok())
+        .map(|s| s.status)
+        .collect();
+    let count = |status| {
+        statuses
+            .iter()
+            .filter(|s| **s == status)
+            .count()
+            .to_string()
+    };
+    let mut attributes = topic.record.attributes.clone();
+    attributes.entry("DisplayName".into()).or_default();
+    attributes.insert("TopicArn".into(), topic.record.topic_arn.clone());
+    attributes.insert("Owner".into(), topic.owner.clone());
+    attributes.insert(
+        "SubscriptionsConfirmed".into(),
+        count(SubscriptionStatus::Confirmed),
+    );
+    attributes.insert(
+        "SubscriptionsPending".into(),
+        count(SubscriptionStatus::PendingConfirmation),
+    );
+    attributes.insert("SubscriptionsDeleted".into(), "0".into());
+    let effective = attributes
+        .get("DeliveryPolicy")
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_DELIVERY_POLICY.to_owned());
+    attributes.insert("EffectiveDeliveryPolicy".into(), effective);
+    Ok(SnsOutput::new(json!(null), |x| {
+        write_attributes(x, &attributes)
+    }))
+}
+
+pub(crate) async fn set_attributes(
+    ctx: &CallContext,
+    params: &QueryParams,
+) -> Result<SnsOutput, ApiError> {
+    let arn = required(params, "TopicArn")?.to_owned();
+    let name = required(params, "AttributeName")?.to_owned();
+    let value = params.get("AttributeValue").unwrap_or_default().to_owned();
+    check_attribute(&name, &value)?;
+    let topic = load_topic(ctx, &arn)?;
+    authorize(ctx.caller(), &topic, "SetTopicAttributes")?;
+    ctx.write(move |txn| {
+        let mut current =
+            find_topic(txn, &arn)?.ok_or_else(|| not_found("Topic does not exist"))?;
+        if value.is_empty() && name != "DisplayName" {
+            current.record.attributes.remove(&name);
+        } else {
+            current.record.attributes.insert(name, value);
+        }
+        txn.put(
+            &current
+                .record
+                .to_doc(&current.owner)
+                .map_err(store_failure)?,
+        )
+        .map_err(store_failure)?;
+        Ok(SnsOutput::new(json!(null), |_| {}))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_by_index() {
+        let params = QueryParams::default();
+        let (first, next) = page((0..250).collect::<Vec<_>>(), &params).unwrap();
+        assert_eq!((first.len(), next.as_deref()), (100, Some("100")));
+        let params = QueryParams::parse(b"NextToken=200").unwrap();
+        let (last, next) = page((0..250).collect::<Vec<_>>(), &params).unwrap();
+        assert_eq!((last.len(), next), (50, None));
+        let params = QueryParams::parse(b"NextToken=18446744073709551615").unwrap();
+        assert_eq!(page(vec![1], &params).unwrap(), (vec![], None));
+        let params = QueryParams::parse(b"NextToken=zz").unwrap();
+        assert!(page(vec![1], &params).is_err());
+    }
+
+    #[test]
+    fn attributes_are_checked() {
+        assert!(check_attribute("DisplayName", "x").is_ok());
+        assert_eq!(
+            check_attribute("Bogus", "x").unwrap_err().code(),
+            "InvalidParameter"
+        );
+        assert!(check_attribute("Policy", "{").is_err());
+        assert!(check_attribute("DeliveryPolicy", "{}").is_ok());
+    }
+}
