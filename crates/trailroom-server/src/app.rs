@@ -66,6 +66,11 @@ impl AppState {
                 lookup_rate: config
                     .lookup_events_rate_limit
                     .map(trailroom_cloudtrail::RateLimit::new),
+                external_buckets: config
+                    .external_buckets
+                    .iter()
+                    .map(|b| b.bucket.clone())
+                    .collect(),
                 ..CloudTrailService::default()
             }),
             sessions: Arc::default(),
@@ -105,12 +110,15 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let store = state.store.clone();
     let pruner = tokio::spawn(crate::retention::prune_forever(state.clone()));
+    let worker = crate::delivery::worker(&state)?;
+    let delivery = tokio::spawn(crate::delivery::deliver_forever(state.clone(), worker));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .context("server failed")?;
     pruner.abort();
+    delivery.abort();
     store.shutdown();
     Ok(())
 }

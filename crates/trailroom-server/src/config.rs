@@ -38,12 +38,42 @@ pub struct Config {
     /// Length of a digest period (CloudTrail: one hour).
     #[serde(with = "humantime_serde")]
     pub digest_interval: std::time::Duration,
+    /// Buckets on external S3-compatible endpoints that trails may deliver to.
+    pub external_buckets: Vec<ExternalBucket>,
     /// Base URL clients reach this server at, for links it hands out (report downloads).
     /// Unset: `http://<listen address>`.
     pub public_url: Option<String>,
     /// Header carrying the client address when the server sits behind a trusted proxy (for
     /// example `x-forwarded-for`). Unset: the peer address is used.
     pub trusted_proxy_header: Option<String>,
+}
+
+/// A bucket on an external S3-compatible endpoint that trails may deliver to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalBucket {
+    /// Bucket name, as given to CreateTrail.
+    pub bucket: String,
+    /// Endpoint URL, e.g. `http://127.0.0.1:5000`.
+    pub endpoint: String,
+    /// Region of the bucket.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// Access key id for the endpoint.
+    pub access_key_id: String,
+    /// Secret access key for the endpoint. Never logged.
+    pub secret_access_key: String,
+    /// Path-style addressing (`endpoint/bucket/key`), as most self-hosted endpoints want.
+    #[serde(default = "yes")]
+    pub path_style: bool,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// An account to create at start.
@@ -77,6 +107,7 @@ impl Default for Config {
             lookup_events_rate_limit: None,
             trusted_proxy_header: None,
             public_url: None,
+            external_buckets: Vec::new(),
             delivery_interval: std::time::Duration::from_secs(300),
             digest_interval: std::time::Duration::from_secs(3600),
         }
