@@ -35,3 +35,29 @@ def test_readme_walkthrough_runs(tmp_path):
         assert "AssociateDeviceWithRoom" in out
     finally:
         srv.stop()
+
+
+def trails_walkthrough():
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    block = readme.split("<!-- trails-walkthrough:start")[1].split("<!-- trails-walkthrough:end -->")[0]
+    return re.search(r"```sh\n(.*?)```", block, re.S).group(1)
+
+
+def test_readme_trails_walkthrough_runs(tmp_path):
+    srv = Server(str(tmp_path / "data"), ["--delivery-interval", "2s", "--digest-interval", "10s"]).start()
+    try:
+        script = trails_walkthrough()
+        script = script.replace("ENDPOINT=http://127.0.0.1:4570", f"ENDPOINT={srv.endpoint}")
+        script = script.replace("sleep 45", "sleep 25")
+        venv_bin = os.path.join(ROOT, ".venv-clients", "bin")
+        env = {**os.environ, "PATH": f"{venv_bin}:{os.environ['PATH']}"}
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                                env=env, timeout=300, cwd=str(tmp_path))
+        assert result.returncode == 0, result.stderr + result.stdout
+        out = result.stdout
+        assert "AWSLogs/123456789012/CloudTrail/us-east-1/" in out
+        assert "CloudTrail-Digest/us-east-1/" in out
+        assert '"Records": [' in out and '"eventVersion": "1.10"' in out
+        assert "digest files valid" in out and "INVALID" not in out + result.stderr
+    finally:
+        srv.stop()
