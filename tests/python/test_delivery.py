@@ -60,6 +60,12 @@ def wait_for(predicate, timeout=30, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def trailroom_validate(srv, start):
+    binary = os.environ.get("TRAILROOM_BIN", os.path.join(ROOT, "target/debug/trailroom"))
+    return subprocess.run([binary, "validate", "--trail-arn", TRAIL_ARN, "--start-time", start,
+                           "--data-dir", srv.data_dir], capture_output=True, text=True, timeout=120)
+
+
 def validate(cli, srv, start, *extra):
     config = os.path.join(srv.data_dir, "aws-config")
     with open(config, "w") as f:
@@ -102,7 +108,10 @@ def delivered(tmp_path_factory):
         a4b = srv.client("alexaforbusiness")
         profile = a4b.create_profile(ProfileName="HQ", Timezone="UTC", Address="a", DistanceUnit="METRIC",
                                      TemperatureUnit="CELSIUS", WakeWord="ALEXA")["ProfileArn"]
-        rooms = [a4b.create_room(RoomName=f"room-{i}", ProfileArn=profile)["RoomArn"] for i in range(5)]
+        rooms = [a4b.create_room(RoomName=f"room-{i}", ProfileArn=profile)["RoomArn"] for i in range(3)]
+        # Calls in two delivery periods, so there are several log files.
+        time.sleep(2.5)
+        rooms += [a4b.create_room(RoomName=f"room-{i}", ProfileArn=profile)["RoomArn"] for i in range(3, 5)]
         wait_for(lambda: any("CreateRoom" in json.dumps(records_in(srv)) for _ in [0]), what="log files")
         # Two digest periods after the last call, so the chain has links to follow.
         time.sleep(7)
@@ -176,6 +185,9 @@ def test_aws_cli_validate_logs_passes_then_reports_tampering(delivered):
         assert result.returncode == 0, result.stdout + result.stderr
         assert "digest files valid" in result.stdout and "INVALID" not in result.stdout + result.stderr
         assert "log files valid" in result.stdout
+    ours = trailroom_validate(srv, start)
+    assert ours.returncode == 0, ours.stdout + ours.stderr
+    assert "digest files valid" in ours.stdout and "INVALID" not in ours.stdout + ours.stderr
     s3 = srv.client("s3")
     digests = sorted(o["Key"] for o in s3.list_objects(Bucket=BUCKET, Prefix=f"AWSLogs/{ACCOUNT}/CloudTrail-Digest/")["Contents"])
     # Log files some digest lists, oldest first: those are what validation covers.
@@ -190,6 +202,8 @@ def test_aws_cli_validate_logs_passes_then_reports_tampering(delivered):
         result = validate(cli, srv, start)
         assert result.returncode == 1
         assert "hash value doesn't match" in result.stderr
+    ours = trailroom_validate(srv, start)
+    assert ours.returncode == 1 and "hash value doesn't match" in ours.stderr
     # A deleted log file.
     s3.delete_object(Bucket=BUCKET, Key=keys[-1])
     result = validate(CLIS[0], srv, start)

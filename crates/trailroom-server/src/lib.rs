@@ -21,6 +21,7 @@ pub mod reports;
 pub mod retention;
 mod s3_api;
 mod sns_api;
+pub mod validate_cli;
 
 pub use app::{AppState, serve};
 pub use config::Config;

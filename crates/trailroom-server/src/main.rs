@@ -33,6 +33,9 @@ enum Command {
     /// Accounts of a data directory.
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// Log file integrity validation of a trail delivering to this server's buckets (the checks
+    /// of `aws cloudtrail validate-logs`, without the AWS CLI). Exits 1 when something is invalid.
+    Validate(trailroom_server::validate_cli::ValidateArgs),
 }
 
 #[derive(Subcommand)]
@@ -135,6 +138,13 @@ async fn main() -> anyhow::Result<()> {
             let now = chrono::Utc::now().timestamp_millis();
             let mut out = std::io::stdout().lock();
             admin_cli::run_action(&data_dir, &account, &action, &json, now, &mut out).await
+        }
+        Command::Validate(args) => {
+            let valid = trailroom_server::validate_cli::run(&args, &mut std::io::stdout().lock())?;
+            if !valid {
+                std::process::exit(1);
+            }
+            Ok(())
         }
         Command::Accounts(AccountsCommand::Add {
             id,

@@ -1,0 +1,197 @@
+//! `trailroom validate`: log file integrity validation of a trail delivering to this server's
+//! buckets, read straight from a data directory, with the verdicts of
+//! `aws cloudtrail validate-logs` and a progress bar.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use chrono::{DateTime, Utc};
+use trailroom_cloudtrail::trails::{TRAIL_KIND, TrailRecord};
+use trailroom_delivery::validate::{Object, ObjectSource, PublicKeys, Request, validate};
+use trailroom_s3::records::object_id;
+use trailroom_s3::{BUCKET_KIND, OBJECT_KIND, ObjectRecord};
+use trailroom_store::Store;
+use trailroom_store_sqlite::SqliteStore;
+
+/// Arguments of `trailroom validate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ValidateArgs {
+    /// ARN of the trail.
+    #[arg(long)]
+    pub trail_arn: String,
+    /// Start of the range (RFC 3339).
+    #[arg(long)]
+    pub start_time: DateTime<Utc>,
+    /// End of the range (RFC 3339); now when omitted.
+    #[arg(long)]
+    pub end_time: Option<DateTime<Utc>>,
+    /// Region whose files to check; the trail's home region when omitted.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Print every valid file too.
+    #[arg(long)]
+    pub verbose: bool,
+    /// Data directory of the server.
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
+}
+
+/// Objects of this server's buckets, read from the data directory.
+struct LocalObjects<'a> {
+    store: &'a dyn Store,
+    data_dir: &'a Path,
+}
+
+impl LocalObjects<'_> {
+    fn owner(&self, bucket: &str) -> Result<String, String> {
+        trailroom_store::read(self.store, |txn| txn.find_by_id(BUCKET_KIND, bucket))
+            .and_then(|found| found)
+            .map_err(|e| e.to_string())?
+            .map(|doc| doc.account)
+            .ok_or_else(|| format!("no bucket {bucket}"))
+    }
+}
+
+impl ObjectSource for LocalObjects<'_> {
+    fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, String> {
+        let owner = self.owner(bucket)?;
+        let docs = trailroom_store::read(self.store, |txn| {
+            txn.list_children(&owner, OBJECT_KIND, bucket)
+        })
+        .and_then(|found| found)
+        .map_err(|e| e.to_string())?;
+        let mut keys: Vec<String> = docs
+            .iter()
+            .filter_map(|d| d.decode::<ObjectRecord>().ok())
+            .map(|o| o.key)
+            .filter(|k| k.starts_with(prefix))
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+
+    fn get(&self, bucket: &str, key: &str) -> Result<Option<Object>, String> {
+        let owner = self.owner(bucket)?;
+        let doc = trailroom_store::read(self.store, |txn| {
+            txn.get(&owner, OBJECT_KIND, &object_id(bucket, key))
+        })
+        .and_then(|found| found)
+        .map_err(|e| e.to_string())?;
+        let Some(record) = doc
+            .map(|d| d.decode::<ObjectRecord>())
+            .transpose()
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        let path = self.data_dir.join("s3").join(bucket).join(&record.blob);
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Ok(Some((bytes, record.metadata.into_iter().collect())))
+    }
+}
+
+/// The trail owner's signing keys.
+struct Keys<'a> {
+    store: &'a dyn Store,
+    account: String,
+    region: String,
+}
+
+impl PublicKeys for Keys<'_> {
+    fn public_key(&self, fingerprint: &str) -> Option<Vec<u8>> {
+        let keys = trailroom_store::read(self.store, |txn| {
+            trailroom_cloudtrail::keys::region_keys(txn, &self.account, &self.region)
+        })
+        .ok()?
+        .ok()?;
+        keys.into_iter()
+            .find(|k| k.fingerprint == fingerprint)
+            .map(|k| k.public_key_der)
+    }
+}
+
+fn open(data_dir: &Path) -> anyhow::Result<std::sync::Arc<SqliteStore>> {
+    let path = data_dir.join("trailroom.db");
+    if !path.is_file() {
+        bail!("no trailroom database at {}", path.display());
+    }
+    SqliteStore::open(&path).with_context(|| format!("cannot open {}", path.display()))
+}
+
+/// Validates and prints; returns whether everything was valid.
+pub fn run(args: &ValidateArgs, out: &mut impl Write) -> anyhow::Result<bool> {
+    let store = open(&args.data_dir)?;
+    let account = args
+        .trail_arn
+        .split(':')
+        .nth(4)
+        .context("not a trail ARN")?
+        .to_owned();
+    let trail: TrailRecord = trailroom_store::read(store.as_ref(), |txn| {
+        txn.get(&account, TRAIL_KIND, &args.trail_arn)
+    })??
+    .with_context(|| format!("A trail could not be found for {}", args.trail_arn))?
+    .decode()?;
+    let region = args
+        .region
+        .clone()
+        .unwrap_or_else(|| trail.home_region.clone());
+    let end = args.end_time.unwrap_or_else(Utc::now);
+    let request = Request {
+        bucket: &trail.s3_bucket_name,
+        prefix: trail.s3_key_prefix.as_deref(),
+        org_id: None,
+        account: &account,
+        region: &region,
+        trail_name: &trail.name,
+        home_region: &trail.home_region,
+        start_ms: args.start_time.timestamp_millis(),
+        end_ms: end.timestamp_millis(),
+    };
+    let objects = LocalObjects {
+        store: store.as_ref(),
+        data_dir: &args.data_dir,
+    };
+    let keys = Keys {
+        store: store.as_ref(),
+        account: account.clone(),
+        region: region.clone(),
+    };
+    writeln!(
+        out,
+        "Validating log files for trail {} between {} and {}\n",
+        args.trail_arn,
+        args.start_time.format("%Y-%m-%dT%H:%M:%SZ"),
+        end.format("%Y-%m-%dT%H:%M:%SZ")
+    )?;
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(indicatif::ProgressStyle::with_template(
+        "{spinner} {pos} digest files checked {msg}",
+    )?);
+    let report = validate(&objects, &keys, &request, |key| {
+        bar.inc(1);
+        bar.set_message(key.rsplit('/').next().unwrap_or_default().to_owned());
+    })
+    .map_err(anyhow::Error::msg)?;
+    bar.finish_and_clear();
+    for verdict in &report.verdicts {
+        match &verdict.problem {
+            Some(problem) => eprintln!(
+                "{}\t{}\tINVALID: {problem}\n",
+                verdict.kind, verdict.location
+            ),
+            None if args.verbose => writeln!(out, "{}\t{}\tvalid", verdict.kind, verdict.location)?,
+            None => {}
+        }
+    }
+    if report.verdicts.is_empty() {
+        writeln!(out, "No digests found")?;
+    }
+    for line in report.summary() {
+        writeln!(out, "{line}")?;
+    }
+    store.shutdown();
+    Ok(report.is_valid())
+}
