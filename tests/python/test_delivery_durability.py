@@ -97,3 +97,35 @@ def test_multi_region_trail_delivers_each_region_to_its_folder(tmp_path):
         assert [t["HomeRegion"] for t in shadow] == ["us-east-1"]
     finally:
         srv.stop()
+
+
+def test_s3_data_events_are_delivered_only_when_selected(tmp_path):
+    srv = Server(str(tmp_path / "data"), ["--delivery-interval", "1s"]).start()
+    try:
+        setup_trail(srv)
+        s3 = srv.client("s3")
+        s3.create_bucket(Bucket="watched")
+        s3.create_bucket(Bucket="ignored")
+        ct = srv.client("cloudtrail")
+        ct.put_event_selectors(TrailName="audit", EventSelectors=[{
+            "ReadWriteType": "All", "IncludeManagementEvents": True,
+            "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::watched/"]}]}])
+        s3.put_object(Bucket="watched", Key="a.txt", Body=b"hello")
+        s3.put_object(Bucket="ignored", Key="b.txt", Body=b"hello")
+
+        def data_events():
+            records = []
+            for key, _ in delivered_ids(srv):
+                body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+                records.extend(json.loads(gzip.decompress(body))["Records"])
+            data = [r for r in records if r.get("eventCategory") == "Data"]
+            return data if data else None
+
+        data = wait_for(data_events, timeout=30, what="data events in log files")
+        buckets = {r["requestParameters"]["bucketName"] for r in data}
+        assert "watched" in buckets and "ignored" not in buckets
+        put = next(r for r in data if r["eventName"] == "PutObject")
+        assert put["eventSource"] == "s3.amazonaws.com" and put["managementEvent"] is False
+        assert {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::watched/a.txt"}.items() <= put["resources"][0].items()
+    finally:
+        srv.stop()
