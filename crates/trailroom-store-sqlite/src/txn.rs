@@ -133,7 +133,15 @@ fn lookup_sql(query: &EventQuery) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     let (table, column, value) = lookup_filter(&query.key);
     let mut sql = if table == "events" {
-        format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.account_id = ?1 AND e.region = ?2")
+        // Without statistics SQLite prefers the time index for an EventId lookup and scans every
+        // event of the region (seconds at 1M events); the id index finds the one row directly.
+        let index = match query.key {
+            Some(LookupKey::EventId(_)) => " INDEXED BY events_by_id",
+            _ => "",
+        };
+        format!(
+            "SELECT {EVENT_COLUMNS} FROM events e{index} WHERE e.account_id = ?1 AND e.region = ?2"
+        )
     } else {
         format!(
             "SELECT DISTINCT {EVENT_COLUMNS} FROM event_resources f JOIN events e ON e.seq = f.seq \
@@ -168,8 +176,11 @@ fn lookup_sql(query: &EventQuery) -> (String, Vec<rusqlite::types::Value>) {
         ));
     }
     args.push(Value::Integer(query.limit as i64));
+    // Ordering by the filtered table's own columns (equal to the event's) lets SQLite walk the
+    // index newest first and stop at the limit; ordering by `e.` sorted every matching resource
+    // row first (25 s for ResourceType at 1M events).
     sql.push_str(&format!(
-        " ORDER BY e.event_time_ms DESC, e.seq DESC LIMIT ?{}",
+        " ORDER BY {alias}.event_time_ms DESC, {alias}.seq DESC LIMIT ?{}",
         args.len()
     ));
     (sql, args)

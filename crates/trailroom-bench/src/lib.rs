@@ -1,0 +1,174 @@
+//! Benchmarks for trailroom: a load generator that signs every request itself (SigV4 via
+//! `trailroom-sigv4`) and runs named workloads over N keep-alive connections against any
+//! endpoint (ours or a peer's), a bulk loader that fills a data directory with millions of
+//! realistic events, and probes for start-up time, idle memory and the cost of recording.
+//!
+//! Owns: measuring. Must not know the server's internals beyond its wire protocols, its
+//! command line and the store's public traits (the loader writes through them).
+//!
+//! Entry points: [`run_workload`] (one workload, one endpoint → [`report::Report`]),
+//! [`loader::load`], [`server::measure_startup`], [`compare_recording`].
+
+pub mod client;
+pub mod loader;
+pub mod report;
+pub mod runner;
+pub mod server;
+pub mod synthetic;
+pub mod workload;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::client::Auth;
+use crate::report::Report;
+use crate::runner::{Bound, CallFn, PhaseOptions, Slot, run_phase};
+use crate::server::{ServerProcess, SpawnOptions};
+use crate::workload::{LookupAttr, SetupOptions, Workload, prepare};
+
+/// How to run workloads against one endpoint.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// `ip:port` of the endpoint.
+    pub host: String,
+    /// A label for reports (`trailroom`, `ministack`, ...).
+    pub target: String,
+    /// Credentials and region.
+    pub auth: Auth,
+    /// Concurrent connections.
+    pub connections: usize,
+    /// When the measured phase stops.
+    pub bound: Bound,
+    /// Unmeasured requests sent first (connections opened, caches warmed).
+    pub warmup: u64,
+    /// Rooms to create for room workloads.
+    pub rooms: usize,
+    /// Lookup values by attribute.
+    pub lookup_values: HashMap<LookupAttr, String>,
+    /// Bucket for trail workloads.
+    pub bucket: Option<String>,
+    /// Show progress bars.
+    pub progress: bool,
+}
+
+/// Sets up and runs one workload: set-up, warm-up, then the measured phase.
+pub async fn run_workload(opts: &RunOptions, workload: Workload) -> anyhow::Result<Report> {
+    let run_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    let setup = SetupOptions {
+        host: opts.host.clone(),
+        auth: opts.auth.clone(),
+        connections: opts.connections,
+        bound: opts.bound,
+        rooms: opts.rooms,
+        run_id,
+        lookup_values: opts.lookup_values.clone(),
+        bucket: opts.bucket.clone(),
+    };
+    // These pair or consume what set-up made per call: no warm-up calls may take a share.
+    let warmup = match workload {
+        Workload::A4bDeleteRoom | Workload::CloudTrailCreateDeleteTrail => 0,
+        _ => opts.warmup,
+    };
+    let prepared = prepare(workload, &setup).await?;
+    let mut phase = PhaseOptions {
+        host: opts.host.clone(),
+        auth: opts.auth.clone(),
+        connections: opts.connections,
+        bound: Bound::Count(warmup),
+        collect_bodies: false,
+        progress: opts
+            .progress
+            .then(|| format!("{} warm-up", workload.name())),
+    };
+    if warmup > 0 {
+        run_phase(&phase, prepared.make.clone()).await;
+    }
+    phase.bound = opts.bound;
+    phase.progress = opts.progress.then(|| workload.name());
+    // Measured calls continue after the warm-up's indices, so unique names stay unique.
+    let inner = prepared.make;
+    let make: CallFn = Arc::new(move |slot: &Slot| {
+        inner(&Slot {
+            index: slot.index + warmup,
+            ..*slot
+        })
+    });
+    let result = run_phase(&phase, make).await;
+    let endpoint = format!("http://{}", opts.host);
+    let mut report = result.to_report(&workload.name(), &opts.target, &endpoint, opts.connections);
+    report.notes = prepared.notes;
+    if let Some(err) = result.first_transport_error {
+        report.notes.insert("first transport error".into(), err);
+    }
+    Ok(report)
+}
+
+/// One workload against two fresh servers, recording on and recording off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordingComparison {
+    /// Each measured run, alternating on and off per round.
+    pub runs: Vec<Report>,
+    /// Sum of successful requests per second with recording on, over the rounds.
+    pub on_ok_rps: f64,
+    /// The same with recording off.
+    pub off_ok_rps: f64,
+    /// `1 - on / off`: the share of throughput recording costs.
+    pub cost: f64,
+}
+
+/// Starts a fresh server per run (its own data dir under `work_dir`) with `recording` on, then
+/// off, `rounds` times, and runs the same workload against each.
+pub async fn compare_recording(
+    bin: &std::path::Path,
+    work_dir: &std::path::Path,
+    opts: &RunOptions,
+    workload: Workload,
+    rounds: usize,
+) -> anyhow::Result<RecordingComparison> {
+    let mut runs = Vec::new();
+    let (mut on, mut off) = (0.0, 0.0);
+    for round in 0..rounds.max(1) {
+        for recording in [true, false] {
+            let label = if recording {
+                "recording-on"
+            } else {
+                "recording-off"
+            };
+            let spawn = SpawnOptions {
+                bin: bin.to_owned(),
+                data_dir: work_dir.join(format!("{label}-{round}")),
+                config_toml: Some(format!("recording = {recording}\n")),
+            };
+            let server = ServerProcess::start(&spawn, &opts.auth).await?;
+            let run = RunOptions {
+                host: server.host.clone(),
+                target: label.into(),
+                ..opts.clone()
+            };
+            let report = run_workload(&run, workload).await?;
+            server.stop()?;
+            *(if recording { &mut on } else { &mut off }) += report.ok_rps;
+            runs.push(report);
+        }
+    }
+    let cost = if off > 0.0 { 1.0 - on / off } else { 0.0 };
+    Ok(RecordingComparison {
+        runs,
+        on_ok_rps: on,
+        off_ok_rps: off,
+        cost,
+    })
+}
+
+/// A fresh directory under the system's temp dir for servers the bench starts.
+pub fn scratch_dir(prefix: &str) -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
