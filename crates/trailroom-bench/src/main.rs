@@ -199,11 +199,13 @@ async fn main() -> anyhow::Result<()> {
 async fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut opts = run_options(&args.target, &args.load)?;
     let workloads = workloads(&args.load.workload)?;
+    // A data directory made for this run only is removed afterwards.
+    let mut scratch = None;
     let server = match &args.spawn {
         Some(bin) => {
             let data_dir = match &args.data_dir {
                 Some(dir) => dir.clone(),
-                None => scratch_dir("trailroom-bench")?,
+                None => scratch.insert(scratch_dir("trailroom-bench")?).clone(),
             };
             let spawn = SpawnOptions {
                 bin: bin.clone(),
@@ -239,6 +241,9 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             server.peak_rss_kib()?
         );
         server.stop()?;
+    }
+    if let Some(dir) = scratch {
+        let _ = std::fs::remove_dir_all(dir);
     }
     emit(&reports, args.load.json.as_deref(), || table(&reports))
 }

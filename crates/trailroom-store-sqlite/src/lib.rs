@@ -78,8 +78,8 @@ impl Drop for SqliteStore {
 }
 
 /// Opens a connection with the pragmas every connection needs. `temp_store = MEMORY` keeps each
-/// job's savepoint sub-journal off disk (as a file it was a sixth of the writer's time under
-/// load); a 16 MiB page cache spares the writer re-reading index pages it just wrote.
+/// job's savepoint sub-journal off disk: as a file it was a sixth of the writer's time under load
+/// (BENCHMARKS.md).
 fn open_connection(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(backend)?;
     conn.execute_batch(
@@ -87,8 +87,7 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -16384;",
+         PRAGMA temp_store = MEMORY;",
     )
     .map_err(backend)?;
     Ok(conn)
