@@ -12,7 +12,7 @@ use trailroom_store::{ReadTxn, WriteTxn};
 use crate::admin::{AdminAction, AdminCtx};
 use crate::arn::{ResourceType, new_arn};
 use crate::support::convert::{convert, merged};
-use crate::support::errors::{already_exists, limit_exceeded, name_in_use};
+use crate::support::errors::{already_exists, limit_exceeded, renamed};
 use crate::support::idempotency::Token;
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
@@ -157,13 +157,7 @@ pub(crate) async fn update_address_book(
         };
         record.book = merged(&record.book, &patch)?;
         let name = record.book.name.clone().unwrap_or_default();
-        save(tx, &account, &record).map_err(|e| {
-            if e.code() == "AlreadyExistsException" {
-                name_in_use("address book", &name)
-            } else {
-                e
-            }
-        })?;
+        save(tx, &account, &record).map_err(renamed("address book", name))?;
         Ok(UpdateAddressBookResponse {})
     })
     .await

@@ -13,7 +13,7 @@ use trailroom_store::{ReadTxn, WriteTxn};
 use crate::admin::{AdminAction, AdminCtx};
 use crate::arn::{ResourceType, new_arn};
 use crate::support::convert::{convert, merged};
-use crate::support::errors::{already_exists, limit_exceeded, name_in_use};
+use crate::support::errors::{already_exists, limit_exceeded, renamed};
 use crate::support::idempotency::Token;
 use crate::support::records::{self, Keys};
 use crate::support::search::{binding, page};
@@ -94,17 +94,6 @@ fn require_gateway(
     arn: Option<&str>,
 ) -> Result<GatewayRecord, ApiError> {
     records::require(txn, account, GATEWAY, arn.unwrap_or_default())
-}
-
-/// Maps the store's taken-name failure to the Update* error.
-fn renamed(kind: &'static str, name: String) -> impl FnOnce(ApiError) -> ApiError {
-    move |e| {
-        if e.code() == "AlreadyExistsException" {
-            name_in_use(kind, &name)
-        } else {
-            e
-        }
-    }
 }
 
 pub(crate) async fn get_gateway(

@@ -11,7 +11,7 @@ use trailroom_protocol::ApiError;
 
 use crate::arn::{ResourceType, new_arn};
 use crate::support::convert::{convert, merged};
-use crate::support::errors::{already_exists, in_use, invalid, limit_exceeded, name_in_use};
+use crate::support::errors::{already_exists, in_use, invalid, limit_exceeded, renamed};
 use crate::support::idempotency::Token;
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
@@ -236,13 +236,7 @@ pub(crate) async fn update_network_profile(
         normalize(&mut updated);
         check_security(&updated)?;
         let new_name = updated.network_profile_name.clone().unwrap_or_default();
-        save(tx, &account, &updated).map_err(|e| {
-            if e.code() == "AlreadyExistsException" {
-                name_in_use("network profile", &new_name)
-            } else {
-                e
-            }
-        })?;
+        save(tx, &account, &updated).map_err(renamed("network profile", new_name))?;
         let ca_changed = updated.certificate_authority_arn != current.certificate_authority_arn;
         crate::devices::network_profile_changed(tx, &account, &updated, ca_changed, now_ms)?;
         Ok(UpdateNetworkProfileResponse {})

@@ -8,7 +8,7 @@ use trailroom_protocol::ApiError;
 
 use crate::arn::{ResourceType, new_arn};
 use crate::support::convert::{convert, merged};
-use crate::support::errors::{already_exists, in_use, invalid, limit_exceeded, name_in_use};
+use crate::support::errors::{already_exists, in_use, invalid, limit_exceeded, renamed};
 use crate::support::idempotency::Token;
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
@@ -194,13 +194,7 @@ pub(crate) async fn update_profile(
             updated.is_default = Some(true);
         }
         let new_name = updated.profile_name.clone().unwrap_or_default();
-        save(tx, &account, &updated).map_err(|e| {
-            if e.code() == "AlreadyExistsException" {
-                name_in_use("profile", &new_name)
-            } else {
-                e
-            }
-        })?;
+        save(tx, &account, &updated).map_err(renamed("profile", new_name))?;
         Ok(UpdateProfileResponse {})
     })
     .await

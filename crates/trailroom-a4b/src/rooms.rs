@@ -12,7 +12,7 @@ use trailroom_store::{Doc, ReadTxn, WriteTxn};
 
 use crate::arn::{ResourceType, new_arn};
 use crate::support::convert::convert;
-use crate::support::errors::{already_exists, invalid, name_in_use, not_found, required};
+use crate::support::errors::{already_exists, invalid, not_found, renamed, required};
 use crate::support::idempotency::Token;
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
@@ -154,13 +154,7 @@ pub(crate) async fn update_room(
             .clone()
             .or(room.provider_calendar_id.take());
         let name = room.room_name.clone().unwrap_or_default();
-        save(tx, &account, &record).map_err(|e| {
-            if e.code() == "AlreadyExistsException" {
-                name_in_use("room", &name)
-            } else {
-                e
-            }
-        })?;
+        save(tx, &account, &record).map_err(renamed("room", name))?;
         Ok(UpdateRoomResponse {})
     })
     .await

@@ -13,7 +13,7 @@ use trailroom_store::{Doc, ReadTxn, WriteTxn};
 use crate::arn::{ResourceType, new_arn};
 use crate::rooms::RoomRecord;
 use crate::support::convert::{convert, merged};
-use crate::support::errors::{already_exists, limit_exceeded, name_in_use, not_found, required};
+use crate::support::errors::{already_exists, limit_exceeded, not_found, renamed, required};
 use crate::support::idempotency::Token;
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
@@ -195,13 +195,7 @@ pub(crate) async fn update_skill_group(
         patch.skill_group_arn = None;
         record.group = merged(&record.group, &patch)?;
         let new_name = record.group.skill_group_name.clone().unwrap_or_default();
-        save(tx, &account, &record).map_err(|e| {
-            if e.code() == "AlreadyExistsException" {
-                name_in_use("skill group", &new_name)
-            } else {
-                e
-            }
-        })?;
+        save(tx, &account, &record).map_err(renamed("skill group", new_name))?;
         Ok(UpdateSkillGroupResponse {})
     })
     .await

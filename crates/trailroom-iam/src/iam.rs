@@ -145,6 +145,19 @@ fn load<T: serde::de::DeserializeOwned>(
     )
 }
 
+/// Every record of `kind` in the caller's account.
+fn list_all<T: serde::de::DeserializeOwned>(
+    ctx: &CallContext,
+    kind: &str,
+) -> Result<Vec<T>, ApiError> {
+    ctx.read(|txn| {
+        store(txn.list(ctx.account_id(), kind))?
+            .iter()
+            .map(|d| store(d.decode()))
+            .collect()
+    })
+}
+
 fn load_user(txn: &dyn ReadTxn, account: &str, name: &str) -> Result<UserRecord, ApiError> {
     load(txn, account, kinds::USER, name)?
         .ok_or_else(|| no_such_entity(format!("The user with name {name} cannot be found.")))
@@ -283,12 +296,7 @@ fn get_user(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError>
 fn list_users(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
     let (marker, max) = paging(p)?;
     let prefix = p.get("PathPrefix").unwrap_or("/");
-    let users: Vec<UserRecord> = ctx.read(|txn| {
-        store(txn.list(ctx.account_id(), kinds::USER))?
-            .iter()
-            .map(|d| store(d.decode()))
-            .collect()
-    })?;
+    let users: Vec<UserRecord> = list_all(ctx, kinds::USER)?;
     let users: Vec<_> = users
         .into_iter()
         .filter(|u| u.path.starts_with(prefix))
@@ -544,12 +552,7 @@ fn get_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError>
 fn list_roles(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
     let (marker, max) = paging(p)?;
     let prefix = p.get("PathPrefix").unwrap_or("/");
-    let roles: Vec<RoleRecord> = ctx.read(|txn| {
-        store(txn.list(ctx.account_id(), kinds::ROLE))?
-            .iter()
-            .map(|d| store(d.decode()))
-            .collect()
-    })?;
+    let roles: Vec<RoleRecord> = list_all(ctx, kinds::ROLE)?;
     let roles: Vec<_> = roles
         .into_iter()
         .filter(|r| r.path.starts_with(prefix))

@@ -26,6 +26,17 @@ pub fn name_in_use(kind: &str, name: &str) -> ApiError {
     )
 }
 
+/// Maps the store's taken-name failure of an Update* to `NameInUseException`; other errors pass.
+pub fn renamed(kind: &'static str, name: String) -> impl FnOnce(ApiError) -> ApiError {
+    move |e| {
+        if e.code() == "AlreadyExistsException" {
+            name_in_use(kind, &name)
+        } else {
+            e
+        }
+    }
+}
+
 /// `ResourceInUseException`.
 pub fn in_use(message: impl Into<String>) -> ApiError {
     ApiError::client("ResourceInUseException", message)
