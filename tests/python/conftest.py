@@ -16,7 +16,8 @@ ROOT_KEY = "AKIAIOSFODNN7EXAMPLE"
 ROOT_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 ACCOUNT = "123456789012"
 
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+# One attempt: botocore counts `max_attempts` as retries, `total_max_attempts` as attempts.
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 class Server:

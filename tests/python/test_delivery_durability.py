@@ -30,11 +30,15 @@ def delivered_ids(srv):
     return ids
 
 
+# Calls made before StartLogging: recorded, but not the trail's to deliver.
+SETUP_CALLS = {"CreateBucket", "PutBucketPolicy", "CreateTrail"}
+
+
 def recorded_ids(srv):
     ct = srv.client("cloudtrail")
     ids = set()
     for page in ct.get_paginator("lookup_events").paginate():
-        ids.update(e["EventId"] for e in page["Events"])
+        ids.update(e["EventId"] for e in page["Events"] if e["EventName"] not in SETUP_CALLS)
     return ids
 
 

@@ -69,6 +69,8 @@ struct Inner {
     info: CallInfo,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    /// When the call arrived: its `eventTime` ("the date and time the request was made").
+    received_ms: i64,
     recording: bool,
     state: Mutex<CallState>,
 }
@@ -88,11 +90,13 @@ impl CallContext {
         recording: bool,
     ) -> Self {
         let state = Mutex::new(CallState::default());
+        let received_ms = clock.now_ms();
         Self {
             inner: Arc::new(Inner {
                 info,
                 store,
                 clock,
+                received_ms,
                 recording,
                 state,
             }),
@@ -122,6 +126,11 @@ impl CallContext {
     /// The current time, ms since the epoch.
     pub fn now_ms(&self) -> i64 {
         self.inner.clock.now_ms()
+    }
+
+    /// When the call arrived (its `eventTime`), ms since the epoch; never after [`Self::now_ms`].
+    pub fn received_ms(&self) -> i64 {
+        self.inner.received_ms
     }
 
     /// The store, for services that need more than [`Self::read`] and [`Self::write`].
@@ -210,7 +219,7 @@ impl CallContext {
     /// Builds the stored event for this call with the given outcome.
     fn event_row(&self, response: Result<Value, &ApiError>) -> EventRow {
         let info = &self.inner.info;
-        let now_ms = self.inner.clock.now_ms();
+        let now_ms = self.inner.received_ms;
         let account_id = self.account_id().to_owned();
         let (request_parameters, mut resources) = {
             let state = self.state();

@@ -25,7 +25,7 @@ pub const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";
 pub struct Call {
     /// HTTP method.
     pub method: Method,
-    /// Path (and nothing else), e.g. `/` or `/bucket`.
+    /// Path and optional query, e.g. `/`, `/bucket` or `/bucket?policy`.
     pub path: String,
     /// The SigV4 signing name (`a4b`, `cloudtrail`, `sts`, `s3`).
     pub service: &'static str,
@@ -195,10 +195,11 @@ impl Connection {
 
     fn sign(&self, call: &Call, headers: &HeaderMap) -> anyhow::Result<HeaderMap> {
         let s3 = call.service == "s3";
+        let (raw_path, raw_query) = call.path.split_once('?').unwrap_or((&call.path, ""));
         let request = SignedRequest {
             method: call.method.as_str(),
-            raw_path: &call.path,
-            raw_query: "",
+            raw_path,
+            raw_query,
             headers,
             body: &call.body,
         };

@@ -4,12 +4,14 @@
 //! realistic events, and probes for start-up time, idle memory and the cost of recording.
 //!
 //! Owns: measuring. Must not know the server's internals beyond its wire protocols, its
-//! command line and the store's public traits (the loader writes through them).
+//! command line, the store's public traits (the loader writes through them) and its delivery
+//! worker (run in-process by [`delivery::throughput`] to time delivery alone).
 //!
 //! Entry points: [`run_workload`] (one workload, one endpoint → [`report::Report`]),
 //! [`loader::load`], [`server::measure_startup`], [`compare_recording`].
 
 pub mod client;
+pub mod delivery;
 pub mod loader;
 pub mod report;
 pub mod runner;

@@ -4,7 +4,8 @@
 //! - `run`: named workloads against an endpoint, or against a server it starts;
 //! - `load`: fill a data directory with synthetic events;
 //! - `startup`: time to first answer and idle memory of a server it starts;
-//! - `recording`: one workload against recording on and off.
+//! - `recording`: one workload against recording on and off;
+//! - `delivery`: trail delivery throughput and event-to-object latency.
 //!
 //! Loads go to 127.0.0.1 only and stop by themselves (a count or a duration).
 
@@ -44,6 +45,45 @@ enum Command {
     Startup(StartupArgs),
     /// Run one workload against fresh servers with recording on and off.
     Recording(RecordingArgs),
+    /// Trail delivery: events/s through the worker, and event-to-object latency.
+    Delivery(DeliveryArgs),
+}
+
+#[derive(Args)]
+struct DeliveryArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The trailroom binary.
+    #[arg(long)]
+    server_bin: PathBuf,
+    /// Events bulk-loaded, then delivered, for the throughput figure (0 skips it).
+    #[arg(long, default_value_t = 200_000)]
+    events: u64,
+    /// Seconds of calls for the latency figure (0 skips it).
+    #[arg(long, default_value_t = 30)]
+    latency_secs: u64,
+    /// Calls per second during the latency run.
+    #[arg(long, default_value_t = 20.0)]
+    rate: f64,
+    /// The server's delivery interval during the latency run (`1s`).
+    #[arg(long, default_value = "1s")]
+    interval: String,
+    /// How often the log reader lists the bucket, in ms.
+    #[arg(long, default_value_t = 50)]
+    poll_ms: u64,
+    /// Write the reports as JSON here (`-` for stdout).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Both delivery figures.
+#[derive(Serialize)]
+struct DeliveryReports {
+    throughput: Option<trailroom_bench::delivery::ThroughputReport>,
+    latency: Option<trailroom_bench::delivery::LatencyReport>,
 }
 
 #[derive(Args, Clone)]
@@ -193,7 +233,59 @@ async fn main() -> anyhow::Result<()> {
         Command::Load(args) => load_cmd(args).await,
         Command::Startup(args) => startup(args).await,
         Command::Recording(args) => recording(args).await,
+        Command::Delivery(args) => delivery(args).await,
     }
+}
+
+async fn delivery(args: DeliveryArgs) -> anyhow::Result<()> {
+    use trailroom_bench::delivery::{LatencyOptions, latency, throughput};
+    let auth = auth(&args.target);
+    let mut reports = DeliveryReports {
+        throughput: None,
+        latency: None,
+    };
+    if args.events > 0 {
+        let report = throughput(args.server_bin.clone(), &auth, args.events, !args.quiet).await?;
+        reports.throughput = Some(report);
+    }
+    if args.latency_secs > 0 {
+        let opts = LatencyOptions {
+            server_bin: args.server_bin.clone(),
+            interval: parse_duration(&args.interval).context("--interval")?,
+            duration: Duration::from_secs(args.latency_secs),
+            rate: args.rate,
+            poll: Duration::from_millis(args.poll_ms.max(1)),
+        };
+        reports.latency = Some(latency(&opts, &auth).await?);
+    }
+    emit(&reports, args.json.as_deref(), || {
+        let mut text = String::new();
+        if let Some(t) = &reports.throughput {
+            text += &format!(
+                "delivery: {} of {} events in {} log files and {} digests in {:.2} s: {:.0} events/s\n",
+                t.events_delivered,
+                t.events_stored,
+                t.files,
+                t.digests,
+                t.elapsed_secs,
+                t.events_per_sec
+            );
+        }
+        if let Some(l) = &reports.latency {
+            text += &format!(
+                "event to object at a {} ms interval (polled every {} ms): {}/{} found, p50 {} ms, p90 {} ms, p99 {} ms, max {} ms\n",
+                l.delivery_interval_ms,
+                l.poll_ms,
+                l.found,
+                l.calls,
+                l.p50_ms,
+                l.p90_ms,
+                l.p99_ms,
+                l.max_ms
+            );
+        }
+        text
+    })
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {

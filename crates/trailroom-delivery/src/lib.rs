@@ -14,4 +14,4 @@ pub mod logfile;
 pub mod validate;
 pub mod worker;
 
-pub use worker::{DeliveryReport, DigestKeys, SinkError, Sinks, Target, Trails, Worker};
+pub use worker::{Admission, DeliveryReport, DigestKeys, SinkError, Sinks, Target, Trails, Worker};

@@ -1,6 +1,10 @@
 //! The delivery worker: one pass delivers every logging trail's new events, another writes the
 //! digests whose hour is over. Both are idempotent: a pass interrupted anywhere (crash, sink error)
 //! is simply run again and produces the same objects under the same keys.
+//!
+//! A trail that stopped logging (StopLogging or DeleteTrail) is finished once: the events recorded
+//! up to the stop (the StopLogging call included) are delivered, then a final digest closes each
+//! chain, and the trail is left alone until it logs again (a deleted trail is then forgotten).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -39,7 +43,17 @@ pub struct Target {
     pub digests: bool,
     /// When logging (re)started, ms: the start of the first digest window.
     pub logging_since_ms: i64,
+    /// Position of the newest event when logging (re)started: only later events are delivered.
+    pub start_seq: i64,
+    /// When logging stopped (StopLogging or DeleteTrail), ms; `None` while logging. Events after
+    /// it are not delivered, and the trail is finished with a final digest.
+    pub stopped_ms: Option<i64>,
+    /// When the trail was deleted, ms: once finished it is forgotten.
+    pub deleted_ms: Option<i64>,
 }
+
+/// A trail's decision on one event (its selectors, regions and accounts), made once per batch.
+pub type Admission = Box<dyn Fn(&EventRow) -> bool + Send>;
 
 /// A destination's refusal, with the S3/SNS error code GetTrailStatus reports.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,10 +87,12 @@ pub trait Sinks: Send + Sync {
 
 /// Which trails log, which events they take, and where their status goes.
 pub trait Trails: Send + Sync {
-    /// Every trail that is logging now.
-    fn logging(&self, txn: &dyn ReadTxn) -> Result<Vec<Target>, StoreError>;
-    /// Whether `target`'s selectors admit `event`.
-    fn admits(&self, txn: &dyn ReadTxn, target: &Target, event: &EventRow) -> bool;
+    /// Every trail that logs, logged and stopped, or was deleted while deliveries were owed.
+    fn targets(&self, txn: &dyn ReadTxn) -> Result<Vec<Target>, StoreError>;
+    /// How `target` decides which events it takes.
+    fn admission(&self, txn: &dyn ReadTxn, target: &Target) -> Result<Admission, StoreError>;
+    /// Drops a deleted trail that has been finished.
+    fn forget(&self, tx: &mut dyn WriteTxn, target: &Target) -> Result<(), StoreError>;
     /// Records a delivery attempt's outcome on the trail's status.
     fn record_delivery(
         &self,
@@ -134,12 +150,20 @@ const CHAIN_KIND: &str = "ct_digest_chain";
 const BATCH_EVENTS: usize = 20_000;
 /// Most records in one file (CloudTrail cuts files on size too).
 const FILE_RECORDS: usize = 10_000;
+/// How long after a stop the trail is finished, so calls in flight at the stop are stored.
+pub const FINAL_GRACE_MS: i64 = 1_000;
+/// Most batches one trail delivers in one pass: a backlog is caught up quickly, over several
+/// passes when it is very large.
+const BATCHES_PER_PASS: usize = 64;
 
 /// A trail's delivery position; `pending` is the batch being delivered, so a retry rebuilds it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Cursor {
     last_seq: i64,
     pending: Option<Pending>,
+    /// The stop (ms) this trail was finished for.
+    #[serde(default)]
+    finished_stop_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -225,35 +249,76 @@ impl Worker {
         }
     }
 
-    /// Delivers every logging trail's new events, then writes due digests.
+    /// Delivers every logging trail's new events, then writes due digests; finishes trails that
+    /// stopped logging.
     pub async fn run_once(&self, now_ms: i64) -> Result<DeliveryReport, StoreError> {
-        let targets = trailroom_store::read(self.store.as_ref(), |txn| self.trails.logging(txn))??;
+        let targets = trailroom_store::read(self.store.as_ref(), |txn| self.trails.targets(txn))??;
         let mut report = DeliveryReport::default();
         for target in &targets {
-            match self.deliver(target, now_ms).await {
-                Ok((files, events)) => {
-                    report.files += files;
-                    report.events += events;
+            let cursor: Cursor = trailroom_store::read(self.store.as_ref(), |txn| {
+                load(txn, target, CURSOR_KIND, &target.trail_arn)
+            })??;
+            if let Some(stop) = target.stopped_ms {
+                if cursor.finished_stop_ms == Some(stop) {
+                    if target.deleted_ms.is_some() {
+                        self.forget(target, &targets).await?;
+                    }
+                    continue;
+                }
+                if now_ms < stop + FINAL_GRACE_MS {
+                    continue;
+                }
+            }
+            let caught_up = match self.deliver_target(target, now_ms).await {
+                Ok(delivered) => {
+                    report.files += delivered.files;
+                    report.events += delivered.events;
+                    delivered.caught_up
                 }
                 Err(err) => {
                     report.failures += 1;
                     tracing::warn!(trail = %target.trail_arn, error = %err, "log delivery failed");
                     self.note(target, now_ms, Some(err.code.clone()), Note::Delivery)
                         .await?;
+                    false
                 }
-            }
+            };
+            let mut digests_done = true;
             if target.digests {
-                report.digests += self.digests(target, now_ms).await?;
+                let (written, done) = self.digests(target, now_ms, caught_up).await?;
+                report.digests += written;
+                digests_done = done;
+            }
+            if target.stopped_ms.is_some() && caught_up && digests_done {
+                self.finish(target, &targets).await?;
             }
         }
         Ok(report)
     }
 
-    /// Delivers one trail's pending or new batch; returns (files, events).
-    async fn deliver(&self, target: &Target, now_ms: i64) -> Result<(usize, usize), SinkError> {
+    /// Delivers a trail's new events, batch after batch, until it has caught up.
+    async fn deliver_target(&self, target: &Target, now_ms: i64) -> Result<Delivered, SinkError> {
+        let mut total = Delivered::default();
+        for _ in 0..BATCHES_PER_PASS {
+            let batch = self.deliver(target, now_ms).await?;
+            total.files += batch.files;
+            total.events += batch.events;
+            total.caught_up = batch.caught_up;
+            if batch.caught_up {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
+    /// Delivers one trail's pending or new batch.
+    async fn deliver(&self, target: &Target, now_ms: i64) -> Result<Delivered, SinkError> {
         let cursor = self.plan(target, now_ms).await.map_err(backend)?;
         let Some(pending) = cursor.pending.clone() else {
-            return Ok((0, 0));
+            return Ok(Delivered {
+                caught_up: true,
+                ..Delivered::default()
+            });
         };
         let files = self
             .build_batch(target, &cursor, &pending)
@@ -268,7 +333,58 @@ impl Worker {
             .await
             .map_err(backend)?;
         self.notify(target, &files, now_ms).await.map_err(backend)?;
-        Ok((files.len(), events))
+        Ok(Delivered {
+            files: files.len(),
+            events,
+            caught_up: false,
+        })
+    }
+
+    /// Marks a stopped trail finished for its stop; a deleted one is forgotten.
+    async fn finish(&self, target: &Target, targets: &[Target]) -> Result<(), StoreError> {
+        let (owner, arn, stop) = (
+            target.owner_account.clone(),
+            target.trail_arn.clone(),
+            target.stopped_ms,
+        );
+        trailroom_store::write(self.store.as_ref(), move |tx| {
+            let mut cursor: Cursor = tx
+                .get(&owner, CURSOR_KIND, &arn)?
+                .map(|d| d.decode())
+                .transpose()?
+                .unwrap_or_default();
+            cursor.finished_stop_ms = stop;
+            save(tx, &owner, CURSOR_KIND, &arn, &cursor)
+        })
+        .await??;
+        if target.deleted_ms.is_some() {
+            self.forget(target, targets).await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets a finished deleted trail, and its cursor and chains unless a live trail of the same
+    /// ARN (created since) uses them.
+    async fn forget(&self, target: &Target, targets: &[Target]) -> Result<(), StoreError> {
+        let reused = targets
+            .iter()
+            .any(|t| t.trail_arn == target.trail_arn && t.deleted_ms.is_none());
+        let (trails, target) = (self.trails.clone(), target.clone());
+        trailroom_store::write(self.store.as_ref(), move |tx| {
+            trails.forget(tx, &target)?;
+            if reused {
+                return Ok(());
+            }
+            let owner = &target.owner_account;
+            tx.delete(owner, CURSOR_KIND, &target.trail_arn)?;
+            for account in &target.accounts {
+                for region in &target.regions {
+                    tx.delete(owner, CHAIN_KIND, &chain_id(&target, account, region))?;
+                }
+            }
+            Ok(())
+        })
+        .await?
     }
 
     /// Reads the cursor; when no batch is pending and new events exist, plans one durably.
@@ -279,18 +395,21 @@ impl Worker {
         if cursor.pending.is_some() {
             return Ok(cursor);
         }
+        // Events stored before the latest StartLogging are not the trail's.
+        let after = cursor.last_seq.max(target.start_seq);
         let upto = trailroom_store::read(self.store.as_ref(), |txn| {
-            self.batch_end(txn, target, cursor.last_seq)
+            self.batch_end(txn, target, after)
         })??;
         let Some(upto_seq) = upto else {
             return Ok(cursor);
         };
         let planned = Cursor {
-            last_seq: cursor.last_seq,
+            last_seq: after,
             pending: Some(Pending {
                 upto_seq,
                 planned_ms: now_ms,
             }),
+            finished_stop_ms: cursor.finished_stop_ms,
         };
         let (owner, arn, doc) = (
             target.owner_account.clone(),
@@ -334,6 +453,12 @@ impl Worker {
     ) -> Result<Vec<PlannedFile>, StoreError> {
         let mut groups: BTreeMap<(String, String), Vec<EventRow>> = BTreeMap::new();
         trailroom_store::read(self.store.as_ref(), |txn| {
+            let admission = self.trails.admission(txn, target)?;
+            let before_stop = |row: &EventRow| {
+                target
+                    .stopped_ms
+                    .is_none_or(|stop| row.event_time_ms <= stop)
+            };
             for account in &target.accounts {
                 let mut after = cursor.last_seq;
                 loop {
@@ -343,7 +468,8 @@ impl Worker {
                     };
                     for row in rows.into_iter().filter(|r| r.seq <= pending.upto_seq) {
                         if target.regions.contains(&row.region)
-                            && self.trails.admits(txn, target, &row)
+                            && before_stop(&row)
+                            && admission(&row)
                         {
                             groups
                                 .entry((row.account_id.clone(), row.region.clone()))
@@ -426,6 +552,7 @@ impl Worker {
                 &Cursor {
                     last_seq: upto,
                     pending: None,
+                    finished_stop_ms: None,
                 },
             )?;
             if target.digests {
@@ -467,35 +594,65 @@ impl Worker {
         Ok(())
     }
 
-    /// Writes every digest whose window has ended, for each (account, region) of the trail.
-    async fn digests(&self, target: &Target, now_ms: i64) -> Result<usize, StoreError> {
+    /// Writes every digest whose window has ended, for each (account, region) of the trail, and
+    /// for a stopped trail that delivered all it owes (`caught_up`) the final one. Returns the
+    /// digests written and whether none failed.
+    async fn digests(
+        &self,
+        target: &Target,
+        now_ms: i64,
+        caught_up: bool,
+    ) -> Result<(usize, bool), StoreError> {
         let mut written = 0;
+        let mut all_done = true;
+        let last = match target.stopped_ms.is_some() && caught_up {
+            true => Window::Final,
+            false => Window::Due,
+        };
         for account in &target.accounts {
             for region in &target.regions {
-                loop {
-                    match self.digest_once(target, account, region, now_ms).await {
-                        Ok(true) => written += 1,
-                        Ok(false) => break,
-                        Err(err) => {
-                            tracing::warn!(trail = %target.trail_arn, error = %err, "digest delivery failed");
-                            self.note(target, now_ms, Some(err.code), Note::Digest)
-                                .await?;
-                            break;
+                for window in [Window::Due, last] {
+                    let outcome = loop {
+                        match self
+                            .digest_once(target, account, region, now_ms, window)
+                            .await
+                        {
+                            Ok(true) => {
+                                written += 1;
+                                // A final window is written once; due ones until caught up.
+                                if window == Window::Final {
+                                    break Ok(());
+                                }
+                            }
+                            Ok(false) => break Ok(()),
+                            Err(err) => break Err(err),
                         }
+                    };
+                    if let Err(err) = outcome {
+                        tracing::warn!(trail = %target.trail_arn, error = %err, "digest delivery failed");
+                        self.note(target, now_ms, Some(err.code), Note::Digest)
+                            .await?;
+                        all_done = false;
+                        break;
+                    }
+                    if window == last {
+                        break;
                     }
                 }
             }
         }
-        Ok(written)
+        Ok((written, all_done))
     }
 
-    /// Writes the chain's next digest if its window is over; returns whether one was written.
+    /// Writes the chain's next digest if its window is over (a `Final` window ends now); returns
+    /// whether one was written.
     async fn digest_once(
         &self,
         target: &Target,
         account: &str,
         region: &str,
         now_ms: i64,
+        window: Window,
     ) -> Result<bool, SinkError> {
         let id = chain_id(target, account, region);
         let mut chain: Chain = trailroom_store::read(self.store.as_ref(), |txn| {
@@ -504,8 +661,13 @@ impl Worker {
         .map_err(backend)?
         .map_err(backend)?;
         chain = chain.current(target);
-        let end_ms = chain.window_start_ms + self.digest_interval_ms;
-        if end_ms > now_ms {
+        let end_ms = match window {
+            Window::Final => now_ms,
+            Window::Due => chain.window_start_ms + self.digest_interval_ms,
+        };
+        // Regular windows stop at the stop; what was delivered after it goes in the final one.
+        let past_stop = window == Window::Due && target.stopped_ms.is_some_and(|s| end_ms > s);
+        if end_ms > now_ms || end_ms <= chain.window_start_ms || past_stop {
             return Ok(false);
         }
         let (listed, later): (Vec<DeliveredFile>, Vec<DeliveredFile>) = chain
@@ -589,6 +751,24 @@ impl Worker {
         })
         .await?
     }
+}
+
+/// Which digest window [`Worker::digest_once`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Window {
+    /// The chain's next full window, if it has ended.
+    Due,
+    /// The last window of a stopped trail: from the chain's window start to now.
+    Final,
+}
+
+/// What delivering one trail did.
+#[derive(Debug, Default, Clone, Copy)]
+struct Delivered {
+    files: usize,
+    events: usize,
+    /// Nothing is left to deliver.
+    caught_up: bool,
 }
 
 #[derive(Debug, Clone, Copy)]

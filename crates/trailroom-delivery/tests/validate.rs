@@ -1,6 +1,6 @@
 //! Validation of what the worker delivered, with a real RSA-2048 key: untouched files pass; an
 //! edited log, a deleted log, a deleted digest and a moved digest are each reported as the AWS CLI
-//! reports them.
+//! reports them. A trail that stops logging gets its last events and a final digest, once.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -11,7 +11,7 @@ use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use trailroom_delivery::DigestKeys;
 use trailroom_delivery::digest::DigestKey;
 use trailroom_delivery::validate::{ObjectSource, PublicKeys, Request, validate};
-use trailroom_delivery::{SinkError, Sinks, Target, Trails, Worker};
+use trailroom_delivery::{Admission, SinkError, Sinks, Target, Trails, Worker};
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 use trailroom_store_sqlite::SqliteStore;
 
@@ -89,7 +89,12 @@ impl PublicKeys for Key {
     }
 }
 
-struct OneTrail;
+/// One trail; `stopped_ms` as if StopLogging ran then.
+struct OneTrail {
+    stopped_ms: Option<i64>,
+}
+
+const LOGGING: OneTrail = OneTrail { stopped_ms: None };
 
 fn target() -> Target {
     Target {
@@ -105,15 +110,24 @@ fn target() -> Target {
         sns_topic_arn: None,
         digests: true,
         logging_since_ms: 0,
+        start_seq: 0,
+        stopped_ms: None,
+        deleted_ms: None,
     }
 }
 
 impl Trails for OneTrail {
-    fn logging(&self, _: &dyn ReadTxn) -> Result<Vec<Target>, StoreError> {
-        Ok(vec![target()])
+    fn targets(&self, _: &dyn ReadTxn) -> Result<Vec<Target>, StoreError> {
+        Ok(vec![Target {
+            stopped_ms: self.stopped_ms,
+            ..target()
+        }])
     }
-    fn admits(&self, _: &dyn ReadTxn, _: &Target, _: &EventRow) -> bool {
-        true
+    fn admission(&self, _: &dyn ReadTxn, _: &Target) -> Result<Admission, StoreError> {
+        Ok(Box::new(|_: &EventRow| true))
+    }
+    fn forget(&self, _: &mut dyn WriteTxn, _: &Target) -> Result<(), StoreError> {
+        Ok(())
     }
     fn record_delivery(
         &self,
@@ -172,7 +186,7 @@ async fn delivered() -> (tempfile::TempDir, Bucket, Arc<Key>) {
     )));
     let mut worker = Worker::new(
         store.clone(),
-        Arc::new(OneTrail),
+        Arc::new(LOGGING),
         Arc::new(bucket.clone()),
         key.clone(),
     );
@@ -286,4 +300,52 @@ async fn tampering_is_reported() {
         problems(&bucket, &key)
             .contains(&"Digest file: has been moved from its original location".to_owned())
     );
+}
+
+#[tokio::test]
+async fn a_stopped_trail_gets_its_last_events_and_a_final_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let bucket = Bucket::default();
+    let key = Arc::new(Key(Arc::new(
+        RsaKeyPair::generate(KeySize::Rsa2048).unwrap(),
+    )));
+    let worker = |trail: OneTrail| {
+        let mut worker = Worker::new(
+            store.clone(),
+            Arc::new(trail),
+            Arc::new(bucket.clone()),
+            key.clone(),
+        );
+        worker.digest_interval_ms = 10_000;
+        worker
+    };
+    // Events at 1 s and 12 s, logging stops at 12.5 s, one more event at 13 s.
+    for n in [1, 12, 13] {
+        let e = event(n);
+        trailroom_store::write(store.as_ref(), move |tx| tx.append_event(&e))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let stopped = worker(OneTrail {
+        stopped_ms: Some(12_500),
+    });
+    // Within the grace period nothing happens; then the last events, the window that ended
+    // before the stop, and a final digest ending now.
+    assert_eq!(stopped.run_once(13_000).await.unwrap().files, 0);
+    let report = stopped.run_once(15_000).await.unwrap();
+    assert_eq!((report.files, report.events, report.digests), (1, 2, 2));
+    let digests = keys_with(&bucket, "CloudTrail-Digest");
+    assert!(digests[1].ends_with("T000015Z.json.gz"), "{digests:?}");
+    // Finished: later passes write nothing more.
+    let later = stopped.run_once(60_000).await.unwrap();
+    assert_eq!((later.files, later.digests), (0, 0));
+    let report = validate(&bucket, key.as_ref(), &request(), |_| {}).unwrap();
+    assert!(report.is_valid(), "{:?}", report.verdicts);
+    assert_eq!(
+        report.summary(),
+        ["2/2 digest files valid", "1/1 log files valid"]
+    );
+    store.shutdown();
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 use trailroom_delivery::DigestKeys;
 use trailroom_delivery::digest::DigestKey;
-use trailroom_delivery::{SinkError, Sinks, Target, Trails, Worker};
+use trailroom_delivery::{Admission, SinkError, Sinks, Target, Trails, Worker};
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 use trailroom_store_sqlite::SqliteStore;
 
@@ -70,15 +70,21 @@ fn target() -> Target {
         sns_topic_arn: Some("arn:aws:sns:us-east-1:111111111111:topic".into()),
         digests: true,
         logging_since_ms: 0,
+        start_seq: 0,
+        stopped_ms: None,
+        deleted_ms: None,
     }
 }
 
 impl Trails for FakeTrails {
-    fn logging(&self, _: &dyn ReadTxn) -> Result<Vec<Target>, StoreError> {
+    fn targets(&self, _: &dyn ReadTxn) -> Result<Vec<Target>, StoreError> {
         Ok(vec![target()])
     }
-    fn admits(&self, _: &dyn ReadTxn, _: &Target, event: &EventRow) -> bool {
-        event.event_name != "Excluded"
+    fn admission(&self, _: &dyn ReadTxn, _: &Target) -> Result<Admission, StoreError> {
+        Ok(Box::new(|event: &EventRow| event.event_name != "Excluded"))
+    }
+    fn forget(&self, _: &mut dyn WriteTxn, _: &Target) -> Result<(), StoreError> {
+        Ok(())
     }
     fn record_delivery(
         &self,

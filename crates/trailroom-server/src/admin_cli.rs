@@ -1,4 +1,4 @@
-//! `trailroom admin …` and `trailroom accounts …`: operator commands on a data directory (the
+//! `trailroom admin …`, `trailroom accounts …` and `trailroom organizations …`: operator commands on a data directory (the
 //! server may be running). The same A4B admin actions as `POST /admin/a4b/<action>`, for people
 //! at a shell; like the admin API they record no CloudTrail event.
 
@@ -10,8 +10,8 @@ use trailroom_a4b::admin::{AdminCtx, actions, run};
 use trailroom_store::Store;
 use trailroom_store_sqlite::SqliteStore;
 
-use crate::bootstrap::ensure_accounts;
-use crate::config::AccountConfig;
+use crate::bootstrap::{ensure_accounts, ensure_organizations};
+use crate::config::{AccountConfig, OrganizationConfig};
 
 fn open(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
     std::fs::create_dir_all(data_dir)
@@ -66,4 +66,19 @@ pub async fn add_account(
     let result = ensure_accounts(store.as_ref(), &[account], now_ms).await;
     store.shutdown();
     result.context("cannot create the account")
+}
+
+/// Defines (or redefines) an organization; prints its id.
+pub async fn define_organization(
+    data_dir: &Path,
+    org: OrganizationConfig,
+    now_ms: i64,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    org.check()?;
+    let store = open(data_dir)?;
+    let result = ensure_organizations(store.as_ref(), std::slice::from_ref(&org), now_ms).await;
+    store.shutdown();
+    result.context("cannot define the organization")?;
+    Ok(writeln!(out, "{}", org.organization_id())?)
 }

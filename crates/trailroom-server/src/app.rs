@@ -14,7 +14,7 @@ use trailroom_cloudtrail::CloudTrailService;
 use trailroom_store::Store;
 use trailroom_store_sqlite::SqliteStore;
 
-use crate::bootstrap::ensure_accounts;
+use crate::bootstrap::{ensure_accounts, ensure_organizations};
 use crate::config::Config;
 use crate::front_door;
 
@@ -49,6 +49,9 @@ impl AppState {
         ensure_accounts(store.as_ref(), &config.bootstrap_accounts(), clock.now_ms())
             .await
             .context("cannot create the configured accounts")?;
+        ensure_organizations(store.as_ref(), &config.organizations, clock.now_ms())
+            .await
+            .context("cannot define the configured organizations")?;
         let s3 = trailroom_s3::S3Endpoint::new(
             store.clone(),
             clock.clone(),

@@ -1,9 +1,10 @@
-//! Start-up state: the accounts and root keys the configuration asks for, created once.
+//! Start-up state: the accounts and root keys the configuration asks for, created once, and the
+//! organizations that group them.
 
 use trailroom_identity::{AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, kinds};
 use trailroom_store::{Doc, Store, StoreError, write};
 
-use crate::config::AccountConfig;
+use crate::config::{AccountConfig, OrganizationConfig};
 
 /// Creates each account and its root key unless they exist. A key id already owned by another
 /// account is an error, never silently reassigned.
@@ -54,6 +55,31 @@ pub async fn ensure_accounts(
                 &Doc::new(&account.id, kinds::ACCESS_KEY, &key.access_key_id, &key)?
                     .with_parent(""),
             )
+        })
+        .await??;
+    }
+    Ok(())
+}
+
+/// Stores each organization and its accounts' memberships (see
+/// [`trailroom_organizations::ensure`]).
+pub async fn ensure_organizations(
+    store: &dyn Store,
+    organizations: &[OrganizationConfig],
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    for org in organizations {
+        let mut members = org.member_accounts.clone();
+        members.sort();
+        members.dedup();
+        let record = trailroom_organizations::OrganizationRecord {
+            id: org.organization_id(),
+            management_account_id: org.management_account.clone(),
+            member_account_ids: members,
+            created_ms: now_ms,
+        };
+        write(store, move |tx| {
+            trailroom_organizations::ensure(tx, &record)
         })
         .await??;
     }

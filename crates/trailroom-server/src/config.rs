@@ -22,6 +22,8 @@ pub struct Config {
     pub root_secret_access_key: String,
     /// Further accounts to create on start (idempotent).
     pub accounts: Vec<AccountConfig>,
+    /// Organizations: accounts grouped under a management account, for organization trails.
+    pub organizations: Vec<OrganizationConfig>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// Record every call as a CloudTrail event. Turn off only to measure what recording costs.
@@ -88,6 +90,53 @@ pub struct AccountConfig {
     pub root_secret_access_key: String,
 }
 
+/// An organization to define on start (idempotent; accounts it no longer lists leave it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationConfig {
+    /// Organization id (`o-` + 10 to 32 lowercase letters or digits); derived from the
+    /// management account when unset.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The management account: the one that can create organization trails.
+    pub management_account: String,
+    /// Member accounts.
+    #[serde(default)]
+    pub member_accounts: Vec<String>,
+}
+
+impl OrganizationConfig {
+    /// The organization id: configured or derived.
+    pub fn organization_id(&self) -> String {
+        self.id
+            .clone()
+            .unwrap_or_else(|| trailroom_organizations::derive_id(&self.management_account))
+    }
+
+    /// Rejects bad ids and accounts.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let id = self.organization_id();
+        if !trailroom_organizations::is_valid_id(&id) {
+            return Err(ConfigError::Invalid(format!(
+                "organization id {id:?} is not o- followed by 10 to 32 lowercase letters or digits"
+            )));
+        }
+        for account in std::iter::once(&self.management_account).chain(&self.member_accounts) {
+            check_account_id(account)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_account_id(id: &str) -> Result<(), ConfigError> {
+    match id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        true => Ok(()),
+        false => Err(ConfigError::Invalid(format!(
+            "account id {id:?} is not 12 digits"
+        ))),
+    }
+}
+
 /// Port the server listens on by default.
 pub const DEFAULT_PORT: u16 = 4570;
 
@@ -100,6 +149,7 @@ impl Default for Config {
             root_access_key_id: DEFAULT_ROOT_ACCESS_KEY_ID.into(),
             root_secret_access_key: DEFAULT_ROOT_SECRET_KEY.into(),
             accounts: Vec::new(),
+            organizations: Vec::new(),
             max_body_bytes: 8 * 1024 * 1024,
             recording: true,
             event_retention_days: 90,
@@ -185,11 +235,17 @@ impl Config {
     /// Rejects values the server cannot work with.
     pub fn check(&self) -> Result<(), ConfigError> {
         for account in &self.accounts {
-            if account.id.len() != 12 || !account.id.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(ConfigError::Invalid(format!(
-                    "account id {:?} is not 12 digits",
-                    account.id
-                )));
+            check_account_id(&account.id)?;
+        }
+        let mut grouped = std::collections::BTreeSet::new();
+        for org in &self.organizations {
+            org.check()?;
+            for account in std::iter::once(&org.management_account).chain(&org.member_accounts) {
+                if !grouped.insert(account) {
+                    return Err(ConfigError::Invalid(format!(
+                        "account {account} is listed in more than one organization (or twice)"
+                    )));
+                }
             }
         }
         if self.event_retention_days < 1 {
@@ -278,5 +334,35 @@ mod tests {
             Config::load(Some(&path), |_| None),
             Err(ConfigError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn organizations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("org.toml");
+        std::fs::write(
+            &path,
+            "[[organizations]]\nmanagement_account = \"123456789012\"\n\
+             member_accounts = [\"111122223333\"]\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path), |_| None).unwrap();
+        let org = &config.organizations[0];
+        assert!(trailroom_organizations::is_valid_id(&org.organization_id()));
+        for bad in [
+            "[[organizations]]\nid = \"o-BAD\"\nmanagement_account = \"123456789012\"\n",
+            "[[organizations]]\nmanagement_account = \"1234\"\n",
+            "[[organizations]]\nmanagement_account = \"123456789012\"\n\
+             member_accounts = [\"123456789012\"]\n",
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            assert!(
+                matches!(
+                    Config::load(Some(&path), |_| None),
+                    Err(ConfigError::Invalid(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 }

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use trailroom_cloudtrail::keys::{self, SigningKey};
-use trailroom_cloudtrail::trails::{self, TrailRecord};
+use trailroom_cloudtrail::trails::{self, DeletedTrail, TrailRecord, TrailStatus};
 use trailroom_delivery::digest::DigestKey;
-use trailroom_delivery::{DigestKeys, SinkError, Sinks, Target, Trails, Worker};
+use trailroom_delivery::{Admission, DigestKeys, SinkError, Sinks, Target, Trails, Worker};
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 
 use crate::app::AppState;
@@ -21,47 +21,111 @@ const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
 /// Trails as the worker sees them.
 struct CloudTrailTrails;
 
-fn target_of(trail: &TrailRecord, since_ms: i64) -> Target {
+/// Where a trail was when the worker looked: its status, and when it was deleted.
+struct Seen<'a> {
+    status: &'a TrailStatus,
+    deleted_ms: Option<i64>,
+}
+
+fn target_of(txn: &dyn ReadTxn, trail: &TrailRecord, seen: Seen<'_>) -> Result<Target, StoreError> {
     let regions = if trail.is_multi_region_trail {
         trails::REGIONS.iter().map(|r| (*r).to_owned()).collect()
     } else {
         vec![trail.home_region.clone()]
     };
-    Target {
+    // An organization trail covers every account of its organization, under `AWSLogs/<org id>/`.
+    let org = match trail.is_organization_trail {
+        true => trails::organization_of(txn, &trail.account_id)?
+            .filter(|org| org.management_account_id == trail.account_id),
+        false => None,
+    };
+    let status = seen.status;
+    let stopped_ms = match (seen.deleted_ms, status.is_logging) {
+        (Some(deleted), true) => Some(deleted),
+        (Some(deleted), false) => Some(status.stop_logging_ms.unwrap_or(deleted)),
+        (None, true) => None,
+        (None, false) => status.stop_logging_ms,
+    };
+    Ok(Target {
         trail_arn: trail.trail_arn.clone(),
         trail_name: trail.name.clone(),
         home_region: trail.home_region.clone(),
         owner_account: trail.account_id.clone(),
         bucket: trail.s3_bucket_name.clone(),
         prefix: trail.s3_key_prefix.clone(),
-        org_id: None,
-        accounts: vec![trail.account_id.clone()],
+        org_id: org.as_ref().map(|o| o.id.clone()),
+        accounts: org.map_or_else(|| vec![trail.account_id.clone()], |o| o.accounts()),
         regions,
         sns_topic_arn: trail.sns_topic_arn.clone(),
         digests: trail.log_file_validation_enabled,
-        logging_since_ms: since_ms,
-    }
+        logging_since_ms: status.start_logging_ms.unwrap_or_default(),
+        start_seq: status.start_logging_seq.unwrap_or_default(),
+        stopped_ms,
+        deleted_ms: seen.deleted_ms,
+    })
 }
 
 fn outcome(error: Option<&str>) -> Result<(), String> {
     error.map_or(Ok(()), |e| Err(e.to_owned()))
 }
 
+/// The id of the `ct_deleted_trail` document behind a deleted target.
+fn deleted_id(target: &Target, deleted_ms: i64) -> String {
+    format!("{}#{deleted_ms}", target.trail_arn)
+}
+
 impl Trails for CloudTrailTrails {
-    fn logging(&self, txn: &dyn ReadTxn) -> Result<Vec<Target>, StoreError> {
-        Ok(trails::logging_trails(txn)?
-            .into_iter()
-            .map(|t| target_of(&t.trail, t.status.start_logging_ms.unwrap_or_default()))
-            .collect())
+    fn targets(&self, txn: &dyn ReadTxn) -> Result<Vec<Target>, StoreError> {
+        let mut targets = Vec::new();
+        // Deleted trails first: a trail re-created under the same ARN comes after.
+        for deleted in trails::deleted_trails(txn)? {
+            let seen = Seen {
+                status: &deleted.status,
+                deleted_ms: Some(deleted.deleted_ms),
+            };
+            targets.push(target_of(txn, &deleted.trail, seen)?);
+        }
+        for logged in trails::logging_trails(txn)? {
+            let seen = Seen {
+                status: &logged.status,
+                deleted_ms: None,
+            };
+            targets.push(target_of(txn, &logged.trail, seen)?);
+        }
+        Ok(targets)
     }
 
-    fn admits(&self, txn: &dyn ReadTxn, target: &Target, event: &EventRow) -> bool {
-        let trail = txn
-            .get(&target.owner_account, trails::TRAIL_KIND, &target.trail_arn)
-            .ok()
-            .flatten()
-            .and_then(|doc| doc.decode::<TrailRecord>().ok());
-        trail.is_some_and(|trail| trails::admits(&trail, event))
+    fn admission(&self, txn: &dyn ReadTxn, target: &Target) -> Result<Admission, StoreError> {
+        let trail: Option<TrailRecord> = match target.deleted_ms {
+            Some(ms) => txn
+                .get(
+                    &target.owner_account,
+                    trails::DELETED_KIND,
+                    &deleted_id(target, ms),
+                )?
+                .map(|doc| doc.decode::<DeletedTrail>())
+                .transpose()?
+                .map(|deleted| deleted.trail),
+            None => txn
+                .get(&target.owner_account, trails::TRAIL_KIND, &target.trail_arn)?
+                .map(|doc| doc.decode())
+                .transpose()?,
+        };
+        Ok(match trail {
+            Some(trail) => Box::new(move |event: &EventRow| trails::admits(&trail, event)),
+            None => Box::new(|_: &EventRow| false),
+        })
+    }
+
+    fn forget(&self, tx: &mut dyn WriteTxn, target: &Target) -> Result<(), StoreError> {
+        if let Some(ms) = target.deleted_ms {
+            tx.delete(
+                &target.owner_account,
+                trails::DELETED_KIND,
+                &deleted_id(target, ms),
+            )?;
+        }
+        Ok(())
     }
 
     fn record_delivery(

@@ -1,4 +1,4 @@
-//! The AWS JSON 1.1 path (A4B, CloudTrail): route by `X-Amz-Target`, authenticate, dispatch to the
+//! The AWS JSON 1.1 path (A4B, CloudTrail, Organizations): route by `X-Amz-Target`, authenticate, dispatch to the
 //! generated service code, record the event, answer.
 
 use bytes::Bytes;
@@ -17,6 +17,7 @@ use crate::front_door::Incoming;
 enum JsonService {
     A4b(a4b::Operation),
     CloudTrail(cloudtrail::Operation),
+    Organizations(trailroom_organizations::Operation),
 }
 
 impl JsonService {
@@ -30,6 +31,10 @@ impl JsonService {
             cloudtrail::Operation::from_name(target.operation)
                 .map(Self::CloudTrail)
                 .ok_or_else(unknown)
+        } else if target.prefix_matches(trailroom_organizations::TARGET_PREFIX) {
+            trailroom_organizations::Operation::from_name(target.operation)
+                .map(Self::Organizations)
+                .ok_or_else(unknown)
         } else {
             Err(unknown())
         }
@@ -39,13 +44,14 @@ impl JsonService {
         match self {
             Self::A4b(op) => (op.name(), op.read_only(), a4b::EVENT_SOURCE),
             Self::CloudTrail(op) => (op.name(), op.read_only(), cloudtrail::EVENT_SOURCE),
+            Self::Organizations(op) => (op.name(), true, trailroom_organizations::EVENT_SOURCE),
         }
     }
 
     fn named_resources(self) -> Option<NamedResources> {
         match self {
             Self::A4b(_) => Some(trailroom_a4b::resources::named_resources),
-            Self::CloudTrail(_) => None,
+            Self::CloudTrail(_) | Self::Organizations(_) => None,
         }
     }
 
@@ -116,7 +122,7 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
     let dispatched = dispatch(state, &ctx, service, &incoming.body).await;
     let result = dispatched.result.map_err(|err| match service {
         JsonService::CloudTrail(op) => trailroom_cloudtrail::refine_error(op, err),
-        JsonService::A4b(_) => err,
+        JsonService::A4b(_) | JsonService::Organizations(_) => err,
     });
     let response = result
         .as_ref()
@@ -136,5 +142,14 @@ async fn dispatch(
         JsonService::CloudTrail(op) => {
             cloudtrail::dispatch(state.cloudtrail.as_ref(), ctx, op, body).await
         }
+        JsonService::Organizations(op) => Dispatched {
+            request_parameters: None,
+            result: trailroom_organizations::call(ctx, op, body).map(|body| {
+                trailroom_model::DispatchedOk {
+                    body,
+                    response_elements: None,
+                }
+            }),
+        },
     }
 }

@@ -33,6 +33,9 @@ enum Command {
     /// Accounts of a data directory.
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// Organizations of a data directory (for organization trails).
+    #[command(subcommand)]
+    Organizations(OrganizationsCommand),
     /// Log file integrity validation of a trail delivering to this server's buckets (the checks
     /// of `aws cloudtrail validate-logs`, without the AWS CLI). Exits 1 when something is invalid.
     Validate(trailroom_server::validate_cli::ValidateArgs),
@@ -69,6 +72,25 @@ enum AccountsCommand {
         /// Root secret access key.
         #[arg(long)]
         secret_access_key: String,
+        /// Data directory of the server.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrganizationsCommand {
+    /// Groups accounts into an organization (or redefines one); prints its id.
+    Create {
+        /// The management account, which can create organization trails.
+        #[arg(long)]
+        management_account: String,
+        /// A member account (repeat for several).
+        #[arg(long = "member-account")]
+        member_accounts: Vec<String>,
+        /// Organization id (`o-` + 10 to 32 lowercase letters or digits); derived when unset.
+        #[arg(long)]
+        id: Option<String>,
         /// Data directory of the server.
         #[arg(long, default_value = "data")]
         data_dir: PathBuf,
@@ -158,6 +180,20 @@ async fn main() -> anyhow::Result<()> {
                 root_secret_access_key: secret_access_key,
             };
             admin_cli::add_account(&data_dir, account, chrono::Utc::now().timestamp_millis()).await
+        }
+        Command::Organizations(OrganizationsCommand::Create {
+            management_account,
+            member_accounts,
+            id,
+            data_dir,
+        }) => {
+            let org = trailroom_server::config::OrganizationConfig {
+                id,
+                management_account,
+                member_accounts,
+            };
+            let now = chrono::Utc::now().timestamp_millis();
+            admin_cli::define_organization(&data_dir, org, now, &mut std::io::stdout().lock()).await
         }
     }
 }

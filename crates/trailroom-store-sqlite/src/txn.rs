@@ -296,6 +296,12 @@ impl ReadTxn for SqliteTxn<'_> {
             .map(|n| n as u64)
             .map_err(backend)
     }
+
+    fn last_event_seq(&self) -> StoreResult<i64> {
+        self.conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))
+            .map_err(backend)
+    }
 }
 
 impl WriteTxn for SqliteTxn<'_> {
@@ -473,6 +479,9 @@ impl ReadTxn for Refusing {
         refused()
     }
     fn count_events(&self) -> StoreResult<u64> {
+        refused()
+    }
+    fn last_event_seq(&self) -> StoreResult<i64> {
         refused()
     }
     fn events_after(

@@ -62,6 +62,8 @@ pub trait ReadTxn {
     fn lookup_events(&self, query: &EventQuery) -> StoreResult<Vec<EventRow>>;
     /// Number of stored events (all accounts).
     fn count_events(&self) -> StoreResult<u64>;
+    /// Position of the newest stored event (0 when there is none): later events are after it.
+    fn last_event_seq(&self) -> StoreResult<i64>;
     /// Events of `account` (all regions when `region` is `None`) stored after position
     /// `after_seq`, oldest first: for following the log as it grows.
     fn events_after(

@@ -205,6 +205,9 @@ pub async fn events(store: &dyn Store) {
 
     let total = read(store, |tx| tx.count_events().unwrap()).unwrap();
     assert_eq!(total, 10);
+    let newest = all.iter().map(|e| e.seq).max().unwrap();
+    let last = read(store, |tx| tx.last_event_seq().unwrap()).unwrap();
+    assert_eq!(last, newest);
 
     // Following the log: oldest first after a position, all regions or one.
     let first = read(store, |tx| {

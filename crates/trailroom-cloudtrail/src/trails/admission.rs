@@ -23,14 +23,15 @@ pub fn is_global_service_event(event: &EventRow) -> bool {
         || (event.event_source == "sts.amazonaws.com" && event.region == "us-east-1")
 }
 
-/// Whether `trail` logs `event`: the trail's account, a region it covers (its home region, or
+/// Whether `trail` logs `event`: the trail's account (any account of the organization for an
+/// organization trail: the caller passes only those), a region it covers (its home region, or
 /// any when multi-region), global service events only when included, and a matching selector.
 ///
 /// Pure: it decides on the trail record and the event alone (the logging state is the caller's
 /// business). `RecursiveLogging` has nothing to filter here, because this server's own
 /// deliveries are not recorded as events.
 pub fn admits(trail: &TrailRecord, event: &EventRow) -> bool {
-    event.account_id == trail.account_id
+    (trail.is_organization_trail || event.account_id == trail.account_id)
         && (trail.is_multi_region_trail || event.region == trail.home_region)
         && (trail.include_global_service_events || !is_global_service_event(event))
         && selectors_admit(&trail.event_selectors, event)
@@ -163,6 +164,7 @@ mod tests {
             insight_selectors: Vec::new(),
             tags: Vec::new(),
             external_bucket: false,
+            is_organization_trail: false,
             created_ms: 0,
             updated_ms: 0,
         }

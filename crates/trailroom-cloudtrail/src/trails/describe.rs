@@ -52,8 +52,8 @@ pub(crate) fn describe_trails(
         let visible = caller.visible_trails(txn)?;
         Ok(visible
             .into_iter()
-            .filter(|t| shadows || !t.is_shadow_in(caller.region))
-            .filter(|t| refs.is_empty() || refs.iter().any(|r| names(r, t, caller.region)))
+            .filter(|t| shadows || !caller.is_shadow(t))
+            .filter(|t| refs.is_empty() || refs.iter().any(|r| names(r, t, &caller)))
             .collect::<Vec<_>>())
     })?;
     Ok(DescribeTrailsResponse {
@@ -61,10 +61,10 @@ pub(crate) fn describe_trails(
     })
 }
 
-/// Whether `reference` names `trail` as seen from `region`.
-fn names(reference: &TrailRef, trail: &TrailRecord, region: &str) -> bool {
+/// Whether `reference` names `trail` as `caller` sees it.
+fn names(reference: &TrailRef, trail: &TrailRecord, caller: &Caller<'_>) -> bool {
     match reference {
-        TrailRef::Name(name) => *name == trail.name && !trail.is_shadow_in(region),
+        TrailRef::Name(name) => *name == trail.name && !caller.is_shadow(trail),
         TrailRef::Arn(arn) => arn.text == trail.trail_arn,
     }
 }

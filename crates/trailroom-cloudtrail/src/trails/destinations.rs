@@ -28,6 +28,8 @@ pub(crate) struct ForTrail<'a> {
     pub account: &'a str,
     /// Trail ARN (`aws:SourceArn`).
     pub arn: &'a str,
+    /// Organization id of an organization trail (its logs go under `AWSLogs/<org id>/`).
+    pub org_id: Option<&'a str>,
 }
 
 /// What the bucket check found.
@@ -122,7 +124,8 @@ pub(crate) fn check_bucket(
     })
 }
 
-/// `s3:GetBucketAcl` on the bucket and `s3:PutObject` on `<bucket>/[<prefix>/]AWSLogs/<acct>/*`.
+/// `s3:GetBucketAcl` on the bucket and `s3:PutObject` on `<bucket>/[<prefix>/]AWSLogs/<acct>/*`
+/// (`…/AWSLogs/<org id>/<acct>/*` for an organization trail).
 fn bucket_policy_allows(
     policy: &str,
     bucket: &str,
@@ -133,8 +136,9 @@ fn bucket_policy_allows(
         Some(prefix) => format!("{prefix}/"),
         None => String::new(),
     };
+    let org = trail.org_id.map(|id| format!("{id}/")).unwrap_or_default();
     let objects = format!(
-        "arn:{PARTITION}:s3:::{bucket}/{folder}AWSLogs/{}/*",
+        "arn:{PARTITION}:s3:::{bucket}/{folder}AWSLogs/{org}{}/*",
         trail.account
     );
     let bucket_arn = format!("arn:{PARTITION}:s3:::{bucket}");

@@ -14,6 +14,7 @@ use super::destinations::{
     validate_bucket_name, validate_prefix,
 };
 use super::names::{REGIONS, trail_arn, validate_trail_name};
+use super::organization::managed_organization;
 use super::record::{DeletedTrail, STATUS_KIND, TRAIL_KIND, TrailRecord, TrailStatus};
 use super::resolve::{Access, Caller};
 use super::selectors::SelectorSet;
@@ -66,9 +67,6 @@ fn new_trail(
     region: &str,
     now: i64,
 ) -> Result<TrailRecord, ApiError> {
-    if input.is_organization_trail == Some(true) {
-        return Err(no_organization());
-    }
     let multi = input.is_multi_region_trail.unwrap_or(false);
     let global = input.include_global_service_events.unwrap_or(true);
     if multi && !global {
@@ -109,6 +107,7 @@ fn new_trail(
         insight_selectors: Vec::new(),
         tags,
         external_bucket: false,
+        is_organization_trail: input.is_organization_trail.unwrap_or(false),
         created_ms: now,
         updated_ms: now,
     })
@@ -169,8 +168,11 @@ impl Recheck {
 fn apply_update(trail: &mut TrailRecord, input: &UpdateTrailRequest) -> Result<Recheck, ApiError> {
     let (region, account) = (trail.home_region.clone(), trail.account_id.clone());
     let mut recheck = Recheck::default();
-    if input.is_organization_trail == Some(true) {
-        return Err(no_organization());
+    if let Some(organization) = input.is_organization_trail
+        && organization != trail.is_organization_trail
+    {
+        trail.is_organization_trail = organization;
+        recheck.bucket = true;
     }
     if let Some(bucket) = &input.s3_bucket_name {
         validate_bucket_name(bucket)?;
@@ -322,16 +324,22 @@ fn check_room(others: &[TrailRecord], trail: &TrailRecord) -> Result<(), ApiErro
     Ok(())
 }
 
-/// Checks the destinations `recheck` names; records whether the bucket is external.
+/// Checks the destinations `recheck` names (and, for an organization trail, that the owner
+/// manages an organization); records whether the bucket is external.
 fn check_destinations(
     txn: &dyn ReadTxn,
     external_buckets: &[String],
     trail: &mut TrailRecord,
     recheck: Recheck,
 ) -> Result<(), ApiError> {
+    let org_id = match trail.is_organization_trail {
+        true => Some(managed_organization(txn, &trail.account_id)?.id),
+        false => None,
+    };
     let for_trail = ForTrail {
         account: &trail.account_id,
         arn: &trail.trail_arn,
+        org_id: org_id.as_deref(),
     };
     if recheck.bucket {
         let prefix = trail.s3_key_prefix.as_deref();
@@ -411,14 +419,6 @@ fn multi_region_needs_global() -> ApiError {
     ApiError::client(
         "InvalidParameterCombinationException",
         "Multi-Region trail must include global service events.",
-    )
-}
-
-/// This server has no AWS Organizations.
-fn no_organization() -> ApiError {
-    ApiError::client(
-        "OrganizationsNotInUseException",
-        "This account is not a member of an organization.",
     )
 }
 
@@ -544,9 +544,7 @@ mod tests {
             is_organization_trail: Some(true),
             ..Default::default()
         };
-        assert_eq!(
-            apply_update(&mut t, &org).unwrap_err().code(),
-            "OrganizationsNotInUseException"
-        );
+        let recheck = apply_update(&mut t, &org).unwrap();
+        assert!(t.is_organization_trail && recheck.bucket);
     }
 }

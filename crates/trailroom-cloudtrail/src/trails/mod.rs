@@ -15,8 +15,9 @@
 //! (full ARN or null), `RecursiveLogging`, `EventSelectors` (`{"Kind":"Basic"|"Advanced",
 //! "Selectors":[…]}`, see [`SelectorSet`]), `HasCustomEventSelectors`, `InsightSelectors`
 //! (`[{"InsightType","EventCategories"}]`), `Tags` (`[{"Key","Value"}]`, value null when none),
-//! `ExternalBucket` (the bucket is one of the configured external buckets), `CreatedMs`,
-//! `UpdatedMs`.
+//! `ExternalBucket` (the bucket is one of the configured external buckets),
+//! `IsOrganizationTrail` (owned by an organization's management account, delivering every
+//! member's events; members see it read-only), `CreatedMs`, `UpdatedMs`.
 //!
 //! Shadow trails are not stored. A multi-region trail is one document in its home region and is
 //! visible from every region ([`TrailRecord::visible_in`]); mutations from any other region fail
@@ -25,7 +26,8 @@
 //!
 //! **`ct_trail_status`** ([`TrailStatus`]): account = owner, id = trail ARN, created with the
 //! trail (not logging) and deleted with it. Body, PascalCase, times in ms since the epoch or null:
-//! `TrailARN`, `IsLogging`, `StartLoggingMs`, `StopLoggingMs`, `LatestDeliveryMs`,
+//! `TrailARN`, `IsLogging`, `StartLoggingMs`, `StartLoggingSeq` (the newest event position at
+//! StartLogging: the trail delivers only later events), `StopLoggingMs`, `LatestDeliveryMs`,
 //! `LatestDeliveryAttemptMs`, `LatestDeliveryError`, `LatestDigestDeliveryMs`,
 //! `LatestDigestDeliveryAttemptMs`, `LatestDigestDeliveryError`, `LatestNotificationMs`,
 //! `LatestNotificationAttemptMs`, `LatestNotificationError`, `LatestCloudWatchLogsDeliveryMs`,
@@ -50,6 +52,7 @@ mod describe;
 mod destinations;
 mod lifecycle;
 mod names;
+mod organization;
 mod policy;
 mod record;
 mod resolve;
@@ -76,6 +79,7 @@ pub use status::{
     LoggingTrail, deleted_trails, forget_deleted_trail, logging_trails, record_delivery,
     record_digest_delivery, record_notification, trail_status,
 };
+pub use trailroom_organizations::{OrganizationRecord, organization_of};
 
 pub(crate) use describe::{describe_trails, get_trail, list_trails};
 pub(crate) use lifecycle::{create_trail, delete_trail, update_trail};

@@ -70,6 +70,10 @@ pub struct TrailRecord {
     /// UpdateTrail (delivered to the external S3-compatible endpoint, not a local bucket).
     #[serde(default)]
     pub external_bucket: bool,
+    /// An organization trail: owned by the organization's management account, it receives every
+    /// account's events of the organization.
+    #[serde(default)]
+    pub is_organization_trail: bool,
     /// Creation time, ms since the epoch.
     pub created_ms: i64,
     /// Last configuration change, ms since the epoch.
@@ -150,7 +154,7 @@ impl TrailRecord {
             kms_key_id: self.kms_key_id.clone(),
             has_custom_event_selectors: Some(self.has_custom_event_selectors),
             has_insight_selectors: Some(!self.insight_selectors.is_empty()),
-            is_organization_trail: Some(false),
+            is_organization_trail: Some(self.is_organization_trail),
             recursive_logging: Some(self.recursive_logging),
         }
     }
@@ -184,6 +188,9 @@ pub struct TrailStatus {
     pub is_logging: bool,
     /// Latest StartLogging.
     pub start_logging_ms: Option<i64>,
+    /// Position of the newest stored event at the latest StartLogging: the trail delivers only
+    /// events stored after it.
+    pub start_logging_seq: Option<i64>,
     /// Latest StopLogging.
     pub stop_logging_ms: Option<i64>,
     /// Latest successful log file delivery.

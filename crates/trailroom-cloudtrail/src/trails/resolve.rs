@@ -1,11 +1,13 @@
 //! Finding the trail a call names (by name or ARN), with AWS's region rules: names match trails
 //! homed in the calling region, ARNs also reach shadow trails, and shadows cannot be changed.
+//! A member account of an organization also sees the organization's trails, by ARN and read-only.
 
 use trailroom_audit::store_failure;
 use trailroom_protocol::ApiError;
 use trailroom_store::ReadTxn;
 
 use super::names::{TrailRef, trail_arn};
+use super::organization::{member_view, not_management_account};
 use super::record::{TRAIL_KIND, TrailRecord, doc_name};
 
 /// What the call will do with the trail it names.
@@ -48,17 +50,23 @@ impl Caller<'_> {
             .collect()
     }
 
-    /// Every trail visible in the calling region (home trails and shadows), home trails first.
+    /// Every trail visible in the calling region (home trails, shadows and the organization's
+    /// trails for a member account), the caller's home trails first.
     pub(crate) fn visible_trails(&self, txn: &dyn ReadTxn) -> Result<Vec<TrailRecord>, ApiError> {
         let mut trails: Vec<TrailRecord> = self
             .all_trails(txn)?
             .into_iter()
+            .chain(member_view(txn, self.account)?)
             .filter(|t| t.visible_in(self.region))
             .collect();
-        trails.sort_by(|a, b| {
-            (a.is_shadow_in(self.region), &a.name).cmp(&(b.is_shadow_in(self.region), &b.name))
-        });
+        trails.sort_by(|a, b| (self.is_shadow(a), &a.name).cmp(&(self.is_shadow(b), &b.name)));
         Ok(trails)
+    }
+
+    /// Whether `trail` is not the caller's to change here: a shadow of a multi-region trail, or
+    /// an organization trail seen from a member account.
+    pub(crate) fn is_shadow(&self, trail: &TrailRecord) -> bool {
+        trail.is_shadow_in(self.region) || trail.account_id != self.account
     }
 
     /// The trail homed in the calling region with this name.
@@ -109,16 +117,14 @@ impl Caller<'_> {
                 };
                 found.ok_or_else(|| self.not_found(&shown(&name)))?
             }
-            TrailRef::Arn(arn) => {
-                if arn.account != self.account {
-                    return Err(self.not_found(&arn.text));
-                }
-                match self.trail_by_arn(txn, &arn.text)? {
-                    Some(trail) if trail.visible_in(self.region) => trail,
-                    _ if arn.region != self.region => return Err(wrong_region(self.region)),
-                    _ => return Err(self.not_found(&arn.text)),
-                }
+            TrailRef::Arn(arn) if arn.account != self.account => {
+                return self.organization_trail(txn, &arn.text, access);
             }
+            TrailRef::Arn(arn) => match self.trail_by_arn(txn, &arn.text)? {
+                Some(trail) if trail.visible_in(self.region) => trail,
+                _ if arn.region != self.region => return Err(wrong_region(self.region)),
+                _ => return Err(self.not_found(&arn.text)),
+            },
         };
         if trail.is_shadow_in(self.region) {
             match access {
@@ -128,6 +134,30 @@ impl Caller<'_> {
             }
         }
         Ok(trail)
+    }
+
+    /// The organization trail with this ARN, as a member account sees it: readable where it
+    /// logs, never changeable.
+    fn organization_trail(
+        &self,
+        txn: &dyn ReadTxn,
+        arn: &str,
+        access: Access,
+    ) -> Result<TrailRecord, ApiError> {
+        let trail = member_view(txn, self.account)?
+            .into_iter()
+            .find(|t| t.trail_arn == arn && t.visible_in(self.region))
+            .ok_or_else(|| self.not_found(arn))?;
+        match access {
+            Access::Read => Ok(trail),
+            Access::HomeRead => Err(self.not_found(arn)),
+            Access::Mutate => {
+                let org = trailroom_organizations::organization_of(txn, self.account)
+                    .map_err(store_failure)?
+                    .ok_or_else(|| self.not_found(arn))?;
+                Err(not_management_account(&org))
+            }
+        }
     }
 
     /// A multi-region trail homed elsewhere that has this name.

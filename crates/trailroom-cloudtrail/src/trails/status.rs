@@ -17,21 +17,22 @@ use super::record::{
 use super::resolve::{Access, Caller};
 use super::{TRAIL_RESOURCE_TYPE, required};
 
-/// A trail that is logging, with its status.
+/// A trail that logs or has logged, with its status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggingTrail {
     /// The trail's configuration.
     pub trail: TrailRecord,
-    /// Its status (`is_logging` is true).
+    /// Its status.
     pub status: TrailStatus,
 }
 
-/// Every trail that is logging, in every account, ordered by account then trail ARN.
+/// Every trail that is logging or has logged and stopped, in every account, ordered by account
+/// then trail ARN.
 pub fn logging_trails(txn: &dyn ReadTxn) -> StoreResult<Vec<LoggingTrail>> {
     let mut out = Vec::new();
     for doc in txn.list_kind(STATUS_KIND)? {
         let status: TrailStatus = doc.decode()?;
-        if !status.is_logging {
+        if status.start_logging_ms.is_none() {
             continue;
         }
         if let Some(trail) = txn.get(&doc.account, TRAIL_KIND, &doc.id)? {
@@ -248,7 +249,10 @@ async fn set_logging<R: Audit + Send + 'static>(
         if status.is_logging != logging {
             status.is_logging = logging;
             match logging {
-                true => status.start_logging_ms = Some(now),
+                true => {
+                    status.start_logging_ms = Some(now);
+                    status.start_logging_seq = Some(tx.last_event_seq().map_err(store_failure)?);
+                }
                 false => status.stop_logging_ms = Some(now),
             }
             tx.put(&status.to_doc(&account).map_err(store_failure)?)

@@ -882,3 +882,132 @@ fn model_violations_become_cloudtrail_exceptions() {
     let missing = GetTrailRequest { name: None }.validate().unwrap_err();
     assert_eq!(refined(Operation::GetTrail, missing), "ValidationException");
 }
+
+const MEMBER: &str = "222222222222";
+const OUTSIDER: &str = "333333333333";
+const ORG: &str = "o-a1b2c3d4e5";
+
+#[tokio::test]
+async fn organization_trails_belong_to_the_management_account() {
+    let h = Harness::new();
+    let org = trailroom_organizations::OrganizationRecord {
+        id: ORG.into(),
+        management_account_id: ACCOUNT.into(),
+        member_account_ids: vec![MEMBER.into()],
+        created_ms: START,
+    };
+    write(h.store.as_ref(), move |tx| {
+        trailroom_organizations::ensure(tx, &org)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let org_trail = |name: &str, bucket: &str| CreateTrailRequest {
+        name: Some(name.into()),
+        s3_bucket_name: Some(bucket.into()),
+        is_organization_trail: Some(true),
+        is_multi_region_trail: Some(true),
+        ..Default::default()
+    };
+    let create_as = |account: &'static str, input: CreateTrailRequest| {
+        let ctx = h.ctx_as(account, "us-east-1", Operation::CreateTrail);
+        let svc = &h.svc;
+        async move { svc.create_trail(&ctx, input).await }
+    };
+
+    // The account policy alone does not let CloudTrail write under AWSLogs/<org id>/.
+    h.bucket("logs", Some(bucket_policy("logs", ""))).await;
+    assert_eq!(
+        code(create_as(ACCOUNT, org_trail("org", "logs")).await),
+        "InsufficientS3BucketPolicyException"
+    );
+    let org_policy = bucket_policy("logs", "")
+        .replace(&format!("AWSLogs/{ACCOUNT}/*"), &format!("AWSLogs/{ORG}/*"));
+    h.bucket("logs", Some(org_policy)).await;
+    assert_eq!(
+        code(create_as(MEMBER, org_trail("org", "logs")).await),
+        "NotOrganizationMasterAccountException"
+    );
+    assert_eq!(
+        code(create_as(OUTSIDER, org_trail("org", "logs")).await),
+        "OrganizationsNotInUseException"
+    );
+    let created = create_as(ACCOUNT, org_trail("org", "logs")).await.unwrap();
+    assert_eq!(created.is_organization_trail, Some(true));
+    let arn = created.trail_arn.unwrap();
+
+    // A member sees it (as a shadow) in every region, by ARN only, and cannot change it.
+    let member_describe = |region: &'static str, shadows: Option<bool>| {
+        let ctx = h.ctx_as(MEMBER, region, Operation::DescribeTrails);
+        let svc = &h.svc;
+        async move {
+            let input = DescribeTrailsRequest {
+                trail_name_list: None,
+                include_shadow_trails: shadows,
+            };
+            svc.describe_trails(&ctx, input)
+                .await
+                .unwrap()
+                .trail_list
+                .unwrap()
+        }
+    };
+    let seen = member_describe("eu-west-1", None).await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].trail_arn.as_deref(), Some(arn.as_str()));
+    assert_eq!(seen[0].is_organization_trail, Some(true));
+    assert!(member_describe("us-east-1", Some(false)).await.is_empty());
+    let get = |name: &str| GetTrailRequest {
+        name: Some(name.into()),
+    };
+    let ctx = h.ctx_as(MEMBER, "us-east-1", Operation::GetTrail);
+    assert_eq!(
+        code(h.svc.get_trail(&ctx, get("org")).await),
+        "TrailNotFoundException"
+    );
+    let got = h.svc.get_trail(&ctx, get(&arn)).await.unwrap();
+    assert_eq!(got.trail.unwrap().s3_bucket_name.as_deref(), Some("logs"));
+    let ctx = h.ctx_as(MEMBER, "us-east-1", Operation::DeleteTrail);
+    let delete = DeleteTrailRequest {
+        name: Some(arn.clone()),
+    };
+    assert_eq!(
+        code(h.svc.delete_trail(&ctx, delete).await),
+        "NotOrganizationMasterAccountException"
+    );
+    let ctx = h.ctx_as(MEMBER, "us-east-1", Operation::GetTrailStatus);
+    let status = GetTrailStatusRequest {
+        name: Some(arn.clone()),
+    };
+    assert_eq!(
+        h.svc
+            .get_trail_status(&ctx, status)
+            .await
+            .unwrap()
+            .is_logging,
+        Some(false)
+    );
+    // An outsider sees nothing.
+    let ctx = h.ctx_as(OUTSIDER, "us-east-1", Operation::GetTrail);
+    assert_eq!(
+        code(h.svc.get_trail(&ctx, get(&arn)).await),
+        "TrailNotFoundException"
+    );
+
+    // The management account can turn it back into an account trail, which needs the account
+    // path in the policy again.
+    let ctx = h.ctx("us-east-1", Operation::UpdateTrail);
+    let back = UpdateTrailRequest {
+        name: Some("org".into()),
+        is_organization_trail: Some(false),
+        ..Default::default()
+    };
+    assert_eq!(
+        code(h.svc.update_trail(&ctx, back.clone()).await),
+        "InsufficientS3BucketPolicyException"
+    );
+    h.bucket("logs", Some(bucket_policy("logs", ""))).await;
+    let updated = h.svc.update_trail(&ctx, back).await.unwrap();
+    assert_eq!(updated.is_organization_trail, Some(false));
+    assert!(member_describe("us-east-1", None).await.is_empty());
+}

@@ -1,0 +1,20 @@
+//! AWS Organizations, as far as CloudTrail needs it: accounts grouped into an organization with
+//! one management account (configured, or created with `trailroom organizations create`), the
+//! lookups organization trails make, and the two read calls clients make (`DescribeOrganization`,
+//! which `aws cloudtrail validate-logs` uses to find an organization trail's key prefix, and
+//! `ListAccounts`).
+//!
+//! # Stored documents
+//!
+//! **`org_organization`** ([`OrganizationRecord`]): account = management account, id = organization
+//! id (`o-` + 10 lowercase letters or digits).
+//! **`org_membership`** ([`Membership`]): account = a member (the management account included),
+//! id = `membership`: which organization the account belongs to.
+
+mod api;
+mod record;
+
+pub use api::{EVENT_SOURCE, Operation, TARGET_PREFIX, call};
+pub use record::{
+    Membership, OrganizationRecord, account_arn, derive_id, ensure, is_valid_id, organization_of,
+};
