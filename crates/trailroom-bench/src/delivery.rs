@@ -254,7 +254,8 @@ pub async fn latency(opts: &LatencyOptions, auth: &Auth) -> anyhow::Result<Laten
 /// Latencies the reader saw, in ms.
 type Seen = Arc<Mutex<Vec<u64>>>;
 
-/// One audited write (CreateAddressBook, named uniquely) every `1/rate` seconds.
+/// One audited write (CreateSkillGroup, named uniquely; 1,000 per account) every `1/rate`
+/// seconds.
 async fn make_calls(
     host: &str,
     auth: &Auth,
@@ -270,12 +271,12 @@ async fn make_calls(
         let name = format!("latency-{made}");
         let call = Call::json(
             "a4b",
-            "AlexaForBusiness.CreateAddressBook",
-            &json!({"Name": name}),
+            "AlexaForBusiness.CreateSkillGroup",
+            &json!({"SkillGroupName": name}),
         );
         let answer = conn.send(&call).await?;
         if answer.status != 200 {
-            bail!("CreateAddressBook failed: {}", error_code(&answer));
+            bail!("CreateSkillGroup failed: {}", error_code(&answer));
         }
         answered
             .lock()
@@ -306,7 +307,7 @@ async fn read_logs(
             }
             let gzipped = get(&mut conn, &format!("/{BUCKET}/{key}")).await?;
             let seen_at = Instant::now();
-            for name in address_books_in(&gzipped)? {
+            for name in skill_groups_in(&gzipped)? {
                 let Some(at) = answered
                     .lock()
                     .map_err(|_| anyhow!("poisoned"))?
@@ -347,8 +348,8 @@ fn xml_values(xml: &str, tag: &str) -> Vec<String> {
         .collect()
 }
 
-/// The `name` of each CreateAddressBook record in a gzipped log file.
-fn address_books_in(gzipped: &[u8]) -> anyhow::Result<Vec<String>> {
+/// The `skillGroupName` of each CreateSkillGroup record in a gzipped log file.
+fn skill_groups_in(gzipped: &[u8]) -> anyhow::Result<Vec<String>> {
     let mut text = String::new();
     flate2::read::GzDecoder::new(gzipped)
         .read_to_string(&mut text)
@@ -359,8 +360,12 @@ fn address_books_in(gzipped: &[u8]) -> anyhow::Result<Vec<String>> {
         .map(|records| {
             records
                 .iter()
-                .filter(|r| r["eventName"] == "CreateAddressBook")
-                .filter_map(|r| r["requestParameters"]["name"].as_str().map(str::to_owned))
+                .filter(|r| r["eventName"] == "CreateSkillGroup")
+                .filter_map(|r| {
+                    r["requestParameters"]["skillGroupName"]
+                        .as_str()
+                        .map(str::to_owned)
+                })
                 .collect()
         })
         .unwrap_or_default())
@@ -379,12 +384,12 @@ mod tests {
             ["AWSLogs/1/CloudTrail/a.json.gz", "b"]
         );
         let file = json!({"Records": [
-            {"eventName": "CreateAddressBook", "requestParameters": {"name": "latency-1"}},
+            {"eventName": "CreateSkillGroup", "requestParameters": {"skillGroupName": "latency-1"}},
             {"eventName": "CreateRoom", "requestParameters": {"roomName": "x"}}]});
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, file.to_string().as_bytes()).unwrap();
         assert_eq!(
-            address_books_in(&gz.finish().unwrap()).unwrap(),
+            skill_groups_in(&gz.finish().unwrap()).unwrap(),
             ["latency-1"]
         );
     }

@@ -423,25 +423,25 @@ impl Worker {
         Ok(planned)
     }
 
-    /// The last sequence number of the next batch, `None` when there is nothing new.
+    /// The last sequence number of the next batch, `None` when there is nothing new: a window of
+    /// at most `BATCH_EVENTS` positions starting at the trail's first new event.
     fn batch_end(
         &self,
         txn: &dyn ReadTxn,
         target: &Target,
         after: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let mut end: Option<i64> = None;
-        let mut bound = i64::MAX;
+        let mut first: Option<i64> = None;
         for account in &target.accounts {
-            let rows = txn.events_after(account, None, after, BATCH_EVENTS)?;
-            if let Some(last) = rows.last() {
-                end = Some(end.map_or(last.seq, |e| e.max(last.seq)));
-                if rows.len() == BATCH_EVENTS {
-                    bound = bound.min(last.seq);
-                }
+            if let Some(row) = txn.events_after(account, None, after, 1)?.first() {
+                first = Some(first.map_or(row.seq, |f| f.min(row.seq)));
             }
         }
-        Ok(end.map(|e| e.min(bound)))
+        let Some(first) = first else {
+            return Ok(None);
+        };
+        let last = txn.last_event_seq()?;
+        Ok(Some(last.min(first + BATCH_EVENTS as i64 - 1)))
     }
 
     /// The files of a batch: admitted events of (last_seq, upto], one file per account and region.
