@@ -6,6 +6,7 @@
 //!
 //! Knows nothing about what the documents mean.
 
+mod events;
 mod migrate;
 mod reader;
 mod txn;
@@ -150,5 +151,53 @@ mod tests {
         store.shutdown();
         let result = trailroom_store::write(store.as_ref(), |_| Ok::<_, ()>(())).await;
         assert!(matches!(result, Err(StoreError::Unavailable(_))));
+    }
+
+    #[tokio::test]
+    async fn events_of_the_first_schema_move_to_the_compact_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trailroom.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(include_str!("../migrations/0001_init.sql"))
+                .unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO events VALUES (41, 'e-41', '111111111111', 'us-east-1', 5,
+                   'CreateRoom', 'a4b.amazonaws.com', 'alice', 'AKIA1', 0, 'Management', '{\"a\":1}');
+                 INSERT INTO event_resources VALUES (41, '111111111111', 'us-east-1', 5,
+                   'AWS::A4B::Room', 'arn:room');",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let moved = trailroom_store::read(store.as_ref(), |tx| {
+            tx.events_after("111111111111", None, 0, 10).unwrap()
+        })
+        .unwrap();
+        assert_eq!(moved.len(), 1);
+        let event = &moved[0];
+        assert_eq!((event.seq, event.event_id.as_str()), (41, "e-41"));
+        assert_eq!(event.username.as_deref(), Some("alice"));
+        assert_eq!(event.record_json, "{\"a\":1}");
+        assert_eq!(
+            event.resources,
+            [("AWS::A4B::Room".to_owned(), "arn:room".to_owned())]
+        );
+        // Positions go on after the moved ones.
+        let last =
+            trailroom_store::read(store.as_ref(), |tx| tx.last_event_seq().unwrap()).unwrap();
+        assert_eq!(last, 41);
+        let next = trailroom_store::EventRow {
+            seq: 0,
+            ..event.clone()
+        };
+        trailroom_store::write(store.as_ref(), move |tx| tx.append_event(&next))
+            .await
+            .unwrap()
+            .unwrap();
+        let last =
+            trailroom_store::read(store.as_ref(), |tx| tx.last_event_seq().unwrap()).unwrap();
+        assert_eq!(last, 42);
     }
 }

@@ -5,8 +5,23 @@ use trailroom_store::StoreResult;
 
 use crate::backend;
 
-/// Every migration, in order. Never edit a released one: append a new file.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+/// A schema change: its SQL, then the data it moves (if any), in the same transaction.
+struct Migration {
+    sql: &'static str,
+    then: Option<fn(&Connection) -> StoreResult<()>>,
+}
+
+/// Every migration, in order. Never edit a released one: append a new one.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        sql: include_str!("../migrations/0001_init.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("../migrations/0002_compact_events.sql"),
+        then: Some(crate::events::copy_legacy),
+    },
+];
 
 /// Brings the schema up to date inside one transaction.
 pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {
@@ -17,8 +32,11 @@ pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {
         return Ok(());
     }
     let tx = conn.transaction().map_err(backend)?;
-    for sql in &MIGRATIONS[current..] {
-        tx.execute_batch(sql).map_err(backend)?;
+    for migration in &MIGRATIONS[current..] {
+        tx.execute_batch(migration.sql).map_err(backend)?;
+        if let Some(then) = migration.then {
+            then(&tx)?;
+        }
     }
     tx.execute_batch(&format!("PRAGMA user_version = {}", MIGRATIONS.len()))
         .map_err(backend)?;

@@ -1,11 +1,9 @@
 //! [`ReadTxn`]/[`WriteTxn`] on an SQLite connection, with nested units as savepoints.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use trailroom_store::{
-    Doc, EventQuery, EventRow, LookupKey, ReadTxn, StoreError, StoreResult, WriteTxn,
-};
+use trailroom_store::{Doc, EventQuery, EventRow, ReadTxn, StoreError, StoreResult, WriteTxn};
 
-use crate::backend;
+use crate::{backend, events};
 
 /// A view of the database through one connection.
 pub(crate) struct SqliteTxn<'c> {
@@ -46,20 +44,6 @@ impl<'c> SqliteTxn<'c> {
             .map_err(backend)?;
         found.transpose()
     }
-
-    fn resources_of(&self, seq: i64) -> StoreResult<Vec<(String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT resource_type, resource_name FROM event_resources WHERE seq = ?1 \
-                 ORDER BY rowid",
-            )
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map([seq], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(backend)?;
-        rows.map(|r| r.map_err(backend)).collect()
-    }
 }
 
 const DOC_COLUMNS: &str = "account, kind, id, name, parent, body";
@@ -77,113 +61,6 @@ fn doc_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<Doc>> {
             body,
         });
     Ok(doc)
-}
-
-const EVENT_COLUMNS: &str = "e.seq, e.event_id, e.account_id, e.region, e.event_time_ms, \
-    e.event_name, e.event_source, e.username, e.access_key_id, e.read_only, e.category, e.record";
-
-fn event_from_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
-    Ok(EventRow {
-        seq: row.get(0)?,
-        event_id: row.get(1)?,
-        account_id: row.get(2)?,
-        region: row.get(3)?,
-        event_time_ms: row.get(4)?,
-        event_name: row.get(5)?,
-        event_source: row.get(6)?,
-        username: row.get(7)?,
-        access_key_id: row.get(8)?,
-        read_only: row.get(9)?,
-        category: row.get(10)?,
-        resources: Vec::new(),
-        record_json: row.get(11)?,
-    })
-}
-
-/// The table, filter column and value an event lookup uses.
-fn lookup_filter(
-    key: &Option<LookupKey>,
-) -> (&'static str, Option<&'static str>, rusqlite::types::Value) {
-    use rusqlite::types::Value;
-    match key {
-        None => ("events", None, Value::Null),
-        Some(LookupKey::EventId(v)) => ("events", Some("event_id"), Value::Text(v.clone())),
-        Some(LookupKey::EventName(v)) => ("events", Some("event_name"), Value::Text(v.clone())),
-        Some(LookupKey::EventSource(v)) => ("events", Some("event_source"), Value::Text(v.clone())),
-        Some(LookupKey::Username(v)) => ("events", Some("username"), Value::Text(v.clone())),
-        Some(LookupKey::AccessKeyId(v)) => {
-            ("events", Some("access_key_id"), Value::Text(v.clone()))
-        }
-        Some(LookupKey::ReadOnly(v)) => ("events", Some("read_only"), Value::Integer(*v as i64)),
-        Some(LookupKey::ResourceType(v)) => (
-            "event_resources",
-            Some("resource_type"),
-            Value::Text(v.clone()),
-        ),
-        Some(LookupKey::ResourceName(v)) => (
-            "event_resources",
-            Some("resource_name"),
-            Value::Text(v.clone()),
-        ),
-    }
-}
-
-/// Builds the SQL of an event lookup: newest first on (time, seq), filtered on one column.
-fn lookup_sql(query: &EventQuery) -> (String, Vec<rusqlite::types::Value>) {
-    use rusqlite::types::Value;
-    let (table, column, value) = lookup_filter(&query.key);
-    let mut sql = if table == "events" {
-        // Without statistics SQLite prefers the time index for an EventId lookup and scans every
-        // event of the region (seconds at 1M events); the id index finds the one row directly.
-        let index = match query.key {
-            Some(LookupKey::EventId(_)) => " INDEXED BY events_by_id",
-            _ => "",
-        };
-        format!(
-            "SELECT {EVENT_COLUMNS} FROM events e{index} WHERE e.account_id = ?1 AND e.region = ?2"
-        )
-    } else {
-        format!(
-            "SELECT DISTINCT {EVENT_COLUMNS} FROM event_resources f JOIN events e ON e.seq = f.seq \
-             WHERE f.account_id = ?1 AND f.region = ?2"
-        )
-    };
-    let alias = if table == "events" { "e" } else { "f" };
-    let mut args = vec![
-        Value::Text(query.account_id.clone()),
-        Value::Text(query.region.clone()),
-    ];
-    if let Some(column) = column {
-        args.push(value);
-        sql.push_str(&format!(" AND {alias}.{column} = ?{}", args.len()));
-    }
-    args.push(Value::Text(query.category.clone()));
-    sql.push_str(&format!(" AND e.category = ?{}", args.len()));
-    args.push(Value::Integer(query.start_ms));
-    args.push(Value::Integer(query.end_ms));
-    sql.push_str(&format!(
-        " AND {alias}.event_time_ms BETWEEN ?{} AND ?{}",
-        args.len() - 1,
-        args.len()
-    ));
-    if let Some((time, seq)) = query.before {
-        args.push(Value::Integer(time));
-        args.push(Value::Integer(seq));
-        sql.push_str(&format!(
-            " AND ({alias}.event_time_ms, {alias}.seq) < (?{}, ?{})",
-            args.len() - 1,
-            args.len()
-        ));
-    }
-    args.push(Value::Integer(query.limit as i64));
-    // Ordering by the filtered table's own columns (equal to the event's) lets SQLite walk the
-    // index newest first and stop at the limit; ordering by `e.` sorted every matching resource
-    // row first (25 s for ResourceType at 1M events).
-    sql.push_str(&format!(
-        " ORDER BY {alias}.event_time_ms DESC, {alias}.seq DESC LIMIT ?{}",
-        args.len()
-    ));
-    (sql, args)
 }
 
 impl ReadTxn for SqliteTxn<'_> {
@@ -253,16 +130,7 @@ impl ReadTxn for SqliteTxn<'_> {
     }
 
     fn lookup_events(&self, query: &EventQuery) -> StoreResult<Vec<EventRow>> {
-        let (sql, args) = lookup_sql(query);
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), event_from_row)
-            .map_err(backend)?;
-        let mut events: Vec<EventRow> = rows.collect::<rusqlite::Result<_>>().map_err(backend)?;
-        for event in &mut events {
-            event.resources = self.resources_of(event.seq)?;
-        }
-        Ok(events)
+        events::lookup(self.conn, query)
     }
 
     fn events_after(
@@ -272,35 +140,15 @@ impl ReadTxn for SqliteTxn<'_> {
         after_seq: i64,
         limit: usize,
     ) -> StoreResult<Vec<EventRow>> {
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events e WHERE e.account_id = ?1 \
-             AND (?2 IS NULL OR e.region = ?2) AND e.seq > ?3 ORDER BY e.seq LIMIT ?4"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(backend)?;
-        let rows = stmt
-            .query_map(
-                params![account, region, after_seq, limit as i64],
-                event_from_row,
-            )
-            .map_err(backend)?;
-        let mut events: Vec<EventRow> = rows.collect::<rusqlite::Result<_>>().map_err(backend)?;
-        for event in &mut events {
-            event.resources = self.resources_of(event.seq)?;
-        }
-        Ok(events)
+        events::after(self.conn, account, region, after_seq, limit)
     }
 
     fn count_events(&self) -> StoreResult<u64> {
-        self.conn
-            .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(backend)
+        events::count(self.conn)
     }
 
     fn last_event_seq(&self) -> StoreResult<i64> {
-        self.conn
-            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))
-            .map_err(backend)
+        events::last_seq(self.conn)
     }
 }
 
@@ -345,75 +193,11 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn append_event(&mut self, event: &EventRow) -> StoreResult<()> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO events (event_id, account_id, region, event_time_ms, event_name, \
-                 event_source, username, access_key_id, read_only, category, record) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )
-            .map_err(backend)?;
-        stmt.execute(params![
-            event.event_id,
-            event.account_id,
-            event.region,
-            event.event_time_ms,
-            event.event_name,
-            event.event_source,
-            event.username,
-            event.access_key_id,
-            event.read_only,
-            event.category,
-            event.record_json,
-        ])
-        .map_err(backend)?;
-        let seq = self.conn.last_insert_rowid();
-        let mut res = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO event_resources (seq, account_id, region, event_time_ms, \
-                 resource_type, resource_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )
-            .map_err(backend)?;
-        for (kind, name) in &event.resources {
-            res.execute(params![
-                seq,
-                event.account_id,
-                event.region,
-                event.event_time_ms,
-                kind,
-                name
-            ])
-            .map_err(backend)?;
-        }
-        Ok(())
+        events::append(self.conn, event, None)
     }
 
     fn prune_events(&mut self, before_ms: i64, limit: usize) -> StoreResult<usize> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT seq FROM events WHERE event_time_ms < ?1 ORDER BY event_time_ms LIMIT ?2",
-            )
-            .map_err(backend)?;
-        let seqs: Vec<i64> = stmt
-            .query_map(params![before_ms, limit as i64], |r| r.get(0))
-            .map_err(backend)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(backend)?;
-        let mut delete_event = self
-            .conn
-            .prepare_cached("DELETE FROM events WHERE seq = ?1")
-            .map_err(backend)?;
-        let mut delete_resources = self
-            .conn
-            .prepare_cached("DELETE FROM event_resources WHERE seq = ?1")
-            .map_err(backend)?;
-        for seq in &seqs {
-            delete_event.execute([seq]).map_err(backend)?;
-            delete_resources.execute([seq]).map_err(backend)?;
-        }
-        Ok(seqs.len())
+        events::prune(self.conn, before_ms, limit)
     }
 
     fn begin_nested(&mut self) -> StoreResult<()> {

@@ -1,0 +1,424 @@
+//! The audit log in SQLite: appending events, Event history lookups, following the log for
+//! delivery, pruning, and moving rows of the first schema into the compact one.
+//!
+//! Layout (migration 0002): `event_log` rows hold numbers for every repeated string
+//! ([`terms`]), the event id as 16 bytes and the record deflated against a preset dictionary
+//! ([`codec`]); `event_log_resources` holds each event's resources. Every lookup attribute has an
+//! index of (stream, attribute, time), the row's seq implied, so a lookup walks one index newest
+//! first and stops at its limit.
+
+mod codec;
+mod terms;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use trailroom_store::{EventQuery, EventRow, LookupKey, StoreResult};
+
+use crate::backend;
+use terms::{Resolver, stream_id, term_id};
+
+const COLUMNS: &str =
+    "e.seq, e.stream, e.time, e.name, e.source, e.user, e.key, e.ro, e.id, e.codec, e.record";
+
+/// A row as stored, before its numbers are resolved.
+struct Stored {
+    seq: i64,
+    stream: i64,
+    time: i64,
+    name: i64,
+    source: i64,
+    user: Option<i64>,
+    key: Option<i64>,
+    read_only: bool,
+    id: StoreResult<String>,
+    codec: i64,
+    record: Vec<u8>,
+}
+
+fn stored(row: &Row<'_>) -> rusqlite::Result<Stored> {
+    Ok(Stored {
+        seq: row.get(0)?,
+        stream: row.get(1)?,
+        time: row.get(2)?,
+        name: row.get(3)?,
+        source: row.get(4)?,
+        user: row.get(5)?,
+        key: row.get(6)?,
+        read_only: row.get(7)?,
+        id: codec::id_text(row.get_ref(8)?),
+        codec: row.get(9)?,
+        record: row.get(10)?,
+    })
+}
+
+/// Appends `event` (at position `seq` when given, else the next one).
+pub(crate) fn append(conn: &Connection, event: &EventRow, seq: Option<i64>) -> StoreResult<()> {
+    let term = |t: &str| term_id(conn, t, true).map(|id| id.unwrap_or_default());
+    let stream = stream_id(
+        conn,
+        &event.account_id,
+        &event.region,
+        &event.category,
+        true,
+    )?
+    .unwrap_or_default();
+    let user = event.username.as_deref().map(term).transpose()?;
+    let key = event.access_key_id.as_deref().map(term).transpose()?;
+    let (codec, record) = codec::encode(&event.record_json);
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO event_log (seq, stream, time, name, source, user, key, ro, id, codec, \
+             record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )
+        .map_err(backend)?;
+    insert
+        .execute(params![
+            seq,
+            stream,
+            event.event_time_ms,
+            term(&event.event_name)?,
+            term(&event.event_source)?,
+            user,
+            key,
+            event.read_only,
+            codec::id_value(&event.event_id),
+            codec,
+            record,
+        ])
+        .map_err(backend)?;
+    let seq = conn.last_insert_rowid();
+    let mut resource = conn
+        .prepare_cached(
+            "INSERT INTO event_log_resources (seq, stream, time, type, name) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(backend)?;
+    for (kind, name) in &event.resources {
+        resource
+            .execute(params![
+                seq,
+                stream,
+                event.event_time_ms,
+                term(kind)?,
+                term(name)?
+            ])
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Event history: the events of one stream matching the query, newest first.
+pub(crate) fn lookup(conn: &Connection, query: &EventQuery) -> StoreResult<Vec<EventRow>> {
+    let Some(stream) = stream_id(
+        conn,
+        &query.account_id,
+        &query.region,
+        &query.category,
+        false,
+    )?
+    else {
+        return Ok(Vec::new());
+    };
+    let Some(filter) = Filter::of(conn, &query.key)? else {
+        return Ok(Vec::new());
+    };
+    let (sql, args) = lookup_sql(stream, &filter, query);
+    let rows = query_rows(conn, &sql, &args)?;
+    resolve(conn, rows, ResourceFetch::PerRow)
+}
+
+/// What a lookup filters on, with the value as stored.
+struct Filter {
+    /// `event_log` or `event_log_resources`.
+    table: &'static str,
+    /// The column, when the lookup has an attribute.
+    column: Option<&'static str>,
+    value: Value,
+}
+
+impl Filter {
+    /// The filter of `key`; `None` when its value was never stored (nothing can match).
+    fn of(conn: &Connection, key: &Option<LookupKey>) -> StoreResult<Option<Self>> {
+        let events = |column, value| Filter {
+            table: "event_log",
+            column: Some(column),
+            value,
+        };
+        let resources = |column, value| Filter {
+            table: "event_log_resources",
+            column: Some(column),
+            value,
+        };
+        let term = |text: &str| term_id(conn, text, false);
+        Ok(match key {
+            None => Some(Filter {
+                table: "event_log",
+                column: None,
+                value: Value::Null,
+            }),
+            Some(LookupKey::EventId(v)) => Some(events("id", codec::id_value(v))),
+            Some(LookupKey::ReadOnly(v)) => Some(events("ro", Value::Integer(i64::from(*v)))),
+            Some(LookupKey::EventName(v)) => term(v)?.map(|id| events("name", id.into())),
+            Some(LookupKey::EventSource(v)) => term(v)?.map(|id| events("source", id.into())),
+            Some(LookupKey::Username(v)) => term(v)?.map(|id| events("user", id.into())),
+            Some(LookupKey::AccessKeyId(v)) => term(v)?.map(|id| events("key", id.into())),
+            Some(LookupKey::ResourceType(v)) => term(v)?.map(|id| resources("type", id.into())),
+            Some(LookupKey::ResourceName(v)) => term(v)?.map(|id| resources("name", id.into())),
+        })
+    }
+}
+
+/// The SQL of a lookup: one index walked newest first on (time, seq), stopping at the limit.
+fn lookup_sql(stream: i64, filter: &Filter, query: &EventQuery) -> (String, Vec<Value>) {
+    let on_events = filter.table == "event_log";
+    let alias = if on_events { "e" } else { "f" };
+    let mut sql = match (on_events, filter.column) {
+        // Without statistics SQLite would walk the time index for an EventId lookup.
+        (true, Some("id")) => {
+            format!("SELECT {COLUMNS} FROM event_log e INDEXED BY event_log_by_id")
+        }
+        (true, _) => format!("SELECT {COLUMNS} FROM event_log e"),
+        (false, _) => format!(
+            "SELECT DISTINCT {COLUMNS} FROM event_log_resources f JOIN event_log e ON e.seq = f.seq"
+        ),
+    };
+    let mut args = vec![Value::Integer(stream)];
+    sql.push_str(&format!(" WHERE {alias}.stream = ?1"));
+    if let Some(column) = filter.column {
+        args.push(filter.value.clone());
+        sql.push_str(&format!(" AND {alias}.{column} = ?{}", args.len()));
+    }
+    args.push(Value::Integer(query.start_ms));
+    args.push(Value::Integer(query.end_ms));
+    sql.push_str(&format!(
+        " AND {alias}.time BETWEEN ?{} AND ?{}",
+        args.len() - 1,
+        args.len()
+    ));
+    if let Some((time, seq)) = query.before {
+        args.push(Value::Integer(time));
+        args.push(Value::Integer(seq));
+        let (t, s) = (args.len() - 1, args.len());
+        // The plain bound on time lets the index seek; the rest skips the page's last instant.
+        sql.push_str(&format!(
+            " AND {alias}.time <= ?{t} AND ({alias}.time < ?{t} OR {alias}.seq < ?{s})"
+        ));
+    }
+    args.push(Value::Integer(query.limit as i64));
+    sql.push_str(&format!(
+        " ORDER BY {alias}.time DESC, {alias}.seq DESC LIMIT ?{}",
+        args.len()
+    ));
+    (sql, args)
+}
+
+/// Events of `account` (one region or all) after position `after`, oldest first.
+pub(crate) fn after(
+    conn: &Connection,
+    account: &str,
+    region: Option<&str>,
+    after: i64,
+    limit: usize,
+) -> StoreResult<Vec<EventRow>> {
+    // NOT INDEXED: the rows in position order, stopping at the limit; through an index on
+    // stream SQLite would sort every event of the account first.
+    let sql = format!(
+        "SELECT {COLUMNS} FROM event_log e NOT INDEXED WHERE e.seq > ?1 AND e.stream IN \
+         (SELECT id FROM event_streams WHERE account = ?2 AND (?3 IS NULL OR region = ?3)) \
+         ORDER BY e.seq LIMIT ?4"
+    );
+    let args = [
+        Value::Integer(after),
+        Value::Text(account.to_owned()),
+        region.map_or(Value::Null, |r| Value::Text(r.to_owned())),
+        Value::Integer(limit as i64),
+    ];
+    let rows = query_rows(conn, &sql, &args)?;
+    resolve(conn, rows, ResourceFetch::Range)
+}
+
+fn query_rows(conn: &Connection, sql: &str, args: &[Value]) -> StoreResult<Vec<Stored>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args.iter()), stored)
+        .map_err(backend)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(backend)
+}
+
+/// How the resources of a set of rows are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ResourceFetch {
+    /// One query per row (rows scattered over the log).
+    PerRow,
+    /// One query for the range the rows span (consecutive rows).
+    Range,
+}
+
+/// Turns stored rows into events: strings resolved, records inflated, resources attached.
+fn resolve(
+    conn: &Connection,
+    rows: Vec<Stored>,
+    fetch: ResourceFetch,
+) -> StoreResult<Vec<EventRow>> {
+    let mut resolver = Resolver::new(conn);
+    let mut resources = match (fetch, rows.first(), rows.last()) {
+        (ResourceFetch::Range, Some(first), Some(last)) => {
+            resources_between(conn, &mut resolver, first.seq, last.seq)?
+        }
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .peekable();
+    let mut events = Vec::with_capacity(rows.len());
+    for row in rows {
+        let stream = resolver.stream(row.stream)?;
+        let mut event = EventRow {
+            seq: row.seq,
+            event_id: row.id?,
+            account_id: stream.account,
+            region: stream.region,
+            event_time_ms: row.time,
+            event_name: resolver.term(row.name)?,
+            event_source: resolver.term(row.source)?,
+            username: resolver.maybe_term(row.user)?,
+            access_key_id: resolver.maybe_term(row.key)?,
+            read_only: row.read_only,
+            category: stream.category,
+            resources: Vec::new(),
+            record_json: codec::decode(row.codec, &row.record)?,
+        };
+        match fetch {
+            ResourceFetch::PerRow => {
+                event.resources = resources_between(conn, &mut resolver, row.seq, row.seq)?
+                    .into_iter()
+                    .map(|(_, r)| r)
+                    .collect();
+            }
+            ResourceFetch::Range => {
+                while resources.peek().is_some_and(|(seq, _)| *seq < row.seq) {
+                    resources.next();
+                }
+                while let Some((_, r)) = resources.next_if(|(seq, _)| *seq == row.seq) {
+                    event.resources.push(r);
+                }
+            }
+        }
+        events.push(event);
+    }
+    Ok(events)
+}
+
+/// The resources of events `first..=last`, by seq then in the order they were recorded.
+fn resources_between(
+    conn: &Connection,
+    resolver: &mut Resolver<'_>,
+    first: i64,
+    last: i64,
+) -> StoreResult<Vec<(i64, (String, String))>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT seq, type, name FROM event_log_resources WHERE seq BETWEEN ?1 AND ?2 \
+             ORDER BY seq, rowid",
+        )
+        .map_err(backend)?;
+    let rows: Vec<(i64, i64, i64)> = stmt
+        .query_map([first, last], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .map_err(backend)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(backend)?;
+    rows.into_iter()
+        .map(|(seq, kind, name)| Ok((seq, (resolver.term(kind)?, resolver.term(name)?))))
+        .collect()
+}
+
+/// Deletes up to `limit` of the oldest events recorded before `before_ms`. The oldest positions
+/// are read in order (positions follow time), so no index on time alone is needed.
+pub(crate) fn prune(conn: &Connection, before_ms: i64, limit: usize) -> StoreResult<usize> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT seq FROM (SELECT seq, time FROM event_log ORDER BY seq LIMIT ?2) \
+             WHERE time < ?1",
+        )
+        .map_err(backend)?;
+    let seqs: Vec<i64> = stmt
+        .query_map(params![before_ms, limit as i64], |r| r.get(0))
+        .map_err(backend)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(backend)?;
+    let mut delete_event = conn
+        .prepare_cached("DELETE FROM event_log WHERE seq = ?1")
+        .map_err(backend)?;
+    let mut delete_resources = conn
+        .prepare_cached("DELETE FROM event_log_resources WHERE seq = ?1")
+        .map_err(backend)?;
+    for seq in &seqs {
+        delete_event.execute([seq]).map_err(backend)?;
+        delete_resources.execute([seq]).map_err(backend)?;
+    }
+    Ok(seqs.len())
+}
+
+/// Number of stored events.
+pub(crate) fn count(conn: &Connection) -> StoreResult<u64> {
+    conn.query_row("SELECT count(*) FROM event_log", [], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
+        .map_err(backend)
+}
+
+/// The newest position ever given (0 before the first event): later events come after it.
+pub(crate) fn last_seq(conn: &Connection) -> StoreResult<i64> {
+    conn.query_row(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'event_log'",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
+    .map(Option::unwrap_or_default)
+    .map_err(backend)
+}
+
+/// Moves the rows of the first schema's `events` and `event_resources` into the compact tables,
+/// keeping their positions, then drops the old tables.
+pub(crate) fn copy_legacy(conn: &Connection) -> StoreResult<()> {
+    let mut rows = conn
+        .prepare(
+            "SELECT seq, event_id, account_id, region, event_time_ms, event_name, event_source, \
+             username, access_key_id, read_only, category, record FROM events ORDER BY seq",
+        )
+        .map_err(backend)?;
+    let events = rows
+        .query_map([], |r| {
+            Ok(EventRow {
+                seq: r.get(0)?,
+                event_id: r.get(1)?,
+                account_id: r.get(2)?,
+                region: r.get(3)?,
+                event_time_ms: r.get(4)?,
+                event_name: r.get(5)?,
+                event_source: r.get(6)?,
+                username: r.get(7)?,
+                access_key_id: r.get(8)?,
+                read_only: r.get(9)?,
+                category: r.get(10)?,
+                resources: Vec::new(),
+                record_json: r.get(11)?,
+            })
+        })
+        .map_err(backend)?;
+    let mut resources = conn
+        .prepare(
+            "SELECT resource_type, resource_name FROM event_resources WHERE seq = ?1 ORDER BY rowid",
+        )
+        .map_err(backend)?;
+    for event in events {
+        let mut event = event.map_err(backend)?;
+        event.resources = resources
+            .query_map([event.seq], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(backend)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(backend)?;
+        append(conn, &event, Some(event.seq))?;
+    }
+    conn.execute_batch("DROP TABLE event_resources; DROP TABLE events;")
+        .map_err(backend)
+}

@@ -1,0 +1,137 @@
+//! Interned strings: each stream (account, region, category) and each repeated string (event
+//! name, source, user name, access key, resource type and name) is stored once and referred to
+//! by its number. Numbers are never reused or renumbered.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use trailroom_store::{StoreError, StoreResult};
+
+use crate::backend;
+
+/// The number of `term`, made when `create` and missing.
+pub(crate) fn term_id(conn: &Connection, term: &str, create: bool) -> StoreResult<Option<i64>> {
+    let mut find = conn
+        .prepare_cached("SELECT id FROM event_terms WHERE term = ?1")
+        .map_err(backend)?;
+    if let Some(id) = find
+        .query_row([term], |r| r.get(0))
+        .optional()
+        .map_err(backend)?
+    {
+        return Ok(Some(id));
+    }
+    if !create {
+        return Ok(None);
+    }
+    let mut insert = conn
+        .prepare_cached("INSERT INTO event_terms (term) VALUES (?1)")
+        .map_err(backend)?;
+    insert.execute([term]).map_err(backend)?;
+    Ok(Some(conn.last_insert_rowid()))
+}
+
+/// The number of a stream, made when `create` and missing.
+pub(crate) fn stream_id(
+    conn: &Connection,
+    account: &str,
+    region: &str,
+    category: &str,
+    create: bool,
+) -> StoreResult<Option<i64>> {
+    let mut find = conn
+        .prepare_cached(
+            "SELECT id FROM event_streams WHERE account = ?1 AND region = ?2 AND category = ?3",
+        )
+        .map_err(backend)?;
+    if let Some(id) = find
+        .query_row(params![account, region, category], |r| r.get(0))
+        .optional()
+        .map_err(backend)?
+    {
+        return Ok(Some(id));
+    }
+    if !create {
+        return Ok(None);
+    }
+    let mut insert = conn
+        .prepare_cached("INSERT INTO event_streams (account, region, category) VALUES (?1, ?2, ?3)")
+        .map_err(backend)?;
+    insert
+        .execute(params![account, region, category])
+        .map_err(backend)?;
+    Ok(Some(conn.last_insert_rowid()))
+}
+
+/// A stream's parts.
+#[derive(Debug, Clone)]
+pub(crate) struct Stream {
+    pub account: String,
+    pub region: String,
+    pub category: String,
+}
+
+/// Turns numbers back into strings for the rows of one read, asking the database once per
+/// distinct number.
+pub(crate) struct Resolver<'c> {
+    conn: &'c Connection,
+    terms: HashMap<i64, String>,
+    streams: HashMap<i64, Stream>,
+}
+
+impl<'c> Resolver<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Self {
+        Self {
+            conn,
+            terms: HashMap::new(),
+            streams: HashMap::new(),
+        }
+    }
+
+    /// The string of term `id`.
+    pub(crate) fn term(&mut self, id: i64) -> StoreResult<String> {
+        if let Some(term) = self.terms.get(&id) {
+            return Ok(term.clone());
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT term FROM event_terms WHERE id = ?1")
+            .map_err(backend)?;
+        let term: String = stmt
+            .query_row([id], |r| r.get(0))
+            .optional()
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::Backend(format!("unknown event term {id}")))?;
+        self.terms.insert(id, term.clone());
+        Ok(term)
+    }
+
+    /// The optional string of an optional term.
+    pub(crate) fn maybe_term(&mut self, id: Option<i64>) -> StoreResult<Option<String>> {
+        id.map(|id| self.term(id)).transpose()
+    }
+
+    /// The parts of stream `id`.
+    pub(crate) fn stream(&mut self, id: i64) -> StoreResult<Stream> {
+        if let Some(stream) = self.streams.get(&id) {
+            return Ok(stream.clone());
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT account, region, category FROM event_streams WHERE id = ?1")
+            .map_err(backend)?;
+        let stream = stmt
+            .query_row([id], |r| {
+                Ok(Stream {
+                    account: r.get(0)?,
+                    region: r.get(1)?,
+                    category: r.get(2)?,
+                })
+            })
+            .optional()
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::Backend(format!("unknown event stream {id}")))?;
+        self.streams.insert(id, stream.clone());
+        Ok(stream)
+    }
+}
