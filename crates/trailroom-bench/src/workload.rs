@@ -423,19 +423,32 @@ async fn count_rooms(opts: &SetupOptions) -> anyhow::Result<String> {
     Ok(format!("more than {total}"))
 }
 
-/// Creates an S3 bucket (path style) for trails to name.
+/// Creates an S3 bucket (path style) for trails to name, with the policy CloudTrail needs.
 async fn create_bucket(opts: &SetupOptions, name: &str) -> anyhow::Result<String> {
-    let call = Call {
+    let s3 = |path: String, body: bytes::Bytes| Call {
         method: Method::PUT,
-        path: format!("/{name}"),
+        path,
         service: "s3",
         target: None,
         content_type: None,
-        body: bytes::Bytes::new(),
+        body,
     };
-    setup_call(opts, &call).await.with_context(|| {
-        format!("cannot create bucket {name} (give --bucket to use an existing one)")
-    })?;
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{name}")},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{name}/AWSLogs/*")}]});
+    for call in [
+        s3(format!("/{name}"), bytes::Bytes::new()),
+        s3(
+            format!("/{name}?policy"),
+            bytes::Bytes::from(policy.to_string()),
+        ),
+    ] {
+        setup_call(opts, &call).await.with_context(|| {
+            format!("cannot create bucket {name} (give --bucket to use an existing one)")
+        })?;
+    }
     Ok(name.to_owned())
 }
 

@@ -6,6 +6,7 @@
 //!
 //! Knows nothing about what the documents mean.
 
+mod checkpointer;
 mod events;
 mod migrate;
 mod reader;
@@ -25,6 +26,7 @@ use crate::writer::WriterMsg;
 pub struct SqliteStore {
     jobs: Mutex<Option<mpsc::Sender<WriterMsg>>>,
     readers: reader::ReaderPool,
+    checkpointer: Mutex<checkpointer::Checkpointer>,
 }
 
 impl SqliteStore {
@@ -32,10 +34,17 @@ impl SqliteStore {
     pub fn open(path: &Path) -> StoreResult<Arc<Self>> {
         let mut conn = open_connection(path)?;
         migrate::run(&mut conn)?;
+        conn.execute_batch(&format!(
+            "PRAGMA wal_autocheckpoint = {}",
+            checkpointer::WRITER_BACKSTOP_PAGES
+        ))
+        .map_err(backend)?;
+        let checkpointer = checkpointer::Checkpointer::spawn(path)?;
         let jobs = writer::spawn(conn)?;
         Ok(Arc::new(Self {
             jobs: Mutex::new(Some(jobs)),
             readers: reader::ReaderPool::new(path.to_owned()),
+            checkpointer: Mutex::new(checkpointer),
         }))
     }
 }
@@ -62,6 +71,11 @@ impl Store for SqliteStore {
     }
 
     fn shutdown(&self) {
+        // Stopped first: the writer's last act is a full checkpoint of its own.
+        self.checkpointer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stop();
         let sender = self.jobs.lock().expect("writer handle poisoned").take();
         if let Some(sender) = sender {
             let (done_tx, done_rx) = mpsc::channel();
@@ -81,7 +95,7 @@ impl Drop for SqliteStore {
 /// Opens a connection with the pragmas every connection needs. `temp_store = MEMORY` keeps each
 /// job's savepoint sub-journal off disk: as a file it was a sixth of the writer's time under load
 /// (BENCHMARKS.md).
-fn open_connection(path: &Path) -> StoreResult<Connection> {
+pub(crate) fn open_connection(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(backend)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
