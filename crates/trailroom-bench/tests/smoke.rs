@@ -1,6 +1,6 @@
 //! Smoke tests of the bench tools against a real server (in-process on 127.0.0.1:0): tiny runs of
 //! each kind of workload, the binary's JSON output, the bulk loader feeding LookupEvents, and (when
-//! a `trailroom` binary is at hand) start-up and recording on/off. They check that the tools work
+//! a `trailroom` binary is at hand) start-up, recording on/off and delivery. They check that the tools work
 //! and count correctly; they never assert a speed.
 
 use std::path::{Path, PathBuf};
@@ -84,17 +84,13 @@ async fn every_kind_of_workload_runs_against_a_real_server() {
         Workload::CloudTrailLookupEvents(Some(LookupAttr::EventName)),
         Workload::CloudTrailLookupEvents(Some(LookupAttr::EventId)),
         Workload::CloudTrailLookupEvents(Some(LookupAttr::ResourceName)),
+        Workload::CloudTrailDescribeTrails,
+        Workload::CloudTrailCreateDeleteTrail,
     ] {
         let report = run_workload(&opts, workload).await.unwrap();
         assert_eq!(report.workload, workload.name());
         assert_all_ok(&report, 12);
     }
-    // DescribeTrails is measured whatever it answers (NotImplemented until trails land).
-    let report = run_workload(&opts, Workload::CloudTrailDescribeTrails)
-        .await
-        .unwrap();
-    let errors: u64 = report.errors.values().sum();
-    assert_eq!(report.ok + errors, 12, "{report:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -288,4 +284,33 @@ async fn startup_and_recording_probes_run_a_server_binary() {
     assert_eq!(runs[0]["target"], "recording-on");
     assert_eq!(runs[1]["target"], "recording-off");
     assert!(runs.iter().all(|r| r["ok"] == 10), "{cmp}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_delivery_benchmark_delivers_every_event_and_finds_every_call() {
+    let Some(bin) = server_bin() else {
+        eprintln!("no trailroom binary (set TRAILROOM_BIN): delivery benchmark not exercised");
+        return;
+    };
+    let output = bench(&[
+        "delivery",
+        "--server-bin",
+        bin.to_str().unwrap(),
+        "--events",
+        "500",
+        "--latency-secs",
+        "2",
+        "--rate",
+        "5",
+        "--json",
+        "-",
+        "--quiet",
+    ])
+    .await;
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // The bulk-loaded events and the StartLogging call.
+    assert_eq!(report["throughput"]["events_delivered"], 501, "{report}");
+    let latency = &report["latency"];
+    assert!(latency["calls"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(latency["found"], latency["calls"], "{report}");
 }
