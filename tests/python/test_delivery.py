@@ -213,3 +213,28 @@ def test_aws_cli_validate_logs_passes_then_reports_tampering(delivered):
     s3.delete_object(Bucket=BUCKET, Key=digests[-2])
     result = validate(CLIS[0], srv, start)
     assert result.returncode == 1 and f"{digests[-2]}\tINVALID: not found" in result.stderr
+
+
+def test_a_failing_bucket_shows_in_the_status_then_clears(tmp_path):
+    srv = Server(str(tmp_path / "data"), ["--delivery-interval", "1s"]).start()
+    try:
+        s3, ct = srv.client("s3"), srv.client("cloudtrail")
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_bucket_policy(Bucket=BUCKET, Policy=bucket_policy())
+        ct.create_trail(Name=TRAIL, S3BucketName=BUCKET)
+        ct.start_logging(Name=TRAIL)
+        # The policy goes away: CloudTrail may no longer write, calls still succeed.
+        s3.delete_bucket_policy(Bucket=BUCKET)
+        srv.client("sts").get_caller_identity()
+        status = wait_for(lambda: (lambda s: s if s.get("LatestDeliveryError") else None)(
+            ct.get_trail_status(Name=TRAIL)), what="a delivery error")
+        assert status["LatestDeliveryError"] == "AccessDenied"
+        assert status["LatestDeliveryAttemptTime"] and not status.get("LatestDeliveryTime")
+        # Retried with backoff; once the policy is back the error clears and the events arrive.
+        s3.put_bucket_policy(Bucket=BUCKET, Policy=bucket_policy())
+        cleared = wait_for(lambda: (lambda s: s if "LatestDeliveryError" not in s else None)(
+            ct.get_trail_status(Name=TRAIL)), timeout=40, what="the error to clear")
+        assert cleared["LatestDeliveryTime"]
+        assert "GetCallerIdentity" in [r["eventName"] for r in records_in(srv)]
+    finally:
+        srv.stop()

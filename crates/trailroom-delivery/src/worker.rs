@@ -2,12 +2,15 @@
 //! digests whose hour is over. Both are idempotent: a pass interrupted anywhere (crash, sink error)
 //! is simply run again and produces the same objects under the same keys.
 //!
+//! A trail whose delivery failed is retried with exponential backoff (1 s, doubling, at most
+//! 15 minutes apart); the error shows in its status until a delivery succeeds.
+//!
 //! A trail that stopped logging (StopLogging or DeleteTrail) is finished once: the events recorded
 //! up to the stop (the StopLogging call included) are delivered, then a final digest closes each
 //! chain, and the trail is left alone until it logs again (a deleted trail is then forgotten).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use trailroom_store::{Doc, EventRow, ReadTxn, Store, StoreError, WriteTxn};
@@ -152,6 +155,32 @@ const BATCH_EVENTS: usize = 20_000;
 const FILE_RECORDS: usize = 10_000;
 /// How long after a stop the trail is finished, so calls in flight at the stop are stored.
 pub const FINAL_GRACE_MS: i64 = 1_000;
+/// Delay before the first retry of a failed delivery; it doubles with each further failure.
+const RETRY_FIRST_MS: i64 = 1_000;
+/// Longest delay between two attempts.
+const RETRY_MAX_MS: i64 = 15 * 60_000;
+
+/// Consecutive failed deliveries of a trail and when it may be tried again.
+#[derive(Debug, Clone, Copy)]
+struct Backoff {
+    failures: u32,
+    next_attempt_ms: i64,
+}
+
+impl Backoff {
+    /// The backoff after one more failure at `now_ms`.
+    fn after_failure(previous: Option<Backoff>, now_ms: i64) -> Self {
+        let failures = previous.map_or(1, |b| b.failures.saturating_add(1));
+        let delay = RETRY_FIRST_MS
+            .saturating_mul(1_i64 << (failures - 1).min(30))
+            .min(RETRY_MAX_MS);
+        Self {
+            failures,
+            next_attempt_ms: now_ms.saturating_add(delay),
+        }
+    }
+}
+
 /// Most batches one trail delivers in one pass: a backlog is caught up quickly, over several
 /// passes when it is very large.
 const BATCHES_PER_PASS: usize = 64;
@@ -223,6 +252,8 @@ pub struct Worker {
     keys: Arc<dyn DigestKeys>,
     /// Length of a digest window, ms (an hour by default).
     pub digest_interval_ms: i64,
+    /// Trails whose last delivery failed, by ARN (in memory: a restart retries at once).
+    backoff: Mutex<HashMap<String, Backoff>>,
 }
 
 fn backend(e: StoreError) -> SinkError {
@@ -246,6 +277,7 @@ impl Worker {
             sinks,
             keys,
             digest_interval_ms: 3_600_000,
+            backoff: Mutex::new(HashMap::new()),
         }
     }
 
@@ -269,15 +301,23 @@ impl Worker {
                     continue;
                 }
             }
+            if self.backing_off(&target.trail_arn, now_ms) {
+                continue;
+            }
             let caught_up = match self.deliver_target(target, now_ms).await {
                 Ok(delivered) => {
+                    self.backoffs().remove(&target.trail_arn);
                     report.files += delivered.files;
                     report.events += delivered.events;
                     delivered.caught_up
                 }
                 Err(err) => {
                     report.failures += 1;
-                    tracing::warn!(trail = %target.trail_arn, error = %err, "log delivery failed");
+                    let next = self.record_failure(&target.trail_arn, now_ms);
+                    tracing::warn!(
+                        trail = %target.trail_arn, error = %err, failures = next.failures,
+                        retry_in_ms = next.next_attempt_ms - now_ms, "log delivery failed"
+                    );
                     self.note(target, now_ms, Some(err.code.clone()), Note::Delivery)
                         .await?;
                     false
@@ -294,6 +334,25 @@ impl Worker {
             }
         }
         Ok(report)
+    }
+
+    fn backoffs(&self) -> std::sync::MutexGuard<'_, HashMap<String, Backoff>> {
+        self.backoff.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts a failed delivery of the trail; returns its new backoff.
+    fn record_failure(&self, trail_arn: &str, now_ms: i64) -> Backoff {
+        let mut backoffs = self.backoffs();
+        let next = Backoff::after_failure(backoffs.get(trail_arn).copied(), now_ms);
+        backoffs.insert(trail_arn.to_owned(), next);
+        next
+    }
+
+    /// Whether the trail's last delivery failed and its retry is not due yet.
+    fn backing_off(&self, trail_arn: &str, now_ms: i64) -> bool {
+        self.backoffs()
+            .get(trail_arn)
+            .is_some_and(|b| now_ms < b.next_attempt_ms)
     }
 
     /// Delivers a trail's new events, batch after batch, until it has caught up.

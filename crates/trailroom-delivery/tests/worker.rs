@@ -319,3 +319,30 @@ async fn digests_tile_time_and_chain() {
         ))
     );
 }
+
+#[tokio::test]
+async fn failed_deliveries_back_off_then_clear() {
+    let (_dir, store, sinks, trails, worker) = setup();
+    append(
+        store.as_ref(),
+        vec![event("CreateRoom", "us-east-1", 100, 1)],
+    )
+    .await;
+    let fail_next = || *sinks.fail_next_put.lock().unwrap() = true;
+    let attempted = || !*sinks.fail_next_put.lock().unwrap();
+    fail_next();
+    assert_eq!(worker.run_once(60_000).await.unwrap().failures, 1);
+    // Retried after 1 s, then after 2 s more; passes in between leave the trail alone.
+    fail_next();
+    assert_eq!(worker.run_once(60_500).await.unwrap().failures, 0);
+    assert!(!attempted(), "no attempt before the first retry is due");
+    assert_eq!(worker.run_once(61_000).await.unwrap().failures, 1);
+    assert!(attempted());
+    assert_eq!(worker.run_once(62_500).await.unwrap().files, 0);
+    let recovered = worker.run_once(63_000).await.unwrap();
+    assert_eq!((recovered.files, recovered.failures), (1, 0));
+    // The error showed in the status on each failed attempt and is cleared by the success.
+    let errors = trails.errors.lock().unwrap().clone();
+    assert_eq!(errors.iter().filter(|e| e.is_some()).count(), 2);
+    assert_eq!(errors.last().unwrap(), &None);
+}
