@@ -293,6 +293,11 @@ impl CallObserver for CallContext {
     fn observe_request_parameters(&self, parameters: Option<&Value>) {
         self.set_request_parameters(parameters.cloned().unwrap_or(Value::Null));
     }
+
+    fn wants_response_elements(&self) -> bool {
+        let info = &self.inner.info;
+        self.inner.recording && (info.log_response || info.named_resources.is_some())
+    }
 }
 
 /// An empty object means "no parameters" / "no response body": CloudTrail writes null.

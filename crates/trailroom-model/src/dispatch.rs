@@ -28,7 +28,8 @@ pub struct DispatchedOk {
     /// The serialized JSON response body (PascalCase wire form).
     pub body: Vec<u8>,
     /// The output's audit form for CloudTrail `responseElements`; `None` when the output is
-    /// empty. The caller decides whether to keep it (CloudTrail records `null` for reads).
+    /// empty or nobody wants it ([`CallObserver::wants_response_elements`]). The caller decides
+    /// whether to keep it (CloudTrail records `null` for reads).
     pub response_elements: Option<Value>,
 }
 
@@ -80,6 +81,13 @@ pub trait CallObserver {
     fn observe_request_parameters(&self, parameters: Option<&Value>) {
         let _ = parameters;
     }
+
+    /// Whether the rendered output will be used (logged as `responseElements`, or searched for
+    /// the resources the call names). When not, rendering it is skipped: for a LookupEvents page
+    /// that is fifty records copied into a JSON tree for nothing.
+    fn wants_response_elements(&self) -> bool {
+        true
+    }
 }
 
 impl CallObserver for () {}
@@ -129,7 +137,7 @@ where
         };
     }
     let result = match call(input).await {
-        Ok(output) => encode_output(&output),
+        Ok(output) => encode_output(&output, observer.wants_response_elements()),
         Err(err) => {
             debug_assert!(
                 op.allows_error(err.code()),
@@ -162,12 +170,12 @@ fn parse_input<Op: OperationMeta, I: DeserializeOwned>(op: Op, body: &[u8]) -> R
     })
 }
 
-/// Serializes a handler's output.
-fn encode_output<O: Serialize + Audit>(output: &O) -> Result<DispatchedOk, ApiError> {
+/// Serializes a handler's output, and renders it for the audit record when `audit`.
+fn encode_output<O: Serialize + Audit>(output: &O, audit: bool) -> Result<DispatchedOk, ApiError> {
     let body = serde_json::to_vec(output).map_err(|_| ApiError::internal())?;
     Ok(DispatchedOk {
         body,
-        response_elements: non_empty(output.to_audit_json()),
+        response_elements: audit.then(|| output.to_audit_json()).and_then(non_empty),
     })
 }
 
