@@ -54,6 +54,18 @@ impl Call {
         }
     }
 
+    /// An S3 REST call (path style): `path` may carry a query (`/bucket?policy`).
+    pub fn s3(method: Method, path: impl Into<String>, body: Bytes) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            service: "s3",
+            target: None,
+            content_type: None,
+            body,
+        }
+    }
+
     /// An AWS Query call: `POST /` with a form body.
     pub fn query(service: &'static str, params: &[(&str, &str)]) -> Self {
         let body = serde_urlencoded::to_string(params).unwrap_or_default();

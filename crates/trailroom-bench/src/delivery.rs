@@ -25,7 +25,7 @@ use crate::client::{Auth, Call, Connection, error_code};
 use crate::loader::{LoadOptions, load};
 use crate::scratch_dir;
 use crate::server::{ServerProcess, SpawnOptions};
-use crate::synthetic::ACCOUNT;
+use crate::workload::{cloudtrail, trail_bucket_calls};
 
 /// The bucket the benchmarks deliver to.
 const BUCKET: &str = "trailroom-bench-delivery";
@@ -70,47 +70,20 @@ pub struct LatencyReport {
 
 /// Creates the bucket, its CloudTrail policy and a logging trail on the server at `host`.
 async fn set_up_trail(host: &str, auth: &Auth, multi_region: bool) -> anyhow::Result<()> {
-    let policy = json!({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{BUCKET}")},
-        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{BUCKET}/AWSLogs/{ACCOUNT}/*")}]});
-    let s3 = |method: Method, path: String, body: Bytes| Call {
-        method,
-        path,
-        service: "s3",
-        target: None,
-        content_type: None,
-        body,
-    };
     let trail = json!({"Name": "bench", "S3BucketName": BUCKET,
                        "IsMultiRegionTrail": multi_region, "EnableLogFileValidation": true});
-    let calls = [
-        s3(Method::PUT, format!("/{BUCKET}"), Bytes::new()),
-        s3(
-            Method::PUT,
-            format!("/{BUCKET}?policy"),
-            Bytes::from(policy.to_string()),
-        ),
+    let calls = trail_bucket_calls(BUCKET).into_iter().chain([
         cloudtrail("CreateTrail", &trail),
         cloudtrail("StartLogging", &json!({"Name": "bench"})),
-    ];
+    ]);
     let mut conn = Connection::new(host, auth.clone())?;
-    for call in &calls {
-        let answer = conn.send(call).await?;
+    for call in calls {
+        let answer = conn.send(&call).await?;
         if !(200..300).contains(&answer.status) {
             bail!("set-up call {} failed: {}", call.path, error_code(&answer));
         }
     }
     Ok(())
-}
-
-fn cloudtrail(operation: &str, body: &Value) -> Call {
-    Call::json(
-        "cloudtrail",
-        format!("CloudTrail_20131101.{operation}"),
-        body,
-    )
 }
 
 fn now_ms() -> i64 {
@@ -323,15 +296,9 @@ async fn read_logs(
 }
 
 async fn get(conn: &mut Connection, path: &str) -> anyhow::Result<Bytes> {
-    let call = Call {
-        method: Method::GET,
-        path: path.to_owned(),
-        service: "s3",
-        target: None,
-        content_type: None,
-        body: Bytes::new(),
-    };
-    let answer = conn.send(&call).await?;
+    let answer = conn
+        .send(&Call::s3(Method::GET, path, Bytes::new()))
+        .await?;
     if answer.status != 200 {
         bail!("GET {path} failed: {}", error_code(&answer));
     }

@@ -423,28 +423,27 @@ async fn count_rooms(opts: &SetupOptions) -> anyhow::Result<String> {
     Ok(format!("more than {total}"))
 }
 
-/// Creates an S3 bucket (path style) for trails to name, with the policy CloudTrail needs.
-async fn create_bucket(opts: &SetupOptions, name: &str) -> anyhow::Result<String> {
-    let s3 = |path: String, body: bytes::Bytes| Call {
-        method: Method::PUT,
-        path,
-        service: "s3",
-        target: None,
-        content_type: None,
-        body,
-    };
+/// The calls that create bucket `name` (path style) with the policy CloudTrail needs to deliver to
+/// it.
+pub fn trail_bucket_calls(name: &str) -> [Call; 2] {
     let policy = json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
          "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{name}")},
         {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
          "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{name}/AWSLogs/*")}]});
-    for call in [
-        s3(format!("/{name}"), bytes::Bytes::new()),
-        s3(
+    [
+        Call::s3(Method::PUT, format!("/{name}"), bytes::Bytes::new()),
+        Call::s3(
+            Method::PUT,
             format!("/{name}?policy"),
             bytes::Bytes::from(policy.to_string()),
         ),
-    ] {
+    ]
+}
+
+/// Creates an S3 bucket for trails to name, with the policy CloudTrail needs.
+async fn create_bucket(opts: &SetupOptions, name: &str) -> anyhow::Result<String> {
+    for call in trail_bucket_calls(name) {
         setup_call(opts, &call).await.with_context(|| {
             format!("cannot create bucket {name} (give --bucket to use an existing one)")
         })?;

@@ -287,21 +287,9 @@ impl Worker {
         let targets = trailroom_store::read(self.store.as_ref(), |txn| self.trails.targets(txn))??;
         let mut report = DeliveryReport::default();
         for target in &targets {
-            let cursor: Cursor = trailroom_store::read(self.store.as_ref(), |txn| {
-                load(txn, target, CURSOR_KIND, &target.trail_arn)
-            })??;
-            if let Some(stop) = target.stopped_ms {
-                if cursor.finished_stop_ms == Some(stop) {
-                    if target.deleted_ms.is_some() {
-                        self.forget(target, &targets).await?;
-                    }
-                    continue;
-                }
-                if now_ms < stop + FINAL_GRACE_MS {
-                    continue;
-                }
-            }
-            if self.backing_off(&target.trail_arn, now_ms) {
+            if self.waits_or_finished(target, &targets, now_ms).await?
+                || self.backing_off(&target.trail_arn, now_ms)
+            {
                 continue;
             }
             let caught_up = match self.deliver_target(target, now_ms).await {
@@ -334,6 +322,30 @@ impl Worker {
             }
         }
         Ok(report)
+    }
+
+    /// For a stopped trail: whether it is left alone this pass, because calls in flight at the
+    /// stop may still be stored, or because it was finished for that stop (a deleted trail is
+    /// then forgotten). A logging trail never is.
+    async fn waits_or_finished(
+        &self,
+        target: &Target,
+        targets: &[Target],
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let Some(stop) = target.stopped_ms else {
+            return Ok(false);
+        };
+        let cursor: Cursor = trailroom_store::read(self.store.as_ref(), |txn| {
+            load(txn, target, CURSOR_KIND, &target.trail_arn)
+        })??;
+        if cursor.finished_stop_ms == Some(stop) {
+            if target.deleted_ms.is_some() {
+                self.forget(target, targets).await?;
+            }
+            return Ok(true);
+        }
+        Ok(now_ms < stop + FINAL_GRACE_MS)
     }
 
     fn backoffs(&self) -> std::sync::MutexGuard<'_, HashMap<String, Backoff>> {
@@ -664,43 +676,54 @@ impl Worker {
     ) -> Result<(usize, bool), StoreError> {
         let mut written = 0;
         let mut all_done = true;
-        let last = match target.stopped_ms.is_some() && caught_up {
-            true => Window::Final,
-            false => Window::Due,
-        };
+        let finish = target.stopped_ms.is_some() && caught_up;
         for account in &target.accounts {
             for region in &target.regions {
-                for window in [Window::Due, last] {
-                    let outcome = loop {
-                        match self
-                            .digest_once(target, account, region, now_ms, window)
-                            .await
-                        {
-                            Ok(true) => {
-                                written += 1;
-                                // A final window is written once; due ones until caught up.
-                                if window == Window::Final {
-                                    break Ok(());
-                                }
-                            }
-                            Ok(false) => break Ok(()),
-                            Err(err) => break Err(err),
-                        }
-                    };
-                    if let Err(err) = outcome {
+                match self
+                    .chain_digests(target, account, region, now_ms, finish)
+                    .await
+                {
+                    Ok(n) => written += n,
+                    Err((n, err)) => {
+                        written += n;
+                        all_done = false;
                         tracing::warn!(trail = %target.trail_arn, error = %err, "digest delivery failed");
                         self.note(target, now_ms, Some(err.code), Note::Digest)
                             .await?;
-                        all_done = false;
-                        break;
-                    }
-                    if window == last {
-                        break;
                     }
                 }
             }
         }
         Ok((written, all_done))
+    }
+
+    /// One chain's due digests, then its final one when `finish`; the count written, also on
+    /// failure.
+    async fn chain_digests(
+        &self,
+        target: &Target,
+        account: &str,
+        region: &str,
+        now_ms: i64,
+        finish: bool,
+    ) -> Result<usize, (usize, SinkError)> {
+        let mut written = 0;
+        let once = |window| self.digest_once(target, account, region, now_ms, window);
+        loop {
+            match once(Window::Due).await {
+                Ok(true) => written += 1,
+                Ok(false) => break,
+                Err(err) => return Err((written, err)),
+            }
+        }
+        if finish {
+            match once(Window::Final).await {
+                Ok(true) => written += 1,
+                Ok(false) => {}
+                Err(err) => return Err((written, err)),
+            }
+        }
+        Ok(written)
     }
 
     /// Writes the chain's next digest if its window is over (a `Final` window ends now); returns

@@ -129,8 +129,8 @@ pub(crate) fn lookup(conn: &Connection, query: &EventQuery) -> StoreResult<Vec<E
 
 /// What a lookup filters on, with the value as stored.
 struct Filter {
-    /// `event_log` or `event_log_resources`.
-    table: &'static str,
+    /// The column is one of `event_log_resources` (else of `event_log`).
+    on_resources: bool,
     /// The column, when the lookup has an attribute.
     column: Option<&'static str>,
     value: Value,
@@ -140,19 +140,19 @@ impl Filter {
     /// The filter of `key`; `None` when its value was never stored (nothing can match).
     fn of(conn: &Connection, key: &Option<LookupKey>) -> StoreResult<Option<Self>> {
         let events = |column, value| Filter {
-            table: "event_log",
+            on_resources: false,
             column: Some(column),
             value,
         };
         let resources = |column, value| Filter {
-            table: "event_log_resources",
+            on_resources: true,
             column: Some(column),
             value,
         };
         let term = |text: &str| term_id(conn, text, false);
         Ok(match key {
             None => Some(Filter {
-                table: "event_log",
+                on_resources: false,
                 column: None,
                 value: Value::Null,
             }),
@@ -170,7 +170,7 @@ impl Filter {
 
 /// The SQL of a lookup: one index walked newest first on (time, seq), stopping at the limit.
 fn lookup_sql(stream: i64, filter: &Filter, query: &EventQuery) -> (String, Vec<Value>) {
-    let on_events = filter.table == "event_log";
+    let on_events = !filter.on_resources;
     let alias = if on_events { "e" } else { "f" };
     let mut sql = match (on_events, filter.column) {
         // Without statistics SQLite would walk the time index for an EventId lookup.

@@ -4,31 +4,20 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use trailroom_store::{StoreError, StoreResult};
 
 use crate::backend;
 
 /// The number of `term`, made when `create` and missing.
 pub(crate) fn term_id(conn: &Connection, term: &str, create: bool) -> StoreResult<Option<i64>> {
-    let mut find = conn
-        .prepare_cached("SELECT id FROM event_terms WHERE term = ?1")
-        .map_err(backend)?;
-    if let Some(id) = find
-        .query_row([term], |r| r.get(0))
-        .optional()
-        .map_err(backend)?
-    {
-        return Ok(Some(id));
-    }
-    if !create {
-        return Ok(None);
-    }
-    let mut insert = conn
-        .prepare_cached("INSERT INTO event_terms (term) VALUES (?1)")
-        .map_err(backend)?;
-    insert.execute([term]).map_err(backend)?;
-    Ok(Some(conn.last_insert_rowid()))
+    find_or_insert(
+        conn,
+        "SELECT id FROM event_terms WHERE term = ?1",
+        "INSERT INTO event_terms (term) VALUES (?1)",
+        params![term],
+        create,
+    )
 }
 
 /// The number of a stream, made when `create` and missing.
@@ -39,26 +28,33 @@ pub(crate) fn stream_id(
     category: &str,
     create: bool,
 ) -> StoreResult<Option<i64>> {
-    let mut find = conn
-        .prepare_cached(
-            "SELECT id FROM event_streams WHERE account = ?1 AND region = ?2 AND category = ?3",
-        )
+    find_or_insert(
+        conn,
+        "SELECT id FROM event_streams WHERE account = ?1 AND region = ?2 AND category = ?3",
+        "INSERT INTO event_streams (account, region, category) VALUES (?1, ?2, ?3)",
+        params![account, region, category],
+        create,
+    )
+}
+
+/// The id `find` selects for `args`; when there is none and `create`, the id of the row `insert`
+/// adds with the same `args`.
+fn find_or_insert(
+    conn: &Connection,
+    find: &str,
+    insert: &str,
+    args: &[&dyn ToSql],
+    create: bool,
+) -> StoreResult<Option<i64>> {
+    let found = conn
+        .prepare_cached(find)
+        .and_then(|mut stmt| stmt.query_row(args, |r| r.get(0)).optional())
         .map_err(backend)?;
-    if let Some(id) = find
-        .query_row(params![account, region, category], |r| r.get(0))
-        .optional()
-        .map_err(backend)?
-    {
-        return Ok(Some(id));
+    if found.is_some() || !create {
+        return Ok(found);
     }
-    if !create {
-        return Ok(None);
-    }
-    let mut insert = conn
-        .prepare_cached("INSERT INTO event_streams (account, region, category) VALUES (?1, ?2, ?3)")
-        .map_err(backend)?;
-    insert
-        .execute(params![account, region, category])
+    conn.prepare_cached(insert)
+        .and_then(|mut stmt| stmt.execute(args))
         .map_err(backend)?;
     Ok(Some(conn.last_insert_rowid()))
 }
