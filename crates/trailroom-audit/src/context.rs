@@ -14,7 +14,9 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 
 use crate::clock::Clock;
-use crate::record::{Record, RecordResource, cap_100k, format_event_time, truncate_1k};
+use crate::record::{
+    Record, RecordResource, cap_100k, format_event_time, new_event_id, truncate_1k,
+};
 use crate::{EVENT_VERSION, user_identity};
 
 /// The fixed facts of a call, known before any handler runs.
@@ -252,7 +254,7 @@ impl CallContext {
             request_parameters: cap_100k(non_empty(request_parameters)),
             response_elements: cap_100k(response_elements),
             request_id: info.request_id.clone(),
-            event_id: uuid::Uuid::new_v4().to_string(),
+            event_id: new_event_id(now_ms),
             read_only: info.read_only,
             resources: resources
                 .iter()

@@ -267,7 +267,7 @@ impl EventFactory {
             request_parameters,
             response_elements,
             request_id: random_uuid(&mut self.rng),
-            event_id: random_uuid(&mut self.rng),
+            event_id: time_ordered_uuid(&mut self.rng, time_ms),
             read_only: op.read_only,
             resources: resources
                 .iter()
@@ -430,6 +430,14 @@ fn upper_id(rng: &mut StdRng, len: usize) -> String {
     (0..len)
         .map(|_| char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[rng.random_range(0..32)]))
         .collect()
+}
+
+/// An event id as the server mints them (`trailroom_audit::record::new_event_id`): the event's
+/// time in the leading bits, seeded random bits after.
+fn time_ordered_uuid(rng: &mut StdRng, time_ms: i64) -> String {
+    uuid::Builder::from_unix_timestamp_millis(time_ms.max(0) as u64, &rng.random())
+        .into_uuid()
+        .to_string()
 }
 
 fn random_uuid(rng: &mut StdRng) -> String {

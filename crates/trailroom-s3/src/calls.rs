@@ -10,7 +10,9 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use trailroom_audit::record::{Record, RecordResource, format_event_time, truncate_1k};
+use trailroom_audit::record::{
+    Record, RecordResource, format_event_time, new_event_id, truncate_1k,
+};
 use trailroom_audit::{CallContext, CallInfo, Clock, EVENT_VERSION, Resource, user_identity};
 use trailroom_identity::Caller;
 use trailroom_protocol::ApiError;
@@ -211,7 +213,7 @@ pub fn data_event(event: &DataEvent<'_>, outcome: Result<(), &ApiError>, now_ms:
             Some(_) => Value::Null,
         },
         request_id: info.request_id.clone(),
-        event_id: uuid::Uuid::new_v4().to_string(),
+        event_id: new_event_id(now_ms),
         read_only: info.read_only,
         resources: event
             .resources

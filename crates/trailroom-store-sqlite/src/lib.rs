@@ -64,9 +64,9 @@ impl Store for SqliteStore {
 
     fn with_reader(&self, f: &mut dyn FnMut(&dyn ReadTxn)) -> StoreResult<()> {
         self.readers.with(|conn| {
-            conn.execute_batch("BEGIN").map_err(backend)?;
+            run_cached(conn, "BEGIN").map_err(backend)?;
             f(&SqliteTxn::reader(conn));
-            conn.execute_batch("COMMIT").map_err(backend)
+            run_cached(conn, "COMMIT").map_err(backend)
         })
     }
 
@@ -92,11 +92,16 @@ impl Drop for SqliteStore {
     }
 }
 
+/// Statements each connection keeps prepared: more than the store uses, so none is parsed again
+/// (rusqlite keeps 16 by default, fewer than the writer's statements).
+const STATEMENT_CACHE: usize = 256;
+
 /// Opens a connection with the pragmas every connection needs. `temp_store = MEMORY` keeps each
 /// job's savepoint sub-journal off disk: as a file it was a sixth of the writer's time under load
 /// (BENCHMARKS.md).
 pub(crate) fn open_connection(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(backend)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
@@ -106,6 +111,11 @@ pub(crate) fn open_connection(path: &Path) -> StoreResult<Connection> {
     )
     .map_err(backend)?;
     Ok(conn)
+}
+
+/// Runs a statement without results, kept prepared (BEGIN and COMMIT run for every call).
+pub(crate) fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 /// Wraps a database error.

@@ -202,27 +202,27 @@ impl WriteTxn for SqliteTxn<'_> {
 
     fn begin_nested(&mut self) -> StoreResult<()> {
         self.depth += 1;
-        self.conn
-            .execute_batch(&format!("SAVEPOINT sp{}", self.depth))
-            .map_err(backend)
+        self.run_cached(&format!("SAVEPOINT sp{}", self.depth))
     }
 
     fn commit_nested(&mut self) -> StoreResult<()> {
         let depth = self.take_depth()?;
-        self.conn
-            .execute_batch(&format!("RELEASE sp{depth}"))
-            .map_err(backend)
+        self.run_cached(&format!("RELEASE sp{depth}"))
     }
 
     fn rollback_nested(&mut self) -> StoreResult<()> {
         let depth = self.take_depth()?;
-        self.conn
-            .execute_batch(&format!("ROLLBACK TO sp{depth}; RELEASE sp{depth}"))
-            .map_err(backend)
+        self.run_cached(&format!("ROLLBACK TO sp{depth}"))?;
+        self.run_cached(&format!("RELEASE sp{depth}"))
     }
 }
 
 impl SqliteTxn<'_> {
+    /// Savepoint statements run once or twice per job: kept prepared rather than parsed each time.
+    fn run_cached(&self, sql: &str) -> StoreResult<()> {
+        crate::run_cached(self.conn, sql).map_err(backend)
+    }
+
     fn take_depth(&mut self) -> StoreResult<usize> {
         if self.depth == 0 {
             return Err(StoreError::Backend("no nested unit is open".into()));

@@ -8,8 +8,8 @@ use std::thread;
 use rusqlite::Connection;
 use trailroom_store::{JobCompletion, StoreError, StoreResult, WriteJob};
 
-use crate::backend;
 use crate::txn::SqliteTxn;
+use crate::{backend, run_cached};
 
 /// Messages to the writer.
 pub(crate) enum WriterMsg {
@@ -68,7 +68,7 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<WriterMsg>) {
 
 /// Runs each job in its own savepoint inside one transaction, commits, then completes them.
 fn commit_batch(conn: &mut Connection, batch: Vec<WriteJob>) {
-    let completions = match conn.execute_batch("BEGIN IMMEDIATE") {
+    let completions = match run_cached(conn, "BEGIN IMMEDIATE") {
         Ok(()) => run_jobs(conn, batch),
         Err(err) => {
             let err = backend(err);
@@ -76,7 +76,7 @@ fn commit_batch(conn: &mut Connection, batch: Vec<WriteJob>) {
             return fail_all(batch, err);
         }
     };
-    let committed = conn.execute_batch("COMMIT").map_err(backend);
+    let committed = run_cached(conn, "COMMIT").map_err(backend);
     if let Err(err) = &committed {
         tracing::error!(error = %err, "group commit failed");
         let _ = conn.execute_batch("ROLLBACK");
