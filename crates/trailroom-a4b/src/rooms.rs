@@ -2,6 +2,8 @@
 //! is given), any number of skill groups, and per-skill parameters that ResolveRoom hands to
 //! skills (a4b.md §2.2, §7.6).
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
@@ -186,7 +188,15 @@ pub(crate) async fn delete_room(
     .await
 }
 
-fn room_field(room: &RoomData, key: &str) -> Vec<String> {
+/// What SearchRooms filters and sorts on: a room's name and its profile's name, both kept with
+/// the documents' keys, so a search reads every room's keys but only one page of rooms.
+struct RoomKey {
+    arn: String,
+    room_name: Option<String>,
+    profile_name: Option<String>,
+}
+
+fn room_field(room: &RoomKey, key: &str) -> Vec<String> {
     let value = match key {
         "RoomName" => room.room_name.clone(),
         "ProfileName" => room.profile_name.clone(),
@@ -195,48 +205,71 @@ fn room_field(room: &RoomData, key: &str) -> Vec<String> {
     value.into_iter().collect()
 }
 
-const SEARCH: SearchSpec<RoomData> = SearchSpec {
+const SEARCH: SearchSpec<RoomKey> = SearchSpec {
     filter_keys: &[("RoomName", Match::Prefix), ("ProfileName", Match::Prefix)],
     sort_keys: &["RoomName", "ProfileName"],
     default_sort: "RoomName",
     field: room_field,
-    id: |r| r.room_arn.clone().unwrap_or_default(),
+    id: |r| r.arn.clone(),
 };
+
+/// Every room of `account` as [`RoomKey`]s: room names and profile ARNs from the rooms' keys,
+/// profile names from the profiles' keys.
+fn room_keys(txn: &dyn ReadTxn, account: &str) -> Result<Vec<RoomKey>, ApiError> {
+    let profile_names: HashMap<String, Option<String>> = txn
+        .list_keys(account, ResourceType::Profile.kind())
+        .map_err(store_failure)?
+        .into_iter()
+        .map(|key| (key.id, key.name))
+        .collect();
+    let rooms = txn
+        .list_keys(account, ResourceType::Room.kind())
+        .map_err(store_failure)?;
+    Ok(rooms
+        .into_iter()
+        .map(|key| RoomKey {
+            profile_name: key
+                .parent
+                .and_then(|arn| profile_names.get(&arn).cloned().flatten()),
+            arn: key.id,
+            room_name: key.name,
+        })
+        .collect())
+}
 
 pub(crate) async fn search_rooms(
     ctx: &CallContext,
     input: SearchRoomsRequest,
 ) -> Result<SearchRoomsResponse, ApiError> {
     let account = ctx.account_id();
-    let (rooms, profiles) = ctx.read(|txn| {
-        let rooms = all_rooms(txn, account)?;
-        let profiles: Vec<Profile> = records::list(txn, account, ResourceType::Profile)?;
-        Ok((rooms, profiles))
-    })?;
-    let profile_name = |arn: &Option<String>| {
-        profiles
+    let (page, rooms) = ctx.read(|txn| {
+        let page = search(
+            room_keys(txn, account)?,
+            &SEARCH,
+            input.filters.as_deref(),
+            input.sort_criteria.as_deref(),
+            input.max_results,
+            input.next_token.as_deref(),
+        )?;
+        let rooms = page
+            .items
             .iter()
-            .find(|p| &p.profile_arn == arn)
-            .and_then(|p| p.profile_name.clone())
-    };
-    let data: Vec<RoomData> = rooms
+            .map(|key| require_room(txn, account, &key.arn))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok((page, rooms))
+    })?;
+    let data = page
+        .items
         .into_iter()
-        .map(|r| {
-            let mut data: RoomData = convert(&r.room)?;
-            data.profile_name = profile_name(&r.room.profile_arn);
+        .zip(rooms)
+        .map(|(key, record)| {
+            let mut data: RoomData = convert(&record.room)?;
+            data.profile_name = key.profile_name;
             Ok(data)
         })
         .collect::<Result<_, ApiError>>()?;
-    let page = search(
-        data,
-        &SEARCH,
-        input.filters.as_deref(),
-        input.sort_criteria.as_deref(),
-        input.max_results,
-        input.next_token.as_deref(),
-    )?;
     Ok(SearchRoomsResponse {
-        rooms: Some(page.items),
+        rooms: Some(data),
         next_token: page.next_token,
         total_count: Some(page.total_count),
     })

@@ -1,7 +1,9 @@
 //! [`ReadTxn`]/[`WriteTxn`] on an SQLite connection, with nested units as savepoints.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use trailroom_store::{Doc, EventQuery, EventRow, ReadTxn, StoreError, StoreResult, WriteTxn};
+use trailroom_store::{
+    Doc, DocKey, EventQuery, EventRow, ReadTxn, StoreError, StoreResult, WriteTxn,
+};
 
 use crate::{backend, events};
 
@@ -99,6 +101,25 @@ impl ReadTxn for SqliteTxn<'_> {
             &format!("SELECT {DOC_COLUMNS} FROM docs WHERE account = ?1 AND kind = ?2 ORDER BY id"),
             &[&account, &kind],
         )
+    }
+
+    fn list_keys(&self, account: &str, kind: &str) -> StoreResult<Vec<DocKey>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, name, parent FROM docs WHERE account = ?1 AND kind = ?2 ORDER BY id",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(params![account, kind], |row| {
+                Ok(DocKey {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    parent: row.get(2)?,
+                })
+            })
+            .map_err(backend)?;
+        rows.map(|r| r.map_err(backend)).collect()
     }
 
     fn list_children(&self, account: &str, kind: &str, parent: &str) -> StoreResult<Vec<Doc>> {

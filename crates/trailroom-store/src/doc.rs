@@ -23,6 +23,28 @@ pub struct Doc {
     pub body: Value,
 }
 
+/// A document's keys without its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocKey {
+    /// Identifier, unique within (account, kind).
+    pub id: String,
+    /// Unique name, when the kind has one.
+    pub name: Option<String>,
+    /// Id of the parent record.
+    pub parent: Option<String>,
+}
+
+impl DocKey {
+    /// The keys of `doc`.
+    pub fn of(doc: Doc) -> Self {
+        Self {
+            id: doc.id,
+            name: doc.name,
+            parent: doc.parent,
+        }
+    }
+}
+
 impl Doc {
     /// Builds a document from a serializable record.
     pub fn new<T: Serialize>(account: &str, kind: &str, id: &str, record: &T) -> StoreResult<Self> {

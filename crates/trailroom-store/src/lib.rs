@@ -18,7 +18,7 @@ mod job;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
-pub use doc::Doc;
+pub use doc::{Doc, DocKey};
 pub use error::{StoreError, StoreResult};
 pub use event::{EventQuery, EventRow, LookupKey};
 pub use job::{JobCompletion, WriteJob, read, write};
@@ -40,6 +40,16 @@ pub trait ReadTxn {
     fn list_kind(&self, kind: &str) -> StoreResult<Vec<Doc>>;
     /// Every document of `kind` in `account`, ordered by id.
     fn list(&self, account: &str, kind: &str) -> StoreResult<Vec<Doc>>;
+    /// The keys (id, name, parent) of every document of `kind` in `account`, ordered by id,
+    /// without their bodies: searches filter, sort and count on these, then read one page of
+    /// documents. Backends should override this default, which reads every body.
+    fn list_keys(&self, account: &str, kind: &str) -> StoreResult<Vec<DocKey>> {
+        Ok(self
+            .list(account, kind)?
+            .into_iter()
+            .map(DocKey::of)
+            .collect())
+    }
     /// Every document of `kind` whose `parent` is `parent`, ordered by id.
     fn list_children(&self, account: &str, kind: &str, parent: &str) -> StoreResult<Vec<Doc>>;
     /// At most `limit` documents of `kind` whose `parent` is `parent` and whose id sorts strictly

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::{Doc, EventQuery, EventRow, LookupKey, Store, StoreError, read, write};
+use crate::{Doc, DocKey, EventQuery, EventRow, LookupKey, Store, StoreError, read, write};
 
 fn doc(account: &str, id: &str, name: Option<&str>) -> Doc {
     Doc {
@@ -56,6 +56,12 @@ pub async fn documents(store: &dyn Store) {
     assert_eq!(got, Some(d1.clone()));
     assert_eq!(by_name, Some(d2.clone()));
     assert_eq!(listed, vec![d1.clone(), d2.clone()]);
+    let keys = read(store, |tx| tx.list_keys("111111111111", "thing").unwrap()).unwrap();
+    assert_eq!(
+        keys,
+        vec![DocKey::of(d1.clone()), DocKey::of(d2.clone())],
+        "keys of the account's documents, in id order, with names and parents"
+    );
     assert_eq!(children.len(), 2);
     let paged = read(store, |tx| {
         (

@@ -57,11 +57,11 @@ pub fn search<T>(
     let filters = filters.unwrap_or_default();
     let sort = sort.unwrap_or_default();
     check_keys(spec, filters, sort)?;
-    let mut matching: Vec<T> = items
+    let matching: Vec<T> = items
         .into_iter()
         .filter(|item| filters.iter().all(|f| filter_matches(spec, item, f)))
         .collect();
-    sort_items(spec, &mut matching, sort);
+    let matching = sort_items(spec, matching, sort);
     let binding = binding(&(filters_key(filters), sort_key(sort)));
     let total_count = matching.len() as i32;
     let (items, next_token) = page(matching, max_results, 50, next_token, &binding)?;
@@ -163,7 +163,9 @@ fn filter_matches<T>(spec: &SearchSpec<T>, item: &T, filter: &Filter) -> bool {
     })
 }
 
-fn sort_items<T>(spec: &SearchSpec<T>, items: &mut [T], sort: &[Sort]) {
+/// Sorts on the criteria, ties broken by id. Each item's sort values are read once, not at every
+/// comparison (a search may sort tens of thousands of items).
+fn sort_items<T>(spec: &SearchSpec<T>, items: Vec<T>, sort: &[Sort]) -> Vec<T> {
     let criteria: Vec<(&str, bool)> = if sort.is_empty() {
         vec![(spec.default_sort, false)]
     } else {
@@ -176,18 +178,27 @@ fn sort_items<T>(spec: &SearchSpec<T>, items: &mut [T], sort: &[Sort]) {
             })
             .collect()
     };
-    items.sort_by(|a, b| {
-        for (key, descending) in &criteria {
-            let left = (spec.field)(a, key).into_iter().next();
-            let right = (spec.field)(b, key).into_iter().next();
-            let order = left.cmp(&right);
+    let mut keyed: Vec<(Vec<Option<String>>, String, T)> = items
+        .into_iter()
+        .map(|item| {
+            let values = criteria
+                .iter()
+                .map(|(key, _)| (spec.field)(&item, key).into_iter().next())
+                .collect();
+            (values, (spec.id)(&item), item)
+        })
+        .collect();
+    keyed.sort_by(|(a, a_id, _), (b, b_id, _)| {
+        for (index, (_, descending)) in criteria.iter().enumerate() {
+            let order = a[index].cmp(&b[index]);
             let order = if *descending { order.reverse() } else { order };
             if order.is_ne() {
                 return order;
             }
         }
-        (spec.id)(a).cmp(&(spec.id)(b))
+        a_id.cmp(b_id)
     });
+    keyed.into_iter().map(|(_, _, item)| item).collect()
 }
 
 #[cfg(test)]
