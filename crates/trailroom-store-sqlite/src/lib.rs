@@ -17,6 +17,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 
 use rusqlite::Connection;
+use rusqlite::config::DbConfig;
 use trailroom_store::{ReadTxn, Store, StoreError, StoreResult, WriteJob};
 
 use crate::txn::SqliteTxn;
@@ -96,12 +97,24 @@ impl Drop for SqliteStore {
 /// (rusqlite keeps 16 by default, fewer than the writer's statements).
 const STATEMENT_CACHE: usize = 256;
 
+/// Makes prepared statements reusable as they are: a cache big enough for every statement, and
+/// the query planner stability guarantee. Without the guarantee SQLite looks at bound values while
+/// planning (`col = ?` terms outside the chosen index, LIMIT) and then plans the statement again
+/// whenever a value changes: every read of documents was parsed and planned anew, a fifth of the
+/// server's time in DescribeTrails.
+pub(crate) fn keep_statements(conn: &Connection) -> StoreResult<()> {
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(backend)?;
+    Ok(())
+}
+
 /// Opens a connection with the pragmas every connection needs. `temp_store = MEMORY` keeps each
 /// job's savepoint sub-journal off disk: as a file it was a sixth of the writer's time under load
 /// (BENCHMARKS.md).
 pub(crate) fn open_connection(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(backend)?;
-    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    keep_statements(&conn)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;

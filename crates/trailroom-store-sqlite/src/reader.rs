@@ -49,6 +49,7 @@ impl ReaderPool {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(backend)?;
+        crate::keep_statements(&conn)?;
         conn.execute_batch("PRAGMA busy_timeout = 5000;")
             .map_err(backend)?;
         Ok(conn)
