@@ -158,6 +158,23 @@ pub fn free_port() -> anyhow::Result<u16> {
 }
 
 /// A `kB` field of `/proc/<pid>/status`.
+/// CPU time (user and system, all threads) process `pid` has used so far, from
+/// `/proc/<pid>/stat`, whose clock ticks are 1/100 s on Linux (`USER_HZ`).
+pub fn process_cpu(pid: u32) -> anyhow::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let ticks = parse_stat_cpu_ticks(&stat).with_context(|| format!("no CPU times for {pid}"))?;
+    Ok(Duration::from_millis(ticks * 10))
+}
+
+/// utime + stime: fields 14 and 15, counted after the command name, which may hold spaces.
+fn parse_stat_cpu_ticks(stat: &str) -> Option<u64> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
 fn proc_status_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     parse_status_kib(&status, field).with_context(|| format!("no {field} for process {pid}"))
@@ -204,6 +221,19 @@ mod tests {
         assert_eq!(parse_status_kib(status, "VmRSS"), Some(12345));
         assert_eq!(parse_status_kib(status, "VmHWM"), Some(20480));
         assert_eq!(parse_status_kib(status, "VmSwap"), None);
+    }
+
+    #[test]
+    fn cpu_ticks_are_read_after_a_name_with_spaces() {
+        let stat = "42 (tokio rt) S 1 42 42 0 -1 4194560 100 0 0 0 250 37 0 0 20 0 9 0 5";
+        assert_eq!(parse_stat_cpu_ticks(stat), Some(287));
+        assert_eq!(parse_stat_cpu_ticks("42 (x) S 1"), None);
+    }
+
+    #[test]
+    fn our_own_cpu_time_is_readable() {
+        let first = process_cpu(std::process::id()).unwrap();
+        assert!(process_cpu(std::process::id()).unwrap() >= first);
     }
 
     #[test]
