@@ -22,13 +22,14 @@ pub mod workload;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::client::Auth;
 use crate::report::Report;
 use crate::runner::{Bound, CallFn, PhaseOptions, Slot, run_phase};
-use crate::server::{ServerProcess, SpawnOptions};
+use crate::server::{ServerProcess, SpawnOptions, process_cpu};
 use crate::workload::{LookupAttr, SetupOptions, Workload, prepare};
 
 /// How to run workloads against one endpoint.
@@ -150,7 +151,7 @@ pub async fn compare_recording(
                 target: label.into(),
                 ..opts.clone()
             };
-            let report = run_workload(&run, workload).await?;
+            let report = run_workload_with_cpu(&run, workload, Some(&server)).await?;
             server.stop()?;
             *(if recording { &mut on } else { &mut off }) += report.ok_rps;
             runs.push(report);
@@ -163,6 +164,33 @@ pub async fn compare_recording(
         off_ok_rps: off,
         cost,
     })
+}
+
+/// [`run_workload`], with CPU per request in the report's notes: the server's (when `server` is
+/// one this bench started) and the generator's, each over the whole workload (set-up and warm-up
+/// included, a small share).
+pub async fn run_workload_with_cpu(
+    opts: &RunOptions,
+    workload: Workload,
+    server: Option<&ServerProcess>,
+) -> anyhow::Result<Report> {
+    let server_cpu = || server.map(|s| process_cpu(s.pid())).transpose();
+    let (server_before, own_before) = (server_cpu()?, process_cpu(std::process::id())?);
+    let mut report = run_workload(opts, workload).await?;
+    let (server_after, own_after) = (server_cpu()?, process_cpu(std::process::id())?);
+    let requests = report.requests.max(1) as f64;
+    let per_request = |used: Duration| format!("{:.0}", used.as_secs_f64() * 1e6 / requests);
+    if let (Some(start), Some(end)) = (server_before, server_after) {
+        let server = per_request(end.saturating_sub(start));
+        report
+            .notes
+            .insert("server_cpu_us_per_request".into(), server);
+    }
+    let generator = per_request(own_after.saturating_sub(own_before));
+    report
+        .notes
+        .insert("generator_cpu_us_per_request".into(), generator);
+    Ok(report)
 }
 
 /// A fresh directory under the system's temp dir for servers the bench starts.

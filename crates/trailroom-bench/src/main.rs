@@ -20,9 +20,9 @@ use trailroom_bench::client::Auth;
 use trailroom_bench::loader::{LoadOptions, load};
 use trailroom_bench::report::table;
 use trailroom_bench::runner::Bound;
-use trailroom_bench::server::{ServerProcess, SpawnOptions, measure_startup, process_cpu};
+use trailroom_bench::server::{ServerProcess, SpawnOptions, measure_startup};
 use trailroom_bench::workload::{LookupAttr, Workload};
-use trailroom_bench::{RunOptions, compare_recording, run_workload, scratch_dir};
+use trailroom_bench::{RunOptions, compare_recording, run_workload_with_cpu, scratch_dir};
 
 #[derive(Parser)]
 #[command(
@@ -318,11 +318,9 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let mut reports = Vec::new();
     for workload in workloads {
-        let cpu_before = cpu_times(server.as_ref())?;
-        let mut report = run_workload(&opts, workload)
+        let report = run_workload_with_cpu(&opts, workload, server.as_ref())
             .await
             .with_context(|| format!("workload {}", workload.name()))?;
-        note_cpu_per_request(&mut report, cpu_before, cpu_times(server.as_ref())?);
         eprintln!(
             "{}: CPU per request: server {} us, generator {} us",
             report.workload,
@@ -349,33 +347,6 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(dir);
     }
     emit(&reports, args.load.json.as_deref(), || table(&reports))
-}
-
-/// CPU used so far by the spawned server (if any) and by this generator.
-fn cpu_times(server: Option<&ServerProcess>) -> anyhow::Result<(Option<Duration>, Duration)> {
-    let server_cpu = server.map(|s| process_cpu(s.pid())).transpose()?;
-    Ok((server_cpu, process_cpu(std::process::id())?))
-}
-
-/// Adds CPU per request to the report's notes: the server's (when this run started it) and the
-/// generator's, each over the whole workload (set-up and warm-up included, a small share).
-fn note_cpu_per_request(
-    report: &mut trailroom_bench::report::Report,
-    before: (Option<Duration>, Duration),
-    after: (Option<Duration>, Duration),
-) {
-    let requests = report.requests.max(1) as f64;
-    let per_request = |used: Duration| format!("{:.0}", used.as_secs_f64() * 1e6 / requests);
-    if let (Some(start), Some(end)) = (before.0, after.0) {
-        let server = per_request(end.saturating_sub(start));
-        report
-            .notes
-            .insert("server_cpu_us_per_request".into(), server);
-    }
-    let generator = per_request(after.1.saturating_sub(before.1));
-    report
-        .notes
-        .insert("generator_cpu_us_per_request".into(), generator);
 }
 
 async fn load_cmd(args: LoadArgs) -> anyhow::Result<()> {
