@@ -48,6 +48,9 @@ pub struct CallInfo {
     pub named_resources: Option<NamedResources>,
 }
 
+/// A change made after a call's own event is stored, given the event's position.
+pub type Seal = Box<dyn FnOnce(&mut dyn WriteTxn, i64) -> Result<(), StoreError> + Send>;
+
 /// A service's rule: `(requestParameters, response)` to the resources the call names.
 pub type NamedResources = fn(&Value, &Value) -> Vec<Resource>;
 
@@ -168,10 +171,24 @@ impl CallContext {
     /// Runs the call's writes and records its event in the same transaction.
     ///
     /// When `work` fails, its writes are undone and the failure is recorded instead. A handler
-    /// calls this at most once, as its last step.
+    /// calls this (or [`Self::write_sealed`]) at most once, as its last step.
     pub async fn write<R>(
         &self,
         work: impl FnOnce(&mut dyn WriteTxn) -> Result<R, ApiError> + Send + 'static,
+    ) -> Result<R, ApiError>
+    where
+        R: Audit + Send + 'static,
+    {
+        self.write_sealed(move |txn| work(txn).map(|r| (r, None)))
+            .await
+    }
+
+    /// [`Self::write`] for changes that must name the call's own event: the [`Seal`] that `work`
+    /// may return runs after the event is appended, in the same transaction, with the event's
+    /// position (StopLogging closes a logging window at its own event).
+    pub async fn write_sealed<R>(
+        &self,
+        work: impl FnOnce(&mut dyn WriteTxn) -> Result<(R, Option<Seal>), ApiError> + Send + 'static,
     ) -> Result<R, ApiError>
     where
         R: Audit + Send + 'static,
@@ -180,9 +197,19 @@ impl CallContext {
         let record = self.inner.recording && !self.state().recorded;
         let outcome = trailroom_store::write(self.inner.store.as_ref(), move |txn| {
             let result = run_nested(txn, work)?;
-            if record {
-                let response = result.as_ref().map(|r| r.to_audit_json());
-                txn.append_event(&ctx.event_row(response))?;
+            let (result, seal) = match result {
+                Ok((value, seal)) => (Ok(value), seal),
+                Err(err) => (Err(err), None),
+            };
+            let position = match record {
+                true => {
+                    let response = result.as_ref().map(|r| r.to_audit_json());
+                    txn.append_event(&ctx.event_row(response))?
+                }
+                false => txn.last_event_seq()?,
+            };
+            if let Some(seal) = seal {
+                seal(txn, position)?;
             }
             Ok::<_, StoreError>(result)
         })
@@ -203,10 +230,12 @@ impl CallContext {
             return Ok(());
         }
         let row = self.event_row(response);
-        trailroom_store::write(self.inner.store.as_ref(), move |txn| txn.append_event(&row))
-            .await
-            .map_err(store_failure)?
-            .map_err(store_failure)?;
+        trailroom_store::write(self.inner.store.as_ref(), move |txn| {
+            txn.append_event(&row).map(|_| ())
+        })
+        .await
+        .map_err(store_failure)?
+        .map_err(store_failure)?;
         self.state().recorded = true;
         Ok(())
     }

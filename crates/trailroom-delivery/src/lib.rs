@@ -2,16 +2,23 @@
 //!
 //! Owns: turning recorded events into CloudTrail's files — gzipped `{"Records":[…]}` log files in
 //! CloudTrail's key layout ([`keys`], [`logfile`]), delivered **exactly once per trail** by a
-//! cursor that moves only after the objects are stored ([`worker`]); hourly signed digest files
-//! chained across periods ([`digest`]); one SNS notification per delivered file.
+//! cursor that moves only after the objects are stored ([`worker`], its stored state in
+//! [`state`]); hourly signed digest files chained across periods ([`digest`]); one SNS
+//! notification per delivered file.
 //!
 //! Knows nothing about HTTP, S3 or SNS wire formats, or how trails are configured: it asks a
 //! [`Trails`] source which trails log and which events they admit, and hands bytes to [`Sinks`].
 
+mod backoff;
 pub mod digest;
 pub mod keys;
 pub mod logfile;
+mod port;
+pub mod state;
 pub mod validate;
 pub mod worker;
 
-pub use worker::{Admission, DeliveryReport, DigestKeys, SinkError, Sinks, Target, Trails, Worker};
+pub use port::{
+    Admission, Attempt, DigestKeys, SinkError, Sinks, Target, Trails, Window, WindowEnd,
+};
+pub use worker::{DeliveryReport, Worker};

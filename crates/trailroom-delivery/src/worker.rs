@@ -1,138 +1,31 @@
-//! The delivery worker: one pass delivers every logging trail's new events, another writes the
-//! digests whose hour is over. Both are idempotent: a pass interrupted anywhere (crash, sink error)
-//! is simply run again and produces the same objects under the same keys.
+//! The delivery worker. Each pass takes every trail incarnation's logging windows in order: it
+//! delivers the window's events in batches, writes the digests whose period is over, and once a
+//! closed window is fully delivered, closes its chains with a final digest and moves on to the
+//! next window. A deleted trail whose windows are all finished is forgotten.
 //!
-//! A trail whose delivery failed is retried with exponential backoff (1 s, doubling, at most
-//! 15 minutes apart); the error shows in its status until a delivery succeeds.
+//! The invariant (ARCHITECTURE.md): a trail incarnation delivers exactly the events recorded
+//! inside its logging windows (after the StartLogging position, up to and including the
+//! stopping call's own event) that it admitted as configured when each was recorded, each once,
+//! listed by exactly one digest of a chain that validates.
 //!
-//! A trail that stopped logging (StopLogging or DeleteTrail) is finished once: the events recorded
-//! up to the stop (the StopLogging call included) are delivered, then a final digest closes each
-//! chain, and the trail is left alone until it logs again (a deleted trail is then forgotten).
+//! Every step is idempotent: a pass interrupted anywhere (crash, sink error) is run again and
+//! writes the same objects under the same keys, because a batch's bounds and a final digest's
+//! end are stored before anything is written. A trail whose delivery failed is retried with
+//! backoff; the error shows in its status until a delivery succeeds.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-use trailroom_store::{Doc, EventRow, ReadTxn, Store, StoreError, WriteTxn};
+use trailroom_store::{EventRow, ReadTxn, Store, StoreError};
 
-use crate::digest::{self, DigestKey, DigestLogFile, PreviousDigest};
+use crate::backoff::Backoffs;
+use crate::digest::{self, DigestLogFile};
 use crate::keys::{self, Location, iso_seconds};
 use crate::logfile;
-
-/// A trail as delivery sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Trail ARN (the cursor's key).
-    pub trail_arn: String,
-    /// Trail name, for digest keys.
-    pub trail_name: String,
-    /// Home region, for digest keys.
-    pub home_region: String,
-    /// Account that owns the trail (and its cursor documents).
-    pub owner_account: String,
-    /// Destination bucket.
-    pub bucket: String,
-    /// `S3KeyPrefix`.
-    pub prefix: Option<String>,
-    /// Organization id, for organization trails.
-    pub org_id: Option<String>,
-    /// Accounts whose events the trail receives.
-    pub accounts: Vec<String>,
-    /// Regions whose events the trail receives.
-    pub regions: Vec<String>,
-    /// Topic notified of each file.
-    pub sns_topic_arn: Option<String>,
-    /// Whether digests are written (log file validation).
-    pub digests: bool,
-    /// When logging (re)started, ms: the start of the first digest window.
-    pub logging_since_ms: i64,
-    /// Position of the newest event when logging (re)started: only later events are delivered.
-    pub start_seq: i64,
-    /// When logging stopped (StopLogging or DeleteTrail), ms; `None` while logging. Events after
-    /// it are not delivered, and the trail is finished with a final digest.
-    pub stopped_ms: Option<i64>,
-    /// When the trail was deleted, ms: once finished it is forgotten.
-    pub deleted_ms: Option<i64>,
-}
-
-/// A trail's decision on one event (its selectors, regions and accounts), made once per batch.
-pub type Admission = Box<dyn Fn(&EventRow) -> bool + Send>;
-
-/// A destination's refusal, with the S3/SNS error code GetTrailStatus reports.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {message}")]
-pub struct SinkError {
-    /// S3 or SNS error code (`NoSuchBucket`, `AccessDenied`, …).
-    pub code: String,
-    /// Details.
-    pub message: String,
-}
-
-/// Where files and notifications go.
-#[async_trait::async_trait]
-pub trait Sinks: Send + Sync {
-    /// Stores an object for `target` (its bucket) with `x-amz-meta-*` `metadata`.
-    async fn put(
-        &self,
-        target: &Target,
-        key: &str,
-        body: Vec<u8>,
-        metadata: &[(String, String)],
-    ) -> Result<(), SinkError>;
-    /// Publishes `message` to `topic_arn` on behalf of `target`.
-    async fn notify(
-        &self,
-        target: &Target,
-        topic_arn: &str,
-        message: String,
-    ) -> Result<(), SinkError>;
-}
-
-/// Which trails log, which events they take, and where their status goes.
-pub trait Trails: Send + Sync {
-    /// Every trail that logs, logged and stopped, or was deleted while deliveries were owed.
-    fn targets(&self, txn: &dyn ReadTxn) -> Result<Vec<Target>, StoreError>;
-    /// How `target` decides which events it takes.
-    fn admission(&self, txn: &dyn ReadTxn, target: &Target) -> Result<Admission, StoreError>;
-    /// Drops a deleted trail that has been finished.
-    fn forget(&self, tx: &mut dyn WriteTxn, target: &Target) -> Result<(), StoreError>;
-    /// Records a delivery attempt's outcome on the trail's status.
-    fn record_delivery(
-        &self,
-        tx: &mut dyn WriteTxn,
-        target: &Target,
-        now_ms: i64,
-        error: Option<&str>,
-    ) -> Result<(), StoreError>;
-    /// Records a digest delivery attempt's outcome.
-    fn record_digest(
-        &self,
-        tx: &mut dyn WriteTxn,
-        target: &Target,
-        now_ms: i64,
-        error: Option<&str>,
-    ) -> Result<(), StoreError>;
-    /// Records a notification attempt's outcome.
-    fn record_notification(
-        &self,
-        tx: &mut dyn WriteTxn,
-        target: &Target,
-        now_ms: i64,
-        error: Option<&str>,
-    ) -> Result<(), StoreError>;
-}
-
-/// Finds the key that signs an account's digests for a region (made when none is valid).
-#[async_trait::async_trait]
-pub trait DigestKeys: Send + Sync {
-    /// The key signing `account`'s digests of `region` at `now_ms`.
-    async fn key(
-        &self,
-        account: &str,
-        region: &str,
-        now_ms: i64,
-    ) -> Result<Box<dyn DigestKey>, String>;
-}
+use crate::port::{Attempt, DigestKeys, SinkError, Sinks, Target, Trails, Window, WindowEnd};
+use crate::state::{
+    CHAIN_KIND, CURSOR_KIND, Chain, Cursor, DeliveredFile, Pending, chain_id, chain_of, load, save,
+};
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -147,94 +40,16 @@ pub struct DeliveryReport {
     pub failures: usize,
 }
 
-const CURSOR_KIND: &str = "ct_delivery_cursor";
-const CHAIN_KIND: &str = "ct_digest_chain";
-/// Events read per account per pass.
+/// Events read per account per batch.
 const BATCH_EVENTS: usize = 20_000;
 /// Most records in one file (CloudTrail cuts files on size too).
 const FILE_RECORDS: usize = 10_000;
-/// How long after a stop the trail is finished, so calls in flight at the stop are stored.
+/// How long after a stop known only by its time ([`WindowEnd::AtTime`]) the window is finished,
+/// so calls in flight at the stop are stored.
 pub const FINAL_GRACE_MS: i64 = 1_000;
-/// Delay before the first retry of a failed delivery; it doubles with each further failure.
-const RETRY_FIRST_MS: i64 = 1_000;
-/// Longest delay between two attempts.
-const RETRY_MAX_MS: i64 = 15 * 60_000;
-
-/// Consecutive failed deliveries of a trail and when it may be tried again.
-#[derive(Debug, Clone, Copy)]
-struct Backoff {
-    failures: u32,
-    next_attempt_ms: i64,
-}
-
-impl Backoff {
-    /// The backoff after one more failure at `now_ms`.
-    fn after_failure(previous: Option<Backoff>, now_ms: i64) -> Self {
-        let failures = previous.map_or(1, |b| b.failures.saturating_add(1));
-        let delay = RETRY_FIRST_MS
-            .saturating_mul(1_i64 << (failures - 1).min(30))
-            .min(RETRY_MAX_MS);
-        Self {
-            failures,
-            next_attempt_ms: now_ms.saturating_add(delay),
-        }
-    }
-}
-
 /// Most batches one trail delivers in one pass: a backlog is caught up quickly, over several
 /// passes when it is very large.
 const BATCHES_PER_PASS: usize = 64;
-
-/// A trail's delivery position; `pending` is the batch being delivered, so a retry rebuilds it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Cursor {
-    last_seq: i64,
-    pending: Option<Pending>,
-    /// The stop (ms) this trail was finished for.
-    #[serde(default)]
-    finished_stop_ms: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Pending {
-    upto_seq: i64,
-    planned_ms: i64,
-}
-
-/// One (account, region) digest chain of a trail.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Chain {
-    /// When the logging this chain belongs to started; a restart begins a new chain.
-    #[serde(default)]
-    since_ms: Option<i64>,
-    window_start_ms: i64,
-    previous: Option<PreviousDigest>,
-    files: Vec<DeliveredFile>,
-}
-
-impl Chain {
-    /// The chain for `target` as of its latest (re)start of logging: a chain left over from an
-    /// earlier logging period is broken (AWS starts over with all `previousDigest*` null).
-    fn current(self, target: &Target) -> Self {
-        if self.since_ms == Some(target.logging_since_ms) {
-            return self;
-        }
-        Chain {
-            since_ms: Some(target.logging_since_ms),
-            window_start_ms: target.logging_since_ms,
-            previous: None,
-            files: Vec::new(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct DeliveredFile {
-    file: DigestLogFile,
-    delivered_ms: i64,
-    newest_ms: i64,
-    oldest_ms: i64,
-}
 
 /// One file of a batch.
 struct PlannedFile {
@@ -244,23 +59,52 @@ struct PlannedFile {
     file: logfile::LogFile,
 }
 
+/// What delivering one window did.
+#[derive(Debug, Default, Clone, Copy)]
+struct Delivered {
+    files: usize,
+    events: usize,
+    /// Nothing is left to deliver in the window (for now, when it is open).
+    caught_up: bool,
+}
+
+/// Which digest [`Worker::digest_once`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Period {
+    /// The chain's next full period, if it has ended (never past the window's stop).
+    Due,
+    /// The last digest of a closed window.
+    Final(WindowEnd),
+}
+
+/// A failure that stops a trail's pass: a destination's refusal, counted for backoff, or the
+/// store's, which ends the whole pass.
+enum Stop {
+    Sink(SinkError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Stop {
+    fn from(e: StoreError) -> Self {
+        Stop::Store(e)
+    }
+}
+
+impl From<SinkError> for Stop {
+    fn from(e: SinkError) -> Self {
+        Stop::Sink(e)
+    }
+}
+
 /// The worker: shared by the delivery loop and tests.
 pub struct Worker {
     store: Arc<dyn Store>,
     trails: Arc<dyn Trails>,
     sinks: Arc<dyn Sinks>,
     keys: Arc<dyn DigestKeys>,
-    /// Length of a digest window, ms (an hour by default).
+    /// Length of a digest period, ms (an hour by default).
     pub digest_interval_ms: i64,
-    /// Trails whose last delivery failed, by ARN (in memory: a restart retries at once).
-    backoff: Mutex<HashMap<String, Backoff>>,
-}
-
-fn backend(e: StoreError) -> SinkError {
-    SinkError {
-        code: "InternalFailure".into(),
-        message: e.to_string(),
-    }
+    backoffs: Backoffs,
 }
 
 impl Worker {
@@ -277,101 +121,107 @@ impl Worker {
             sinks,
             keys,
             digest_interval_ms: 3_600_000,
-            backoff: Mutex::new(HashMap::new()),
+            backoffs: Backoffs::default(),
         }
     }
 
-    /// Delivers every logging trail's new events, then writes due digests; finishes trails that
-    /// stopped logging.
+    /// Delivers every trail's new events and due digests, finishes closed windows, forgets
+    /// finished deleted trails.
     pub async fn run_once(&self, now_ms: i64) -> Result<DeliveryReport, StoreError> {
         let targets = trailroom_store::read(self.store.as_ref(), |txn| self.trails.targets(txn))??;
         let mut report = DeliveryReport::default();
         for target in &targets {
-            if self.waits_or_finished(target, &targets, now_ms).await?
-                || self.backing_off(&target.trail_arn, now_ms)
-            {
+            if self.backoffs.waiting(&target.key, now_ms) {
                 continue;
             }
-            let caught_up = match self.deliver_target(target, now_ms).await {
-                Ok(delivered) => {
-                    self.backoffs().remove(&target.trail_arn);
-                    report.files += delivered.files;
-                    report.events += delivered.events;
-                    delivered.caught_up
-                }
-                Err(err) => {
+            match self
+                .deliver_target(target, &targets, now_ms, &mut report)
+                .await
+            {
+                Ok(()) => self.backoffs.succeeded(&target.key),
+                Err(Stop::Store(err)) => return Err(err),
+                Err(Stop::Sink(err)) => {
                     report.failures += 1;
-                    let next = self.record_failure(&target.trail_arn, now_ms);
+                    let next = self.backoffs.failed(&target.key, now_ms);
                     tracing::warn!(
                         trail = %target.trail_arn, error = %err, failures = next.failures,
-                        retry_in_ms = next.next_attempt_ms - now_ms, "log delivery failed"
+                        retry_in_ms = next.next_attempt_ms - now_ms, "trail delivery failed"
                     );
-                    self.note(target, now_ms, Some(err.code.clone()), Note::Delivery)
-                        .await?;
-                    false
                 }
-            };
-            let mut digests_done = true;
-            if target.digests {
-                let (written, done) = self.digests(target, now_ms, caught_up).await?;
-                report.digests += written;
-                digests_done = done;
-            }
-            if target.stopped_ms.is_some() && caught_up && digests_done {
-                self.finish(target, &targets).await?;
             }
         }
         Ok(report)
     }
 
-    /// For a stopped trail: whether it is left alone this pass, because calls in flight at the
-    /// stop may still be stored, or because it was finished for that stop (a deleted trail is
-    /// then forgotten). A logging trail never is.
-    async fn waits_or_finished(
+    /// Works through the target's windows from the cursor's: delivers, digests, finishes each
+    /// closed one; stops at the open window or where a closed one cannot be finished yet.
+    async fn deliver_target(
         &self,
         target: &Target,
         targets: &[Target],
         now_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let Some(stop) = target.stopped_ms else {
-            return Ok(false);
-        };
-        let cursor: Cursor = trailroom_store::read(self.store.as_ref(), |txn| {
-            load(txn, target, CURSOR_KIND, &target.trail_arn)
-        })??;
-        if cursor.finished_stop_ms == Some(stop) {
-            if target.deleted_ms.is_some() {
-                self.forget(target, targets).await?;
+        report: &mut DeliveryReport,
+    ) -> Result<(), Stop> {
+        loop {
+            let cursor = self.cursor(target)?;
+            let Some(window) = target.windows.get(cursor.window).copied() else {
+                if target.deleted_ms.is_some() {
+                    self.forget(target, targets).await?;
+                }
+                return Ok(());
+            };
+            if let Some(WindowEnd::AtTime { stopped_ms }) = window.end
+                && now_ms < stopped_ms + FINAL_GRACE_MS
+            {
+                return Ok(());
             }
-            return Ok(true);
+            let delivered = match self.deliver_window(target, &window, now_ms).await {
+                Ok(delivered) => delivered,
+                Err(Stop::Sink(err)) => {
+                    self.note(
+                        target,
+                        now_ms,
+                        Attempt::LogFiles {
+                            upto_seq: 0,
+                            files: 0,
+                        },
+                        &err,
+                    )
+                    .await?;
+                    return Err(Stop::Sink(err));
+                }
+                Err(other) => return Err(other),
+            };
+            report.files += delivered.files;
+            report.events += delivered.events;
+            let finishing = window.end.filter(|_| delivered.caught_up);
+            if target.digests {
+                report.digests += self.digests(target, &window, finishing, now_ms).await?;
+            }
+            match finishing {
+                Some(_) => self.finish_window(target, cursor.window).await?,
+                None => return Ok(()),
+            }
         }
-        Ok(now_ms < stop + FINAL_GRACE_MS)
     }
 
-    fn backoffs(&self) -> std::sync::MutexGuard<'_, HashMap<String, Backoff>> {
-        self.backoff.lock().unwrap_or_else(|p| p.into_inner())
+    fn cursor(&self, target: &Target) -> Result<Cursor, StoreError> {
+        let cursor: Cursor = trailroom_store::read(self.store.as_ref(), |txn| {
+            load(txn, target, CURSOR_KIND, &target.key)
+        })??;
+        Ok(cursor.current(target))
     }
 
-    /// Counts a failed delivery of the trail; returns its new backoff.
-    fn record_failure(&self, trail_arn: &str, now_ms: i64) -> Backoff {
-        let mut backoffs = self.backoffs();
-        let next = Backoff::after_failure(backoffs.get(trail_arn).copied(), now_ms);
-        backoffs.insert(trail_arn.to_owned(), next);
-        next
-    }
-
-    /// Whether the trail's last delivery failed and its retry is not due yet.
-    fn backing_off(&self, trail_arn: &str, now_ms: i64) -> bool {
-        self.backoffs()
-            .get(trail_arn)
-            .is_some_and(|b| now_ms < b.next_attempt_ms)
-    }
-
-    /// Delivers a trail's new events, batch after batch, until it has caught up.
-    async fn deliver_target(&self, target: &Target, now_ms: i64) -> Result<Delivered, SinkError> {
+    /// Delivers a window's events, batch after batch, until it has caught up.
+    async fn deliver_window(
+        &self,
+        target: &Target,
+        window: &Window,
+        now_ms: i64,
+    ) -> Result<Delivered, Stop> {
         let mut total = Delivered::default();
         for _ in 0..BATCHES_PER_PASS {
-            let batch = self.deliver(target, now_ms).await?;
+            let batch = self.deliver_batch(target, window, now_ms).await?;
             total.files += batch.files;
             total.events += batch.events;
             total.caught_up = batch.caught_up;
@@ -382,28 +232,29 @@ impl Worker {
         Ok(total)
     }
 
-    /// Delivers one trail's pending or new batch.
-    async fn deliver(&self, target: &Target, now_ms: i64) -> Result<Delivered, SinkError> {
-        let cursor = self.plan(target, now_ms).await.map_err(backend)?;
-        let Some(pending) = cursor.pending.clone() else {
+    /// Delivers the window's pending or next batch.
+    async fn deliver_batch(
+        &self,
+        target: &Target,
+        window: &Window,
+        now_ms: i64,
+    ) -> Result<Delivered, Stop> {
+        let Some((cursor, pending)) = self.plan(target, window, now_ms).await? else {
             return Ok(Delivered {
                 caught_up: true,
                 ..Delivered::default()
             });
         };
-        let files = self
-            .build_batch(target, &cursor, &pending)
-            .map_err(backend)?;
+        let files = self.build_batch(target, window, &cursor, &pending)?;
         for planned in &files {
             self.sinks
                 .put(target, &planned.key, planned.file.gzipped.clone(), &[])
                 .await?;
         }
         let events = files.iter().map(|f| f.file.records).sum();
-        self.commit(target, &pending, &files, now_ms)
-            .await
-            .map_err(backend)?;
-        self.notify(target, &files, now_ms).await.map_err(backend)?;
+        self.commit(target, window, &pending, &files, now_ms)
+            .await?;
+        self.notify(target, &files, now_ms).await?;
         Ok(Delivered {
             files: files.len(),
             events,
@@ -411,124 +262,57 @@ impl Worker {
         })
     }
 
-    /// Marks a stopped trail finished for its stop; a deleted one is forgotten.
-    async fn finish(&self, target: &Target, targets: &[Target]) -> Result<(), StoreError> {
-        let (owner, arn, stop) = (
-            target.owner_account.clone(),
-            target.trail_arn.clone(),
-            target.stopped_ms,
-        );
-        trailroom_store::write(self.store.as_ref(), move |tx| {
-            let mut cursor: Cursor = tx
-                .get(&owner, CURSOR_KIND, &arn)?
-                .map(|d| d.decode())
-                .transpose()?
-                .unwrap_or_default();
-            cursor.finished_stop_ms = stop;
-            save(tx, &owner, CURSOR_KIND, &arn, &cursor)
-        })
-        .await??;
-        if target.deleted_ms.is_some() {
-            self.forget(target, targets).await?;
+    /// The cursor and its batch: the pending one, or a new one planned durably when the window
+    /// has events after the cursor; `None` when it has none.
+    async fn plan(
+        &self,
+        target: &Target,
+        window: &Window,
+        now_ms: i64,
+    ) -> Result<Option<(Cursor, Pending)>, StoreError> {
+        let cursor = self.cursor(target)?;
+        if let Some(pending) = cursor.pending.clone() {
+            return Ok(Some((cursor, pending)));
         }
-        Ok(())
-    }
-
-    /// Forgets a finished deleted trail, and its cursor and chains unless a live trail of the same
-    /// ARN (created since) uses them.
-    async fn forget(&self, target: &Target, targets: &[Target]) -> Result<(), StoreError> {
-        let reused = targets
-            .iter()
-            .any(|t| t.trail_arn == target.trail_arn && t.deleted_ms.is_none());
-        let (trails, target) = (self.trails.clone(), target.clone());
-        trailroom_store::write(self.store.as_ref(), move |tx| {
-            trails.forget(tx, &target)?;
-            if reused {
-                return Ok(());
-            }
-            let owner = &target.owner_account;
-            tx.delete(owner, CURSOR_KIND, &target.trail_arn)?;
-            for account in &target.accounts {
-                for region in &target.regions {
-                    tx.delete(owner, CHAIN_KIND, &chain_id(&target, account, region))?;
-                }
-            }
-            Ok(())
-        })
-        .await?
-    }
-
-    /// Reads the cursor; when no batch is pending and new events exist, plans one durably.
-    async fn plan(&self, target: &Target, now_ms: i64) -> Result<Cursor, StoreError> {
-        let cursor: Cursor = trailroom_store::read(self.store.as_ref(), |txn| {
-            load(txn, target, CURSOR_KIND, &target.trail_arn)
-        })??;
-        if cursor.pending.is_some() {
-            return Ok(cursor);
-        }
-        // Events stored before the latest StartLogging are not the trail's.
-        let after = cursor.last_seq.max(target.start_seq);
+        // Events stored before the window started are not the window's.
+        let after = cursor.last_seq.max(window.after_seq);
         let upto = trailroom_store::read(self.store.as_ref(), |txn| {
-            self.batch_end(txn, target, after)
+            batch_end(txn, target, window, after)
         })??;
         let Some(upto_seq) = upto else {
-            return Ok(cursor);
+            return Ok(None);
+        };
+        let pending = Pending {
+            upto_seq,
+            planned_ms: now_ms,
         };
         let planned = Cursor {
             last_seq: after,
-            pending: Some(Pending {
-                upto_seq,
-                planned_ms: now_ms,
-            }),
-            finished_stop_ms: cursor.finished_stop_ms,
+            pending: Some(pending.clone()),
+            ..cursor
         };
-        let (owner, arn, doc) = (
-            target.owner_account.clone(),
-            target.trail_arn.clone(),
-            planned.clone(),
-        );
+        let (target_, doc) = (target.clone(), planned.clone());
         trailroom_store::write(self.store.as_ref(), move |tx| {
-            save(tx, &owner, CURSOR_KIND, &arn, &doc)
+            save(tx, &target_, CURSOR_KIND, &target_.key, &doc)
         })
         .await??;
-        Ok(planned)
-    }
-
-    /// The last sequence number of the next batch, `None` when there is nothing new: a window of
-    /// at most `BATCH_EVENTS` positions starting at the trail's first new event.
-    fn batch_end(
-        &self,
-        txn: &dyn ReadTxn,
-        target: &Target,
-        after: i64,
-    ) -> Result<Option<i64>, StoreError> {
-        let mut first: Option<i64> = None;
-        for account in &target.accounts {
-            if let Some(row) = txn.events_after(account, None, after, 1)?.first() {
-                first = Some(first.map_or(row.seq, |f| f.min(row.seq)));
-            }
-        }
-        let Some(first) = first else {
-            return Ok(None);
-        };
-        let last = txn.last_event_seq()?;
-        Ok(Some(last.min(first + BATCH_EVENTS as i64 - 1)))
+        Ok(Some((planned, pending)))
     }
 
     /// The files of a batch: admitted events of (last_seq, upto], one file per account and region.
     fn build_batch(
         &self,
         target: &Target,
+        window: &Window,
         cursor: &Cursor,
         pending: &Pending,
     ) -> Result<Vec<PlannedFile>, StoreError> {
         let mut groups: BTreeMap<(String, String), Vec<EventRow>> = BTreeMap::new();
         trailroom_store::read(self.store.as_ref(), |txn| {
             let admission = self.trails.admission(txn, target)?;
-            let before_stop = |row: &EventRow| {
-                target
-                    .stopped_ms
-                    .is_none_or(|stop| row.event_time_ms <= stop)
+            let in_window = |row: &EventRow| match window.end {
+                Some(WindowEnd::AtTime { stopped_ms }) => row.event_time_ms <= stopped_ms,
+                _ => true,
             };
             for account in &target.accounts {
                 let mut after = cursor.last_seq;
@@ -538,10 +322,7 @@ impl Worker {
                         break;
                     };
                     for row in rows.into_iter().filter(|r| r.seq <= pending.upto_seq) {
-                        if target.regions.contains(&row.region)
-                            && before_stop(&row)
-                            && admission(&row)
-                        {
+                        if in_window(&row) && admission(&row) {
                             groups
                                 .entry((row.account_id.clone(), row.region.clone()))
                                 .or_default()
@@ -561,7 +342,7 @@ impl Worker {
             for (part, chunk) in events.chunks(FILE_RECORDS).enumerate() {
                 let seed = format!(
                     "{}|{account}|{region}|{}|{}|{part}",
-                    target.trail_arn, cursor.last_seq, pending.upto_seq
+                    target.key, cursor.last_seq, pending.upto_seq
                 );
                 let at = Location {
                     prefix: target.prefix.as_deref(),
@@ -582,17 +363,20 @@ impl Worker {
         Ok(files)
     }
 
-    /// Moves the cursor past the batch and lists its files for their digests, in one write.
+    /// Moves the cursor past the batch, lists its files for their digests and records the
+    /// delivery, in one write.
     async fn commit(
         &self,
         target: &Target,
+        window: &Window,
         pending: &Pending,
         files: &[PlannedFile],
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let trails = self.trails.clone();
         let target = target.clone();
-        let upto = pending.upto_seq;
+        let started_ms = window.started_ms;
+        let upto_seq = pending.upto_seq;
         let delivered: Vec<(String, String, DeliveredFile)> = files
             .iter()
             .map(|f| {
@@ -613,28 +397,63 @@ impl Worker {
                 (f.account.clone(), f.region.clone(), record)
             })
             .collect();
+        let count = delivered.len();
         trailroom_store::write(self.store.as_ref(), move |tx| {
-            let owner = target.owner_account.clone();
-            save(
-                tx,
-                &owner,
-                CURSOR_KIND,
-                &target.trail_arn,
-                &Cursor {
-                    last_seq: upto,
-                    pending: None,
-                    finished_stop_ms: None,
-                },
-            )?;
+            let mut cursor: Cursor = load(&*tx, &target, CURSOR_KIND, &target.key)?;
+            cursor.last_seq = upto_seq;
+            cursor.pending = None;
+            save(tx, &target, CURSOR_KIND, &target.key, &cursor)?;
             if target.digests {
                 for (account, region, file) in delivered {
                     let id = chain_id(&target, &account, &region);
-                    let mut chain = load::<Chain>(tx, &target, CHAIN_KIND, &id)?.current(&target);
+                    let mut chain =
+                        load::<Chain>(&*tx, &target, CHAIN_KIND, &id)?.for_window(started_ms);
                     chain.files.push(file);
-                    save(tx, &owner, CHAIN_KIND, &id, &chain)?;
+                    save(tx, &target, CHAIN_KIND, &id, &chain)?;
                 }
             }
-            trails.record_delivery(tx, &target, now_ms, None)
+            let attempt = Attempt::LogFiles {
+                upto_seq,
+                files: count,
+            };
+            trails.record(tx, &target, now_ms, attempt, Ok(()))
+        })
+        .await?
+    }
+
+    /// Marks a closed window finished: the cursor moves to the next one.
+    async fn finish_window(&self, target: &Target, index: usize) -> Result<(), StoreError> {
+        let target = target.clone();
+        trailroom_store::write(self.store.as_ref(), move |tx| {
+            let mut cursor =
+                load::<Cursor>(&*tx, &target, CURSOR_KIND, &target.key)?.current(&target);
+            if cursor.window == index {
+                cursor.window = index + 1;
+                cursor.pending = None;
+                save(tx, &target, CURSOR_KIND, &target.key, &cursor)?;
+            }
+            Ok(())
+        })
+        .await?
+    }
+
+    /// Forgets a finished deleted trail, with its cursor and chains (unless a live trail of an
+    /// older version shares its key).
+    async fn forget(&self, target: &Target, targets: &[Target]) -> Result<(), StoreError> {
+        let shared = targets
+            .iter()
+            .any(|t| t.key == target.key && t.deleted_ms.is_none());
+        let (trails, target) = (self.trails.clone(), target.clone());
+        trailroom_store::write(self.store.as_ref(), move |tx| {
+            trails.forget(tx, &target)?;
+            if shared {
+                return Ok(());
+            }
+            tx.delete(&target.owner_account, CURSOR_KIND, &target.key)?;
+            for id in chain_ids(&*tx, &target)? {
+                tx.delete(&target.owner_account, CHAIN_KIND, &id)?;
+            }
+            Ok(())
         })
         .await?
     }
@@ -654,103 +473,115 @@ impl Worker {
                 serde_json::json!({ "s3Bucket": target.bucket, "s3ObjectKey": [file.key] })
                     .to_string();
             let outcome = self.sinks.notify(target, topic, message).await;
-            self.note(
-                target,
-                now_ms,
-                outcome.err().map(|e| e.code),
-                Note::Notification,
-            )
-            .await?;
+            let code = outcome.err().map(|e| e.code);
+            self.record(target, now_ms, Attempt::Notification, code.as_deref())
+                .await?;
         }
         Ok(())
     }
 
-    /// Writes every digest whose window has ended, for each (account, region) of the trail, and
-    /// for a stopped trail that delivered all it owes (`caught_up`) the final one. Returns the
-    /// digests written and whether none failed.
+    /// Writes every due digest of every chain of the window and, when `finishing`, each chain's
+    /// final one; returns how many were written. A failed digest write stops the trail's pass.
     async fn digests(
         &self,
         target: &Target,
+        window: &Window,
+        finishing: Option<WindowEnd>,
         now_ms: i64,
-        caught_up: bool,
-    ) -> Result<(usize, bool), StoreError> {
+    ) -> Result<usize, Stop> {
         let mut written = 0;
-        let mut all_done = true;
-        let finish = target.stopped_ms.is_some() && caught_up;
-        for account in &target.accounts {
-            for region in &target.regions {
-                match self
-                    .chain_digests(target, account, region, now_ms, finish)
-                    .await
-                {
-                    Ok(n) => written += n,
-                    Err((n, err)) => {
-                        written += n;
-                        all_done = false;
-                        tracing::warn!(trail = %target.trail_arn, error = %err, "digest delivery failed");
-                        self.note(target, now_ms, Some(err.code), Note::Digest)
-                            .await?;
-                    }
+        for (account, region) in self.chains(target)? {
+            match self
+                .chain_digests(target, window, &account, &region, finishing, now_ms)
+                .await
+            {
+                Ok(count) => written += count,
+                Err(Stop::Sink(err)) => {
+                    self.note(target, now_ms, Attempt::Digest, &err).await?;
+                    return Err(Stop::Sink(err));
                 }
-            }
-        }
-        Ok((written, all_done))
-    }
-
-    /// One chain's due digests, then its final one when `finish`; the count written, also on
-    /// failure.
-    async fn chain_digests(
-        &self,
-        target: &Target,
-        account: &str,
-        region: &str,
-        now_ms: i64,
-        finish: bool,
-    ) -> Result<usize, (usize, SinkError)> {
-        let mut written = 0;
-        let once = |window| self.digest_once(target, account, region, now_ms, window);
-        loop {
-            match once(Window::Due).await {
-                Ok(true) => written += 1,
-                Ok(false) => break,
-                Err(err) => return Err((written, err)),
-            }
-        }
-        if finish {
-            match once(Window::Final).await {
-                Ok(true) => written += 1,
-                Ok(false) => {}
-                Err(err) => return Err((written, err)),
+                Err(other) => return Err(other),
             }
         }
         Ok(written)
     }
 
-    /// Writes the chain's next digest if its window is over (a `Final` window ends now); returns
-    /// whether one was written.
+    /// One chain's due digests, then its final one when `finishing`; how many were written.
+    async fn chain_digests(
+        &self,
+        target: &Target,
+        window: &Window,
+        account: &str,
+        region: &str,
+        finishing: Option<WindowEnd>,
+        now_ms: i64,
+    ) -> Result<usize, Stop> {
+        let write = |period| self.digest_once(target, window, account, region, now_ms, period);
+        let mut written = 0;
+        while write(Period::Due).await? {
+            written += 1;
+        }
+        if let Some(end) = finishing
+            && write(Period::Final(end)).await?
+        {
+            written += 1;
+        }
+        Ok(written)
+    }
+
+    /// The (account, region) chains of the target: one per account and digest region, and any
+    /// other that holds files (a region the trail stopped covering, an event from elsewhere).
+    fn chains(&self, target: &Target) -> Result<BTreeSet<(String, String)>, StoreError> {
+        let mut chains: BTreeSet<(String, String)> = target
+            .accounts
+            .iter()
+            .flat_map(|a| target.regions.iter().map(move |r| (a.clone(), r.clone())))
+            .collect();
+        let existing = trailroom_store::read(self.store.as_ref(), |txn| chain_ids(txn, target))??;
+        chains.extend(existing.iter().filter_map(|id| chain_of(target, id)));
+        Ok(chains)
+    }
+
+    /// Writes the chain's next digest if its period is over; returns whether one was written.
     async fn digest_once(
         &self,
         target: &Target,
+        window: &Window,
         account: &str,
         region: &str,
         now_ms: i64,
-        window: Window,
-    ) -> Result<bool, SinkError> {
+        period: Period,
+    ) -> Result<bool, Stop> {
         let id = chain_id(target, account, region);
         let mut chain: Chain = trailroom_store::read(self.store.as_ref(), |txn| {
-            load(txn, target, CHAIN_KIND, &id)
-        })
-        .map_err(backend)?
-        .map_err(backend)?;
-        chain = chain.current(target);
-        let end_ms = match window {
-            Window::Final => now_ms,
-            Window::Due => chain.window_start_ms + self.digest_interval_ms,
+            load::<Chain>(txn, target, CHAIN_KIND, &id)
+        })??
+        .for_window(window.started_ms);
+        let end_ms = match period {
+            Period::Final(end) => match chain.final_end(end) {
+                Some(end_ms) => end_ms,
+                None => return Ok(false),
+            },
+            Period::Due => chain.window_start_ms + self.digest_interval_ms,
         };
-        // Regular windows stop at the stop; what was delivered after it goes in the final one.
-        let past_stop = window == Window::Due && target.stopped_ms.is_some_and(|s| end_ms > s);
-        if end_ms > now_ms || end_ms <= chain.window_start_ms || past_stop {
+        // Regular periods stop at the stop; what was delivered after it goes in the final one.
+        let past_stop =
+            period == Period::Due && window.end.is_some_and(|end| end_ms > end.stopped_ms());
+        // A due period must be over, strictly: a file delivered at its very end could otherwise
+        // reach a retry of the digest and not the first attempt.
+        if period == Period::Due && (end_ms >= now_ms || past_stop) {
             return Ok(false);
+        }
+        if let Period::Final(_) = period
+            && chain.final_end_ms.is_none()
+        {
+            // The final digest's end is fixed before it is written, so a retry writes the same.
+            chain.final_end_ms = Some(end_ms);
+            let (target_, id_, doc) = (target.clone(), id.clone(), chain.clone());
+            trailroom_store::write(self.store.as_ref(), move |tx| {
+                save(tx, &target_, CHAIN_KIND, &id_, &doc)
+            })
+            .await??;
         }
         let (listed, later): (Vec<DeliveredFile>, Vec<DeliveredFile>) = chain
             .files
@@ -802,87 +633,79 @@ impl Worker {
             window_start_ms: end_ms,
             previous: Some(built.link),
             files: later,
+            final_end_ms: None,
         };
-        let (owner, trails, target) = (
-            target.owner_account.clone(),
-            self.trails.clone(),
-            target.clone(),
-        );
+        let (trails, target) = (self.trails.clone(), target.clone());
         trailroom_store::write(self.store.as_ref(), move |tx| {
-            save(tx, &owner, CHAIN_KIND, &id, &next)?;
-            trails.record_digest(tx, &target, now_ms, None)
+            save(tx, &target, CHAIN_KIND, &id, &next)?;
+            trails.record(tx, &target, now_ms, Attempt::Digest, Ok(()))
         })
-        .await
-        .map_err(backend)?
-        .map_err(backend)?;
+        .await??;
         Ok(true)
     }
 
+    /// Records a failed attempt on the trail's status.
     async fn note(
         &self,
         target: &Target,
         now_ms: i64,
-        error: Option<String>,
-        what: Note,
+        attempt: Attempt,
+        err: &SinkError,
+    ) -> Result<(), StoreError> {
+        self.record(target, now_ms, attempt, Some(&err.code)).await
+    }
+
+    async fn record(
+        &self,
+        target: &Target,
+        now_ms: i64,
+        attempt: Attempt,
+        error: Option<&str>,
     ) -> Result<(), StoreError> {
         let (trails, target) = (self.trails.clone(), target.clone());
-        trailroom_store::write(self.store.as_ref(), move |tx| match what {
-            Note::Delivery => trails.record_delivery(tx, &target, now_ms, error.as_deref()),
-            Note::Digest => trails.record_digest(tx, &target, now_ms, error.as_deref()),
-            Note::Notification => trails.record_notification(tx, &target, now_ms, error.as_deref()),
+        let error = error.map(str::to_owned);
+        trailroom_store::write(self.store.as_ref(), move |tx| {
+            let outcome = error.as_deref().map_or(Ok(()), Err);
+            trails.record(tx, &target, now_ms, attempt, outcome)
         })
         .await?
     }
 }
 
-/// Which digest window [`Worker::digest_once`] writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Window {
-    /// The chain's next full window, if it has ended.
-    Due,
-    /// The last window of a stopped trail: from the chain's window start to now.
-    Final,
-}
-
-/// What delivering one trail did.
-#[derive(Debug, Default, Clone, Copy)]
-struct Delivered {
-    files: usize,
-    events: usize,
-    /// Nothing is left to deliver.
-    caught_up: bool,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Note {
-    Delivery,
-    Digest,
-    Notification,
-}
-
-fn chain_id(target: &Target, account: &str, region: &str) -> String {
-    format!("{}|{account}|{region}", target.trail_arn)
-}
-
-fn load<T: Default + serde::de::DeserializeOwned>(
+/// The last position of the window's next batch, `None` when it has nothing after `after`: at
+/// most `BATCH_EVENTS` positions from the first new event of the trail's accounts, and never
+/// past the window's end.
+fn batch_end(
     txn: &dyn ReadTxn,
     target: &Target,
-    kind: &str,
-    id: &str,
-) -> Result<T, StoreError> {
-    Ok(txn
-        .get(&target.owner_account, kind, id)?
-        .map(|d| d.decode())
-        .transpose()?
-        .unwrap_or_default())
+    window: &Window,
+    after: i64,
+) -> Result<Option<i64>, StoreError> {
+    let end = match window.end {
+        Some(WindowEnd::AtEvent { upto_seq, .. }) => upto_seq,
+        _ => txn.last_event_seq()?,
+    };
+    if after >= end {
+        return Ok(None);
+    }
+    let mut first: Option<i64> = None;
+    for account in &target.accounts {
+        if let Some(row) = txn.events_after(account, None, after, 1)?.first() {
+            first = Some(first.map_or(row.seq, |f| f.min(row.seq)));
+        }
+    }
+    let Some(first) = first.filter(|first| *first <= end) else {
+        return Ok(None);
+    };
+    Ok(Some(end.min(first + BATCH_EVENTS as i64 - 1)))
 }
 
-fn save<T: Serialize>(
-    tx: &mut dyn WriteTxn,
-    account: &str,
-    kind: &str,
-    id: &str,
-    value: &T,
-) -> Result<(), StoreError> {
-    tx.put(&Doc::new(account, kind, id, value)?)
+/// Ids of the target's chain documents.
+fn chain_ids(txn: &dyn ReadTxn, target: &Target) -> Result<Vec<String>, StoreError> {
+    Ok(txn
+        .list(&target.owner_account, CHAIN_KIND)?
+        .into_iter()
+        .filter(|doc| chain_of(target, &doc.id).is_some())
+        .map(|doc| doc.id)
+        .collect())
 }

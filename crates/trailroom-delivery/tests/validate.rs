@@ -11,7 +11,9 @@ use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use trailroom_delivery::DigestKeys;
 use trailroom_delivery::digest::DigestKey;
 use trailroom_delivery::validate::{ObjectSource, PublicKeys, Request, validate};
-use trailroom_delivery::{Admission, SinkError, Sinks, Target, Trails, Worker};
+use trailroom_delivery::{
+    Admission, Attempt, SinkError, Sinks, Target, Trails, Window, WindowEnd, Worker,
+};
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 use trailroom_store_sqlite::SqliteStore;
 
@@ -109,17 +111,25 @@ fn target() -> Target {
         regions: vec!["us-east-1".into()],
         sns_topic_arn: None,
         digests: true,
-        logging_since_ms: 0,
-        start_seq: 0,
-        stopped_ms: None,
+        key: "arn:aws:cloudtrail:us-east-1:111111111111:trail/audit".into(),
+        origin: String::new(),
+        windows: Vec::new(),
         deleted_ms: None,
     }
 }
 
 impl Trails for OneTrail {
     fn targets(&self, _: &dyn ReadTxn) -> Result<Vec<Target>, StoreError> {
+        // A stop known by its time only, as older versions stored it.
+        let end = self
+            .stopped_ms
+            .map(|stopped_ms| WindowEnd::AtTime { stopped_ms });
         Ok(vec![Target {
-            stopped_ms: self.stopped_ms,
+            windows: vec![Window {
+                started_ms: 0,
+                after_seq: 0,
+                end,
+            }],
             ..target()
         }])
     }
@@ -129,30 +139,13 @@ impl Trails for OneTrail {
     fn forget(&self, _: &mut dyn WriteTxn, _: &Target) -> Result<(), StoreError> {
         Ok(())
     }
-    fn record_delivery(
+    fn record(
         &self,
         _: &mut dyn WriteTxn,
         _: &Target,
         _: i64,
-        _: Option<&str>,
-    ) -> Result<(), StoreError> {
-        Ok(())
-    }
-    fn record_digest(
-        &self,
-        _: &mut dyn WriteTxn,
-        _: &Target,
-        _: i64,
-        _: Option<&str>,
-    ) -> Result<(), StoreError> {
-        Ok(())
-    }
-    fn record_notification(
-        &self,
-        _: &mut dyn WriteTxn,
-        _: &Target,
-        _: i64,
-        _: Option<&str>,
+        _: Attempt,
+        _: Result<(), &str>,
     ) -> Result<(), StoreError> {
         Ok(())
     }

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 use trailroom_delivery::DigestKeys;
 use trailroom_delivery::digest::DigestKey;
-use trailroom_delivery::{Admission, SinkError, Sinks, Target, Trails, Worker};
+use trailroom_delivery::{
+    Admission, Attempt, SinkError, Sinks, Target, Trails, Window, WindowEnd, Worker,
+};
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 use trailroom_store_sqlite::SqliteStore;
 
@@ -53,7 +55,10 @@ impl Sinks for Memory {
 
 #[derive(Default)]
 struct FakeTrails {
+    /// Outcomes of log file deliveries that wrote files or failed.
     errors: Mutex<Vec<Option<String>>>,
+    /// Replaces the one logging window when set.
+    windows: Mutex<Option<Vec<Window>>>,
 }
 
 fn target() -> Target {
@@ -69,49 +74,47 @@ fn target() -> Target {
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
         sns_topic_arn: Some("arn:aws:sns:us-east-1:111111111111:topic".into()),
         digests: true,
-        logging_since_ms: 0,
-        start_seq: 0,
-        stopped_ms: None,
+        key: "arn:aws:cloudtrail:us-east-1:111111111111:trail/t#1".into(),
+        origin: String::new(),
+        windows: vec![Window {
+            started_ms: 0,
+            after_seq: 0,
+            end: None,
+        }],
         deleted_ms: None,
     }
 }
 
 impl Trails for FakeTrails {
     fn targets(&self, _: &dyn ReadTxn) -> Result<Vec<Target>, StoreError> {
-        Ok(vec![target()])
+        let mut target = target();
+        if let Some(windows) = self.windows.lock().unwrap().clone() {
+            target.windows = windows;
+        }
+        Ok(vec![target])
     }
-    fn admission(&self, _: &dyn ReadTxn, _: &Target) -> Result<Admission, StoreError> {
-        Ok(Box::new(|event: &EventRow| event.event_name != "Excluded"))
+    fn admission(&self, _: &dyn ReadTxn, target: &Target) -> Result<Admission, StoreError> {
+        let regions = target.regions.clone();
+        Ok(Box::new(move |event: &EventRow| {
+            event.event_name != "Excluded" && regions.contains(&event.region)
+        }))
     }
     fn forget(&self, _: &mut dyn WriteTxn, _: &Target) -> Result<(), StoreError> {
         Ok(())
     }
-    fn record_delivery(
+    fn record(
         &self,
         _: &mut dyn WriteTxn,
         _: &Target,
         _: i64,
-        error: Option<&str>,
+        attempt: Attempt,
+        outcome: Result<(), &str>,
     ) -> Result<(), StoreError> {
-        self.errors.lock().unwrap().push(error.map(str::to_owned));
-        Ok(())
-    }
-    fn record_digest(
-        &self,
-        _: &mut dyn WriteTxn,
-        _: &Target,
-        _: i64,
-        _: Option<&str>,
-    ) -> Result<(), StoreError> {
-        Ok(())
-    }
-    fn record_notification(
-        &self,
-        _: &mut dyn WriteTxn,
-        _: &Target,
-        _: i64,
-        _: Option<&str>,
-    ) -> Result<(), StoreError> {
+        let wrote = !matches!(attempt, Attempt::LogFiles { files: 0, .. });
+        if matches!(attempt, Attempt::LogFiles { .. }) && (wrote || outcome.is_err()) {
+            let error = outcome.err().map(str::to_owned);
+            self.errors.lock().unwrap().push(error);
+        }
         Ok(())
     }
 }
@@ -345,4 +348,56 @@ async fn failed_deliveries_back_off_then_clear() {
     let errors = trails.errors.lock().unwrap().clone();
     assert_eq!(errors.iter().filter(|e| e.is_some()).count(), 2);
     assert_eq!(errors.last().unwrap(), &None);
+}
+
+#[tokio::test]
+async fn windows_are_delivered_in_order_each_closed_by_a_final_digest() {
+    let (_dir, store, sinks, trails, worker) = setup();
+    // Window 1 holds events 1-2 (StopLogging's own event is 2), window 2 starts after 3.
+    append(
+        store.as_ref(),
+        vec![
+            event("CreateRoom", "us-east-1", 100, 1),
+            event("StopLogging", "us-east-1", 200, 2),
+            event("WhileStopped", "us-east-1", 300, 3),
+            event("StartLogging", "us-east-1", 400, 4),
+        ],
+    )
+    .await;
+    *trails.windows.lock().unwrap() = Some(vec![
+        Window {
+            started_ms: 0,
+            after_seq: 0,
+            end: Some(WindowEnd::AtEvent {
+                stopped_ms: 200,
+                upto_seq: 2,
+            }),
+        },
+        Window {
+            started_ms: 400,
+            after_seq: 3,
+            end: None,
+        },
+    ]);
+    let report = worker.run_once(500).await.unwrap();
+    assert_eq!(report.events, 3, "1, 2 and 4; never 3");
+    let objects = sinks.objects.lock().unwrap().clone();
+    let records: Vec<String> = objects
+        .iter()
+        .filter(|(k, _)| k.contains("/CloudTrail/"))
+        .map(|(_, (body, _))| gunzip(body))
+        .collect();
+    let all = records.join("");
+    assert!(!all.contains("WhileStopped"), "{all}");
+    assert!(all.contains("StopLogging") && all.contains("StartLogging"));
+    // The first window's chains end with a final digest covering its files (delivered at 0.5 s,
+    // so ending in the next second: no two digests end in the same second); the second window
+    // starts a new chain.
+    let finals: Vec<&String> = objects
+        .keys()
+        .filter(|k| k.contains("CloudTrail-Digest/us-east-1/") && k.ends_with("T000001Z.json.gz"))
+        .collect();
+    assert_eq!(finals.len(), 1, "{:?}", objects.keys().collect::<Vec<_>>());
+    let again = worker.run_once(600).await.unwrap();
+    assert_eq!((again.files, again.events, again.digests), (0, 0, 0));
 }

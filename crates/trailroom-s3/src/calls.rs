@@ -107,6 +107,7 @@ impl Recorder {
         trailroom_store::write(self.store.as_ref(), move |txn| txn.append_event(&row))
             .await
             .map_err(trailroom_audit::store_failure)?
+            .map(|_| ())
             .map_err(trailroom_audit::store_failure)
     }
 

@@ -213,7 +213,7 @@ impl WriteTxn for SqliteTxn<'_> {
         Ok(stmt.execute(params![account, kind, id]).map_err(backend)? > 0)
     }
 
-    fn append_event(&mut self, event: &EventRow) -> StoreResult<()> {
+    fn append_event(&mut self, event: &EventRow) -> StoreResult<i64> {
         events::append(self.conn, event, None)
     }
 
@@ -307,7 +307,7 @@ impl WriteTxn for Refusing {
     fn delete(&mut self, _: &str, _: &str, _: &str) -> StoreResult<bool> {
         refused()
     }
-    fn append_event(&mut self, _: &EventRow) -> StoreResult<()> {
+    fn append_event(&mut self, _: &EventRow) -> StoreResult<i64> {
         refused()
     }
     fn prune_events(&mut self, _: i64, _: usize) -> StoreResult<usize> {

@@ -92,8 +92,8 @@ pub trait WriteTxn: ReadTxn {
     fn put(&mut self, doc: &Doc) -> StoreResult<()>;
     /// Deletes a document; returns whether it existed.
     fn delete(&mut self, account: &str, kind: &str, id: &str) -> StoreResult<bool>;
-    /// Appends an audit event.
-    fn append_event(&mut self, event: &EventRow) -> StoreResult<()>;
+    /// Appends an audit event; returns its position (greater than every earlier one's).
+    fn append_event(&mut self, event: &EventRow) -> StoreResult<i64>;
     /// Deletes at most `limit` events older than `before_ms`; returns how many went.
     fn prune_events(&mut self, before_ms: i64, limit: usize) -> StoreResult<usize>;
     /// Starts a nested unit that can be undone alone (a savepoint).

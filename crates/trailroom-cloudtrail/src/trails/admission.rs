@@ -4,7 +4,7 @@
 use serde_json::Value;
 use trailroom_store::EventRow;
 
-use super::record::TrailRecord;
+use super::record::{EventScope, TrailRecord};
 use super::selectors::{AdvancedSelector, BasicSelector, SelectorSet};
 
 /// Event sources recorded only in us-east-1 and delivered to trails that include global
@@ -23,7 +23,8 @@ pub fn is_global_service_event(event: &EventRow) -> bool {
         || (event.event_source == "sts.amazonaws.com" && event.region == "us-east-1")
 }
 
-/// Whether `trail` logs `event`: the trail's account (any account of the organization for an
+/// Whether `trail` logs `event`, by the scope it had when the event was recorded
+/// ([`TrailRecord::scope_at`]): the trail's account (any account of the organization for an
 /// organization trail: the caller passes only those), a region it covers (its home region, or
 /// any when multi-region), global service events only when included, and a matching selector.
 ///
@@ -31,10 +32,42 @@ pub fn is_global_service_event(event: &EventRow) -> bool {
 /// business). `RecursiveLogging` has nothing to filter here, because this server's own
 /// deliveries are not recorded as events.
 pub fn admits(trail: &TrailRecord, event: &EventRow) -> bool {
-    (trail.is_organization_trail || event.account_id == trail.account_id)
-        && (trail.is_multi_region_trail || event.region == trail.home_region)
-        && (trail.include_global_service_events || !is_global_service_event(event))
-        && selectors_admit(&trail.event_selectors, event)
+    let past = trail
+        .scope_history
+        .iter()
+        .find(|past| event.seq <= past.until_seq);
+    let scope = match past {
+        Some(past) => Scope::of(&past.scope),
+        None => Scope {
+            organization: trail.is_organization_trail,
+            multi_region: trail.is_multi_region_trail,
+            global_events: trail.include_global_service_events,
+            selectors: &trail.event_selectors,
+        },
+    };
+    (scope.organization || event.account_id == trail.account_id)
+        && (scope.multi_region || event.region == trail.home_region)
+        && (scope.global_events || !is_global_service_event(event))
+        && selectors_admit(scope.selectors, event)
+}
+
+/// An [`EventScope`], borrowed (decided for every delivered event: no clone).
+struct Scope<'a> {
+    organization: bool,
+    multi_region: bool,
+    global_events: bool,
+    selectors: &'a SelectorSet,
+}
+
+impl<'a> Scope<'a> {
+    fn of(scope: &'a EventScope) -> Self {
+        Self {
+            organization: scope.is_organization_trail,
+            multi_region: scope.is_multi_region_trail,
+            global_events: scope.include_global_service_events,
+            selectors: &scope.event_selectors,
+        }
+    }
 }
 
 /// Whether any of the selectors matches `event`.
@@ -167,6 +200,8 @@ mod tests {
             is_organization_trail: false,
             created_ms: 0,
             updated_ms: 0,
+            incarnation: String::new(),
+            scope_history: Vec::new(),
         }
     }
 

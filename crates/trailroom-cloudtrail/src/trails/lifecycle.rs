@@ -1,13 +1,13 @@
 //! CreateTrail, UpdateTrail, DeleteTrail: configuration checks, the name and quota rules across
 //! regions, and the destination checks, all inside the call's write so they cannot race.
 
-use trailroom_audit::{CallContext, store_failure};
+use trailroom_audit::{CallContext, Seal, store_failure};
 use trailroom_model::cloudtrail::{
     CreateTrailRequest, CreateTrailResponse, DeleteTrailRequest, DeleteTrailResponse,
     UpdateTrailRequest, UpdateTrailResponse,
 };
 use trailroom_protocol::ApiError;
-use trailroom_store::ReadTxn;
+use trailroom_store::{ReadTxn, WriteTxn};
 
 use super::destinations::{
     ForTrail, check_bucket, check_cloudwatch, check_topic, kms_key_arn, kms_region, sns_topic_arn,
@@ -50,7 +50,7 @@ pub(crate) async fn create_trail(
         check_destinations(&*tx, &external_buckets, &mut trail, Recheck::ALL)?;
         tx.put(&trail.to_doc().map_err(store_failure)?)
             .map_err(store_failure)?;
-        let status = TrailStatus::new(&trail.trail_arn);
+        let status = TrailStatus::new(&trail);
         tx.put(&status.to_doc(&account).map_err(store_failure)?)
             .map_err(store_failure)?;
         Ok(create_response(&trail))
@@ -110,6 +110,8 @@ fn new_trail(
         is_organization_trail: input.is_organization_trail.unwrap_or(false),
         created_ms: now,
         updated_ms: now,
+        incarnation: trailroom_audit::record::new_event_id(now).replace('-', ""),
+        scope_history: Vec::new(),
     })
 }
 
@@ -135,6 +137,7 @@ pub(crate) async fn update_trail(
         call.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
         let became_multi_region =
             !trail.is_multi_region_trail && input.is_multi_region_trail == Some(true);
+        let scope = trail.scope();
         let recheck = apply_update(&mut trail, &input)?;
         if became_multi_region {
             let mut others = caller.all_trails(&*tx)?;
@@ -143,6 +146,7 @@ pub(crate) async fn update_trail(
         }
         check_destinations(&*tx, &external_buckets, &mut trail, recheck)?;
         trail.updated_ms = now;
+        trail.remember_scope(scope, tx.last_event_seq().map_err(store_failure)?);
         tx.put(&trail.to_doc().map_err(store_failure)?)
             .map_err(store_failure)?;
         Ok(update_response(&trail))
@@ -261,7 +265,7 @@ pub(crate) async fn delete_trail(
     );
     let name = required(input.name, "Name")?;
     let call = ctx.clone();
-    ctx.write(move |tx| {
+    ctx.write_sealed(move |tx| {
         let caller = Caller {
             account: &account,
             region: &region,
@@ -273,17 +277,29 @@ pub(crate) async fn delete_trail(
             .map_err(store_failure)?;
         tx.delete(&account, STATUS_KIND, &trail.trail_arn)
             .map_err(store_failure)?;
-        // A trail that logged leaves its last configuration for the delivery worker.
-        if let Some(status) = status.filter(|s| s.start_logging_ms.is_some()) {
-            let deleted = DeletedTrail {
-                trail,
-                status,
-                deleted_ms: now,
-            };
-            tx.put(&deleted.to_doc().map_err(store_failure)?)
-                .map_err(store_failure)?;
+        // A trail that logged leaves its last configuration and windows for the delivery worker;
+        // one still logging stops at this call's own event.
+        let Some(mut status) = status.filter(|s| !s.logging_windows().is_empty()) else {
+            return Ok((DeleteTrailResponse {}, None));
+        };
+        let logging = status.is_logging;
+        if logging {
+            status.stop(now);
         }
-        Ok(DeleteTrailResponse {})
+        let mut deleted = DeletedTrail {
+            trail,
+            status,
+            deleted_ms: now,
+        };
+        tx.put(&deleted.to_doc().map_err(store_failure)?)
+            .map_err(store_failure)?;
+        let seal: Option<Seal> = logging.then(|| {
+            Box::new(move |tx: &mut dyn WriteTxn, own_seq: i64| {
+                deleted.status.close_window(now, own_seq);
+                tx.put(&deleted.to_doc()?)
+            }) as Seal
+        });
+        Ok((DeleteTrailResponse {}, seal))
     })
     .await
 }

@@ -17,7 +17,12 @@
 //! (`[{"InsightType","EventCategories"}]`), `Tags` (`[{"Key","Value"}]`, value null when none),
 //! `ExternalBucket` (the bucket is one of the configured external buckets),
 //! `IsOrganizationTrail` (owned by an organization's management account, delivering every
-//! member's events; members see it read-only), `CreatedMs`, `UpdatedMs`.
+//! member's events; members see it read-only), `CreatedMs`, `UpdatedMs`, `Incarnation` (new for
+//! every CreateTrail: a trail deleted and created again under the same name is another
+//! incarnation; empty for trails stored before), `ScopeHistory` (`[{"UntilSeq", "Scope":
+//! {"IsOrganizationTrail", "IsMultiRegionTrail", "IncludeGlobalServiceEvents",
+//! "EventSelectors"}}]`: earlier scopes with the last event position each decided; omitted when
+//! empty).
 //!
 //! Shadow trails are not stored. A multi-region trail is one document in its home region and is
 //! visible from every region ([`TrailRecord::visible_in`]); mutations from any other region fail
@@ -26,8 +31,11 @@
 //!
 //! **`ct_trail_status`** ([`TrailStatus`]): account = owner, id = trail ARN, created with the
 //! trail (not logging) and deleted with it. Body, PascalCase, times in ms since the epoch or null:
-//! `TrailARN`, `IsLogging`, `StartLoggingMs`, `StartLoggingSeq` (the newest event position at
-//! StartLogging: the trail delivers only later events), `StopLoggingMs`, `LatestDeliveryMs`,
+//! `TrailARN`, `Incarnation`, `Windows` (the logging history, oldest first: `[{"StartedMs",
+//! "AfterSeq" (the newest event position before StartLogging's own event), "StoppedMs",
+//! "UptoSeq" (StopLogging's or DeleteTrail's own event position)}]`, null while open), `IsLogging`,
+//! `StartLoggingMs`, `StartLoggingSeq` (older versions only: the one window's `AfterSeq`),
+//! `StopLoggingMs`, `LatestDeliveryMs`,
 //! `LatestDeliveryAttemptMs`, `LatestDeliveryError`, `LatestDigestDeliveryMs`,
 //! `LatestDigestDeliveryAttemptMs`, `LatestDigestDeliveryError`, `LatestNotificationMs`,
 //! `LatestNotificationAttemptMs`, `LatestNotificationError`, `LatestCloudWatchLogsDeliveryMs`,
@@ -35,17 +43,20 @@
 //! writes the rest through [`record_delivery`], [`record_digest_delivery`] and
 //! [`record_notification`].
 //!
-//! **`ct_deleted_trail`** ([`DeletedTrail`]): account = owner, id = `<trail ARN>#<deleted ms>`.
+//! **`ct_deleted_trail`** ([`DeletedTrail`]): account = owner, id = `<trail ARN>#<incarnation>`
+//! (`<trail ARN>#<deleted ms>` for trails stored before incarnations).
 //! DeleteTrail of a trail that ever logged writes `{"Trail": <ct_trail body>, "Status":
 //! <ct_trail_status body>, "DeletedMs"}` so the worker can deliver what was recorded before the
 //! deletion and the final digest; the worker removes it ([`forget_deleted_trail`]).
 //!
 //! # For the delivery worker
 //!
-//! [`logging_trails`] lists every logging trail of every account and [`deleted_trails`] those
-//! deleted while deliveries were still owed; [`admits`] decides whether a trail logs an event
-//! (account, regions, global service events, selectors); [`REGIONS`] are the regions a
-//! multi-region trail covers; `crate::keys` makes and uses the digest signing keys.
+//! `crate::delivery` implements the worker's port over these documents: [`logging_trails`] lists
+//! every trail that ever logged and [`deleted_trails`] those deleted while deliveries may still be
+//! owed; [`admits`] decides whether a trail logs an event (account, regions, global service
+//! events, selectors, as they were when it was recorded); [`record_attempt`] keeps the delivery
+//! outcomes GetTrailStatus shows; [`REGIONS`] are the regions a multi-region trail covers;
+//! `crate::keys` makes and uses the digest signing keys.
 
 mod admission;
 mod describe;
@@ -69,15 +80,15 @@ pub use lifecycle::MAX_TRAILS_PER_REGION;
 pub use names::{PARTITION, REGIONS, trail_arn};
 pub use policy::{Request as PolicyRequest, allows as policy_allows};
 pub use record::{
-    DELETED_KIND, DeletedTrail, InsightSelectorRecord, STATUS_KIND, TRAIL_KIND, TagRecord,
-    TrailRecord, TrailStatus,
+    DELETED_KIND, DeletedTrail, EventScope, InsightSelectorRecord, LoggingWindow, PastScope,
+    STATUS_KIND, TRAIL_KIND, TagRecord, TrailRecord, TrailStatus,
 };
 pub use selectors::{
     AdvancedSelector, BasicSelector, DataResourceRecord, FieldSelector, ReadWriteType, SelectorSet,
 };
 pub use status::{
-    LoggingTrail, deleted_trails, forget_deleted_trail, logging_trails, record_delivery,
-    record_digest_delivery, record_notification, trail_status,
+    Delivery, LoggingTrail, deleted_trails, forget_deleted_trail, forget_scopes_through,
+    logging_trails, record_attempt, trail_status,
 };
 pub use trailroom_organizations::{OrganizationRecord, organization_of};
 

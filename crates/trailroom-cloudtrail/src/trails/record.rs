@@ -78,6 +78,40 @@ pub struct TrailRecord {
     pub created_ms: i64,
     /// Last configuration change, ms since the epoch.
     pub updated_ms: i64,
+    /// This incarnation of the trail's ARN: a trail deleted and created again under the same
+    /// name is a new incarnation, delivered from its own position with its own digest chains.
+    /// Empty for trails stored before incarnations existed.
+    #[serde(default)]
+    pub incarnation: String,
+    /// The trail's earlier event scopes, oldest first, each with the last event position it
+    /// decided: an event is judged by the scope in effect when it was recorded. Entries the
+    /// delivery worker has passed are dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scope_history: Vec<PastScope>,
+}
+
+/// What decides whether a trail takes an event, besides its account and home region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventScope {
+    /// Every account of the organization.
+    pub is_organization_trail: bool,
+    /// Every region.
+    pub is_multi_region_trail: bool,
+    /// IAM, STS (global endpoint), CloudFront, … events.
+    pub include_global_service_events: bool,
+    /// The selectors.
+    pub event_selectors: SelectorSet,
+}
+
+/// A scope the trail had, and the last event position it decided.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PastScope {
+    /// Events up to this position were judged by `scope`.
+    pub until_seq: i64,
+    /// The scope.
+    pub scope: EventScope,
 }
 
 fn yes() -> bool {
@@ -107,6 +141,57 @@ pub struct TagRecord {
 }
 
 impl TrailRecord {
+    /// The current event scope.
+    pub fn scope(&self) -> EventScope {
+        EventScope {
+            is_organization_trail: self.is_organization_trail,
+            is_multi_region_trail: self.is_multi_region_trail,
+            include_global_service_events: self.include_global_service_events,
+            event_selectors: self.event_selectors.clone(),
+        }
+    }
+
+    /// The scope that decides the event at position `seq`.
+    pub fn scope_at(&self, seq: i64) -> EventScope {
+        self.scope_history
+            .iter()
+            .find(|past| seq <= past.until_seq)
+            .map_or_else(|| self.scope(), |past| past.scope.clone())
+    }
+
+    /// After a change of configuration: keeps `before` as the scope of events up to
+    /// `last_seq` (the newest position before the changing call's own event) when it differs.
+    pub fn remember_scope(&mut self, before: EventScope, last_seq: i64) {
+        if before == self.scope()
+            || self
+                .scope_history
+                .last()
+                .is_some_and(|past| past.until_seq >= last_seq)
+        {
+            return;
+        }
+        self.scope_history.push(PastScope {
+            until_seq: last_seq,
+            scope: before,
+        });
+    }
+
+    /// Drops the scopes of events up to `seq` (delivered, so never judged again).
+    pub fn forget_scopes_through(&mut self, seq: i64) -> bool {
+        let before = self.scope_history.len();
+        self.scope_history.retain(|past| past.until_seq > seq);
+        self.scope_history.len() != before
+    }
+
+    /// The key of this incarnation's delivery state: the ARN for trails stored before
+    /// incarnations, else `<ARN>#<incarnation>`.
+    pub fn delivery_key(&self) -> String {
+        match self.incarnation.is_empty() {
+            true => self.trail_arn.clone(),
+            false => format!("{}#{}", self.trail_arn, self.incarnation),
+        }
+    }
+
     /// Whether the trail shows up in `region`: its home region, or anywhere when multi-region.
     pub fn visible_in(&self, region: &str) -> bool {
         self.is_multi_region_trail || self.home_region == region
@@ -184,12 +269,18 @@ pub struct TrailStatus {
     /// The trail this status belongs to.
     #[serde(rename = "TrailARN")]
     pub trail_arn: String,
+    /// The trail's incarnation ([`TrailRecord::incarnation`]).
+    pub incarnation: String,
+    /// Every logging window, oldest first: StartLogging opens one, StopLogging and DeleteTrail
+    /// close it at their own event. Kept as a history, never rewritten.
+    pub windows: Vec<LoggingWindow>,
     /// Whether the trail is logging (new trails are not, until StartLogging).
     pub is_logging: bool,
     /// Latest StartLogging.
     pub start_logging_ms: Option<i64>,
-    /// Position of the newest stored event at the latest StartLogging: the trail delivers only
-    /// events stored after it.
+    /// Older versions: the position of the newest stored event at the latest StartLogging (the
+    /// only window they kept). Read, never written.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_logging_seq: Option<i64>,
     /// Latest StopLogging.
     pub stop_logging_ms: Option<i64>,
@@ -217,12 +308,78 @@ pub struct TrailStatus {
     pub latest_cloud_watch_logs_delivery_error: Option<String>,
 }
 
+/// One period of logging.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoggingWindow {
+    /// When StartLogging ran, ms.
+    pub started_ms: i64,
+    /// The newest event position before StartLogging's own event: the window holds later ones.
+    pub after_seq: i64,
+    /// When logging stopped, ms; `None` while logging.
+    pub stopped_ms: Option<i64>,
+    /// The stopping call's own event position, the window's last; `None` while logging (and for
+    /// windows of older versions, which ended at `stopped_ms` only).
+    pub upto_seq: Option<i64>,
+}
+
 impl TrailStatus {
     /// A new trail's status: not logging, nothing delivered.
-    pub fn new(trail_arn: &str) -> Self {
+    pub fn new(trail: &TrailRecord) -> Self {
         Self {
-            trail_arn: trail_arn.to_owned(),
+            trail_arn: trail.trail_arn.clone(),
+            incarnation: trail.incarnation.clone(),
             ..Self::default()
+        }
+    }
+
+    /// The logging windows, as stored or, for a status of an older version, the one window it
+    /// describes.
+    pub fn logging_windows(&self) -> Vec<LoggingWindow> {
+        if !self.windows.is_empty() {
+            return self.windows.clone();
+        }
+        let Some(started_ms) = self.start_logging_ms else {
+            return Vec::new();
+        };
+        vec![LoggingWindow {
+            started_ms,
+            after_seq: self.start_logging_seq.unwrap_or_default(),
+            stopped_ms: (!self.is_logging).then_some(self.stop_logging_ms).flatten(),
+            upto_seq: None,
+        }]
+    }
+
+    /// Starts logging at `now_ms` after position `last_seq`.
+    pub fn start(&mut self, now_ms: i64, last_seq: i64) {
+        self.windows = self.logging_windows();
+        self.windows.push(LoggingWindow {
+            started_ms: now_ms,
+            after_seq: last_seq,
+            stopped_ms: None,
+            upto_seq: None,
+        });
+        self.is_logging = true;
+        self.start_logging_ms = Some(now_ms);
+        self.start_logging_seq = None;
+    }
+
+    /// Stops logging at `now_ms`; [`Self::close_window`] then ends the window at the stopping
+    /// call's own event.
+    pub fn stop(&mut self, now_ms: i64) {
+        self.windows = self.logging_windows();
+        self.is_logging = false;
+        self.stop_logging_ms = Some(now_ms);
+        self.start_logging_seq = None;
+    }
+
+    /// Ends the open window at `now_ms` and position `seq`.
+    pub fn close_window(&mut self, now_ms: i64, seq: i64) {
+        if let Some(window) = self.windows.last_mut()
+            && window.stopped_ms.is_none()
+        {
+            window.stopped_ms = Some(now_ms);
+            window.upto_seq = Some(seq);
         }
     }
 
@@ -247,9 +404,13 @@ pub struct DeletedTrail {
 }
 
 impl DeletedTrail {
-    /// The document id.
+    /// The document id: `<ARN>#<incarnation>` (`<ARN>#<deleted ms>` for trails stored before
+    /// incarnations).
     pub fn id(&self) -> String {
-        format!("{}#{}", self.trail.trail_arn, self.deleted_ms)
+        match self.trail.incarnation.is_empty() {
+            true => format!("{}#{}", self.trail.trail_arn, self.deleted_ms),
+            false => self.trail.delivery_key(),
+        }
     }
 
     /// The stored document.

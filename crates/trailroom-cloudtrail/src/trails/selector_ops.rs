@@ -41,9 +41,11 @@ pub(crate) async fn put_event_selectors(
         };
         let mut trail = caller.find(&*tx, &name, Access::Mutate, false)?;
         call.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
+        let scope = trail.scope();
         trail.event_selectors = set;
         trail.has_custom_event_selectors = true;
         trail.updated_ms = now;
+        trail.remember_scope(scope, tx.last_event_seq().map_err(store_failure)?);
         tx.put(&trail.to_doc().map_err(store_failure)?)
             .map_err(store_failure)?;
         let (event_selectors, advanced_event_selectors) =

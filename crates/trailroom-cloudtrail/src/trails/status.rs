@@ -2,7 +2,7 @@
 //! worker calls to find logging trails and to report how deliveries went.
 
 use trailroom_audit::record::format_event_time;
-use trailroom_audit::{CallContext, store_failure};
+use trailroom_audit::{CallContext, Seal, store_failure};
 use trailroom_model::cloudtrail::{
     GetTrailStatusRequest, GetTrailStatusResponse, StartLoggingRequest, StartLoggingResponse,
     StopLoggingRequest, StopLoggingResponse,
@@ -68,79 +68,82 @@ pub fn trail_status(txn: &dyn ReadTxn, trail_arn: &str) -> StoreResult<Option<Tr
         .transpose()
 }
 
-/// Records a log file delivery attempt at `now_ms`: `Ok` sets `LatestDeliveryTime` and clears
-/// the error, `Err(code)` sets `LatestDeliveryError`. A deleted trail is ignored.
-pub fn record_delivery(
+/// What a delivery attempt delivered, for [`record_attempt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Log files (`LatestDeliveryTime` / `…Error`).
+    LogFiles,
+    /// A digest file (`LatestDigestDeliveryTime` / `…Error`).
+    Digest,
+    /// An SNS notification (`LatestNotificationTime` / `…Error`).
+    Notification,
+}
+
+/// Records a delivery attempt at `now_ms` on the status of incarnation `incarnation` of
+/// `trail_arn`: `Ok` sets the latest success and clears the error, `Err(code)` sets the error.
+/// A trail that is gone, or is another incarnation by now, is left alone.
+pub fn record_attempt(
     tx: &mut dyn WriteTxn,
     trail_arn: &str,
+    incarnation: &str,
+    what: Delivery,
     now_ms: i64,
     outcome: Result<(), String>,
 ) -> StoreResult<()> {
-    update_status(tx, trail_arn, |s| {
-        s.latest_delivery_attempt_ms = Some(now_ms);
-        apply(
-            outcome,
-            now_ms,
-            &mut s.latest_delivery_ms,
-            &mut s.latest_delivery_error,
-        );
-    })
-}
-
-/// Records a digest delivery attempt (`LatestDigestDeliveryTime` / `…Error`).
-pub fn record_digest_delivery(
-    tx: &mut dyn WriteTxn,
-    trail_arn: &str,
-    now_ms: i64,
-    outcome: Result<(), String>,
-) -> StoreResult<()> {
-    update_status(tx, trail_arn, |s| {
-        s.latest_digest_delivery_attempt_ms = Some(now_ms);
-        apply(
-            outcome,
-            now_ms,
-            &mut s.latest_digest_delivery_ms,
-            &mut s.latest_digest_delivery_error,
-        );
-    })
-}
-
-/// Records an SNS notification attempt (`LatestNotificationTime` / `…Error`).
-pub fn record_notification(
-    tx: &mut dyn WriteTxn,
-    trail_arn: &str,
-    now_ms: i64,
-    outcome: Result<(), String>,
-) -> StoreResult<()> {
-    update_status(tx, trail_arn, |s| {
-        s.latest_notification_attempt_ms = Some(now_ms);
-        apply(
-            outcome,
-            now_ms,
-            &mut s.latest_notification_ms,
-            &mut s.latest_notification_error,
-        );
-    })
-}
-
-fn apply(
-    outcome: Result<(), String>,
-    now_ms: i64,
-    success: &mut Option<i64>,
-    error: &mut Option<String>,
-) {
-    match outcome {
-        Ok(()) => {
-            *success = Some(now_ms);
-            *error = None;
+    update_status(tx, trail_arn, incarnation, |s| {
+        let (attempt, success, error) = match what {
+            Delivery::LogFiles => (
+                &mut s.latest_delivery_attempt_ms,
+                &mut s.latest_delivery_ms,
+                &mut s.latest_delivery_error,
+            ),
+            Delivery::Digest => (
+                &mut s.latest_digest_delivery_attempt_ms,
+                &mut s.latest_digest_delivery_ms,
+                &mut s.latest_digest_delivery_error,
+            ),
+            Delivery::Notification => (
+                &mut s.latest_notification_attempt_ms,
+                &mut s.latest_notification_ms,
+                &mut s.latest_notification_error,
+            ),
+        };
+        *attempt = Some(now_ms);
+        match outcome {
+            Ok(()) => {
+                *success = Some(now_ms);
+                *error = None;
+            }
+            Err(code) => *error = Some(code),
         }
-        Err(message) => *error = Some(message),
+    })
+}
+
+/// Drops the event scopes the delivery worker has passed (events up to `seq` are delivered)
+/// from incarnation `incarnation` of `trail_arn`.
+pub fn forget_scopes_through(
+    tx: &mut dyn WriteTxn,
+    trail_arn: &str,
+    incarnation: &str,
+    seq: i64,
+) -> StoreResult<()> {
+    let Some(account) = arn_account(trail_arn) else {
+        return Ok(());
+    };
+    let Some(doc) = tx.get(account, TRAIL_KIND, trail_arn)? else {
+        return Ok(());
+    };
+    let mut trail: TrailRecord = doc.decode()?;
+    if trail.incarnation == incarnation && trail.forget_scopes_through(seq) {
+        tx.put(&trail.to_doc()?)?;
     }
+    Ok(())
 }
 
 fn update_status(
     tx: &mut dyn WriteTxn,
     trail_arn: &str,
+    incarnation: &str,
     change: impl FnOnce(&mut TrailStatus),
 ) -> StoreResult<()> {
     let Some(account) = arn_account(trail_arn) else {
@@ -150,6 +153,9 @@ fn update_status(
         return Ok(());
     };
     let mut status: TrailStatus = doc.decode()?;
+    if status.incarnation != incarnation {
+        return Ok(());
+    }
     change(&mut status);
     tx.put(&status.to_doc(account)?)
 }
@@ -173,7 +179,7 @@ pub(crate) fn get_trail_status(
         let trail = caller.find(txn, &name, Access::Read, true)?;
         ctx.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
         let status = trail_status(txn, &trail.trail_arn).map_err(store_failure)?;
-        Ok(status.unwrap_or_else(|| TrailStatus::new(&trail.trail_arn)))
+        Ok(status.unwrap_or_else(|| TrailStatus::new(&trail)))
     })?;
     Ok(render(&status))
 }
@@ -236,7 +242,7 @@ async fn set_logging<R: Audit + Send + 'static>(
         ctx.now_ms(),
     );
     let call = ctx.clone();
-    ctx.write(move |tx| {
+    ctx.write_sealed(move |tx| {
         let caller = Caller {
             account: &account,
             region: &region,
@@ -245,20 +251,25 @@ async fn set_logging<R: Audit + Send + 'static>(
         call.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
         let mut status = trail_status(&*tx, &trail.trail_arn)
             .map_err(store_failure)?
-            .unwrap_or_else(|| TrailStatus::new(&trail.trail_arn));
-        if status.is_logging != logging {
-            status.is_logging = logging;
-            match logging {
-                true => {
-                    status.start_logging_ms = Some(now);
-                    status.start_logging_seq = Some(tx.last_event_seq().map_err(store_failure)?);
-                }
-                false => status.stop_logging_ms = Some(now),
-            }
-            tx.put(&status.to_doc(&account).map_err(store_failure)?)
-                .map_err(store_failure)?;
+            .unwrap_or_else(|| TrailStatus::new(&trail));
+        if status.is_logging == logging {
+            return Ok((response, None));
         }
-        Ok(response)
+        // StartLogging's own event is the window's first; StopLogging's its last.
+        if logging {
+            status.start(now, tx.last_event_seq().map_err(store_failure)?);
+        } else {
+            status.stop(now);
+        }
+        tx.put(&status.to_doc(&account).map_err(store_failure)?)
+            .map_err(store_failure)?;
+        let seal: Option<Seal> = (!logging).then(|| {
+            Box::new(move |tx: &mut dyn WriteTxn, own_seq: i64| {
+                status.close_window(now, own_seq);
+                tx.put(&status.to_doc(&account)?)
+            }) as Seal
+        });
+        Ok((response, seal))
     })
     .await
 }

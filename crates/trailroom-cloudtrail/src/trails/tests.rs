@@ -483,17 +483,19 @@ async fn logging_state_and_delivery_status() {
     assert_eq!(logging[0].trail.trail_arn, arn);
 
     let now = START + 60_000;
+    let inc = logging[0].trail.incarnation.clone();
+    assert!(!inc.is_empty(), "a new trail is a new incarnation");
     write(h.store.as_ref(), move |tx| {
-        record_delivery(tx, arn, now, Err("AccessDenied".into()))?;
-        record_delivery(tx, arn, now + 1, Ok(()))?;
-        record_digest_delivery(tx, arn, now + 2, Err("NoSuchBucket".into()))?;
-        record_notification(tx, arn, now + 3, Ok(()))?;
-        record_delivery(
-            tx,
-            "arn:aws:cloudtrail:us-east-1:123456789012:trail/gone",
-            now,
-            Ok(()),
-        )
+        let files = Delivery::LogFiles;
+        record_attempt(tx, arn, &inc, files, now, Err("AccessDenied".into()))?;
+        record_attempt(tx, arn, &inc, files, now + 1, Ok(()))?;
+        let digest = Delivery::Digest;
+        record_attempt(tx, arn, &inc, digest, now + 2, Err("NoSuchBucket".into()))?;
+        record_attempt(tx, arn, &inc, Delivery::Notification, now + 3, Ok(()))?;
+        // Another incarnation's outcome, or a trail that is gone, changes nothing.
+        record_attempt(tx, arn, "other", files, now + 9, Err("NoSuchBucket".into()))?;
+        let gone = "arn:aws:cloudtrail:us-east-1:123456789012:trail/gone";
+        record_attempt(tx, gone, &inc, files, now, Ok(()))
     })
     .await
     .unwrap()

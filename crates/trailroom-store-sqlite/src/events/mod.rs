@@ -51,8 +51,8 @@ fn stored(row: &Row<'_>) -> rusqlite::Result<Stored> {
     })
 }
 
-/// Appends `event` (at position `seq` when given, else the next one).
-pub(crate) fn append(conn: &Connection, event: &EventRow, seq: Option<i64>) -> StoreResult<()> {
+/// Appends `event` (at position `seq` when given, else the next one); returns its position.
+pub(crate) fn append(conn: &Connection, event: &EventRow, seq: Option<i64>) -> StoreResult<i64> {
     let term = |t: &str| term_id(conn, t, true).map(|id| id.unwrap_or_default());
     let stream = stream_id(
         conn,
@@ -104,7 +104,7 @@ pub(crate) fn append(conn: &Connection, event: &EventRow, seq: Option<i64>) -> S
             ])
             .map_err(backend)?;
     }
-    Ok(())
+    Ok(seq)
 }
 
 /// Event history: the events of one stream matching the query, newest first.

@@ -1,0 +1,778 @@
+//! The delivery invariant, checked against a model: for every trail incarnation, the events in
+//! its bucket are exactly those recorded while it was logging that its selectors (as they were
+//! when the event was recorded) admit, each once, in files that digests list exactly once and
+//! that validate — whatever the interleaving of CreateTrail, UpdateTrail, DeleteTrail,
+//! StartLogging, StopLogging, PutEventSelectors, other calls, delivery passes, failing puts,
+//! restarts and the clock.
+//!
+//! The real CloudTrail handlers, the real delivery worker and a real SQLite store (on tmpfs when
+//! there is one) run in-process with a manual clock; the bucket is in memory. The model keeps,
+//! per trail incarnation, whether it logs and its configuration, and decides for each recorded
+//! event whether the incarnation must deliver it.
+//!
+//! `PROPTEST_CASES` sets the number of sequences (CI runs the default; run more by hand:
+//! `PROPTEST_CASES=20000 cargo test -p trailroom-cloudtrail --test delivery_invariant --release`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use trailroom_audit::{CallContext, CallInfo, Clock, ManualClock};
+use trailroom_cloudtrail::CloudTrailService;
+use trailroom_cloudtrail::delivery::CloudTrailTrails;
+use trailroom_cloudtrail::keys::{self, SigningKey};
+use trailroom_cloudtrail::trails::{self, S3_BUCKET_KIND, TRAIL_KIND, TrailRecord};
+use trailroom_delivery::digest::DigestKey;
+use trailroom_delivery::validate::{self, Object, ObjectSource, PublicKeys};
+use trailroom_delivery::{DigestKeys, SinkError, Sinks, Target, Worker};
+use trailroom_identity::{Caller, Principal};
+use trailroom_model::cloudtrail::*;
+use trailroom_store::{Doc, EventRow, Store};
+use trailroom_store_sqlite::SqliteStore;
+
+const ACCOUNT: &str = "123456789012";
+const HOME: &str = "us-east-1";
+const BUCKET: &str = "logs";
+const START_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+const DIGEST_INTERVAL_MS: i64 = 3_600_000;
+const TRAIL_NAMES: [&str; 2] = ["alpha", "beta"];
+const CALL_REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
+const CALL_SOURCES: [&str; 3] = [
+    "a4b.amazonaws.com",
+    "iam.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+];
+
+/// One step of a generated sequence.
+#[derive(Debug, Clone)]
+enum Op {
+    Create {
+        trail: usize,
+        multi_region: bool,
+    },
+    Delete {
+        trail: usize,
+    },
+    Start {
+        trail: usize,
+    },
+    Stop {
+        trail: usize,
+    },
+    Selectors {
+        trail: usize,
+        kind: usize,
+    },
+    MultiRegion {
+        trail: usize,
+        on: bool,
+    },
+    Call {
+        region: usize,
+        source: usize,
+        read_only: bool,
+    },
+    Deliver,
+    Advance {
+        ms: i64,
+    },
+    FailPuts {
+        count: usize,
+    },
+    /// The next puts store their object, then fail: a crash after the write, before the
+    /// worker learned of it.
+    GhostPuts {
+        count: usize,
+    },
+    Restart,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let trail = 0..TRAIL_NAMES.len();
+    prop_oneof![
+        2 => (trail.clone(), any::<bool>()).prop_map(|(trail, multi_region)| Op::Create { trail, multi_region }),
+        1 => trail.clone().prop_map(|trail| Op::Delete { trail }),
+        3 => trail.clone().prop_map(|trail| Op::Start { trail }),
+        2 => trail.clone().prop_map(|trail| Op::Stop { trail }),
+        1 => (trail.clone(), 0..SELECTOR_KINDS).prop_map(|(trail, kind)| Op::Selectors { trail, kind }),
+        1 => (trail, any::<bool>()).prop_map(|(trail, on)| Op::MultiRegion { trail, on }),
+        6 => (0..CALL_REGIONS.len(), 0..CALL_SOURCES.len(), any::<bool>())
+            .prop_map(|(region, source, read_only)| Op::Call { region, source, read_only }),
+        3 => Just(Op::Deliver),
+        2 => prop_oneof![0..2_000i64, 0..1_200_000i64, 0..7_200_000i64].prop_map(|ms| Op::Advance { ms }),
+        1 => (1..4usize).prop_map(|count| Op::FailPuts { count }),
+        1 => (1..4usize).prop_map(|count| Op::GhostPuts { count }),
+        1 => Just(Op::Restart),
+    ]
+}
+
+const SELECTOR_KINDS: usize = 4;
+
+/// The selectors of `kind`: all, read-only, write-only (basic), or advanced write-only
+/// management events.
+fn selectors(trail: &str, kind: usize) -> PutEventSelectorsRequest {
+    let basic = |rw: &str| EventSelector {
+        read_write_type: Some(rw.into()),
+        include_management_events: Some(true),
+        ..Default::default()
+    };
+    let mut request = PutEventSelectorsRequest {
+        trail_name: Some(trail.into()),
+        ..Default::default()
+    };
+    match kind {
+        0 => request.event_selectors = Some(vec![basic("All")]),
+        1 => request.event_selectors = Some(vec![basic("ReadOnly")]),
+        2 => request.event_selectors = Some(vec![basic("WriteOnly")]),
+        _ => {
+            let field = |name: &str, value: &str| AdvancedFieldSelector {
+                field: Some(name.into()),
+                equals: Some(vec![value.into()]),
+                ..Default::default()
+            };
+            request.advanced_event_selectors = Some(vec![AdvancedEventSelector {
+                name: Some("writes".into()),
+                field_selectors: Some(vec![
+                    field("eventCategory", "Management"),
+                    field("readOnly", "false"),
+                ]),
+            }]);
+        }
+    }
+    request
+}
+
+/// The bucket: objects by key, and puts made to fail on purpose.
+#[derive(Default)]
+struct Bucket {
+    objects: Mutex<BTreeMap<String, Object>>,
+    failing_puts: AtomicUsize,
+    ghost_puts: AtomicUsize,
+}
+
+/// Takes one from `counter` when it is not zero.
+fn take_one(counter: &AtomicUsize) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+#[async_trait::async_trait]
+impl Sinks for Bucket {
+    async fn put(
+        &self,
+        _: &Target,
+        key: &str,
+        body: Vec<u8>,
+        metadata: &[(String, String)],
+    ) -> Result<(), SinkError> {
+        let injected = || SinkError {
+            code: "ServiceUnavailable".into(),
+            message: "injected".into(),
+        };
+        if take_one(&self.failing_puts) {
+            return Err(injected());
+        }
+        let mut objects = self.objects.lock().unwrap();
+        if let Some((before, _)) = objects.get(key) {
+            // A key is written again only by a retry, which must write the same bytes.
+            assert_eq!(before, &body, "{key} rewritten with other bytes");
+        }
+        objects.insert(key.to_owned(), (body, metadata.to_vec()));
+        match take_one(&self.ghost_puts) {
+            true => Err(injected()),
+            false => Ok(()),
+        }
+    }
+
+    async fn notify(&self, _: &Target, _: &str, _: String) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+impl ObjectSource for Bucket {
+    fn list(&self, _: &str, prefix: &str) -> Result<Vec<String>, String> {
+        let objects = self.objects.lock().unwrap();
+        Ok(objects
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+
+    fn get(&self, _: &str, key: &str) -> Result<Option<Object>, String> {
+        Ok(self.objects.lock().unwrap().get(key).cloned())
+    }
+}
+
+/// One RSA key for every digest of every case (making one per case would dominate the run).
+fn signing_key() -> &'static SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(|| keys::generate_key(ACCOUNT, HOME, 0, i64::MAX / 2).unwrap())
+}
+
+struct OneKey;
+
+struct Signer;
+
+impl DigestKey for Signer {
+    fn fingerprint(&self) -> String {
+        signing_key().fingerprint.clone()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+        keys::sign(signing_key(), message).map_err(|e| e.to_string())
+    }
+}
+
+#[async_trait::async_trait]
+impl DigestKeys for OneKey {
+    async fn key(&self, _: &str, _: &str, _: i64) -> Result<Box<dyn DigestKey>, String> {
+        Ok(Box::new(Signer))
+    }
+}
+
+impl PublicKeys for OneKey {
+    fn public_key(&self, fingerprint: &str) -> Option<Vec<u8>> {
+        (fingerprint == signing_key().fingerprint).then(|| signing_key().public_key_der.clone())
+    }
+}
+
+/// A trail incarnation as the model sees it.
+#[derive(Debug, Clone)]
+struct Incarnation {
+    name: &'static str,
+    /// Its own key prefix: files of different incarnations never mix.
+    prefix: String,
+    logging: bool,
+    deleted: bool,
+    /// The stored configuration, read back after each change (selectors, regions).
+    config: TrailRecord,
+    /// Event ids it must deliver.
+    expected: BTreeSet<String>,
+}
+
+struct World {
+    dir: PathBuf,
+    _guard: tempfile::TempDir,
+    store: Arc<dyn Store>,
+    clock: Arc<ManualClock>,
+    svc: CloudTrailService,
+    bucket: Arc<Bucket>,
+    worker: Worker,
+    incarnations: Vec<Incarnation>,
+    /// The newest event position the model has judged.
+    seen_seq: i64,
+    created: usize,
+}
+
+fn scratch_dir() -> tempfile::TempDir {
+    match std::path::Path::new("/dev/shm").is_dir() {
+        true => tempfile::tempdir_in("/dev/shm").unwrap(),
+        false => tempfile::tempdir().unwrap(),
+    }
+}
+
+fn worker(store: &Arc<dyn Store>, bucket: &Arc<Bucket>) -> Worker {
+    let mut worker = Worker::new(
+        store.clone(),
+        Arc::new(CloudTrailTrails),
+        bucket.clone(),
+        Arc::new(OneKey),
+    );
+    worker.digest_interval_ms = DIGEST_INTERVAL_MS;
+    worker
+}
+
+impl World {
+    async fn new() -> Self {
+        let guard = scratch_dir();
+        let dir = guard.path().join("db.sqlite");
+        let store: Arc<dyn Store> = SqliteStore::open(&dir).unwrap();
+        let bucket = Arc::new(Bucket::default());
+        let worker = worker(&store, &bucket);
+        let world = Self {
+            dir,
+            _guard: guard,
+            store,
+            clock: Arc::new(ManualClock::new(START_MS)),
+            svc: CloudTrailService::default(),
+            bucket,
+            worker,
+            incarnations: Vec::new(),
+            seen_seq: 0,
+            created: 0,
+        };
+        world.put_bucket().await;
+        world
+    }
+
+    /// The bucket as the S3 service stores it, with AWS's documented CloudTrail policy.
+    async fn put_bucket(&self) {
+        let policy = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{BUCKET}")},
+            {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{BUCKET}/*"),
+             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]});
+        let doc = Doc {
+            account: ACCOUNT.into(),
+            kind: S3_BUCKET_KIND.into(),
+            id: BUCKET.into(),
+            name: None,
+            parent: None,
+            body: json!({"Name": BUCKET, "Region": HOME, "CreatedMs": 0, "Policy": policy.to_string()}),
+        };
+        trailroom_store::write(self.store.as_ref(), move |tx| tx.put(&doc))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    fn ctx(&self, region: &str, source: &str, name: &str, read_only: bool) -> CallContext {
+        let info = CallInfo {
+            caller: Caller {
+                principal: Principal::Root {
+                    account_id: ACCOUNT.into(),
+                },
+                access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+                session: None,
+                invoked_by: None,
+            },
+            region: region.into(),
+            request_id: "req".into(),
+            source_ip: "127.0.0.1".into(),
+            user_agent: "model".into(),
+            event_source: source.into(),
+            event_name: name.into(),
+            read_only,
+            log_response: !read_only,
+            tls_details: None,
+            named_resources: None,
+        };
+        CallContext::new(info, self.store.clone(), self.clock.clone(), true)
+    }
+
+    fn trail_ctx(&self, op: Operation) -> CallContext {
+        self.ctx(HOME, "cloudtrail.amazonaws.com", op.name(), op.read_only())
+    }
+
+    /// Runs a CloudTrail call as the server does: the handler, then the event of a call that did
+    /// not record one while writing.
+    async fn call<R: trailroom_model::Audit>(
+        &self,
+        ctx: CallContext,
+        result: Result<R, trailroom_protocol::ApiError>,
+    ) -> bool {
+        let ok = result.is_ok();
+        let response = result.map(|r| r.to_audit_json());
+        ctx.finish(response.as_ref().cloned()).await.unwrap();
+        ok
+    }
+
+    fn live(&mut self, name: &str) -> Option<&mut Incarnation> {
+        self.incarnations
+            .iter_mut()
+            .find(|i| i.name == name && !i.deleted)
+    }
+
+    fn stored_config(&self, name: &str) -> TrailRecord {
+        let arn = trails::trail_arn(HOME, ACCOUNT, name);
+        trailroom_store::read(self.store.as_ref(), |txn| {
+            txn.get(ACCOUNT, TRAIL_KIND, &arn)
+                .unwrap()
+                .unwrap()
+                .decode::<TrailRecord>()
+        })
+        .unwrap()
+        .unwrap()
+    }
+
+    async fn apply(&mut self, op: &Op) {
+        let before = self.incarnations.clone();
+        match *op {
+            Op::Create {
+                trail,
+                multi_region,
+            } => {
+                let name = TRAIL_NAMES[trail];
+                self.created += 1;
+                let prefix = format!("inc{}", self.created);
+                let ctx = self.trail_ctx(Operation::CreateTrail);
+                let input = CreateTrailRequest {
+                    name: Some(name.into()),
+                    s3_bucket_name: Some(BUCKET.into()),
+                    s3_key_prefix: Some(prefix.clone()),
+                    is_multi_region_trail: Some(multi_region),
+                    enable_log_file_validation: Some(true),
+                    ..Default::default()
+                };
+                let result = self.svc.create_trail(&ctx, input).await;
+                if self.call(ctx, result).await {
+                    let config = self.stored_config(name);
+                    self.incarnations.push(Incarnation {
+                        name,
+                        prefix,
+                        logging: false,
+                        deleted: false,
+                        config,
+                        expected: BTreeSet::new(),
+                    });
+                }
+            }
+            Op::Delete { trail } => {
+                let name = TRAIL_NAMES[trail];
+                let ctx = self.trail_ctx(Operation::DeleteTrail);
+                let input = DeleteTrailRequest {
+                    name: Some(name.into()),
+                };
+                let result = self.svc.delete_trail(&ctx, input).await;
+                if self.call(ctx, result).await {
+                    let inc = self.live(name).expect("deleted a trail the model lacks");
+                    inc.deleted = true;
+                    inc.logging = false;
+                }
+            }
+            Op::Start { trail } | Op::Stop { trail } => {
+                let name = TRAIL_NAMES[trail];
+                let start = matches!(op, Op::Start { .. });
+                let ok = if start {
+                    let ctx = self.trail_ctx(Operation::StartLogging);
+                    let input = StartLoggingRequest {
+                        name: Some(name.into()),
+                    };
+                    let result = self.svc.start_logging(&ctx, input).await;
+                    self.call(ctx, result).await
+                } else {
+                    let ctx = self.trail_ctx(Operation::StopLogging);
+                    let input = StopLoggingRequest {
+                        name: Some(name.into()),
+                    };
+                    let result = self.svc.stop_logging(&ctx, input).await;
+                    self.call(ctx, result).await
+                };
+                if ok {
+                    self.live(name).expect("trail in the model").logging = start;
+                }
+            }
+            Op::Selectors { trail, kind } => {
+                let name = TRAIL_NAMES[trail];
+                let ctx = self.trail_ctx(Operation::PutEventSelectors);
+                let result = self
+                    .svc
+                    .put_event_selectors(&ctx, selectors(name, kind))
+                    .await;
+                if self.call(ctx, result).await {
+                    let config = self.stored_config(name);
+                    self.live(name).expect("trail in the model").config = config;
+                }
+            }
+            Op::MultiRegion { trail, on } => {
+                let name = TRAIL_NAMES[trail];
+                let ctx = self.trail_ctx(Operation::UpdateTrail);
+                let input = UpdateTrailRequest {
+                    name: Some(name.into()),
+                    is_multi_region_trail: Some(on),
+                    ..Default::default()
+                };
+                let result = self.svc.update_trail(&ctx, input).await;
+                if self.call(ctx, result).await {
+                    let config = self.stored_config(name);
+                    self.live(name).expect("trail in the model").config = config;
+                }
+            }
+            Op::Call {
+                region,
+                source,
+                read_only,
+            } => {
+                let name = if read_only {
+                    "DescribeThing"
+                } else {
+                    "ChangeThing"
+                };
+                let ctx = self.ctx(CALL_REGIONS[region], CALL_SOURCES[source], name, read_only);
+                ctx.finish(Ok(Value::Null)).await.unwrap();
+            }
+            Op::Deliver => {
+                self.worker.run_once(self.clock.now_ms()).await.unwrap();
+                self.check_delivered(false);
+            }
+            Op::Advance { ms } => self.clock.advance(ms),
+            Op::FailPuts { count } => self.bucket.failing_puts.store(count, Ordering::SeqCst),
+            Op::GhostPuts { count } => self.bucket.ghost_puts.store(count, Ordering::SeqCst),
+            Op::Restart => self.restart(),
+        }
+        self.judge_new_events(&before);
+    }
+
+    fn restart(&mut self) {
+        self.store.shutdown();
+        self.store = SqliteStore::open(&self.dir).unwrap();
+        self.worker = worker(&self.store, &self.bucket);
+    }
+
+    /// Decides, for each event recorded by the last step, which incarnations must deliver it. A
+    /// call's own event belongs to the logging that was on before or after it (StartLogging's
+    /// and StopLogging's own events are delivered), judged by the configuration after the call
+    /// (before it, for a deleted trail).
+    fn judge_new_events(&mut self, before: &[Incarnation]) {
+        let rows: Vec<EventRow> = trailroom_store::read(self.store.as_ref(), |txn| {
+            txn.events_after(ACCOUNT, None, self.seen_seq, 100)
+        })
+        .unwrap()
+        .unwrap();
+        assert!(rows.len() <= 1, "one step records at most one event");
+        for row in rows {
+            self.seen_seq = row.seq;
+            for (index, inc) in self.incarnations.iter_mut().enumerate() {
+                let was = before.get(index);
+                let logging = inc.logging || was.is_some_and(|b| b.logging && !b.deleted);
+                let config = match inc.deleted {
+                    true => &was.unwrap_or(inc).config,
+                    false => &inc.config,
+                };
+                if logging && trails::admits(config, &row) {
+                    inc.expected.insert(row.event_id.clone());
+                }
+            }
+        }
+    }
+
+    /// Every log file under `prefix`: key → event ids.
+    fn log_files(&self, prefix: &str) -> BTreeMap<String, Vec<String>> {
+        let objects = self.bucket.objects.lock().unwrap();
+        let mut files = BTreeMap::new();
+        for (key, (body, _)) in objects.iter() {
+            if !key.starts_with(&format!("{prefix}/")) || key.contains("CloudTrail-Digest") {
+                continue;
+            }
+            let mut plain = String::new();
+            flate2::read::GzDecoder::new(body.as_slice())
+                .read_to_string(&mut plain)
+                .unwrap();
+            let parsed: Value = serde_json::from_str(&plain).unwrap();
+            let ids = parsed["Records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["eventID"].as_str().unwrap().to_owned())
+                .collect();
+            files.insert(key.clone(), ids);
+        }
+        files
+    }
+
+    /// Safety at any time (nothing delivered that must not be, nothing twice); at the end also
+    /// completeness.
+    fn check_delivered(&self, complete: bool) {
+        for inc in &self.incarnations {
+            let mut delivered: BTreeMap<String, usize> = BTreeMap::new();
+            for ids in self.log_files(&inc.prefix).into_values() {
+                for id in ids {
+                    *delivered.entry(id).or_default() += 1;
+                }
+            }
+            let twice: Vec<_> = delivered.iter().filter(|(_, n)| **n > 1).collect();
+            assert!(
+                twice.is_empty(),
+                "{}: delivered twice: {twice:?}",
+                inc.prefix
+            );
+            let unexpected: Vec<_> = delivered
+                .keys()
+                .filter(|id| !inc.expected.contains(*id))
+                .collect();
+            assert!(
+                unexpected.is_empty(),
+                "{}: delivered but not owed: {unexpected:?}",
+                inc.prefix
+            );
+            if complete {
+                let missing: Vec<_> = inc
+                    .expected
+                    .iter()
+                    .filter(|id| !delivered.contains_key(*id))
+                    .collect();
+                assert!(
+                    missing.is_empty(),
+                    "{}: never delivered: {missing:?}",
+                    inc.prefix
+                );
+            }
+        }
+    }
+
+    /// Every log file is listed by exactly one digest, and each chain validates.
+    fn check_digests(&self) {
+        for inc in &self.incarnations {
+            let files = self.log_files(&inc.prefix);
+            let digests: Vec<(String, Value)> = {
+                let objects = self.bucket.objects.lock().unwrap();
+                objects
+                    .iter()
+                    .filter(|(k, _)| {
+                        k.starts_with(&format!("{}/", inc.prefix))
+                            && k.contains("CloudTrail-Digest")
+                    })
+                    .map(|(k, (body, _))| {
+                        let mut plain = String::new();
+                        flate2::read::GzDecoder::new(body.as_slice())
+                            .read_to_string(&mut plain)
+                            .unwrap();
+                        (k.clone(), serde_json::from_str(&plain).unwrap())
+                    })
+                    .collect()
+            };
+            let mut listed: BTreeMap<String, usize> = BTreeMap::new();
+            let mut regions = BTreeSet::new();
+            for (key, digest) in &digests {
+                let region = key.split("/CloudTrail-Digest/").nth(1).unwrap();
+                regions.insert(region.split('/').next().unwrap().to_owned());
+                for file in digest["logFiles"].as_array().unwrap() {
+                    let object = file["s3Object"].as_str().unwrap().to_owned();
+                    assert!(
+                        files.contains_key(&object),
+                        "{key} lists a missing {object}"
+                    );
+                    *listed.entry(object).or_default() += 1;
+                }
+            }
+            for key in files.keys() {
+                assert_eq!(
+                    listed.get(key).copied().unwrap_or(0),
+                    1,
+                    "{}: {key} must be in exactly one digest",
+                    inc.prefix
+                );
+            }
+            for region in regions {
+                let request = validate::Request {
+                    bucket: BUCKET,
+                    prefix: Some(&inc.prefix),
+                    org_id: None,
+                    account: ACCOUNT,
+                    region: &region,
+                    trail_name: inc.name,
+                    home_region: HOME,
+                    start_ms: START_MS - DIGEST_INTERVAL_MS,
+                    end_ms: self.clock.now_ms() + DIGEST_INTERVAL_MS,
+                };
+                let report =
+                    validate::validate(self.bucket.as_ref(), &OneKey, &request, |_| {}).unwrap();
+                assert!(
+                    report.is_valid(),
+                    "{} {region}: {:?}",
+                    inc.prefix,
+                    report.summary()
+                );
+            }
+        }
+    }
+
+    /// Stops every trail, then lets delivery run (past any backoff) until nothing is owed.
+    async fn finish(&mut self) {
+        for (trail, name) in TRAIL_NAMES.iter().enumerate() {
+            if self.live(name).is_some_and(|i| i.logging) {
+                self.apply(&Op::Stop { trail }).await;
+            }
+        }
+        self.bucket.failing_puts.store(0, Ordering::SeqCst);
+        self.bucket.ghost_puts.store(0, Ordering::SeqCst);
+        for _ in 0..4 {
+            self.clock.advance(16 * 60_000);
+            self.worker.run_once(self.clock.now_ms()).await.unwrap();
+        }
+        self.check_delivered(true);
+        self.check_digests();
+    }
+}
+
+fn run(ops: Vec<Op>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut world = World::new().await;
+        for op in &ops {
+            world.apply(op).await;
+        }
+        world.finish().await;
+        world.store.shutdown();
+    });
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        max_shrink_iters: 2_000,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn every_trail_delivers_exactly_what_it_logged(ops in prop::collection::vec(op(), 1..60)) {
+        run(ops);
+    }
+}
+
+/// The reliability probe's F1: StopLogging then StartLogging before the worker runs.
+#[test]
+fn stop_and_start_within_one_interval_delivers_the_stopped_window() {
+    run(vec![
+        Op::Create {
+            trail: 0,
+            multi_region: false,
+        },
+        Op::Start { trail: 0 },
+        Op::Call {
+            region: 0,
+            source: 0,
+            read_only: false,
+        },
+        Op::Stop { trail: 0 },
+        Op::Start { trail: 0 },
+        Op::Deliver,
+    ]);
+}
+
+/// The reliability probe's F5: a trail deleted and re-created under the same name.
+#[test]
+fn a_recreated_trail_delivers_its_first_events() {
+    run(vec![
+        Op::Create {
+            trail: 0,
+            multi_region: false,
+        },
+        Op::Start { trail: 0 },
+        Op::Call {
+            region: 0,
+            source: 0,
+            read_only: false,
+        },
+        Op::Delete { trail: 0 },
+        Op::Advance { ms: 1_500 },
+        Op::Create {
+            trail: 0,
+            multi_region: false,
+        },
+        Op::Start { trail: 0 },
+        Op::Call {
+            region: 0,
+            source: 0,
+            read_only: false,
+        },
+        Op::Advance { ms: 2_000 },
+        Op::Deliver,
+    ]);
+}
