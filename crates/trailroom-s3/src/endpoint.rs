@@ -35,6 +35,7 @@ const PRESIGN_PARAMS: [&str; 7] = [
 pub struct S3Endpoint {
     service: S3Service,
     recorder: Recorder,
+    store: Arc<dyn Store>,
 }
 
 impl S3Endpoint {
@@ -45,11 +46,12 @@ impl S3Endpoint {
         data_dir: &Path,
         recording: bool,
     ) -> std::io::Result<Self> {
-        let backend = S3Backend::new(store, clock, data_dir, recording)?;
+        let backend = S3Backend::new(store.clone(), clock, data_dir, recording)?;
         let recorder = backend.recorder.clone();
         Ok(Self {
             service: S3ServiceBuilder::new(backend).build(),
             recorder,
+            store,
         })
     }
 
@@ -57,6 +59,9 @@ impl S3Endpoint {
     pub async fn handle(&self, request: Request<Bytes>, info: RequestInfo) -> Response<Bytes> {
         let request_id = info.request_id.clone();
         let (mut parts, body) = request.into_parts();
+        if let Some(expected) = self.other_bucket_region(&parts, &info) {
+            return region_error(info.presigned, &info.region, &expected, &request_id);
+        }
         parts.headers.remove(http::header::AUTHORIZATION);
         parts.uri = without_presign_params(&parts.uri);
         let guess = unhandled::guess(
@@ -79,6 +84,29 @@ impl S3Endpoint {
             }
         }
         with_request_id(response, &request_id)
+    }
+
+    /// The region of the bucket a request names, when the request was signed for another: S3
+    /// refuses such a request (SDKs then retry with the region it names). CreateBucket names a
+    /// bucket that need not exist and is left to its own rules.
+    fn other_bucket_region(
+        &self,
+        parts: &http::request::Parts,
+        info: &RequestInfo,
+    ) -> Option<String> {
+        let bucket = parts.uri.path().trim_start_matches('/').split('/').next()?;
+        let create = parts.method == http::Method::PUT
+            && parts.uri.query().is_none_or(str::is_empty)
+            && parts.uri.path().trim_matches('/') == bucket;
+        if bucket.is_empty() || create {
+            return None;
+        }
+        let found = trailroom_store::read(self.store.as_ref(), |txn| {
+            crate::service::find_bucket(txn, bucket)
+        })
+        .ok()?
+        .ok()??;
+        (found.record.region != info.region).then_some(found.record.region)
     }
 
     async fn call(&self, request: Request<s3s::Body>, request_id: &str) -> Response<Bytes> {
@@ -166,6 +194,51 @@ pub fn error_response(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/xml"),
     );
+    with_request_id(response, request_id)
+}
+
+/// S3's answer to a request signed for another region than `expected` (the bucket's, or
+/// [`crate::DEFAULT_REGION`] for a region that does not exist): the region to use is in the body
+/// and in `x-amz-bucket-region`, where SDKs look for it.
+pub fn region_error(
+    presigned: bool,
+    signed_region: &str,
+    expected: &str,
+    request_id: &str,
+) -> Response<Bytes> {
+    let (code, message) = match presigned {
+        true => (
+            "AuthorizationQueryParametersError",
+            format!(
+                "Error parsing the X-Amz-Credential parameter; the region '{signed_region}' is \
+                 wrong; expecting '{expected}'"
+            ),
+        ),
+        false => (
+            "AuthorizationHeaderMalformed",
+            format!(
+                "The authorization header is malformed; the region '{signed_region}' is wrong; \
+                 expecting '{expected}'"
+            ),
+        ),
+    };
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{}</Message>\
+         <Region>{}</Region><RequestId>{}</RequestId></Error>",
+        escape(&message),
+        escape(expected),
+        escape(request_id)
+    );
+    let mut response = Response::new(Bytes::from(body));
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
+    if let Ok(region) = HeaderValue::from_str(expected) {
+        headers.insert("x-amz-bucket-region", region);
+    }
     with_request_id(response, request_id)
 }
 

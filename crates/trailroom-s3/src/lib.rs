@@ -29,6 +29,10 @@ mod unhandled;
 
 pub use calls::{DataEvent, ObjectCall, RequestInfo, data_event, object_call};
 pub use delivery::{S3DeliveryError, check_service_access, put_object_as_service};
-pub use endpoint::{S3Endpoint, error_response};
+pub use endpoint::{S3Endpoint, error_response, region_error};
+
+/// The region of a bucket created without a location constraint, and the one S3 names when a
+/// request is signed for a region that does not exist.
+pub const DEFAULT_REGION: &str = "us-east-1";
 pub use records::{BUCKET_KIND, BucketRecord, OBJECT_KIND, ObjectRecord};
 pub use service::S3Backend;

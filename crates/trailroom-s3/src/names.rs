@@ -49,25 +49,13 @@ pub fn bucket_region(
     } else {
         constraint
     };
-    if region == "us-east-1" || !looks_like_region(region) {
+    if region == "us-east-1" || !trailroom_protocol::regions::is_known(region) {
         return Err(LocationError::Invalid);
     }
     if signing_region != "us-east-1" && signing_region != region {
         return Err(LocationError::Illegal);
     }
     Ok(region.to_owned())
-}
-
-/// `xx-name-9` / `xx-gov-name-9`: lower-case letter groups separated by hyphens, ending in a digit.
-fn looks_like_region(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    parts.len() >= 3
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -123,9 +111,10 @@ mod tests {
             bucket_region(Some("moon"), "us-east-1"),
             Err(LocationError::Invalid)
         );
+        // Another partition's region is no region here.
         assert_eq!(
-            bucket_region(Some("us-gov-west-1"), "us-east-1").unwrap(),
-            "us-gov-west-1"
+            bucket_region(Some("us-gov-west-1"), "us-east-1"),
+            Err(LocationError::Invalid)
         );
     }
 }

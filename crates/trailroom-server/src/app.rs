@@ -115,11 +115,11 @@ pub async fn serve(
     let pruner = tokio::spawn(crate::retention::prune_forever(state.clone()));
     let worker = crate::delivery::worker(&state)?;
     let delivery = tokio::spawn(crate::delivery::deliver_forever(state.clone(), worker));
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server failed")?;
+    let limits = crate::listener::Limits {
+        max_connections: crate::listener::Limits::max_connections(state.config.max_connections),
+        header_timeout: state.config.header_timeout,
+    };
+    crate::listener::serve(listener, router(state), limits, shutdown).await;
     pruner.abort();
     delivery.abort();
     store.shutdown();

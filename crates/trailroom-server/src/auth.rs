@@ -42,6 +42,11 @@ pub enum AuthFailure {
     UnknownKey,
     /// The temporary credentials have expired.
     ExpiredToken,
+    /// The credential scope names a region the partition does not have.
+    InvalidRegion(String),
+    /// The credential scope names another service than the one the request is for (the
+    /// expected signing name).
+    WrongService(&'static str),
     /// The store failed while looking up the key.
     Internal,
 }
@@ -98,6 +103,18 @@ impl AuthFailure {
                 StatusCode::FORBIDDEN,
                 "The security token included in the request is expired".to_owned(),
             ),
+            Self::InvalidRegion(region) => (
+                "InvalidSignatureException",
+                "SignatureDoesNotMatch",
+                StatusCode::FORBIDDEN,
+                trailroom_protocol::regions::invalid_region_message(region),
+            ),
+            Self::WrongService(service) => (
+                "InvalidSignatureException",
+                "SignatureDoesNotMatch",
+                StatusCode::FORBIDDEN,
+                format!("Credential should be scoped to correct service: '{service}'. "),
+            ),
             Self::Internal => return ApiError::internal(),
         };
         let code = match family {
@@ -116,6 +133,9 @@ pub fn authenticate(
     now_ms: i64,
 ) -> Result<Authenticated, AuthFailure> {
     let auth = trailroom_sigv4::parse_authorization(request).map_err(AuthFailure::from_sigv4)?;
+    if !trailroom_protocol::regions::is_known(&auth.scope.region) {
+        return Err(AuthFailure::InvalidRegion(auth.scope.region.clone()));
+    }
     let resolved = trailroom_store::read(store, |txn| {
         resolve_access_key(
             txn,
@@ -180,6 +200,23 @@ mod tests {
         assert_eq!(
             AuthFailure::ExpiredToken.to_api_error(Family::Json).code(),
             "ExpiredTokenException"
+        );
+        let region = AuthFailure::InvalidRegion("zz-fake-1".into());
+        assert_eq!(
+            region.to_api_error(Family::Json).message(),
+            "Credential should be scoped to a valid region, not 'zz-fake-1'. "
+        );
+        assert_eq!(
+            region.to_api_error(Family::Query).code(),
+            "SignatureDoesNotMatch"
+        );
+        let service = AuthFailure::WrongService("cloudtrail").to_api_error(Family::Json);
+        assert_eq!(
+            (service.code(), service.message()),
+            (
+                "InvalidSignatureException",
+                "Credential should be scoped to correct service: 'cloudtrail'. "
+            )
         );
     }
 }

@@ -48,6 +48,17 @@ pub struct Config {
     /// Header carrying the client address when the server sits behind a trusted proxy (for
     /// example `x-forwarded-for`). Unset: the peer address is used.
     pub trusted_proxy_header: Option<String>,
+    /// Most connections open at once. Unset: what the process's file-descriptor limit allows,
+    /// less a reserve for the store and files. At the limit the longest-idle connection is
+    /// closed to make room.
+    pub max_connections: Option<usize>,
+    /// How long a connection may take to send a request's headers, and stay idle between two
+    /// requests, before it is closed.
+    #[serde(with = "humantime_serde")]
+    pub header_timeout: std::time::Duration,
+    /// Longest pause while a request body is being received (answered `RequestTimeout`).
+    #[serde(with = "humantime_serde")]
+    pub body_timeout: std::time::Duration,
 }
 
 /// A bucket on an external S3-compatible endpoint that trails may deliver to.
@@ -160,6 +171,9 @@ impl Default for Config {
             external_buckets: Vec::new(),
             delivery_interval: std::time::Duration::from_secs(300),
             digest_interval: std::time::Duration::from_secs(3600),
+            max_connections: None,
+            header_timeout: std::time::Duration::from_secs(20),
+            body_timeout: std::time::Duration::from_secs(20),
         }
     }
 }

@@ -31,7 +31,7 @@ pub struct LookupArgs {
     #[arg(long, default_value = trailroom_identity::DEFAULT_ACCOUNT_ID)]
     pub account: String,
     /// Region whose events to show.
-    #[arg(long, default_value = "us-east-1")]
+    #[arg(long, default_value = "us-east-1", value_parser = known_region)]
     pub region: String,
     /// One lookup attribute as Key=Value (EventId, EventName, EventSource, Username,
     /// AccessKeyId, ReadOnly, ResourceType, ResourceName).
@@ -49,6 +49,14 @@ pub struct LookupArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
+}
+
+/// A region of the partition.
+fn known_region(text: &str) -> Result<String, String> {
+    match trailroom_protocol::regions::is_known(text) {
+        true => Ok(text.to_owned()),
+        false => Err(format!("{text:?} is not a region of the aws partition")),
+    }
 }
 
 /// Parses `Key=Value` into a lookup key.
@@ -186,12 +194,33 @@ fn row(event: &EventRow) -> String {
         .unwrap_or_default();
     format!(
         "{time:<20}  {:<32}  {:<20}  {:<28}  {:<24}  {}",
-        format!("{}{failed}", event.event_name),
-        event.username.as_deref().unwrap_or("-"),
-        event.event_source,
-        types.join(","),
-        names.join(",")
+        terminal_safe(&format!("{}{failed}", event.event_name)),
+        terminal_safe(event.username.as_deref().unwrap_or("-")),
+        terminal_safe(&event.event_source),
+        terminal_safe(&types.join(",")),
+        terminal_safe(&names.join(","))
     )
+}
+
+/// `text` with what a terminal would act on escaped: control characters (ESC sequences, CR,
+/// backspace) and the invisible direction and width marks that reorder what is shown. Callers
+/// put anything in resource names and user agents; the table must show it, not run it.
+fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match unsafe_char(c) {
+            true => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            false => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn print_table(events: &[EventRow], out: &mut impl Write) -> anyhow::Result<()> {
@@ -215,6 +244,21 @@ fn print_json(events: &[EventRow], out: &mut impl Write) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_cells_cannot_drive_the_terminal() {
+        assert_eq!(terminal_safe("plain room/abc"), "plain room/abc");
+        let hostile = "room/abc\u{1b}[2J\u{1b}[31mFAKE\rspoofed\u{202e}txt";
+        let safe = terminal_safe(hostile);
+        assert!(
+            !safe.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{safe}"
+        );
+        assert_eq!(
+            safe,
+            "room/abc\\u{1b}[2J\\u{1b}[31mFAKE\\u{d}spoofed\\u{202e}txt"
+        );
+    }
 
     #[test]
     fn attributes_parse() {

@@ -64,11 +64,13 @@ async fn route(
 ) -> http::Response<Bytes> {
     let (parts, body) = request.into_parts();
     let family = family_of(&parts);
-    let s3 = crate::s3_api::is_s3(&parts);
-    let body = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+    // A JSON request (`X-Amz-Target`) is never S3's, whatever its scope says.
+    let s3 = family == Family::Query && crate::s3_api::is_s3(&parts);
+    let limit = state.config.max_body_bytes;
+    let body = match read_body(&parts.headers, body, limit, state.config.body_timeout).await {
         Ok(body) => body,
-        Err(_) if s3 => return crate::s3_api::too_large(state.config.max_body_bytes, request_id),
-        Err(_) => return too_large(family, state.config.max_body_bytes, request_id),
+        Err(err) if s3 => return crate::s3_api::body_error(err, limit, request_id),
+        Err(err) => return body_error(family, err, limit, request_id),
     };
     let incoming = Incoming {
         source_ip: source_ip(state, &parts, peer),
@@ -86,6 +88,11 @@ async fn route(
         // An unsigned request for a bucket or object path is an anonymous S3 request.
         Classified::Unknown if incoming.parts.uri.path() != "/" => {
             crate::s3_api::unsigned(&incoming.parts, request_id)
+        }
+        // A POST to the root without a target is a Query request that forgot its Action.
+        Classified::Unknown if incoming.parts.method == Method::POST => {
+            let err = ApiError::client("MissingAction", "Missing Action");
+            trailroom_protocol::query::error(&err, trailroom_iam::STS_XMLNS, request_id)
         }
         Classified::Unknown => json::error(&ApiError::unknown_operation()),
     }
@@ -155,12 +162,76 @@ fn source_ip(state: &AppState, parts: &Parts, peer: SocketAddr) -> String {
     forwarded.unwrap_or_else(|| peer.ip().to_string())
 }
 
-fn too_large(family: Family, limit: usize, request_id: &str) -> http::Response<Bytes> {
-    let err = ApiError::new(
-        "RequestEntityTooLargeException",
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("Request body is larger than the {limit} bytes this endpoint accepts"),
-    );
+/// Why a request body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    /// Larger than the endpoint accepts (declared or sent).
+    TooLarge,
+    /// The client paused longer than the body timeout.
+    Timeout,
+    /// The body ended early or its chunked encoding is broken.
+    Broken,
+}
+
+/// Reads the whole body: refused at once when its declared length is over `limit`, and cut off
+/// when the client pauses longer than `idle` between two pieces.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    idle: std::time::Duration,
+) -> Result<Bytes, BodyError> {
+    use http_body_util::BodyExt as _;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = body;
+    let mut out = bytes::BytesMut::new();
+    loop {
+        let frame = match tokio::time::timeout(idle, body.frame()).await {
+            Err(_) => return Err(BodyError::Timeout),
+            Ok(None) => return Ok(out.freeze()),
+            Ok(Some(Err(_))) => return Err(BodyError::Broken),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > limit {
+                return Err(BodyError::TooLarge);
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+}
+
+/// A body failure in the family's vocabulary.
+fn body_error(
+    family: Family,
+    err: BodyError,
+    limit: usize,
+    request_id: &str,
+) -> http::Response<Bytes> {
+    let err = match err {
+        BodyError::TooLarge => ApiError::new(
+            "RequestEntityTooLargeException",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Request body is larger than the {limit} bytes this endpoint accepts"),
+        ),
+        BodyError::Timeout => ApiError::new(
+            "RequestTimeout",
+            StatusCode::REQUEST_TIMEOUT,
+            "Your socket connection to the server was not read from or written to within the \
+             timeout period. Idle connections will be closed.",
+        ),
+        BodyError::Broken => ApiError::new(
+            "IncompleteBody",
+            StatusCode::BAD_REQUEST,
+            "The request body ended early or its chunked encoding is not valid.",
+        ),
+    };
     match family {
         Family::Json => json::error(&err),
         Family::Query => {

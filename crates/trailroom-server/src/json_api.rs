@@ -9,7 +9,7 @@ use trailroom_protocol::json::{self, Target};
 use trailroom_sigv4::{SignedRequest, UriEncoding};
 
 use crate::app::AppState;
-use crate::auth::{Family, authenticate};
+use crate::auth::{AuthFailure, Family, authenticate};
 use crate::front_door::Incoming;
 
 /// The JSON services on this endpoint.
@@ -45,6 +45,15 @@ impl JsonService {
             Self::A4b(op) => (op.name(), op.read_only(), a4b::EVENT_SOURCE),
             Self::CloudTrail(op) => (op.name(), op.read_only(), cloudtrail::EVENT_SOURCE),
             Self::Organizations(op) => (op.name(), true, trailroom_organizations::EVENT_SOURCE),
+        }
+    }
+
+    /// The signing name its credential scope must carry.
+    fn signing_name(self) -> &'static str {
+        match self {
+            Self::A4b(_) => "a4b",
+            Self::CloudTrail(_) => "cloudtrail",
+            Self::Organizations(_) => "organizations",
         }
     }
 
@@ -99,6 +108,9 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
     )
     .map_err(|failure| failure.to_api_error(Family::Json))?;
     let service = JsonService::resolve(&target)?;
+    if authed.service != service.signing_name() {
+        return Err(AuthFailure::WrongService(service.signing_name()).to_api_error(Family::Json));
+    }
     service.check_region(&authed.region)?;
     let (name, read_only, event_source) = service.meta();
     let ctx = CallContext::new(

@@ -1,7 +1,7 @@
 //! The trailroom server: one endpoint that AWS clients talk to unmodified.
 //!
 //! Owns: configuration ([`config`]), start-up and the default account ([`bootstrap`]), the HTTP
-//! router and its layers ([`app`]), the front door that authenticates every AWS request and routes
+//! router and its layers ([`app`]), connection limits and timeouts (`listener`), the front door that authenticates every AWS request and routes
 //! it by protocol ([`front_door`], [`auth`]), and wiring services to the store. It is the only crate
 //! that knows axum, configuration files or which storage backend is used.
 
@@ -16,6 +16,7 @@ pub mod delivery;
 pub mod events_cli;
 pub mod front_door;
 mod json_api;
+mod listener;
 mod query_api;
 pub mod reports;
 pub mod retention;

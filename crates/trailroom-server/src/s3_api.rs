@@ -13,7 +13,7 @@ use trailroom_sigv4::{
 };
 
 use crate::app::AppState;
-use crate::front_door::Incoming;
+use crate::front_door::{BodyError, Incoming};
 
 /// Whether the request is signed for S3 (header or presigned).
 pub(crate) fn is_s3(parts: &Parts) -> bool {
@@ -58,7 +58,11 @@ impl Refusal {
 pub(crate) async fn call(state: &AppState, incoming: Incoming) -> http::Response<Bytes> {
     let (info, body) = match authenticate(state, &incoming) {
         Ok(verified) => verified,
-        Err(refusal) => return refusal.respond(&incoming.request_id),
+        Err(Refused::Region { presigned, region }) => {
+            let expected = trailroom_s3::DEFAULT_REGION;
+            return trailroom_s3::region_error(presigned, &region, expected, &incoming.request_id);
+        }
+        Err(Refused::Other(refusal)) => return refusal.respond(&incoming.request_id),
     };
     let Incoming { mut parts, .. } = incoming;
     if StreamingPayload::from_headers(&parts.headers).is_some() {
@@ -111,19 +115,46 @@ pub(crate) fn unsigned(parts: &Parts, request_id: &str) -> http::Response<Bytes>
     refusal.respond(request_id)
 }
 
-/// The body was larger than the endpoint accepts.
-pub(crate) fn too_large(limit: usize, request_id: &str) -> http::Response<Bytes> {
-    Refusal::new(
-        "EntityTooLarge",
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("Your proposed upload exceeds the maximum allowed size of {limit} bytes"),
-    )
-    .respond(request_id)
+/// The body could not be read: S3's answer.
+pub(crate) fn body_error(err: BodyError, limit: usize, request_id: &str) -> http::Response<Bytes> {
+    let refusal = match err {
+        BodyError::TooLarge => Refusal::new(
+            "EntityTooLarge",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Your proposed upload exceeds the maximum allowed size of {limit} bytes"),
+        ),
+        BodyError::Timeout => Refusal::new(
+            "RequestTimeout",
+            StatusCode::BAD_REQUEST,
+            "Your socket connection to the server was not read from or written to within the \
+             timeout period. Idle connections will be closed.",
+        ),
+        BodyError::Broken => Refusal::new(
+            "IncompleteBody",
+            StatusCode::BAD_REQUEST,
+            "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+        ),
+    };
+    refusal.respond(request_id)
+}
+
+/// Why [`authenticate`] refused a request.
+enum Refused {
+    /// Signed for a region the partition does not have.
+    Region { presigned: bool, region: String },
+    /// Any other refusal.
+    Other(Refusal),
+}
+
+impl From<Refusal> for Refused {
+    fn from(refusal: Refusal) -> Self {
+        Refused::Other(refusal)
+    }
 }
 
 /// Verifies the signature and resolves the caller; returns the caller and the body to store
 /// (decoded when it came aws-chunked).
-fn authenticate(state: &AppState, incoming: &Incoming) -> Result<(RequestInfo, Bytes), Refusal> {
+fn authenticate(state: &AppState, incoming: &Incoming) -> Result<(RequestInfo, Bytes), Refused> {
     let parts = &incoming.parts;
     let signed = SignedRequest {
         method: parts.method.as_str(),
@@ -133,6 +164,12 @@ fn authenticate(state: &AppState, incoming: &Incoming) -> Result<(RequestInfo, B
         body: &incoming.body,
     };
     let auth = trailroom_sigv4::parse_authorization(&signed).map_err(|e| refusal(&e, false))?;
+    if !trailroom_protocol::regions::is_known(&auth.scope.region) {
+        return Err(Refused::Region {
+            presigned: auth.is_presigned(),
+            region: auth.scope.region.clone(),
+        });
+    }
     let now_ms = state.clock.now_ms();
     let resolved = trailroom_store::read(state.store.as_ref(), |txn| {
         resolve_access_key(

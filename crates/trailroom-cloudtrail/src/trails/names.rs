@@ -2,45 +2,7 @@
 
 use trailroom_protocol::ApiError;
 
-/// The partition every ARN this server hands out is in.
-pub const PARTITION: &str = "aws";
-
-/// The standard AWS commercial regions. A multi-region trail has a shadow in each of them (and
-/// is visible from any other region a client signs for); the trail quota is checked in each.
-pub const REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-];
+pub use trailroom_protocol::regions::{PARTITION, REGIONS};
 
 /// `arn:aws:cloudtrail:<region>:<account>:trail/<name>`.
 pub fn trail_arn(region: &str, account: &str, name: &str) -> String {

@@ -1,19 +1,27 @@
 //! Downloads of the current Event history results as CSV or JSON (at most 200,000 events, as the
-//! AWS console), recorded as one `LookupEvents` call.
+//! AWS console), recorded as one `LookupEvents` call. The file streams page by page from a
+//! blocking thread, so a download's memory is a few pages and it never holds up other requests.
 
 use std::net::SocketAddr;
 
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde::Deserialize;
-use trailroom_model::cloudtrail::Event;
+use trailroom_audit::CallContext;
+use trailroom_model::cloudtrail::{Event, LookupEventsResponse};
 
 use super::{Filter, api_error, lookup_context, session};
 use crate::app::AppState;
 
 /// Most events in one download.
 const MAX_EVENTS: usize = 200_000;
+/// Events per lookup page (LookupEvents' most).
+const PAGE: i32 = 50;
+/// Pages rendered ahead of what the client has read.
+const CHUNKS_IN_FLIGHT: usize = 4;
 
 /// The file format asked for (`csv` or `json`); the filter comes as the same query's other keys.
 #[derive(Deserialize)]
@@ -31,70 +39,129 @@ pub(crate) async fn download(
     let Some(caller) = state.sessions.caller(&headers, state.clock.now_ms()) else {
         return session::unauthorized();
     };
+    if let Err(err) = filter.check_region() {
+        return api_error(&err);
+    }
     let ctx = lookup_context(&state, caller, &filter.region, peer, &headers);
     let mut filter = filter.clone();
-    filter.max = Some(50);
+    filter.max = Some(PAGE);
     filter.token = None;
-    let mut events = Vec::new();
     ctx.set_request_parameters(trailroom_model::Audit::to_audit_json(&filter.request()));
-    let outcome = loop {
-        let page = match trailroom_cloudtrail::lookup::lookup_events(
-            &ctx,
-            filter.request(),
-            state.cloudtrail.retention_days(),
-        ) {
-            Ok(page) => page,
-            Err(err) => break Err(err),
-        };
-        events.extend(page.events.unwrap_or_default());
-        match page.next_token {
-            Some(token) if events.len() < MAX_EVENTS => filter.token = Some(token),
-            _ => break Ok(()),
-        }
+    // The first page decides the call's outcome, recorded before anything is sent.
+    let first = {
+        let (ctx, state, request) = (ctx.clone(), state.clone(), filter.request());
+        tokio::task::spawn_blocking(move || {
+            trailroom_cloudtrail::lookup::lookup_events(
+                &ctx,
+                request,
+                state.cloudtrail.retention_days(),
+            )
+        })
+        .await
+        .unwrap_or_else(|_| Err(trailroom_protocol::ApiError::internal()))
     };
     if let Err(err) = ctx
-        .finish(outcome.as_ref().map(|()| serde_json::Value::Null))
+        .finish(first.as_ref().map(|_| serde_json::Value::Null))
         .await
     {
         return api_error(&err);
     }
-    if let Err(err) = outcome {
-        return api_error(&err);
-    }
-    events.truncate(MAX_EVENTS);
-    let (body, kind, extension) = match format.format.as_str() {
-        "csv" => (to_csv(&events), "text/csv; charset=utf-8", "csv"),
-        _ => (to_json(&events), "application/json", "json"),
+    let first = match first {
+        Ok(page) => page,
+        Err(err) => return api_error(&err),
     };
-    let disposition = format!("attachment; filename=\"event-history.{extension}\"");
-    let mut response = body.into_response();
+    let csv = format.format == "csv";
+    let (kind, extension) = match csv {
+        true => ("text/csv; charset=utf-8", "csv"),
+        false => ("application/json", "json"),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
+    tokio::task::spawn_blocking(move || produce(&ctx, &state, filter, first, csv, &tx));
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
+    });
+    let mut response = Body::from_stream(stream).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    let disposition = format!("attachment; filename=\"event-history.{extension}\"");
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response
 }
 
-/// `{"Records":[…]}`, the full records, as CloudTrail's own files hold them.
-fn to_json(events: &[Event]) -> String {
-    let records: Vec<serde_json::Value> = events
-        .iter()
-        .filter_map(|e| {
-            e.cloud_trail_event
-                .as_deref()
-                .and_then(|t| serde_json::from_str(t).ok())
-        })
-        .collect();
-    serde_json::json!({ "Records": records }).to_string()
+/// Writes the file page by page into `tx`, on a blocking thread: at most
+/// [`CHUNKS_IN_FLIGHT`] pages are held at once whatever the download's size, and a client that
+/// goes away ends it.
+fn produce(
+    ctx: &CallContext,
+    state: &AppState,
+    mut filter: Filter,
+    first: LookupEventsResponse,
+    csv: bool,
+    tx: &tokio::sync::mpsc::Sender<Bytes>,
+) {
+    let mut page = first;
+    let mut sent = 0;
+    let mut chunk = String::from(match csv {
+        true => CSV_HEADER,
+        false => "{\"Records\":[",
+    });
+    loop {
+        let events = page.events.take().unwrap_or_default();
+        let take = events.len().min(MAX_EVENTS - sent);
+        for event in &events[..take] {
+            match csv {
+                true => push_csv_row(&mut chunk, event),
+                false => push_json_record(&mut chunk, event, sent == 0),
+            }
+            sent += 1;
+        }
+        let next = page.next_token.take().filter(|_| sent < MAX_EVENTS);
+        if next.is_none() && !csv {
+            chunk.push_str("]}");
+        }
+        if tx
+            .blocking_send(Bytes::from(std::mem::take(&mut chunk)))
+            .is_err()
+        {
+            return;
+        }
+        let Some(token) = next else {
+            return;
+        };
+        filter.token = Some(token);
+        page = match trailroom_cloudtrail::lookup::lookup_events(
+            ctx,
+            filter.request(),
+            state.cloudtrail.retention_days(),
+        ) {
+            Ok(page) => page,
+            Err(err) => {
+                // Already answered 200: end the file where it is (the client sees it cut short).
+                tracing::warn!(error = %err, "event history download ended early");
+                return;
+            }
+        };
+    }
 }
 
-const CSV_COLUMNS: &str = "Event ID,Event time,User name,Event name,Event source,Resource type,Resource name,AWS access key,Read-only";
+/// One record of `{"Records":[…]}`, the full record as CloudTrail's own files hold it.
+fn push_json_record(out: &mut String, event: &Event, first: bool) {
+    if let Some(record) = event.cloud_trail_event.as_deref() {
+        if !first {
+            out.push(',');
+        }
+        out.push_str(record);
+    }
+}
 
-fn to_csv(events: &[Event]) -> String {
-    let mut out = String::from(CSV_COLUMNS);
-    out.push('\n');
-    for e in events {
+const CSV_HEADER: &str = "Event ID,Event time,User name,Event name,Event source,Resource type,Resource name,AWS access key,Read-only\n";
+
+fn push_csv_row(out: &mut String, e: &Event) {
+    {
         let resources = e.resources.clone().unwrap_or_default();
         let join = |f: fn(&trailroom_model::cloudtrail::Resource) -> Option<String>| {
             resources
@@ -127,12 +194,11 @@ fn to_csv(events: &[Event]) -> String {
         );
         out.push('\n');
     }
-    out
 }
 
 /// Quotes a CSV field, and defuses spreadsheet formulas (CSV injection, which AWS warns about).
 fn csv_field(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@']) {
+    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_owned()

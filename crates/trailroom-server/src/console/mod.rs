@@ -86,6 +86,17 @@ fn default_region() -> String {
 }
 
 impl Filter {
+    /// Refuses a region the partition does not have (nothing is recorded there).
+    pub(crate) fn check_region(&self) -> Result<(), ApiError> {
+        match trailroom_protocol::regions::is_known(&self.region) {
+            true => Ok(()),
+            false => Err(ApiError::client(
+                "InvalidParameterValueException",
+                "The region is not a region of the aws partition.",
+            )),
+        }
+    }
+
     fn request(&self) -> LookupEventsRequest {
         let attributes = (!self.attribute.is_empty()).then(|| {
             vec![LookupAttribute {
@@ -163,6 +174,9 @@ async fn events(
     let Some(caller) = state.sessions.caller(&headers, state.clock.now_ms()) else {
         return session::unauthorized();
     };
+    if let Err(err) = filter.check_region() {
+        return api_error(&err);
+    }
     let ctx = lookup_context(&state, caller, &filter.region, peer, &headers);
     match lookup_page(&ctx, &state, &filter).await {
         Ok(page) => axum::Json(page_json(page)).into_response(),
