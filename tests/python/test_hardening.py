@@ -163,3 +163,18 @@ def test_a_thousand_idle_connections_at_a_1024_descriptor_limit(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_second_server_on_the_same_data_dir_refuses_to_start(tmp_path):
+    first = Server(str(tmp_path / "data")).start()
+    try:
+        binary = os.environ.get("TRAILROOM_BIN", "target/debug/trailroom")
+        second = subprocess.run([binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", first.data_dir],
+                                capture_output=True, text=True, timeout=30)
+        assert second.returncode != 0
+        assert f"is in use by trailroom pid {first.proc.pid} listening on {first.endpoint}" in second.stderr
+        assert caller_identity_ok(first)
+    finally:
+        first.stop()
+    # Once the first has stopped, the directory is free again.
+    Server(str(tmp_path / "data")).start().stop()

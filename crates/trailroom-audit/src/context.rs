@@ -68,6 +68,10 @@ struct CallState {
     request_parameters: Value,
     resources: Vec<Resource>,
     recorded: bool,
+    /// A console sign-in: `eventType` `AwsConsoleSignIn` with this `additionalEventData`.
+    sign_in: Option<Value>,
+    /// `responseElements` of a failed call that still answers some (a failed sign-in).
+    failure_response: Option<Value>,
 }
 
 struct Inner {
@@ -146,6 +150,12 @@ impl CallContext {
     /// Sets `requestParameters` (already rendered with [`Audit`]).
     pub fn set_request_parameters(&self, parameters: Value) {
         self.state().request_parameters = parameters;
+    }
+
+    /// Makes the event a console sign-in (`eventType` `AwsConsoleSignIn`) with
+    /// `additionalEventData`.
+    pub fn set_console_sign_in(&self, additional_event_data: Value) {
+        self.state().sign_in = Some(additional_event_data);
     }
 
     /// Adds an entry to the event's `resources`.
@@ -240,6 +250,17 @@ impl CallContext {
         Ok(())
     }
 
+    /// Records a failed call that still answers `response_elements`, as a failed console sign-in
+    /// is recorded (`errorMessage` only, when the error has no code).
+    pub async fn finish_failure(
+        &self,
+        error: &ApiError,
+        response_elements: Value,
+    ) -> Result<(), ApiError> {
+        self.state().failure_response = Some(response_elements);
+        self.finish(Err(error)).await
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, CallState> {
         self.inner
             .state
@@ -252,9 +273,16 @@ impl CallContext {
         let info = &self.inner.info;
         let now_ms = self.inner.received_ms;
         let account_id = self.account_id().to_owned();
-        let (request_parameters, mut resources) = {
+        let (request_parameters, mut resources, sign_in, failure_response) = {
             let state = self.state();
-            (state.request_parameters.clone(), state.resources.clone())
+            let parameters = state.request_parameters.clone();
+            let failure_response = state.failure_response.clone();
+            (
+                parameters,
+                state.resources.clone(),
+                state.sign_in.clone(),
+                failure_response,
+            )
         };
         if let Some(rule) = info.named_resources {
             let response_value = response.as_ref().map_or(&Value::Null, |v| v);
@@ -267,7 +295,7 @@ impl CallContext {
         let (response_elements, error) = match response {
             Ok(_) if !info.log_response => (Value::Null, None),
             Ok(value) => (non_empty(value), None),
-            Err(err) => (Value::Null, Some(err)),
+            Err(err) => (failure_response.unwrap_or(Value::Null), Some(err)),
         };
         let record = Record {
             event_version: EVENT_VERSION,
@@ -278,10 +306,13 @@ impl CallContext {
             aws_region: info.region.clone(),
             source_ip_address: info.source_ip.clone(),
             user_agent: truncate_1k(info.user_agent.clone()),
-            error_code: error.map(|e| truncate_1k(e.code().to_owned())),
+            error_code: error
+                .filter(|e| !e.code().is_empty())
+                .map(|e| truncate_1k(e.code().to_owned())),
             error_message: error.map(|e| truncate_1k(e.message().to_owned())),
             request_parameters: cap_100k(non_empty(request_parameters)),
             response_elements: cap_100k(response_elements),
+            additional_event_data: sign_in.clone(),
             request_id: info.request_id.clone(),
             event_id: new_event_id(now_ms),
             read_only: info.read_only,
@@ -293,7 +324,10 @@ impl CallContext {
                     resource_type: r.resource_type.clone(),
                 })
                 .collect(),
-            event_type: "AwsApiCall",
+            event_type: match sign_in {
+                Some(_) => "AwsConsoleSignIn",
+                None => "AwsApiCall",
+            },
             management_event: true,
             recipient_account_id: account_id.clone(),
             event_category: "Management",

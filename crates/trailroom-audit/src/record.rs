@@ -18,7 +18,7 @@ pub struct RecordResource {
     pub resource_type: String,
 }
 
-/// A management event record (`eventType` `AwsApiCall`).
+/// A management event record (`eventType` `AwsApiCall`, or `AwsConsoleSignIn` for sign-ins).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Record {
@@ -37,6 +37,8 @@ pub struct Record {
     pub error_message: Option<String>,
     pub request_parameters: Value,
     pub response_elements: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub additional_event_data: Option<Value>,
     #[serde(rename = "requestID")]
     pub request_id: String,
     #[serde(rename = "eventID")]

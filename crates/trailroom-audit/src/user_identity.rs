@@ -28,7 +28,10 @@ fn base_identity(principal: &Principal, access_key_id: &str) -> Map<String, Valu
     map.insert("principalId".into(), principal.principal_id().into());
     map.insert("arn".into(), principal.arn().into());
     map.insert("accountId".into(), principal.account_id().into());
-    map.insert("accessKeyId".into(), access_key_id.into());
+    // A console sign-in names no key.
+    if !access_key_id.is_empty() {
+        map.insert("accessKeyId".into(), access_key_id.into());
+    }
     if let Principal::IamUser { user_name, .. } = principal {
         map.insert("userName".into(), user_name.clone().into());
     }

@@ -266,6 +266,7 @@ impl EventFactory {
             error_message,
             request_parameters,
             response_elements,
+            additional_event_data: None,
             request_id: random_uuid(&mut self.rng),
             event_id: time_ordered_uuid(&mut self.rng, time_ms),
             read_only: op.read_only,

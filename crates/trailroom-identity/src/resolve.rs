@@ -40,6 +40,9 @@ pub fn resolve_access_key(
 ) -> Result<Resolved, ResolveError> {
     if access_key_id.starts_with("ASIA") {
         resolve_session(txn, access_key_id, session_token, now_ms)
+    } else if session_token.is_some_and(|t| !t.is_empty()) {
+        // A long-term key was never issued with a token: AWS refuses the pair.
+        Err(ResolveError::UnknownKey)
     } else {
         resolve_long_term(txn, access_key_id)
     }

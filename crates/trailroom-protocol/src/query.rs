@@ -178,12 +178,21 @@ pub fn error(err: &ApiError, xmlns: &str, request_id: &str) -> Response<Bytes> {
                 "Receiver"
             },
         )
-        .element("Code", err.code())
+        .element("Code", query_code(err))
         .element("Message", err.message());
     });
     xml.element("RequestId", request_id);
     xml.out.push_str("</ErrorResponse>");
     xml_response(xml.finish(), err.status())
+}
+
+/// The code in Query's vocabulary: the JSON services' `ServiceUnavailableException` is
+/// `ServiceUnavailable` here.
+fn query_code(err: &ApiError) -> &str {
+    match err.code() {
+        "ServiceUnavailableException" => "ServiceUnavailable",
+        code => code,
+    }
 }
 
 fn xml_response(body: String, status: http::StatusCode) -> Response<Bytes> {

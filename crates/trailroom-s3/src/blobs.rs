@@ -83,15 +83,22 @@ impl BlobStore {
         let tmp_dir = self.tmp_dir();
         fs::create_dir_all(&tmp_dir)?;
         let tmp = tmp_dir.join(&id);
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
+        let written = File::create(&tmp).and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        });
+        if let Err(err) = written {
+            // A full disk leaves no half-written file behind.
+            let _ = fs::remove_file(&tmp);
+            return Err(err);
+        }
         let target = self.blob_path(bucket, &blob)?;
         let shard = target.parent().unwrap_or(&self.root).to_path_buf();
         let new_dirs = !shard.exists();
-        fs::create_dir_all(&shard)?;
-        fs::rename(&tmp, &target)?;
+        if let Err(err) = fs::create_dir_all(&shard).and_then(|()| fs::rename(&tmp, &target)) {
+            let _ = fs::remove_file(&tmp);
+            return Err(err);
+        }
         sync_dir(&shard)?;
         if new_dirs {
             // The shard (and perhaps the bucket directory) are new: their entries must be durable too.

@@ -213,6 +213,7 @@ pub fn data_event(event: &DataEvent<'_>, outcome: Result<(), &ApiError>, now_ms:
             None => event.response_elements.clone(),
             Some(_) => Value::Null,
         },
+        additional_event_data: None,
         request_id: info.request_id.clone(),
         event_id: new_event_id(now_ms),
         read_only: info.read_only,

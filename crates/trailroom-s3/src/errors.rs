@@ -123,6 +123,22 @@ pub fn precondition_failed() -> ApiError {
     )
 }
 
+/// A failure to write object bytes: `ServiceUnavailable` (503) when the disk is full, which
+/// passes once space is freed, else [`internal`].
+pub fn storage(context: &str, err: std::io::Error) -> ApiError {
+    if err.kind() == std::io::ErrorKind::StorageFull
+        || err.kind() == std::io::ErrorKind::QuotaExceeded
+    {
+        tracing::warn!(%err, "{context}");
+        return error(
+            "ServiceUnavailable",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Please reduce your request rate.",
+        );
+    }
+    internal(context, err)
+}
+
 /// `InternalError` (500), for storage failures; details stay in the log.
 pub fn internal(context: &str, err: impl std::fmt::Display) -> ApiError {
     tracing::error!(%err, "{context}");
@@ -135,8 +151,13 @@ pub fn internal(context: &str, err: impl std::fmt::Display) -> ApiError {
 
 /// The wire error for `err`, carrying the request id.
 pub fn to_s3_error(err: &ApiError, request_id: &str) -> S3Error {
-    let code = S3ErrorCode::from_bytes(err.code().as_bytes())
-        .unwrap_or_else(|| S3ErrorCode::Custom(err.code().to_owned().into()));
+    // The store's unavailability, in S3's words.
+    let code = match err.code() {
+        "ServiceUnavailableException" => "ServiceUnavailable",
+        code => code,
+    };
+    let code = S3ErrorCode::from_bytes(code.as_bytes())
+        .unwrap_or_else(|| S3ErrorCode::Custom(code.to_owned().into()));
     let mut out = S3Error::with_message(code, err.message().to_owned());
     out.set_status_code(err.status());
     out.set_request_id(request_id);

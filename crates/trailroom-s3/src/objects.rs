@@ -145,7 +145,7 @@ pub(crate) async fn store_object(
     let blob = blobs
         .write(&bucket, bytes)
         .await
-        .map_err(|e| errors::internal("cannot write object bytes", e))?;
+        .map_err(|e| errors::storage("cannot write object bytes", e))?;
     record.blob = blob.clone();
     let owner = owner.to_owned();
     let outcome = trailroom_store::write(store, move |txn| {

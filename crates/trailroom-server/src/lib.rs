@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod console;
+pub mod data_dir;
 pub mod delivery;
 pub mod events_cli;
 pub mod front_door;

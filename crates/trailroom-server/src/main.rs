@@ -213,10 +213,12 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
         config.digest_interval = interval;
     }
     config.check()?;
+    let mut lock = trailroom_server::data_dir::DataDirLock::acquire(&config.data_dir)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
+    lock.describe(&format!("http://{address}"))?;
     trailroom_a4b::set_public_url(
         &config
             .public_url
@@ -238,7 +240,9 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
             );
         }
     }
-    serve(listener, state, shutdown_signal()).await
+    let served = serve(listener, state, shutdown_signal()).await;
+    drop(lock);
+    served
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -132,8 +132,13 @@ pub(crate) fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 }
 
 /// Wraps a database error.
+/// Wraps a database error. A full disk is unavailability, not a fault: the call may be retried
+/// and succeeds once space is freed.
 pub(crate) fn backend(err: rusqlite::Error) -> StoreError {
-    StoreError::Backend(err.to_string())
+    match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => StoreError::Unavailable(err.to_string()),
+        _ => StoreError::Backend(err.to_string()),
+    }
 }
 
 #[cfg(test)]

@@ -36,7 +36,10 @@ pub(crate) async fn download(
     Query(format): Query<Format>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    let Some(caller) = state.sessions.caller(&headers, state.clock.now_ms()) else {
+    let Some(caller) = state
+        .sessions
+        .caller(state.store.as_ref(), &headers, state.clock.now_ms())
+    else {
         return session::unauthorized();
     };
     if let Err(err) = filter.check_region() {

@@ -37,6 +37,30 @@ pub fn routes() -> Router<AppState> {
         .route("/console/api/logout", post(session::logout))
         .route("/console/api/events", get(events))
         .route("/console/api/download", get(download::download))
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// What every console answer carries: its own scripts and styles only, never framed, never
+/// sniffed as another type, no referrer.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
 }
 
 fn asset(name: &str) -> Response {
@@ -171,7 +195,10 @@ async fn events(
     headers: HeaderMap,
     Query(filter): Query<Filter>,
 ) -> Response {
-    let Some(caller) = state.sessions.caller(&headers, state.clock.now_ms()) else {
+    let Some(caller) = state
+        .sessions
+        .caller(state.store.as_ref(), &headers, state.clock.now_ms())
+    else {
         return session::unauthorized();
     };
     if let Err(err) = filter.check_region() {

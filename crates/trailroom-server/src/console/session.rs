@@ -1,42 +1,94 @@
-//! Console sessions: a key pair checked once at sign-in, then an opaque cookie.
+//! Console sessions: a key pair checked at sign-in, then an opaque cookie. Every request of a
+//! session checks its key again, so deleting or deactivating the key (or its user) ends the
+//! session at once. Sign-ins are recorded as `ConsoleLogin` events, as AWS records them, and
+//! failed ones are throttled per source address.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rand::distr::{Alphanumeric, SampleString};
 use serde::Deserialize;
+use trailroom_audit::{CallContext, CallInfo};
 use trailroom_identity::{Caller, resolve_access_key};
+use trailroom_protocol::ApiError;
+use trailroom_store::Store;
 
 use crate::app::AppState;
 
 const COOKIE: &str = "trailroom_session";
+/// Console sign-ins are recorded in us-east-1, as AWS records them.
+const SIGN_IN_REGION: &str = "us-east-1";
 /// Sessions last 12 hours, or until the temporary credentials they came from expire.
 const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
+
+/// Failed sign-ins from one address within [`FAILURE_WINDOW_MS`] before it must wait.
+const MAX_FAILURES: u32 = 5;
+/// The window failed sign-ins are counted in.
+const FAILURE_WINDOW_MS: i64 = 60_000;
+
+/// A signed-in session: the key it signed in with, checked again on each request.
+struct Session {
+    access_key_id: String,
+    session_token: Option<String>,
+    expires_ms: i64,
+}
 
 /// Signed-in console sessions, in memory (a restart signs everyone out).
 #[derive(Default)]
 pub struct Sessions {
-    by_token: Mutex<HashMap<String, (Caller, i64)>>,
+    by_token: Mutex<HashMap<String, Session>>,
+    /// Failed sign-ins per source address: (count, start of the window).
+    failures: Mutex<HashMap<IpAddr, (u32, i64)>>,
 }
 
 impl Sessions {
-    /// The caller of the request's session cookie, if it is valid.
-    pub fn caller(&self, headers: &HeaderMap, now_ms: i64) -> Option<Caller> {
+    /// The caller of the request's session cookie, if its session and its key are still valid:
+    /// a session whose key is gone, inactive or expired ends here.
+    pub fn caller(&self, store: &dyn Store, headers: &HeaderMap, now_ms: i64) -> Option<Caller> {
         let token = cookie(headers)?;
-        let mut sessions = self.by_token.lock().ok()?;
-        sessions.retain(|_, (_, expires)| *expires > now_ms);
-        sessions.get(&token).map(|(caller, _)| caller.clone())
+        let (key, session_token) = {
+            let mut sessions = self.by_token.lock().ok()?;
+            sessions.retain(|_, s| s.expires_ms > now_ms);
+            let session = sessions.get(&token)?;
+            (session.access_key_id.clone(), session.session_token.clone())
+        };
+        let resolved = trailroom_store::read(store, |txn| {
+            resolve_access_key(txn, &key, session_token.as_deref(), now_ms)
+        });
+        match resolved {
+            Ok(Ok(resolved)) => Some(resolved.caller),
+            _ => {
+                self.end(&token);
+                None
+            }
+        }
     }
 
-    fn start(&self, caller: Caller, expires_ms: i64) -> String {
+    fn start(&self, session: Session) -> String {
         let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
         if let Ok(mut sessions) = self.by_token.lock() {
-            sessions.insert(token.clone(), (caller, expires_ms));
+            sessions.insert(token.clone(), session);
         }
         token
+    }
+
+    /// Whether `source` failed to sign in too often lately.
+    fn throttled(&self, source: IpAddr, now_ms: i64) -> bool {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures.retain(|_, (_, since)| now_ms - *since < FAILURE_WINDOW_MS);
+        failures
+            .get(&source)
+            .is_some_and(|(count, _)| *count >= MAX_FAILURES)
+    }
+
+    fn failed(&self, source: IpAddr, now_ms: i64) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = failures.entry(source).or_insert((0, now_ms));
+        entry.0 += 1;
     }
 
     fn end(&self, token: &str) {
@@ -69,24 +121,37 @@ pub(crate) struct Login {
 
 pub(crate) async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     axum::Json(login): axum::Json<Login>,
 ) -> Response {
     let now = state.clock.now_ms();
+    let source = peer.ip();
+    if state.sessions.throttled(source, now) {
+        return throttled();
+    }
     let token = login.session_token.as_deref().filter(|t| !t.is_empty());
     let resolved = trailroom_store::read(state.store.as_ref(), |txn| {
         resolve_access_key(txn, &login.access_key_id, token, now)
     });
-    let resolved = match resolved {
-        Ok(Ok(resolved)) => resolved,
-        _ => return refused(),
+    // A key nobody has belongs to no account: nothing to record it in.
+    let Ok(Ok(resolved)) = resolved else {
+        state.sessions.failed(source, now);
+        return refused();
     };
-    if !constant_time_eq(
+    let accepted = constant_time_eq(
         resolved.secret_access_key.as_bytes(),
         login.secret_access_key.as_bytes(),
-    ) {
+    );
+    let caller = resolved.caller;
+    let recorded = record_sign_in(&state, &caller, peer, &headers, accepted).await;
+    if !accepted {
+        state.sessions.failed(source, now);
         return refused();
     }
-    let caller = resolved.caller;
+    if let Err(err) = recorded {
+        return super::api_error(&err);
+    }
     let expires = caller
         .session
         .as_ref()
@@ -95,7 +160,11 @@ pub(crate) async fn login(
         "arn": caller.principal.arn(),
         "account": caller.principal.account_id(),
     });
-    let session = state.sessions.start(caller, expires);
+    let session = state.sessions.start(Session {
+        access_key_id: login.access_key_id,
+        session_token: token.map(str::to_owned),
+        expires_ms: expires,
+    });
     let cookie = format!("{COOKIE}={session}; Path=/console; HttpOnly; SameSite=Strict");
     let mut response = axum::Json(identity).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -104,11 +173,74 @@ pub(crate) async fn login(
     response
 }
 
+/// Records the sign-in as AWS does: `ConsoleLogin` from `signin.amazonaws.com` in us-east-1,
+/// `eventType` `AwsConsoleSignIn`, `responseElements.ConsoleLogin` `Success` or `Failure`
+/// (with `errorMessage` `Failed authentication`).
+async fn record_sign_in(
+    state: &AppState,
+    caller: &Caller,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    accepted: bool,
+) -> Result<(), ApiError> {
+    let mut caller = caller.clone();
+    caller.access_key_id.clear();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let ctx = CallContext::new(
+        CallInfo {
+            caller,
+            region: SIGN_IN_REGION.into(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            source_ip: peer.ip().to_string(),
+            user_agent: user_agent.to_owned(),
+            event_source: "signin.amazonaws.com".into(),
+            event_name: "ConsoleLogin".into(),
+            read_only: false,
+            log_response: true,
+            tls_details: None,
+            named_resources: None,
+        },
+        state.store.clone(),
+        state.clock.clone(),
+        state.config.recording,
+    );
+    let login_to = format!(
+        "{}/console/",
+        state
+            .config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", state.config.listen))
+    );
+    ctx.set_console_sign_in(serde_json::json!({
+        "LoginTo": login_to, "MobileVersion": "No", "MFAUsed": "No"
+    }));
+    match accepted {
+        true => {
+            ctx.finish(Ok(serde_json::json!({ "ConsoleLogin": "Success" })))
+                .await
+        }
+        false => {
+            let failure = ApiError::new("", StatusCode::UNAUTHORIZED, "Failed authentication");
+            ctx.finish_failure(&failure, serde_json::json!({ "ConsoleLogin": "Failure" }))
+                .await
+        }
+    }
+}
+
 pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie(&headers) {
         state.sessions.end(&token);
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+fn throttled() -> Response {
+    let body = serde_json::json!({ "code": "ThrottlingException", "message": "Too many failed sign-ins from this address. Try again in a minute." });
+    (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
 }
 
 fn refused() -> Response {
