@@ -39,7 +39,8 @@ impl StreamingPayload {
         }
     }
 
-    fn header_value(self) -> &'static str {
+    /// The `x-amz-content-sha256` value announcing this form.
+    pub fn header_value(self) -> &'static str {
         match self {
             Self::Signed => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
             Self::SignedTrailer => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
@@ -361,5 +362,47 @@ mod tests {
             decode(body, StreamingPayload::UnsignedTrailer, chain).unwrap(),
             b"hello"
         );
+    }
+
+    #[test]
+    fn headers_signed_for_a_streaming_form_verify() {
+        use crate::{Credentials, Payload, SigningParams, UriEncoding, parse_authorization, sign};
+        let mut headers = HeaderMap::new();
+        headers.insert("host", http::HeaderValue::from_static("127.0.0.1:4570"));
+        let body = b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n";
+        let request = SignedRequest {
+            method: "PUT",
+            raw_path: "/bucket/key",
+            raw_query: "",
+            headers: &headers,
+            body,
+        };
+        let params = SigningParams {
+            credentials: Credentials {
+                access_key_id: "AKIAIOSFODNN7EXAMPLE",
+                secret_access_key: SECRET,
+                session_token: None,
+            },
+            region: "us-east-1",
+            service: "s3",
+            time_unix_secs: 1_700_000_000,
+            encoding: UriEncoding::S3,
+            payload: Payload::Streaming(StreamingPayload::UnsignedTrailer),
+        };
+        let added = sign(&request, &params).unwrap();
+        let mut signed = headers.clone();
+        for (name, value) in &added {
+            signed.insert(name, value.clone());
+        }
+        let request = SignedRequest {
+            headers: &signed,
+            ..request
+        };
+        let auth = parse_authorization(&request).unwrap();
+        assert_eq!(
+            verify_chunked(&request, &auth, SECRET, 1_700_000_000).unwrap(),
+            b"hello"
+        );
+        assert!(verify_chunked(&request, &auth, "another secret", 1_700_000_000).is_err());
     }
 }

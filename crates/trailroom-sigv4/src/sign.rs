@@ -51,6 +51,9 @@ pub enum Payload {
     HashHeader,
     /// `UNSIGNED-PAYLOAD`, sent as `x-amz-content-sha256` (S3 only).
     UnsignedHeader,
+    /// An aws-chunked body of this form, announced in `x-amz-content-sha256` (S3 only). Only
+    /// the headers are signed here (the seed signature); the chunks are the sender's.
+    Streaming(crate::StreamingPayload),
 }
 
 /// Everything the signer needs besides the request.
@@ -126,6 +129,7 @@ pub fn sign(req: &SignedRequest<'_>, params: &SigningParams<'_>) -> Result<Heade
     let payload = match params.payload {
         Payload::Hash | Payload::HashHeader => sha256_hex(req.body),
         Payload::UnsignedHeader => UNSIGNED_PAYLOAD.to_owned(),
+        Payload::Streaming(form) => form.header_value().to_owned(),
     };
     if params.payload != Payload::Hash {
         added.insert("x-amz-content-sha256", header_value(&payload)?);
