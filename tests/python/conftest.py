@@ -92,12 +92,23 @@ def shared_server():
             srv.stop()
 
 
-def new_user(srv, name):
-    """Creates an IAM user with an access key; returns (key id, secret)."""
+ALLOW_ALL = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
+
+
+def new_user(srv, name, policy=ALLOW_ALL):
+    """Creates an IAM user with an access key and, unless `policy` is None, an inline policy
+    (everything by default: authorization is on); returns (key id, secret)."""
     iam = srv.client("iam")
     iam.create_user(UserName=name)
+    if policy is not None:
+        iam.put_user_policy(UserName=name, PolicyName="test-permissions", PolicyDocument=policy)
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def allow_role(srv, role_name, policy=ALLOW_ALL):
+    """Gives a role an inline policy (everything by default)."""
+    srv.client("iam").put_role_policy(RoleName=role_name, PolicyName="test-permissions", PolicyDocument=policy)
 
 
 def admin(srv, action, key=ROOT_KEY, secret=ROOT_SECRET, **args):

@@ -6,7 +6,7 @@ ListSkills, account linking, private skills for enrolled users, the invitation c
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, admin, new_user
+from conftest import ACCOUNT, admin, allow_role, new_user
 
 EXPENSE = "amzn1.ask.skill.0b6c1f3e-2a94-4d1e-9f37-1c5a8e2d7b01"  # linking
 MARKET = "amzn1.ask.skill.1d7e2a4f-3b05-4e2f-8a48-2d6b9f3e8c02"
@@ -300,6 +300,7 @@ def test_role_sessions_may_link_only_private_skills(server):
     trust = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
     role = iam.create_role(RoleName="Linker", AssumeRolePolicyDocument=trust)["Role"]
+    allow_role(server, "Linker")
     key, secret = new_user(server, "operator")
     creds = server.client("sts", key, secret).assume_role(RoleArn=role["Arn"], RoleSessionName="linker")["Credentials"]
     session = a4b(server, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])

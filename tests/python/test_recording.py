@@ -10,7 +10,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, ROOT_KEY, new_user
+from conftest import ACCOUNT, ALLOW_ALL, ROOT_KEY, allow_role, new_user
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -139,6 +139,7 @@ def test_root_and_assumed_role_and_federated_identities(server):
     iam = server.client("iam")
     trust = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"}]})
     role = iam.create_role(RoleName="Auditor", AssumeRolePolicyDocument=trust)["Role"]
+    allow_role(server, "Auditor")
     creds = server.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="s-1", SourceIdentity="carol")["Credentials"]
     as_role = server.client("alexaforbusiness", creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
     as_role.search_rooms()
@@ -169,7 +170,7 @@ def test_root_and_assumed_role_and_federated_identities(server):
     assert assume["resources"] == [{"ARN": role["Arn"], "accountId": ACCOUNT, "type": "AWS::IAM::Role"}]
 
     key, secret = new_user(server, "Dan")
-    fed = server.client("sts", key, secret).get_federation_token(Name="fed-dan")["Credentials"]
+    fed = server.client("sts", key, secret).get_federation_token(Name="fed-dan", Policy=ALLOW_ALL)["Credentials"]
     server.client("alexaforbusiness", fed["AccessKeyId"], fed["SecretAccessKey"], fed["SessionToken"]).search_profiles()
     event, record = record_of(server, "SearchProfiles")
     identity = record["userIdentity"]

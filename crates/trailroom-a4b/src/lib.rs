@@ -2,10 +2,11 @@
 //!
 //! Owns: [`A4bService`], the implementation of the generated `AlexaForBusiness` trait, one module
 //! per resource family; ARNs as AWS issued them ([`arn`]); and which resources a call names, for
-//! the audit record ([`resources`]).
+//! the audit record ([`resources`]) and for authorization ([`access`]).
 //!
 //! Knows nothing about HTTP or SQL: handlers take a `CallContext` and talk to the store traits.
 
+pub mod access;
 pub mod admin;
 pub mod arn;
 pub mod resources;

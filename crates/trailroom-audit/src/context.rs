@@ -48,6 +48,11 @@ pub struct CallInfo {
     pub named_resources: Option<NamedResources>,
 }
 
+/// Decides whether a call may run, from its rendered input (installed by the server when
+/// authorization is on).
+pub type Authorizer =
+    Arc<dyn Fn(&CallContext, Option<&Value>) -> Result<(), ApiError> + Send + Sync>;
+
 /// A change made after a call's own event is stored, given the event's position.
 pub type Seal = Box<dyn FnOnce(&mut dyn WriteTxn, i64) -> Result<(), StoreError> + Send>;
 
@@ -72,6 +77,8 @@ struct CallState {
     sign_in: Option<Value>,
     /// `responseElements` of a failed call that still answers some (a failed sign-in).
     failure_response: Option<Value>,
+    /// Decides whether the call may run.
+    authorizer: Option<Authorizer>,
 }
 
 struct Inner {
@@ -150,6 +157,11 @@ impl CallContext {
     /// Sets `requestParameters` (already rendered with [`Audit`]).
     pub fn set_request_parameters(&self, parameters: Value) {
         self.state().request_parameters = parameters;
+    }
+
+    /// Installs the decision whether the call may run ([`CallObserver::authorize`]).
+    pub fn set_authorizer(&self, authorizer: Authorizer) {
+        self.state().authorizer = Some(authorizer);
     }
 
     /// Makes the event a console sign-in (`eventType` `AwsConsoleSignIn`) with
@@ -362,6 +374,14 @@ impl CallObserver for CallContext {
     fn wants_response_elements(&self) -> bool {
         let info = &self.inner.info;
         self.inner.recording && (info.log_response || info.named_resources.is_some())
+    }
+
+    fn authorize(&self, parameters: Option<&Value>) -> Result<(), ApiError> {
+        let authorizer = self.state().authorizer.clone();
+        match authorizer {
+            Some(authorize) => authorize(self, parameters),
+            None => Ok(()),
+        }
     }
 }
 

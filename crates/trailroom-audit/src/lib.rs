@@ -13,7 +13,9 @@ pub mod record;
 mod user_identity;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use context::{CallContext, CallInfo, NamedResources, Resource, Seal, store_failure};
+pub use context::{
+    Authorizer, CallContext, CallInfo, NamedResources, Resource, Seal, store_failure,
+};
 pub use user_identity::user_identity;
 
 /// CloudTrail's `eventVersion` for records written by this server.

@@ -155,6 +155,7 @@ mod tests {
             expires_ms: 1_510_570_802_000,
             mfa_authenticated: false,
             source_identity: Some("alice".into()),
+            policies: Vec::new(),
         };
         let value = user_identity(&caller(role, "ASIAEXAMPLE", Some(session)));
         assert_eq!(value["type"], "AssumedRole");
@@ -185,6 +186,7 @@ mod tests {
             expires_ms: 1,
             mfa_authenticated: false,
             source_identity: None,
+            policies: Vec::new(),
         };
         let value = user_identity(&caller(fed, "ASIAEXAMPLE", Some(session)));
         assert_eq!(value["type"], "FederatedUser");

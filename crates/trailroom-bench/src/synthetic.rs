@@ -403,6 +403,7 @@ fn actors(rng: &mut StdRng, now_ms: i64) -> Vec<Actor> {
                 expires_ms: now_ms + 3_600_000,
                 mfa_authenticated: false,
                 source_identity: None,
+                policies: Vec::new(),
             }),
             invoked_by: None,
         };

@@ -8,6 +8,7 @@
 //!
 //! Knows nothing about HTTP or SQL: it reads events and documents through the store traits.
 
+pub mod access;
 pub mod delivery;
 pub mod keys;
 pub mod lookup;

@@ -257,6 +257,9 @@ async fn create_user(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, 
         created_ms: ctx.now_ms(),
         inline_policies: Default::default(),
         tags: Default::default(),
+        attached_policies: Vec::new(),
+        groups: Vec::new(),
+        permissions_boundary: None,
     };
     let output = QueryOutput::new(audit_user(&user), |x| write_user(x, "User", &user));
     ctx.write(move |tx| {
@@ -518,6 +521,9 @@ async fn create_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, 
         max_session_duration,
         created_ms: ctx.now_ms(),
         inline_policies: Default::default(),
+        attached_policies: Vec::new(),
+        permissions_boundary: None,
+        tags: Default::default(),
     };
     let audit = json!({ "role": { "path": role.path, "roleName": role.role_name,
         "roleId": role.role_id, "arn": role.arn(), "createDate": java_time(role.created_ms),

@@ -7,6 +7,7 @@
 //!
 //! Knows nothing about HTTP or signatures; the server wraps [`QueryOutput`] in the XML envelope.
 
+pub mod access;
 mod iam;
 mod output;
 mod sts;

@@ -102,6 +102,11 @@ fn duration(params: &QueryParams, default: i64, max: i64) -> Result<i64, ApiErro
     Ok(seconds)
 }
 
+/// The (account, role name) a role ARN names.
+pub(crate) fn role_of(arn: &str) -> Option<(String, String)> {
+    parse_role_arn(arn)
+}
+
 /// Parses `arn:aws:iam::<account>:role/<path/><name>` into (account, role name).
 fn parse_role_arn(arn: &str) -> Option<(String, String)> {
     let rest = arn.strip_prefix("arn:aws:iam::")?;
@@ -110,6 +115,43 @@ fn parse_role_arn(arn: &str) -> Option<(String, String)> {
     let name = path_and_name.rsplit('/').next()?;
     let valid_account = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
     (valid_account && !name.is_empty()).then(|| (account.to_owned(), name.to_owned()))
+}
+
+/// The session policies a call passes: the inline `Policy` and the documents of `PolicyArns`
+/// (`PolicyArns.member.N.arn`), checked as IAM checks them (the packed size is AWS's 2,048-byte
+/// limit on the inline document, `PackedPolicyTooLarge` beyond it).
+fn session_policies(ctx: &CallContext, params: &QueryParams) -> Result<Vec<String>, ApiError> {
+    let mut policies = Vec::new();
+    if let Some(policy) = params.get("Policy") {
+        if policy.len() > 2048 {
+            return Err(ApiError::client(
+                "PackedPolicyTooLarge",
+                "Packed policy consumes more than the maximum allowed size.",
+            ));
+        }
+        let parsed = trailroom_policy::Policy::parse(policy)
+            .and_then(|p| p.check_identity())
+            .map_err(|e| ApiError::client("MalformedPolicyDocument", e.0));
+        parsed?;
+        policies.push(policy.to_owned());
+    }
+    for n in 1.. {
+        let Some(arn) = params.get(&format!("PolicyArns.member.{n}.arn")) else {
+            break;
+        };
+        let document = ctx.read(|txn| {
+            trailroom_identity::managed_policy_document(txn, arn)
+                .map_err(trailroom_audit::store_failure)
+        })?;
+        let document = document.ok_or_else(|| {
+            ApiError::client(
+                "InvalidParameterValue",
+                format!("The policy {arn} does not exist or is not attachable."),
+            )
+        })?;
+        policies.push(document);
+    }
+    Ok(policies)
 }
 
 /// Fresh temporary credentials for `principal`, stored so they can sign.
@@ -128,6 +170,7 @@ fn new_session(
         created_ms: now_ms,
         expires_ms: now_ms + seconds * 1000,
         source_identity,
+        session_policies: Vec::new(),
     }
 }
 
@@ -215,12 +258,13 @@ async fn assume_role(ctx: &CallContext, params: &QueryParams) -> Result<QueryOut
         path: role.path.clone(),
         session_name: session_name.clone(),
     };
-    let session = new_session(
+    let mut session = new_session(
         principal.clone(),
         ctx.now_ms(),
         seconds,
         source_identity.clone(),
     );
+    session.session_policies = session_policies(ctx, params)?;
     let assumed_id = principal.principal_id();
     let assumed_arn = principal.arn();
     let mut audit = json!({
@@ -292,7 +336,9 @@ async fn get_federation_token(
         federated_name: name,
         issuer: Box::new(issuer),
     };
-    let session = new_session(principal.clone(), ctx.now_ms(), seconds, None);
+    let mut session = new_session(principal.clone(), ctx.now_ms(), seconds, None);
+    // Without a session policy a federated user may do nothing (AWS's rule).
+    session.session_policies = session_policies(ctx, params)?;
     let (fed_id, fed_arn) = (principal.principal_id(), principal.arn());
     let audit = json!({
         "credentials": audit_credentials(&session),

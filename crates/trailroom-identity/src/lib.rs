@@ -8,17 +8,22 @@
 //! Knows nothing about HTTP, signatures or CloudTrail's record format: the audit crate renders a
 //! [`Caller`] as `userIdentity`, the server verifies signatures with the secret found here.
 
+pub mod aws_managed;
 mod ids;
+mod policies;
 mod principal;
 mod records;
 mod resolve;
 pub mod trust;
 
 pub use ids::{IdPrefix, new_access_key_id, new_secret_key, new_session_token, new_unique_id};
+pub use policies::{
+    CallerPolicies, caller_policies, customer_policy_name, managed_policy_document,
+};
 pub use principal::{Caller, Principal, SessionInfo};
 pub use records::{
-    AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, RoleRecord, SessionRecord,
-    UserRecord, kinds,
+    AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, GroupRecord,
+    ManagedPolicyRecord, PolicyVersionRecord, RoleRecord, SessionRecord, UserRecord, kinds,
 };
 pub use resolve::{ResolveError, Resolved, resolve_access_key};
 

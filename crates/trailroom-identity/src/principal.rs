@@ -154,6 +154,9 @@ pub struct SessionInfo {
     pub mfa_authenticated: bool,
     /// `SourceIdentity` set at `AssumeRole`.
     pub source_identity: Option<String>,
+    /// Session policies passed when the credentials were made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<String>,
 }
 
 /// A verified caller: the principal plus the key it signed with.

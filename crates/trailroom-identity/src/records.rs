@@ -18,6 +18,10 @@ pub mod kinds {
     pub const ACCESS_KEY: &str = "access_key";
     /// [`super::SessionRecord`], id = temporary access key id (globally unique).
     pub const SESSION: &str = "sts_session";
+    /// [`super::GroupRecord`], id = group name.
+    pub const GROUP: &str = "iam_group";
+    /// [`super::ManagedPolicyRecord`] (customer managed), id = policy name.
+    pub const POLICY: &str = "iam_policy";
 }
 
 /// An account.
@@ -50,6 +54,15 @@ pub struct UserRecord {
     /// Tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// ARNs of the managed policies attached to the user.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    /// Names of the groups the user is in.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// ARN of the managed policy that is the user's permissions boundary.
+    #[serde(default)]
+    pub permissions_boundary: Option<String>,
 }
 
 impl UserRecord {
@@ -91,6 +104,104 @@ pub struct RoleRecord {
     /// Inline policies by name.
     #[serde(default)]
     pub inline_policies: BTreeMap<String, String>,
+    /// ARNs of the managed policies attached to the role.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    /// ARN of the managed policy that is the role's permissions boundary.
+    #[serde(default)]
+    pub permissions_boundary: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An IAM group: its members are the users naming it in [`UserRecord::groups`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupRecord {
+    /// Owning account.
+    pub account_id: String,
+    /// Name, unique in the account.
+    pub group_name: String,
+    /// `AGPA…` id.
+    pub group_id: String,
+    /// IAM path.
+    pub path: String,
+    /// Creation time, ms since the epoch.
+    pub created_ms: i64,
+    /// Inline policies by name.
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, String>,
+    /// ARNs of the managed policies attached to the group.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+}
+
+impl GroupRecord {
+    /// The group's ARN.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:group{}{}",
+            self.account_id, self.path, self.group_name
+        )
+    }
+}
+
+/// One version of a managed policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersionRecord {
+    /// `v1`, `v2`, …
+    pub version_id: String,
+    /// The document, as given.
+    pub document: String,
+    /// Creation time, ms since the epoch.
+    pub created_ms: i64,
+}
+
+/// A customer managed policy (AWS managed policies are data shipped with the binary).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedPolicyRecord {
+    /// Owning account.
+    pub account_id: String,
+    /// Name, unique in the account.
+    pub policy_name: String,
+    /// `ANPA…` id.
+    pub policy_id: String,
+    /// IAM path.
+    pub path: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The version in force.
+    pub default_version_id: String,
+    /// Every version, oldest first (at most five).
+    pub versions: Vec<PolicyVersionRecord>,
+    /// The number the next version gets.
+    pub next_version: u32,
+    /// Creation time, ms since the epoch.
+    pub created_ms: i64,
+    /// Last change (a new default version), ms since the epoch.
+    pub updated_ms: i64,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ManagedPolicyRecord {
+    /// The policy's ARN.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:policy{}{}",
+            self.account_id, self.path, self.policy_name
+        )
+    }
+
+    /// The document of the default version.
+    pub fn default_document(&self) -> Option<&str> {
+        self.versions
+            .iter()
+            .find(|v| v.version_id == self.default_version_id)
+            .map(|v| v.document.as_str())
+    }
 }
 
 impl RoleRecord {
@@ -171,4 +282,8 @@ pub struct SessionRecord {
     pub expires_ms: i64,
     /// `SourceIdentity`, when set.
     pub source_identity: Option<String>,
+    /// Session policies passed when the credentials were made (inline `Policy` and the
+    /// documents of `PolicyArns`): the session may do only what they allow too.
+    #[serde(default)]
+    pub session_policies: Vec<String>,
 }

@@ -101,6 +101,7 @@ fn resolve_session(
         expires_ms: session.expires_ms,
         mfa_authenticated: false,
         source_identity: session.source_identity.clone(),
+        policies: session.session_policies.clone(),
     };
     Ok(Resolved {
         secret_access_key: session.secret_access_key,
@@ -137,6 +138,7 @@ mod tests {
             created_ms: 0,
             expires_ms,
             source_identity: None,
+            session_policies: Vec::new(),
         }
     }
 

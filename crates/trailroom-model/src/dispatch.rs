@@ -88,6 +88,13 @@ pub trait CallObserver {
     fn wants_response_elements(&self) -> bool {
         true
     }
+
+    /// Whether the caller may make the call, given its rendered input. Called once, after
+    /// parsing and before validation; a refusal is the call's answer.
+    fn authorize(&self, parameters: Option<&Value>) -> Result<(), ApiError> {
+        let _ = parameters;
+        Ok(())
+    }
 }
 
 impl CallObserver for () {}
@@ -130,6 +137,12 @@ where
     };
     let request_parameters = non_empty(input.to_audit_json());
     observer.observe_request_parameters(request_parameters.as_ref());
+    if let Err(err) = observer.authorize(request_parameters.as_ref()) {
+        return Dispatched {
+            request_parameters,
+            result: Err(err),
+        };
+    }
     if let Err(err) = input.validate() {
         return Dispatched {
             request_parameters,

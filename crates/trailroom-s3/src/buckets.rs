@@ -16,7 +16,9 @@ use crate::errors;
 use crate::names::{LocationError, bucket_region, is_valid_bucket_name};
 use crate::policy::validate_bucket_policy;
 use crate::records::{BUCKET_KIND, BucketRecord, OBJECT_KIND, bucket_arn, canonical_user_id};
-use crate::service::{OwnedBucket, S3Backend, authorize, find_bucket, require_owner};
+use crate::service::{
+    OwnedBucket, S3Backend, authorize, authorize_account, find_bucket, require_owner,
+};
 
 /// What CreateBucket did.
 pub(crate) enum Created {
@@ -42,6 +44,7 @@ pub(crate) async fn create(
     if !is_valid_bucket_name(&name) {
         return Err(errors::invalid_bucket_name());
     }
+    authorize_account(backend, info, "s3:CreateBucket", &bucket_arn(&name))?;
     let constraint = input
         .create_bucket_configuration
         .and_then(|c| c.location_constraint)
@@ -99,7 +102,14 @@ fn authorized(
     action: &str,
 ) -> Result<OwnedBucket, ApiError> {
     let bucket = backend.bucket(name)?;
-    authorize(info, &bucket, action, &bucket_arn(name), &BTreeMap::new())?;
+    authorize(
+        backend,
+        info,
+        &bucket,
+        action,
+        &bucket_arn(name),
+        &BTreeMap::new(),
+    )?;
     Ok(bucket)
 }
 
@@ -141,6 +151,7 @@ pub(crate) fn head(
 }
 
 pub(crate) fn list(backend: &S3Backend, info: &RequestInfo) -> Result<ListBucketsOutput, ApiError> {
+    authorize_account(backend, info, "s3:ListAllMyBuckets", "*")?;
     let account = info.account().to_owned();
     let docs = backend.read(|txn| txn.list(&account, BUCKET_KIND).map_err(store_failure))?;
     let buckets = docs

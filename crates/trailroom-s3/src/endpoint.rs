@@ -45,8 +45,9 @@ impl S3Endpoint {
         clock: Arc<dyn Clock>,
         data_dir: &Path,
         recording: bool,
+        authorization: bool,
     ) -> std::io::Result<Self> {
-        let backend = S3Backend::new(store.clone(), clock, data_dir, recording)?;
+        let backend = S3Backend::new(store.clone(), clock, data_dir, recording, authorization)?;
         let recorder = backend.recorder.clone();
         Ok(Self {
             service: S3ServiceBuilder::new(backend).build(),

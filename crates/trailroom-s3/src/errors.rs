@@ -139,6 +139,11 @@ pub fn storage(context: &str, err: std::io::Error) -> ApiError {
     internal(context, err)
 }
 
+/// `AccessDenied` (403) with the reason IAM gives.
+pub fn access_denied_because(message: String) -> ApiError {
+    error("AccessDenied", StatusCode::FORBIDDEN, message)
+}
+
 /// `InternalError` (500), for storage failures; details stay in the log.
 pub fn internal(context: &str, err: impl std::fmt::Display) -> ApiError {
     tracing::error!(%err, "{context}");

@@ -29,6 +29,7 @@ fn run(
 ) -> Result<(Page, String), ApiError> {
     let owned = backend.bucket(bucket)?;
     authorize(
+        backend,
         info,
         &owned,
         "s3:ListBucket",

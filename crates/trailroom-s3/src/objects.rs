@@ -72,6 +72,7 @@ pub(crate) async fn put(
         context.insert("s3:x-amz-acl".to_owned(), acl.as_str().to_owned());
     }
     authorize(
+        backend,
         info,
         &bucket,
         "s3:PutObject",
@@ -228,6 +229,7 @@ fn load(
 ) -> Result<(OwnedBucket, ObjectRecord), ApiError> {
     let owned = backend.bucket(bucket)?;
     authorize(
+        backend,
         info,
         &owned,
         action,
@@ -412,6 +414,7 @@ pub(crate) async fn delete(
 ) -> Result<(), ApiError> {
     let owned = backend.bucket(bucket)?;
     authorize(
+        backend,
         info,
         &owned,
         "s3:DeleteObject",
@@ -431,6 +434,7 @@ pub(crate) async fn delete_many(
     let keys: Vec<String> = input.delete.objects.iter().map(|o| o.key.clone()).collect();
     for key in &keys {
         authorize(
+            backend,
             info,
             &owned,
             "s3:DeleteObject",
@@ -475,6 +479,7 @@ pub(crate) async fn copy(
     let (_, source) = load(backend, info, src_bucket, src_key, "s3:GetObject")?;
     let target = backend.bucket(&input.bucket)?;
     authorize(
+        backend,
         info,
         &target,
         "s3:PutObject",

@@ -14,11 +14,14 @@ use crate::calls::{Recorder, RequestInfo};
 use crate::errors;
 use crate::policy::{Decision, PolicyPrincipal, evaluate_text};
 use crate::records::{BUCKET_KIND, BucketRecord};
+use trailroom_authz::{Access, CallFacts, Refused};
 
 /// The S3 implementation behind s3s: buckets and object metadata in the store, bytes in files.
 pub struct S3Backend {
     pub(crate) recorder: Recorder,
     pub(crate) blobs: BlobStore,
+    /// Whether calls are decided by IAM policies (else only by bucket policies).
+    pub(crate) authorization: bool,
 }
 
 impl S3Backend {
@@ -29,6 +32,7 @@ impl S3Backend {
         clock: Arc<dyn Clock>,
         data_dir: &Path,
         recording: bool,
+        authorization: bool,
     ) -> std::io::Result<Self> {
         let blobs = BlobStore::new(data_dir);
         blobs.clean_temporary()?;
@@ -39,6 +43,7 @@ impl S3Backend {
                 recording,
             },
             blobs,
+            authorization,
         })
     }
 
@@ -84,15 +89,25 @@ pub(crate) fn find_bucket(txn: &dyn ReadTxn, name: &str) -> Result<Option<OwnedB
     }))
 }
 
-/// The owner's account may do anything; another account only what the bucket policy allows it.
-/// (IAM identity policies are not evaluated on this endpoint.)
+/// Whether the caller may do `action` on `resource` of `bucket`: with authorization on, its IAM
+/// policies and the bucket policy decide (the bucket's account against the caller's, as AWS
+/// does); off, the owner's account may do anything and another only what the bucket policy allows.
 pub(crate) fn authorize(
+    backend: &S3Backend,
     info: &RequestInfo,
     bucket: &OwnedBucket,
     action: &str,
     resource: &str,
     context: &BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
+    if backend.authorization {
+        let mut access = Access::new(action, resource).owned_by(bucket.owner.clone());
+        access.resource_policy = bucket.record.policy.clone();
+        for (key, value) in context {
+            access = access.with(key, value.clone());
+        }
+        return check_access(backend, info, &access);
+    }
     let account = info.account();
     let arns = info.caller.principal.policy_arns();
     let principal = PolicyPrincipal::Aws {
@@ -112,6 +127,35 @@ pub(crate) fn authorize(
         Decision::NotApplicable if bucket.owner == account => Ok(()),
         Decision::NotApplicable => Err(errors::access_denied()),
     }
+}
+
+/// Whether the caller may do an action on no bucket (`s3:ListAllMyBuckets`, `s3:CreateBucket`).
+pub(crate) fn authorize_account(
+    backend: &S3Backend,
+    info: &RequestInfo,
+    action: &str,
+    resource: &str,
+) -> Result<(), ApiError> {
+    match backend.authorization {
+        true => check_access(backend, info, &Access::new(action, resource)),
+        false => Ok(()),
+    }
+}
+
+fn check_access(backend: &S3Backend, info: &RequestInfo, access: &Access) -> Result<(), ApiError> {
+    let facts = CallFacts {
+        caller: &info.caller,
+        region: &info.region,
+        source_ip: &info.source_ip,
+        secure: false,
+        now_ms: backend.now_ms(),
+    };
+    trailroom_authz::check(backend.store(), &facts, std::slice::from_ref(access)).map_err(
+        |refused| match refused {
+            Refused::Denied(denied) => errors::access_denied_because(denied.message()),
+            Refused::Failed(err) => err,
+        },
+    )
 }
 
 /// Only the owning account manages a bucket's policy, whatever the policy says.

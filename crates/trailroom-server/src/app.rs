@@ -57,6 +57,7 @@ impl AppState {
             clock.clone(),
             &config.data_dir,
             config.recording,
+            config.authorization,
         )
         .context("cannot open the S3 object directory")?;
         Ok(Self {

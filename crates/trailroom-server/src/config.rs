@@ -28,6 +28,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Record every call as a CloudTrail event. Turn off only to measure what recording costs.
     pub recording: bool,
+    /// Decide every call with the caller's IAM policies, as AWS does (the root user may do
+    /// everything in its account). Off: every valid key may do everything.
+    pub authorization: bool,
     /// Days Event history keeps events; older ones are pruned in the background.
     pub event_retention_days: i64,
     /// Seconds between two pruning passes.
@@ -163,6 +166,7 @@ impl Default for Config {
             organizations: Vec::new(),
             max_body_bytes: 8 * 1024 * 1024,
             recording: true,
+            authorization: true,
             event_retention_days: 90,
             prune_interval_secs: 3600,
             lookup_events_rate_limit: None,

@@ -1,8 +1,12 @@
 //! The AWS JSON 1.1 path (A4B, CloudTrail, Organizations): route by `X-Amz-Target`, authenticate, dispatch to the
 //! generated service code, record the event, answer.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
+use serde_json::Value;
 use trailroom_audit::{CallContext, CallInfo, NamedResources};
+use trailroom_authz::{Access, Refused};
 use trailroom_model::{Dispatched, a4b, cloudtrail};
 use trailroom_protocol::ApiError;
 use trailroom_protocol::json::{self, Target};
@@ -54,6 +58,19 @@ impl JsonService {
             Self::A4b(_) => "a4b",
             Self::CloudTrail(_) => "cloudtrail",
             Self::Organizations(_) => "organizations",
+        }
+    }
+
+    /// What the call needs permission for.
+    fn accesses(self, parameters: Option<&Value>, region: &str, account: &str) -> Vec<Access> {
+        match self {
+            Self::A4b(op) => trailroom_a4b::access::accesses(op, parameters, region, account),
+            Self::CloudTrail(op) => {
+                trailroom_cloudtrail::access::accesses(op, parameters, region, account)
+            }
+            Self::Organizations(op) => {
+                vec![Access::new(format!("organizations:{}", op.name()), "*")]
+            }
         }
     }
 
@@ -131,6 +148,12 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
         state.clock.clone(),
         state.config.recording,
     );
+    if state.config.authorization {
+        ctx.set_authorizer(Arc::new(move |ctx, parameters| {
+            let accesses = service.accesses(parameters, ctx.region(), ctx.account_id());
+            trailroom_authz::check_call(ctx, &accesses).map_err(denied)
+        }));
+    }
     let dispatched = dispatch(state, &ctx, service, &incoming.body).await;
     let result = dispatched.result.map_err(|err| match service {
         JsonService::CloudTrail(op) => trailroom_cloudtrail::refine_error(op, err),
@@ -141,6 +164,18 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
         .map(|ok| ok.response_elements.clone().unwrap_or_default());
     ctx.finish(response).await?;
     result.map(|ok| ok.body)
+}
+
+/// A refusal in the JSON services' words (`AccessDeniedException`, HTTP 400).
+fn denied(refused: Refused) -> ApiError {
+    match refused {
+        Refused::Denied(denied) => ApiError::new(
+            "AccessDeniedException",
+            trailroom_protocol::StatusCode::BAD_REQUEST,
+            denied.message(),
+        ),
+        Refused::Failed(err) => err,
+    }
 }
 
 async fn dispatch(

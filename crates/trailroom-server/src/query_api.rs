@@ -3,13 +3,29 @@
 use bytes::Bytes;
 use trailroom_audit::{CallContext, CallInfo};
 use trailroom_iam::{QueryService, request_parameters};
-use trailroom_protocol::ApiError;
 use trailroom_protocol::query::{self, QueryParams};
+use trailroom_protocol::{ApiError, StatusCode};
 use trailroom_sigv4::{SignedRequest, UriEncoding};
 
 use crate::app::AppState;
 use crate::auth::{AuthFailure, Family, authenticate};
 use crate::front_door::Incoming;
+
+/// Whether the caller may make the call: IAM and STS answer a denial `AccessDenied` (403).
+fn authorize(
+    ctx: &CallContext,
+    service: QueryService,
+    action: &str,
+    params: &QueryParams,
+) -> Result<(), ApiError> {
+    let accesses = trailroom_iam::access::accesses(ctx, service, action, params)?;
+    trailroom_authz::check_call(ctx, &accesses).map_err(|refused| match refused {
+        trailroom_authz::Refused::Denied(denied) => {
+            ApiError::new("AccessDenied", StatusCode::FORBIDDEN, denied.message())
+        }
+        trailroom_authz::Refused::Failed(err) => err,
+    })
+}
 
 /// Handles one Query request.
 pub(crate) async fn call(
@@ -95,7 +111,14 @@ pub(crate) async fn call(
         state.config.recording,
     );
     ctx.set_request_parameters(request_parameters(&params));
-    let result = service.call(&ctx, &action, &params).await;
+    let allowed = match state.config.authorization {
+        true => authorize(&ctx, service, &action, &params),
+        false => Ok(()),
+    };
+    let result = match allowed {
+        Ok(()) => service.call(&ctx, &action, &params).await,
+        Err(err) => Err(err),
+    };
     let recorded = ctx
         .finish(result.as_ref().map(|out| out.audit.clone()))
         .await;

@@ -49,6 +49,36 @@ fn call_info(
 }
 
 /// Handles one authenticated SNS request.
+/// Whether the caller may make the call; SNS answers a denial `AuthorizationError` (403).
+fn authorize(
+    state: &AppState,
+    info: &CallInfo,
+    action: &str,
+    params: &QueryParams,
+) -> Result<(), ApiError> {
+    if !state.config.authorization {
+        return Ok(());
+    }
+    let store = state.store.as_ref();
+    let account = info.caller.principal.account_id();
+    let accesses = trailroom_sns::access::accesses(store, action, params, &info.region, account);
+    let facts = trailroom_authz::CallFacts {
+        caller: &info.caller,
+        region: &info.region,
+        source_ip: &info.source_ip,
+        secure: info.tls_details.is_some(),
+        now_ms: state.clock.now_ms(),
+    };
+    trailroom_authz::check(store, &facts, &accesses).map_err(|refused| match refused {
+        trailroom_authz::Refused::Denied(denied) => ApiError::new(
+            "AuthorizationError",
+            trailroom_protocol::StatusCode::FORBIDDEN,
+            denied.message(),
+        ),
+        trailroom_authz::Refused::Failed(err) => err,
+    })
+}
+
 pub(crate) async fn call(
     state: &AppState,
     incoming: &Incoming,
@@ -64,12 +94,14 @@ pub(crate) async fn call(
         )),
         Some(Recording::Data) => {
             let info = call_info(incoming, authed, &action, false, true);
+            let denied = authorize(state, &info, &action, params).err();
             trailroom_sns::publish(
                 &info,
                 &state.store,
                 state.clock.as_ref(),
                 state.config.recording,
                 params,
+                denied,
             )
             .await
         }
@@ -88,7 +120,10 @@ pub(crate) async fn call(
             if let Some(topic) = params.get("TopicArn").filter(|t| !t.is_empty()) {
                 ctx.add_resource("AWS::SNS::Topic", topic);
             }
-            let result = trailroom_sns::call(&ctx, &action, params, &service_url(incoming)).await;
+            let result = match authorize(state, ctx.info(), &action, params) {
+                Ok(()) => trailroom_sns::call(&ctx, &action, params, &service_url(incoming)).await,
+                Err(err) => Err(err),
+            };
             match ctx
                 .finish(result.as_ref().map(|out| out.audit.clone()))
                 .await

@@ -56,6 +56,16 @@ async fn identities_through_sts_and_iam() {
 
     let iam = aws_sdk_iam::Client::new(&root);
     iam.create_user().user_name("Rusty").send().await.unwrap();
+    // Authorization is on: the user may assume roles.
+    iam.put_user_policy()
+        .user_name("Rusty")
+        .policy_name("assume")
+        .policy_document(
+            r#"{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
     let key = iam
         .create_access_key()
         .user_name("Rusty")

@@ -10,6 +10,7 @@
 //! Knows nothing about HTTP serving or signatures: the server authenticates, wraps
 //! [`SnsOutput`] in the Query envelope, and passes the base URL subscribers reach it at.
 
+pub mod access;
 mod delivery;
 mod messages;
 mod output;

@@ -200,17 +200,22 @@ fn plan(
     Ok((topic.owner, out))
 }
 
-/// Publish by a signed caller: records its data event (when `recording`), then delivers.
+/// Publish by a signed caller: records its data event (when `recording`), then delivers; a
+/// call `denied` by authorization is recorded with that error and answers it.
 pub async fn publish(
     info: &CallInfo,
     store: &Arc<dyn Store>,
     clock: &dyn Clock,
     recording: bool,
     params: &QueryParams,
+    denied: Option<ApiError>,
 ) -> Result<SnsOutput, ApiError> {
     let now_ms = clock.now_ms();
     let message_id = uuid::Uuid::new_v4().to_string();
-    let planned = plan(store.as_ref(), &info.caller, params, &message_id, now_ms);
+    let planned = match denied {
+        Some(err) => Err(err),
+        None => plan(store.as_ref(), &info.caller, params, &message_id, now_ms),
+    };
     if recording {
         let arn = params
             .get("TopicArn")

@@ -1,0 +1,97 @@
+//! What each CloudTrail call needs permission for: `cloudtrail:<Operation>` on the trail the
+//! request names (by name, in the caller's region and account, or by ARN), or on `*` for calls
+//! about no trail (LookupEvents, DescribeTrails, ListTrails, ListPublicKeys). Tags in CreateTrail
+//! and AddTags are the `aws:RequestTag/*` and `aws:TagKeys` condition keys.
+
+use serde_json::Value;
+use trailroom_authz::Access;
+use trailroom_model::cloudtrail::Operation;
+
+use crate::trails::trail_arn;
+
+/// The accesses `op` with rendered input `parameters` needs.
+pub fn accesses(
+    op: Operation,
+    parameters: Option<&Value>,
+    region: &str,
+    account: &str,
+) -> Vec<Access> {
+    let action = format!("cloudtrail:{}", op.name());
+    let arn = |name: &str| match name.starts_with("arn:") {
+        true => name.to_owned(),
+        false => trail_arn(region, account, name),
+    };
+    let mut resources: Vec<String> = Vec::new();
+    if let Some(Value::Object(members)) = parameters {
+        for key in ["name", "trailName", "resourceId"] {
+            if let Some(Value::String(name)) = members.get(key) {
+                resources.push(arn(name));
+            }
+        }
+        if let Some(Value::Array(ids)) = members.get("resourceIdList") {
+            resources.extend(ids.iter().filter_map(Value::as_str).map(arn));
+        }
+    }
+    if resources.is_empty() {
+        resources.push("*".into());
+    }
+    let tags: Vec<(String, String)> = parameters
+        .and_then(|p| p.get("tagsList"))
+        .and_then(Value::as_array)
+        .map(|tags| {
+            tags.iter()
+                .filter_map(|t| {
+                    let key = t.get("key").and_then(Value::as_str)?;
+                    let value = t.get("value").and_then(Value::as_str).unwrap_or_default();
+                    Some((key.to_owned(), value.to_owned()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    resources
+        .into_iter()
+        .map(|resource| {
+            let mut access = Access::new(action.clone(), resource);
+            for (key, value) in &tags {
+                access = access.with(&format!("aws:RequestTag/{key}"), value.clone());
+            }
+            if !tags.is_empty() {
+                let keys = tags.iter().map(|(k, _)| k.clone()).collect();
+                access.context.push(("aws:TagKeys".into(), keys));
+            }
+            access
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn trails_by_name_or_arn() {
+        let stop = accesses(
+            Operation::StopLogging,
+            Some(&json!({"name": "audit"})),
+            "eu-west-1",
+            "111122223333",
+        );
+        assert_eq!(stop[0].action, "cloudtrail:StopLogging");
+        assert_eq!(
+            stop[0].resource,
+            "arn:aws:cloudtrail:eu-west-1:111122223333:trail/audit"
+        );
+        let arn = "arn:aws:cloudtrail:us-east-1:111122223333:trail/other";
+        let get = accesses(
+            Operation::GetEventSelectors,
+            Some(&json!({"trailName": arn})),
+            "eu-west-1",
+            "111122223333",
+        );
+        assert_eq!(get[0].resource, arn);
+        let lookup = accesses(Operation::LookupEvents, None, "us-east-1", "111122223333");
+        assert_eq!(lookup[0].resource, "*");
+    }
+}

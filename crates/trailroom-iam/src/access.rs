@@ -1,0 +1,137 @@
+//! What each IAM and STS call needs permission for.
+//!
+//! IAM: `iam:<Action>` on the entity the request names (the group for group calls, else the
+//! role, the user, the policy), on the caller's own user for the key and user calls that name
+//! none, else `*`; `iam:PolicyARN` for the attach and boundary calls. STS: `sts:AssumeRole` on the
+//! role, judged with the role's trust policy as its resource-based policy;
+//! `sts:GetFederationToken` on the federated user; GetCallerIdentity and GetSessionToken need no
+//! permission, as in AWS.
+
+use trailroom_audit::CallContext;
+use trailroom_authz::Access;
+use trailroom_identity::{GroupRecord, Principal, RoleRecord, UserRecord, kinds};
+use trailroom_protocol::ApiError;
+use trailroom_protocol::query::QueryParams;
+use trailroom_store::ReadTxn;
+
+use crate::QueryService;
+
+/// Calls on the caller's own user when `UserName` is absent.
+const SELF_CALLS: &[&str] = &[
+    "GetUser",
+    "CreateAccessKey",
+    "ListAccessKeys",
+    "UpdateAccessKey",
+    "DeleteAccessKey",
+    "ListMFADevices",
+];
+
+/// The accesses `action` of `service` with `params` needs.
+pub fn accesses(
+    ctx: &CallContext,
+    service: QueryService,
+    action: &str,
+    params: &QueryParams,
+) -> Result<Vec<Access>, ApiError> {
+    match service {
+        QueryService::Iam => ctx.read(|txn| Ok(vec![iam_access(txn, ctx, action, params)])),
+        QueryService::Sts => sts_accesses(ctx, action, params),
+    }
+}
+
+fn iam_access(txn: &dyn ReadTxn, ctx: &CallContext, action: &str, params: &QueryParams) -> Access {
+    let account = ctx.account_id();
+    let named = |kind, name: &str| txn.get(account, kind, name).ok().flatten();
+    let resource = if let Some(group) = params.get("GroupName").filter(|_| action.contains("Group"))
+    {
+        named(kinds::GROUP, group)
+            .and_then(|d| d.decode::<GroupRecord>().ok())
+            .map_or_else(
+                || format!("arn:aws:iam::{account}:group/{group}"),
+                |g| g.arn(),
+            )
+    } else if let Some(role) = params.get("RoleName") {
+        named(kinds::ROLE, role)
+            .and_then(|d| d.decode::<RoleRecord>().ok())
+            .map_or_else(
+                || format!("arn:aws:iam::{account}:role{}{role}", path(params)),
+                |r| r.arn(),
+            )
+    } else if let Some(user) = params.get("UserName") {
+        named(kinds::USER, user)
+            .and_then(|d| d.decode::<UserRecord>().ok())
+            .map_or_else(
+                || format!("arn:aws:iam::{account}:user{}{user}", path(params)),
+                |u| u.arn(),
+            )
+    } else if action == "CreatePolicy"
+        && let Some(name) = params.get("PolicyName")
+    {
+        format!("arn:aws:iam::{account}:policy{}{name}", path(params))
+    } else if let Some(arn) = params.get("PolicyArn") {
+        arn.to_owned()
+    } else if SELF_CALLS.contains(&action)
+        && let Principal::IamUser { .. } = &ctx.caller().principal
+    {
+        ctx.caller().principal.arn()
+    } else {
+        "*".to_owned()
+    };
+    let mut access = Access::new(format!("iam:{action}"), resource);
+    if let Some(policy) = params
+        .get("PolicyArn")
+        .or_else(|| params.get("PermissionsBoundary"))
+    {
+        access = access.with("iam:PolicyARN", policy);
+    }
+    if let Some(boundary) = params.get("PermissionsBoundary") {
+        access = access.with("iam:PermissionsBoundary", boundary);
+    }
+    access
+}
+
+fn path(params: &QueryParams) -> &str {
+    params.get("Path").unwrap_or("/")
+}
+
+fn sts_accesses(
+    ctx: &CallContext,
+    action: &str,
+    params: &QueryParams,
+) -> Result<Vec<Access>, ApiError> {
+    let account = ctx.account_id();
+    Ok(match action {
+        "AssumeRole" => {
+            let Some(role_arn) = params.get("RoleArn") else {
+                return Ok(Vec::new());
+            };
+            let access = Access::new("sts:AssumeRole", role_arn);
+            let trust = crate::sts::role_of(role_arn).and_then(|(owner, name)| {
+                ctx.read(|txn| {
+                    Ok(txn
+                        .get(&owner, kinds::ROLE, &name)
+                        .ok()
+                        .flatten()
+                        .and_then(|d| d.decode::<RoleRecord>().ok()))
+                })
+                .ok()
+                .flatten()
+                .map(|role| (role.assume_role_policy_document, owner))
+            });
+            // A role that does not exist is refused by the call itself, with AWS's message.
+            match trust {
+                Some((document, owner)) => vec![access.with_resource_policy(document, owner)],
+                None => Vec::new(),
+            }
+        }
+        "GetFederationToken" => {
+            let name = params.get("Name").unwrap_or_default();
+            vec![Access::new(
+                "sts:GetFederationToken",
+                format!("arn:aws:sts::{account}:federated-user/{name}"),
+            )]
+        }
+        "GetAccessKeyInfo" => vec![Access::new("sts:GetAccessKeyInfo", "*")],
+        _ => Vec::new(),
+    })
+}

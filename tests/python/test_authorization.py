@@ -1,0 +1,162 @@
+"""IAM authorization on every call, and denied calls in the audit log: a user without policies
+is denied in every service with each family's error and AWS's message, the denial is recorded
+with errorCode/errorMessage; a policy grants; an explicit deny wins; resource policies grant other
+accounts; the root user keeps everything."""
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import ACCOUNT, Server, new_user
+
+OTHER = "444455556666"
+OTHER_KEY, OTHER_SECRET = "AKIAOTHEREXAMPLE0002", "other/secret/key/EXAMPLEKEY0000000000001"
+
+
+def policy(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action, resource="*"):
+    return {"Effect": "Allow", "Action": action, "Resource": resource}
+
+
+def deny(action, resource="*"):
+    return {"Effect": "Deny", "Action": action, "Resource": resource}
+
+
+def error(call):
+    with pytest.raises(ClientError) as info:
+        call()
+    response = info.value.response
+    return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def recorded(srv, event_name):
+    events = srv.client("cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": event_name}])["Events"]
+    return [json.loads(e["CloudTrailEvent"]) for e in events]
+
+
+def test_a_user_without_policies_is_denied_everywhere_and_each_denial_is_recorded(server):
+    key, secret = new_user(server, "nopol", policy=None)
+    user_arn = f"arn:aws:iam::{ACCOUNT}:user/nopol"
+    a4b = server.client("alexaforbusiness", key, secret)
+    code, message, status = error(lambda: a4b.create_room(RoomName="Lobby"))
+    assert (code, status) == ("AccessDeniedException", 400)
+    assert message == (f"User: {user_arn} is not authorized to perform: a4b:CreateRoom on resource: "
+                       f"arn:aws:a4b:us-east-1:{ACCOUNT}:room/* because no identity-based policy allows "
+                       "the a4b:CreateRoom action")
+    # Denied before the request is validated: no profile is needed to be refused.
+    ct = server.client("cloudtrail", key, secret)
+    code, message, _ = error(lambda: ct.stop_logging(Name="audit"))
+    assert code == "AccessDeniedException"
+    assert f"cloudtrail:StopLogging on resource: arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/audit" in message
+    iam = server.client("iam", key, secret)
+    code, message, status = error(lambda: iam.create_access_key(UserName="victim"))
+    assert (code, status) == ("AccessDenied", 403)
+    assert f"iam:CreateAccessKey on resource: arn:aws:iam::{ACCOUNT}:user/victim" in message
+    assert error(lambda: iam.put_user_policy(UserName="nopol", PolicyName="p",
+                                             PolicyDocument=policy(allow("*"))))[0] == "AccessDenied"
+    s3 = server.client("s3", key, secret)
+    server.client("s3").create_bucket(Bucket="private")
+    server.client("s3").put_object(Bucket="private", Key="k", Body=b"secret")
+    assert error(lambda: s3.get_object(Bucket="private", Key="k"))[:1] == ("AccessDenied",)
+    assert error(lambda: s3.put_object(Bucket="private", Key="k", Body=b"x"))[:1] == ("AccessDenied",)
+    assert error(lambda: s3.list_buckets())[0] == "AccessDenied"
+    sns = server.client("sns", key, secret)
+    topic = server.client("sns").create_topic(Name="alerts")["TopicArn"]
+    code, message, status = error(lambda: sns.publish(TopicArn=topic, Message="m"))
+    assert (code, status) == ("AuthorizationError", 403)
+    assert f"SNS:Publish on resource: {topic}" in message
+    assert error(lambda: sns.create_topic(Name="mine"))[0] == "AuthorizationError"
+    # GetCallerIdentity needs no permission.
+    assert server.client("sts", key, secret).get_caller_identity()["Arn"] == user_arn
+    # Every denial is an event with errorCode and errorMessage.
+    [room] = recorded(server, "CreateRoom")
+    assert room["errorCode"] == "AccessDeniedException"
+    assert room["errorMessage"].startswith(f"User: {user_arn} is not authorized")
+    assert room["userIdentity"]["userName"] == "nopol"
+    [stop] = recorded(server, "StopLogging")
+    assert stop["errorCode"] == "AccessDeniedException"
+    [key_event] = recorded(server, "CreateAccessKey")[:1]
+    assert key_event["errorCode"] == "AccessDenied"
+    [create_topic] = [e for e in recorded(server, "CreateTopic") if "errorCode" in e]
+    assert create_topic["errorCode"] == "AuthorizationError"
+
+
+def test_a_policy_grants_and_an_explicit_deny_wins(server):
+    key, secret = new_user(server, "ops", policy=policy(allow("a4b:*"), allow("cloudtrail:Describe*"),
+                                                         deny("a4b:DeleteRoom")))
+    a4b = server.client("alexaforbusiness", key, secret)
+    a4b.create_profile(ProfileName="HQ", Timezone="UTC", Address="a", DistanceUnit="METRIC",
+                       TemperatureUnit="CELSIUS", WakeWord="ALEXA")
+    room = a4b.create_room(RoomName="Lobby")["RoomArn"]
+    assert a4b.get_room(RoomArn=room)["Room"]["RoomName"] == "Lobby"
+    code, message, _ = error(lambda: a4b.delete_room(RoomArn=room))
+    assert code == "AccessDeniedException"
+    assert message.endswith("with an explicit deny in an identity-based policy")
+    server.client("cloudtrail", key, secret).describe_trails()
+    assert error(lambda: server.client("cloudtrail", key, secret).lookup_events())[0] == "AccessDeniedException"
+
+
+def test_resource_arns_and_policy_variables_scope_a_user(server):
+    key, secret = new_user(server, "alice", policy=policy(
+        allow("s3:PutObject", "arn:aws:s3:::shared/home/${aws:username}/*")))
+    server.client("s3").create_bucket(Bucket="shared")
+    s3 = server.client("s3", key, secret)
+    s3.put_object(Bucket="shared", Key="home/alice/notes", Body=b"mine")
+    assert error(lambda: s3.put_object(Bucket="shared", Key="home/bob/notes", Body=b"x"))[0] == "AccessDenied"
+
+
+def test_the_root_user_is_never_denied_by_identity_policies(server):
+    root = server.client("alexaforbusiness")
+    root.create_skill_group(SkillGroupName="Root's group")
+    server.client("cloudtrail").describe_trails()
+
+
+@pytest.fixture
+def two_accounts(tmp_path):
+    config = tmp_path / "trailroom.toml"
+    config.write_text(f'[[accounts]]\nid = "{OTHER}"\nroot_access_key_id = "{OTHER_KEY}"\n'
+                      f'root_secret_access_key = "{OTHER_SECRET}"\n')
+    srv = Server(str(tmp_path / "data"), ["--config", str(config)]).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_cross_account_access_needs_the_bucket_policy_and_the_callers_policy(two_accounts):
+    srv = two_accounts
+    s3 = srv.client("s3")
+    s3.create_bucket(Bucket="exchange")
+    s3.put_object(Bucket="exchange", Key="report", Body=b"data")
+    other_root = srv.client("s3", OTHER_KEY, OTHER_SECRET)
+    assert error(lambda: other_root.get_object(Bucket="exchange", Key="report"))[0] == "AccessDenied"
+    s3.put_bucket_policy(Bucket="exchange", Policy=policy({
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::exchange/*"}))
+    assert other_root.get_object(Bucket="exchange", Key="report")["Body"].read() == b"data"
+    # A user of the other account also needs its own account's permission.
+    other_iam = srv.client("iam", OTHER_KEY, OTHER_SECRET)
+    other_iam.create_user(UserName="reader")
+    key = other_iam.create_access_key(UserName="reader")["AccessKey"]
+    reader = srv.client("s3", key["AccessKeyId"], key["SecretAccessKey"])
+    code, message, _ = error(lambda: reader.get_object(Bucket="exchange", Key="report"))
+    assert code == "AccessDenied" and "because no identity-based policy allows" in message
+    other_iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=policy(allow("s3:GetObject")))
+    assert reader.get_object(Bucket="exchange", Key="report")["Body"].read() == b"data"
+
+
+def test_authorization_off_lets_every_key_do_everything(tmp_path):
+    config = tmp_path / "trailroom.toml"
+    config.write_text("authorization = false\n")
+    srv = Server(str(tmp_path / "data"), ["--config", str(config)]).start()
+    try:
+        key, secret = new_user(srv, "anyone", policy=None)
+        srv.client("alexaforbusiness", key, secret).create_skill_group(SkillGroupName="Office")
+        srv.client("iam", key, secret).create_user(UserName="another")
+    finally:
+        srv.stop()
