@@ -1,4 +1,4 @@
-//! Policy documents (bucket, topic and trust policies) through every evaluator: validation and
+//! Policy documents (bucket, topic and trust policies) through the policy engine: validation and
 //! evaluation of arbitrary JSON with arbitrary principals, actions, resources and condition
 //! values. Never a panic; an explicit Deny added to a policy never turns a refusal into a grant.
 #![no_main]
@@ -58,13 +58,18 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
-    let request = trailroom_cloudtrail::trails::PolicyRequest {
-        service: "cloudtrail.amazonaws.com",
-        action,
-        resource,
-        context: &[("aws:SourceArn", context_value)],
+    let cloudtrail = trailroom_policy::Principal {
+        service: Some("cloudtrail.amazonaws.com".into()),
+        ..trailroom_policy::Principal::default()
     };
-    let _ = trailroom_cloudtrail::trails::policy_allows(policy, &request);
+    let context: trailroom_policy::Context =
+        [("aws:SourceArn", context_value)].into_iter().collect();
+    let _ =
+        trailroom_policy::resource_policy_allows(policy, &cloudtrail, action, resource, &context);
+    if let Ok(parsed) = trailroom_policy::Policy::parse(policy) {
+        let _ = parsed.check_identity();
+        let _ = parsed.check_resource();
+    }
     let role_session = Principal::Root {
         account_id: "123456789012".into(),
     };

@@ -1,78 +1,25 @@
 //! Trust policies: may this principal assume that role?
 //!
-//! Evaluates the parts of a role's trust policy that decide `sts:AssumeRole` for AWS principals:
-//! `Effect`, `Action` (`sts:AssumeRole`, `sts:*`, `*`) and `Principal.AWS` (an account id, an
-//! account root ARN, a user or role ARN, `*`). An explicit `Deny` wins. Conditions are not
-//! evaluated; a statement with a `Condition` block is skipped for `Allow` and honoured for `Deny`.
-
-use serde_json::Value;
+//! A role's trust policy decides who may assume it: its `Principal.AWS` (an account id, an
+//! account root ARN, a user or role ARN, `*`), `Action` and `Effect`, as the policy engine reads
+//! any resource-based policy. When authorization is on, the caller's own policies must also
+//! allow `sts:AssumeRole` unless the trust policy names the caller itself.
 
 use crate::Principal;
 
-/// Whether `principal` may call `action` (e.g. `sts:AssumeRole`) on a role with `policy`.
+/// Whether `principal` may call `action` (e.g. `sts:AssumeRole`) on a role with `policy`: the
+/// trust policy read as the role's resource-based policy by the one policy engine (an explicit
+/// `Deny` wins; conditions on keys this check does not know do not hold).
 pub fn allows(policy: &str, principal: &Principal, action: &str) -> bool {
-    let Ok(doc) = serde_json::from_str::<Value>(policy) else {
-        return false;
+    let who = trailroom_policy::Principal {
+        account: principal.account_id().to_owned(),
+        arns: principal.policy_arns(),
+        is_root: matches!(principal, Principal::Root { .. }),
+        service: None,
+        federated: None,
     };
-    let statements = match doc.get("Statement") {
-        Some(Value::Array(list)) => list.clone(),
-        Some(single @ Value::Object(_)) => vec![single.clone()],
-        _ => return false,
-    };
-    let mut allowed = false;
-    for statement in &statements {
-        if !statement_matches(statement, principal, action) {
-            continue;
-        }
-        match statement.get("Effect").and_then(Value::as_str) {
-            Some("Deny") => return false,
-            Some("Allow") if statement.get("Condition").is_none() => allowed = true,
-            _ => {}
-        }
-    }
-    allowed
-}
-
-fn statement_matches(statement: &Value, principal: &Principal, action: &str) -> bool {
-    action_matches(statement.get("Action"), action)
-        && principal_matches(statement.get("Principal"), principal)
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn action_matches(actions: Option<&Value>, action: &str) -> bool {
-    let service = action.split(':').next().unwrap_or_default();
-    strings(actions).iter().any(|a| {
-        a == "*"
-            || a.eq_ignore_ascii_case(action)
-            || a.eq_ignore_ascii_case(&format!("{service}:*"))
-    })
-}
-
-fn principal_matches(value: Option<&Value>, principal: &Principal) -> bool {
-    let entries = match value {
-        Some(Value::String(star)) if star == "*" => return true,
-        Some(Value::Object(map)) => strings(map.get("AWS")),
-        _ => return false,
-    };
-    let account = principal.account_id();
-    let own_arns = principal.policy_arns();
-    entries.iter().any(|entry| {
-        entry == "*"
-            || entry == account
-            || *entry == format!("arn:aws:iam::{account}:root")
-            || own_arns.iter().any(|arn| arn == entry)
-    })
+    let context = trailroom_policy::Context::new();
+    trailroom_policy::resource_policy_allows(policy, &who, action, "*", &context)
 }
 
 #[cfg(test)]

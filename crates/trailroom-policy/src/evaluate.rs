@@ -324,3 +324,26 @@ pub fn authorize(policies: &PolicySet<'_>, request: &Request<'_>) -> Decision {
     }
     Decision::Allow
 }
+
+/// Whether the resource-based policy `text` lets `principal` do `action` on `resource`: it
+/// parses, an `Allow` applies and no `Deny` does. For checks made on behalf of a service (a trail's
+/// destinations, deliveries) and for trust policies, where the resource's policy alone decides.
+/// A document that does not parse allows nothing.
+pub fn resource_policy_allows(
+    text: &str,
+    principal: &Principal,
+    action: &str,
+    resource: &str,
+    context: &crate::Context,
+) -> bool {
+    let Ok(policy) = Policy::parse(text) else {
+        return false;
+    };
+    let request = Request {
+        principal,
+        action,
+        resource,
+        context,
+    };
+    policy.evaluate(PolicyKind::Resource, &request) == Verdict::Allow
+}

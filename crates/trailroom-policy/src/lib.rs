@@ -20,7 +20,9 @@ mod variables;
 
 pub use context::Context;
 pub use document::{Effect, Policy, PolicyError, Statement};
-pub use evaluate::{Decision, Denial, PolicyKind, PolicySet, Verdict, authorize};
+pub use evaluate::{
+    Decision, Denial, PolicyKind, PolicySet, Verdict, authorize, resource_policy_allows,
+};
 pub use pattern::{action_matches, arn_matches, wildcard_match};
 
 /// Who makes a request, as policies see it.

@@ -1,16 +1,15 @@
-//! Resource policies (bucket policies, SNS topic policies): validation and evaluation.
-//!
-//! The evaluator follows IAM's rules for a single resource policy: a statement applies when its
-//! principal, action, resource and conditions all match; an applicable `Deny` wins over any
-//! `Allow`; nothing applicable means not allowed. Actions match case-insensitively, resources and
-//! condition values with `*`/`?` wildcards where the operator allows them. Condition keys are
-//! looked up case-insensitively in the request context (`aws:SourceArn`, `s3:x-amz-acl`, …).
+//! Resource policies (bucket policies, SNS topic policies): what PutBucketPolicy and
+//! SetTopicAttributes accept, with their own error messages, and the verdict of one such policy
+//! on a request, from the one policy engine (`trailroom-policy`) every service uses: a trail's
+//! destination checks, deliveries and calls can never disagree.
 //!
 //! Knows nothing about buckets, topics or storage: callers pass the policy text.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+pub use trailroom_policy::wildcard_match;
+use trailroom_policy::{Context, Policy, PolicyKind, Request, Verdict, resource_policy_allows};
 
 /// Who is asking, as a policy's `Principal` sees it.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +38,7 @@ pub enum Decision {
 
 /// Whether `policy` allows `principal_service` (e.g. `cloudtrail.amazonaws.com`) to perform
 /// `action` (e.g. `s3:PutObject`) on `resource_arn`, given the request `context` (condition keys
-/// such as `aws:SourceArn`). A policy that is not valid JSON allows nothing.
+/// such as `aws:SourceArn`). A policy that is not valid allows nothing.
 pub fn allows(
     policy: &str,
     principal_service: &str,
@@ -47,11 +46,16 @@ pub fn allows(
     resource_arn: &str,
     context: &BTreeMap<String, String>,
 ) -> bool {
-    let principal = PolicyPrincipal::Service(principal_service);
-    evaluate_text(policy, &principal, action, resource_arn, context) == Decision::Allow
+    let principal = trailroom_policy::Principal {
+        service: Some(principal_service.to_owned()),
+        ..trailroom_policy::Principal::default()
+    };
+    let context: Context = context.iter().map(|(k, v)| (k, v.clone())).collect();
+    resource_policy_allows(policy, &principal, action, resource_arn, &context)
 }
 
-/// [`evaluate`] on policy text; unparsable text applies to nothing.
+/// The verdict of a bucket or topic policy (text) on `principal` doing `action` on
+/// `resource_arn`; text that is not a valid policy applies to nothing.
 pub fn evaluate_text(
     policy: &str,
     principal: &PolicyPrincipal<'_>,
@@ -59,36 +63,32 @@ pub fn evaluate_text(
     resource_arn: &str,
     context: &BTreeMap<String, String>,
 ) -> Decision {
-    match serde_json::from_str::<Value>(policy) {
-        Ok(value) => evaluate(&value, principal, action, resource_arn, context),
-        Err(_) => Decision::NotApplicable,
+    let Ok(policy) = Policy::parse(policy) else {
+        return Decision::NotApplicable;
+    };
+    let principal = match principal {
+        PolicyPrincipal::Service(service) => trailroom_policy::Principal {
+            service: Some((*service).to_owned()),
+            ..trailroom_policy::Principal::default()
+        },
+        PolicyPrincipal::Aws { arns, account } => trailroom_policy::Principal {
+            account: (*account).to_owned(),
+            arns: arns.to_vec(),
+            ..trailroom_policy::Principal::default()
+        },
+    };
+    let context: Context = context.iter().map(|(k, v)| (k, v.clone())).collect();
+    let request = Request {
+        principal: &principal,
+        action,
+        resource: resource_arn,
+        context: &context,
+    };
+    match policy.evaluate(PolicyKind::Resource, &request) {
+        Verdict::Allow => Decision::Allow,
+        Verdict::Deny => Decision::Deny,
+        Verdict::NotApplicable => Decision::NotApplicable,
     }
-}
-
-/// Evaluates a parsed policy document.
-pub fn evaluate(
-    policy: &Value,
-    principal: &PolicyPrincipal<'_>,
-    action: &str,
-    resource_arn: &str,
-    context: &BTreeMap<String, String>,
-) -> Decision {
-    let context: BTreeMap<String, &str> = context
-        .iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.as_str()))
-        .collect();
-    let mut decision = Decision::NotApplicable;
-    for statement in statements(policy) {
-        if !applies(statement, principal, action, resource_arn, &context) {
-            continue;
-        }
-        match statement.get("Effect").and_then(Value::as_str) {
-            Some("Deny") => return Decision::Deny,
-            Some("Allow") => decision = Decision::Allow,
-            _ => {}
-        }
-    }
-    decision
 }
 
 /// The `Statement` entries (one object or an array of them).
@@ -100,39 +100,6 @@ fn statements(policy: &Value) -> Vec<&Value> {
     }
 }
 
-fn applies(
-    statement: &Value,
-    principal: &PolicyPrincipal<'_>,
-    action: &str,
-    resource: &str,
-    context: &BTreeMap<String, &str>,
-) -> bool {
-    let principal_ok = match (statement.get("Principal"), statement.get("NotPrincipal")) {
-        (Some(p), _) => principal_matches(p, principal),
-        (None, Some(p)) => !principal_matches(p, principal),
-        (None, None) => false,
-    };
-    let action_ok = match (statement.get("Action"), statement.get("NotAction")) {
-        (Some(a), _) => strings(a)
-            .any(|p| wildcard_match(&p.to_ascii_lowercase(), &action.to_ascii_lowercase())),
-        (None, Some(a)) => !strings(a)
-            .any(|p| wildcard_match(&p.to_ascii_lowercase(), &action.to_ascii_lowercase())),
-        (None, None) => false,
-    };
-    let resource_ok = match (statement.get("Resource"), statement.get("NotResource")) {
-        (Some(r), _) => strings(r).any(|p| wildcard_match(p, resource)),
-        (None, Some(r)) => !strings(r).any(|p| wildcard_match(p, resource)),
-        // A resource policy may leave the resource implicit: it is the resource it is attached to.
-        (None, None) => true,
-    };
-    principal_ok
-        && action_ok
-        && resource_ok
-        && statement
-            .get("Condition")
-            .is_none_or(|c| conditions_hold(c, context))
-}
-
 /// A string or an array of strings, as policy elements are written.
 fn strings(value: &Value) -> impl Iterator<Item = &str> {
     let items: Vec<&str> = match value {
@@ -141,123 +108,6 @@ fn strings(value: &Value) -> impl Iterator<Item = &str> {
         _ => Vec::new(),
     };
     items.into_iter()
-}
-
-fn principal_matches(element: &Value, principal: &PolicyPrincipal<'_>) -> bool {
-    if element.as_str() == Some("*") {
-        return true;
-    }
-    match principal {
-        PolicyPrincipal::Service(service) => element
-            .get("Service")
-            .is_some_and(|s| strings(s).any(|v| v.eq_ignore_ascii_case(service))),
-        PolicyPrincipal::Aws { arns, account } => element.get("AWS").is_some_and(|a| {
-            strings(a).any(|v| {
-                v == "*"
-                    || v == *account
-                    || v == format!("arn:aws:iam::{account}:root")
-                    || arns.iter().any(|arn| arn == v)
-            })
-        }),
-    }
-}
-
-/// Every operator block must hold; within a block every key must hold.
-fn conditions_hold(conditions: &Value, context: &BTreeMap<String, &str>) -> bool {
-    let Some(blocks) = conditions.as_object() else {
-        return false;
-    };
-    blocks.iter().all(|(operator, block)| {
-        block.as_object().is_some_and(|keys| {
-            keys.iter().all(|(key, expected)| {
-                let actual = context.get(&key.to_ascii_lowercase()).copied();
-                condition_holds(operator, actual, expected)
-            })
-        })
-    })
-}
-
-fn condition_holds(operator: &str, actual: Option<&str>, expected: &Value) -> bool {
-    let operator = operator
-        .strip_prefix("ForAnyValue:")
-        .or_else(|| operator.strip_prefix("ForAllValues:"))
-        .unwrap_or(operator);
-    let (base, if_exists) = match operator.strip_suffix("IfExists") {
-        Some(base) => (base, true),
-        None => (operator, false),
-    };
-    let values: Vec<String> = match expected {
-        Value::Array(items) => items.iter().map(scalar_text).collect(),
-        other => vec![scalar_text(other)],
-    };
-    if base == "Null" {
-        let wants_absent = values.iter().any(|v| v.eq_ignore_ascii_case("true"));
-        return wants_absent == actual.is_none();
-    }
-    let negated = base.contains("Not");
-    let Some(actual) = actual else {
-        // A missing key fails positive operators and satisfies negated ones.
-        return if_exists || negated;
-    };
-    let any = |test: &dyn Fn(&str) -> bool| values.iter().any(|v| test(v));
-    match base {
-        "StringEquals" => any(&|v| v == actual),
-        "StringNotEquals" => !any(&|v| v == actual),
-        "StringEqualsIgnoreCase" => any(&|v| v.eq_ignore_ascii_case(actual)),
-        "StringNotEqualsIgnoreCase" => !any(&|v| v.eq_ignore_ascii_case(actual)),
-        "StringLike" | "ArnLike" | "ArnEquals" => any(&|v| wildcard_match(v, actual)),
-        "StringNotLike" | "ArnNotLike" | "ArnNotEquals" => !any(&|v| wildcard_match(v, actual)),
-        "Bool" => any(&|v| v.eq_ignore_ascii_case(actual)),
-        "NumericEquals" => numeric(actual, &values, |a, b| a == b),
-        "NumericNotEquals" => !numeric(actual, &values, |a, b| a == b),
-        "NumericLessThan" => numeric(actual, &values, |a, b| a < b),
-        "NumericLessThanEquals" => numeric(actual, &values, |a, b| a <= b),
-        "NumericGreaterThan" => numeric(actual, &values, |a, b| a > b),
-        "NumericGreaterThanEquals" => numeric(actual, &values, |a, b| a >= b),
-        // Operators not modelled here never match, so they can only withhold an Allow.
-        _ => false,
-    }
-}
-
-fn numeric(actual: &str, values: &[String], test: fn(f64, f64) -> bool) -> bool {
-    let Ok(actual) = actual.parse::<f64>() else {
-        return false;
-    };
-    values
-        .iter()
-        .filter_map(|v| v.parse::<f64>().ok())
-        .any(|v| test(actual, v))
-}
-
-fn scalar_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Glob matching with `*` (any run, also empty) and `?` (one character).
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// Checks a bucket policy as PutBucketPolicy does; the error is the `MalformedPolicy` message.
@@ -438,9 +288,10 @@ mod tests {
 
     #[test]
     fn aws_principals() {
-        let policy: Value = serde_json::json!({"Statement": {
+        let policy = serde_json::json!({"Statement": {
             "Effect": "Allow", "Principal": {"AWS": ["111122223333", "arn:aws:iam::444455556666:user/bob"]},
-            "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/*"}});
+            "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/*"}})
+        .to_string();
         let arns = vec!["arn:aws:iam::111122223333:user/alice".to_owned()];
         let alice = PolicyPrincipal::Aws {
             arns: &arns,
@@ -456,7 +307,7 @@ mod tests {
             account: "777788889999",
         };
         let get = |p| {
-            evaluate(
+            evaluate_text(
                 &policy,
                 p,
                 "s3:GetObject",

@@ -8,11 +8,11 @@
 
 use serde_json::Value;
 use trailroom_audit::store_failure;
+use trailroom_policy::{Context, Principal, resource_policy_allows};
 use trailroom_protocol::ApiError;
 use trailroom_store::ReadTxn;
 
 use super::names::PARTITION;
-use super::policy::{self, Request};
 
 /// Document kind of the S3 service's buckets.
 pub const S3_BUCKET_KIND: &str = "s3_bucket";
@@ -142,27 +142,32 @@ fn bucket_policy_allows(
         trail.account
     );
     let bucket_arn = format!("arn:{PARTITION}:s3:::{bucket}");
-    let source = [
+    let mut context: Context = [
         ("aws:SourceArn", trail.arn),
         ("aws:SourceAccount", trail.account),
         ("aws:SecureTransport", "true"),
-    ];
+    ]
+    .into_iter()
+    .collect();
+    let cloudtrail = cloudtrail_principal();
+    let acl = resource_policy_allows(
+        policy,
+        &cloudtrail,
+        "s3:GetBucketAcl",
+        &bucket_arn,
+        &context,
+    );
     // Every object CloudTrail writes carries the canned ACL bucket-owner-full-control.
-    let mut with_acl = source.to_vec();
-    with_acl.push(("s3:x-amz-acl", "bucket-owner-full-control"));
-    let acl = Request {
-        service: CLOUDTRAIL_PRINCIPAL,
-        action: "s3:GetBucketAcl",
-        resource: &bucket_arn,
-        context: &source,
-    };
-    let put = Request {
-        service: CLOUDTRAIL_PRINCIPAL,
-        action: "s3:PutObject",
-        resource: &objects,
-        context: &with_acl,
-    };
-    policy::allows(policy, &acl) && policy::allows(policy, &put)
+    context.set("s3:x-amz-acl", "bucket-owner-full-control");
+    acl && resource_policy_allows(policy, &cloudtrail, "s3:PutObject", &objects, &context)
+}
+
+/// CloudTrail as a policy's `Principal` sees it.
+fn cloudtrail_principal() -> Principal {
+    Principal {
+        service: Some(CLOUDTRAIL_PRINCIPAL.to_owned()),
+        ..Principal::default()
+    }
 }
 
 /// The full topic ARN for `SnsTopicName` (a name in the calling region and account, or an ARN).
@@ -221,17 +226,14 @@ pub(crate) fn check_topic(
         .pointer("/Attributes/Policy")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let context = [
+    let context: Context = [
         ("aws:SourceArn", trail.arn),
         ("aws:SourceAccount", trail.account),
-    ];
-    let publish = Request {
-        service: CLOUDTRAIL_PRINCIPAL,
-        action: "SNS:Publish",
-        resource: topic_arn,
-        context: &context,
-    };
-    match policy::allows(policy, &publish) {
+    ]
+    .into_iter()
+    .collect();
+    let cloudtrail = cloudtrail_principal();
+    match resource_policy_allows(policy, &cloudtrail, "SNS:Publish", topic_arn, &context) {
         true => Ok(()),
         false => Err(insufficient()),
     }

@@ -64,7 +64,6 @@ mod destinations;
 mod lifecycle;
 mod names;
 mod organization;
-mod policy;
 mod record;
 mod resolve;
 mod selector_ops;
@@ -78,7 +77,6 @@ pub use admission::{admits, is_global_service_event, selectors_admit};
 pub use destinations::{CLOUDTRAIL_PRINCIPAL, S3_BUCKET_KIND, SNS_TOPIC_KIND};
 pub use lifecycle::MAX_TRAILS_PER_REGION;
 pub use names::{PARTITION, REGIONS, trail_arn};
-pub use policy::{Request as PolicyRequest, allows as policy_allows};
 pub use record::{
     DELETED_KIND, DeletedTrail, EventScope, InsightSelectorRecord, LoggingWindow, PastScope,
     STATUS_KIND, TRAIL_KIND, TagRecord, TrailRecord, TrailStatus,
