@@ -160,3 +160,67 @@ def test_authorization_off_lets_every_key_do_everything(tmp_path):
         srv.client("iam", key, secret).create_user(UserName="another")
     finally:
         srv.stop()
+
+
+def test_managed_policies_groups_and_boundaries(server):
+    iam = server.client("iam")
+    key, secret = new_user(server, "mia", policy=None)
+    a4b = server.client("alexaforbusiness", key, secret)
+    ct = server.client("cloudtrail", key, secret)
+    assert error(lambda: ct.describe_trails())[0] == "AccessDeniedException"
+    # An AWS managed policy, shipped with its real document.
+    aws_arn = "arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess"
+    assert iam.get_policy(PolicyArn=aws_arn)["Policy"]["DefaultVersionId"] == "v1"
+    iam.attach_user_policy(UserName="mia", PolicyArn=aws_arn)
+    ct.describe_trails()
+    ct.lookup_events(MaxResults=1)
+    assert error(lambda: ct.create_trail(Name="t", S3BucketName="b"))[0] == "AccessDeniedException"
+    attached = iam.list_attached_user_policies(UserName="mia")["AttachedPolicies"]
+    assert attached == [{"PolicyName": "AWSCloudTrail_ReadOnlyAccess", "PolicyArn": aws_arn}]
+    # A customer managed policy through a group.
+    rooms = iam.create_policy(PolicyName="RoomAdmin", PolicyDocument=policy(allow("a4b:*SkillGroup*")))["Policy"]
+    assert rooms["Arn"] == f"arn:aws:iam::{ACCOUNT}:policy/RoomAdmin" and rooms["DefaultVersionId"] == "v1"
+    iam.create_group(GroupName="admins")
+    iam.attach_group_policy(GroupName="admins", PolicyArn=rooms["Arn"])
+    assert error(lambda: a4b.create_skill_group(SkillGroupName="g1"))[0] == "AccessDeniedException"
+    iam.add_user_to_group(GroupName="admins", UserName="mia")
+    a4b.create_skill_group(SkillGroupName="g1")
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="mia")["Groups"]] == ["admins"]
+    entities = iam.list_entities_for_policy(PolicyArn=rooms["Arn"])
+    assert [g["GroupName"] for g in entities["PolicyGroups"]] == ["admins"]
+    assert iam.get_policy(PolicyArn=rooms["Arn"])["Policy"]["AttachmentCount"] == 1
+    # A new default version changes what it allows.
+    v2 = iam.create_policy_version(PolicyArn=rooms["Arn"], PolicyDocument=policy(allow("a4b:Search*")),
+                                   SetAsDefault=True)["PolicyVersion"]
+    assert v2["VersionId"] == "v2" and v2["IsDefaultVersion"]
+    assert error(lambda: a4b.create_skill_group(SkillGroupName="g2"))[0] == "AccessDeniedException"
+    a4b.search_skill_groups()
+    versions = iam.list_policy_versions(PolicyArn=rooms["Arn"])["Versions"]
+    assert [v["VersionId"] for v in versions] == ["v2", "v1"]
+    assert error(lambda: iam.delete_policy_version(PolicyArn=rooms["Arn"], VersionId="v2"))[0] == "DeleteConflict"
+    # A permissions boundary caps the user: only what both allow.
+    iam.put_user_permissions_boundary(UserName="mia", PermissionsBoundary="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    code, message, _ = error(lambda: ct.describe_trails())
+    assert code == "AccessDeniedException" and "because no permissions boundary allows" in message
+    assert iam.get_user(UserName="mia")["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"].endswith(
+        "AmazonS3ReadOnlyAccess")
+    iam.delete_user_permissions_boundary(UserName="mia")
+    ct.describe_trails()
+    # Deleting what is in use is refused.
+    assert error(lambda: iam.delete_policy(PolicyArn=rooms["Arn"]))[0] == "DeleteConflict"
+    assert error(lambda: iam.delete_group(GroupName="admins"))[0] == "DeleteConflict"
+    policies = iam.list_policies(Scope="AWS")["Policies"]
+    assert "AdministratorAccess" in [p["PolicyName"] for p in policies]
+    assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == ["RoomAdmin"]
+
+
+def test_principal_tags_in_conditions(server):
+    iam = server.client("iam")
+    key, secret = new_user(server, "tagged", policy=policy({
+        "Effect": "Allow", "Action": "a4b:*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}}))
+    a4b = server.client("alexaforbusiness", key, secret)
+    assert error(lambda: a4b.search_rooms())[0] == "AccessDeniedException"
+    iam.tag_user(UserName="tagged", Tags=[{"Key": "team", "Value": "blue"}])
+    a4b.search_rooms()
+    assert iam.list_user_tags(UserName="tagged")["Tags"] == [{"Key": "team", "Value": "blue"}]

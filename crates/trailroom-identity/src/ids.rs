@@ -15,6 +15,10 @@ pub enum IdPrefix {
     User,
     /// Role id.
     Role,
+    /// Group id.
+    Group,
+    /// Managed policy id.
+    Policy,
 }
 
 impl IdPrefix {
@@ -24,6 +28,8 @@ impl IdPrefix {
             Self::TemporaryAccessKey => "ASIA",
             Self::User => "AIDA",
             Self::Role => "AROA",
+            Self::Group => "AGPA",
+            Self::Policy => "ANPA",
         }
     }
 }

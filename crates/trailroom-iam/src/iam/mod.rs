@@ -1,4 +1,10 @@
-//! IAM: users, access keys, roles and inline policies, as real clients use them.
+//! IAM: users, access keys, roles and inline policies (here), managed policies and attachments
+//! ([`managed`]), groups and permissions boundaries ([`groups`]), tags ([`tagging`]), as real
+//! clients use them.
+
+mod groups;
+mod managed;
+mod tagging;
 
 use serde_json::{Value, json};
 use trailroom_audit::{CallContext, store_failure};
@@ -33,6 +39,46 @@ const ACTIONS: &[&str] = &[
     "GetRolePolicy",
     "ListRolePolicies",
     "DeleteRolePolicy",
+    "PutGroupPolicy",
+    "GetGroupPolicy",
+    "ListGroupPolicies",
+    "DeleteGroupPolicy",
+    "CreatePolicy",
+    "GetPolicy",
+    "ListPolicies",
+    "DeletePolicy",
+    "CreatePolicyVersion",
+    "GetPolicyVersion",
+    "ListPolicyVersions",
+    "DeletePolicyVersion",
+    "SetDefaultPolicyVersion",
+    "AttachUserPolicy",
+    "DetachUserPolicy",
+    "ListAttachedUserPolicies",
+    "AttachRolePolicy",
+    "DetachRolePolicy",
+    "ListAttachedRolePolicies",
+    "AttachGroupPolicy",
+    "DetachGroupPolicy",
+    "ListAttachedGroupPolicies",
+    "ListEntitiesForPolicy",
+    "CreateGroup",
+    "GetGroup",
+    "ListGroups",
+    "DeleteGroup",
+    "AddUserToGroup",
+    "RemoveUserFromGroup",
+    "ListGroupsForUser",
+    "PutUserPermissionsBoundary",
+    "DeleteUserPermissionsBoundary",
+    "PutRolePermissionsBoundary",
+    "DeleteRolePermissionsBoundary",
+    "TagUser",
+    "UntagUser",
+    "ListUserTags",
+    "TagRole",
+    "UntagRole",
+    "ListRoleTags",
 ];
 
 /// `(readOnly, logs responseElements)`: IAM's reads are Get*/List*.
@@ -69,6 +115,47 @@ pub(crate) async fn call(
         "DeleteUserPolicy" | "DeleteRolePolicy" => {
             delete_policy(ctx, p, Holder::from_action(action)).await
         }
+        "PutGroupPolicy" => put_policy(ctx, p, Holder::Group).await,
+        "GetGroupPolicy" => get_policy(ctx, p, Holder::Group),
+        "ListGroupPolicies" => list_policies(ctx, p, Holder::Group),
+        "DeleteGroupPolicy" => delete_policy(ctx, p, Holder::Group).await,
+        "CreatePolicy" => managed::create_policy(ctx, p).await,
+        "GetPolicy" => managed::get_policy(ctx, p),
+        "ListPolicies" => managed::list_policies(ctx, p),
+        "DeletePolicy" => managed::delete_policy(ctx, p).await,
+        "CreatePolicyVersion" => managed::create_policy_version(ctx, p).await,
+        "GetPolicyVersion" => managed::get_policy_version(ctx, p),
+        "ListPolicyVersions" => managed::list_policy_versions(ctx, p),
+        "DeletePolicyVersion" => managed::delete_policy_version(ctx, p).await,
+        "SetDefaultPolicyVersion" => managed::set_default_policy_version(ctx, p).await,
+        "AttachUserPolicy" | "AttachRolePolicy" | "AttachGroupPolicy" => {
+            managed::attach(ctx, p, managed::Entity::from_action(action)).await
+        }
+        "DetachUserPolicy" | "DetachRolePolicy" | "DetachGroupPolicy" => {
+            managed::detach(ctx, p, managed::Entity::from_action(action)).await
+        }
+        "ListAttachedUserPolicies" | "ListAttachedRolePolicies" | "ListAttachedGroupPolicies" => {
+            managed::list_attached(ctx, p, managed::Entity::from_action(action))
+        }
+        "ListEntitiesForPolicy" => managed::list_entities_for_policy(ctx, p),
+        "CreateGroup" => groups::create_group(ctx, p).await,
+        "GetGroup" => groups::get_group(ctx, p),
+        "ListGroups" => groups::list_groups(ctx, p),
+        "DeleteGroup" => groups::delete_group(ctx, p).await,
+        "AddUserToGroup" => groups::add_user_to_group(ctx, p).await,
+        "RemoveUserFromGroup" => groups::remove_user_from_group(ctx, p).await,
+        "ListGroupsForUser" => groups::list_groups_for_user(ctx, p),
+        "PutUserPermissionsBoundary" => groups::set_boundary(ctx, p, false, true).await,
+        "DeleteUserPermissionsBoundary" => groups::set_boundary(ctx, p, false, false).await,
+        "PutRolePermissionsBoundary" => groups::set_boundary(ctx, p, true, true).await,
+        "DeleteRolePermissionsBoundary" => groups::set_boundary(ctx, p, true, false).await,
+        "TagUser" | "TagRole" => tagging::tag(ctx, p, tagging::Tagged::from_action(action)).await,
+        "UntagUser" | "UntagRole" => {
+            tagging::untag(ctx, p, tagging::Tagged::from_action(action)).await
+        }
+        "ListUserTags" | "ListRoleTags" => {
+            tagging::list_tags(ctx, p, tagging::Tagged::from_action(action))
+        }
         _ => Err(ApiError::client(
             "InvalidAction",
             format!("Could not find operation {action} for version 2010-05-08"),
@@ -78,24 +165,24 @@ pub(crate) async fn call(
 
 // ---- errors -------------------------------------------------------------------------------
 
-fn no_such_entity(message: String) -> ApiError {
+pub(super) fn no_such_entity(message: String) -> ApiError {
     ApiError::new("NoSuchEntity", StatusCode::NOT_FOUND, message)
 }
 
-fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+pub(super) fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(code, StatusCode::CONFLICT, message)
 }
 
-fn validation(message: impl Into<String>) -> ApiError {
+pub(super) fn validation(message: impl Into<String>) -> ApiError {
     ApiError::client("ValidationError", message)
 }
 
-fn store<T>(result: Result<T, StoreError>) -> Result<T, ApiError> {
+pub(super) fn store<T>(result: Result<T, StoreError>) -> Result<T, ApiError> {
     result.map_err(store_failure)
 }
 
 /// IAM names: 1-64 (users, roles) or 1-128 (policies) of `[\w+=,.@-]`.
-fn check_name(member: &str, value: &str, max: usize) -> Result<(), ApiError> {
+pub(super) fn check_name(member: &str, value: &str, max: usize) -> Result<(), ApiError> {
     let valid = !value.is_empty()
         && value.chars().count() <= max
         && value
@@ -111,7 +198,7 @@ fn check_name(member: &str, value: &str, max: usize) -> Result<(), ApiError> {
     }
 }
 
-fn check_path(path: &str) -> Result<(), ApiError> {
+pub(super) fn check_path(path: &str) -> Result<(), ApiError> {
     let valid = path.starts_with('/') && path.ends_with('/') && path.len() <= 512;
     if valid {
         Ok(())
@@ -120,20 +207,30 @@ fn check_path(path: &str) -> Result<(), ApiError> {
     }
 }
 
-fn check_policy_document(document: &str) -> Result<(), ApiError> {
-    let parsed: Result<Value, _> = serde_json::from_str(document);
-    match parsed {
-        Ok(Value::Object(map)) if map.contains_key("Statement") => Ok(()),
-        _ => Err(ApiError::client(
+/// A trust policy is a resource-based policy: it names principals, not resources.
+fn check_trust_policy(document: &str) -> Result<(), ApiError> {
+    let policy = trailroom_policy::Policy::parse(document)
+        .and_then(|p| p.check_resource().map(|()| p))
+        .map_err(|e| ApiError::client("MalformedPolicyDocument", e.0))?;
+    match policy.statements.iter().any(|s| s.resource.is_some()) {
+        true => Err(ApiError::client(
             "MalformedPolicyDocument",
-            "Syntax errors in policy.",
+            "Has prohibited field Resource",
         )),
+        false => Ok(()),
     }
+}
+
+/// An identity-based policy (inline): actions and resources, no principal.
+pub(super) fn check_policy_document(document: &str) -> Result<(), ApiError> {
+    trailroom_policy::Policy::parse(document)
+        .and_then(|p| p.check_identity())
+        .map_err(|e| ApiError::client("MalformedPolicyDocument", e.0))
 }
 
 // ---- loading --------------------------------------------------------------------------------
 
-fn load<T: serde::de::DeserializeOwned>(
+pub(super) fn load<T: serde::de::DeserializeOwned>(
     txn: &dyn ReadTxn,
     account: &str,
     kind: &str,
@@ -146,7 +243,7 @@ fn load<T: serde::de::DeserializeOwned>(
 }
 
 /// Every record of `kind` in the caller's account.
-fn list_all<T: serde::de::DeserializeOwned>(
+pub(super) fn list_all<T: serde::de::DeserializeOwned>(
     ctx: &CallContext,
     kind: &str,
 ) -> Result<Vec<T>, ApiError> {
@@ -158,17 +255,25 @@ fn list_all<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn load_user(txn: &dyn ReadTxn, account: &str, name: &str) -> Result<UserRecord, ApiError> {
+pub(super) fn load_user(
+    txn: &dyn ReadTxn,
+    account: &str,
+    name: &str,
+) -> Result<UserRecord, ApiError> {
     load(txn, account, kinds::USER, name)?
         .ok_or_else(|| no_such_entity(format!("The user with name {name} cannot be found.")))
 }
 
-fn load_role(txn: &dyn ReadTxn, account: &str, name: &str) -> Result<RoleRecord, ApiError> {
+pub(super) fn load_role(
+    txn: &dyn ReadTxn,
+    account: &str,
+    name: &str,
+) -> Result<RoleRecord, ApiError> {
     load(txn, account, kinds::ROLE, name)?
         .ok_or_else(|| no_such_entity(format!("The role with name {name} cannot be found.")))
 }
 
-fn put<T: serde::Serialize>(
+pub(super) fn put<T: serde::Serialize>(
     tx: &mut dyn WriteTxn,
     account: &str,
     kind: &str,
@@ -182,7 +287,10 @@ fn put<T: serde::Serialize>(
 }
 
 /// The user a request names, or the calling IAM user when it names none.
-fn target_user_name(ctx: &CallContext, p: &QueryParams) -> Result<Option<String>, ApiError> {
+pub(super) fn target_user_name(
+    ctx: &CallContext,
+    p: &QueryParams,
+) -> Result<Option<String>, ApiError> {
     match (p.get("UserName"), &ctx.caller().principal) {
         (Some(name), _) => Ok(Some(name.to_owned())),
         (None, Principal::IamUser { user_name, .. }) => Ok(Some(user_name.clone())),
@@ -193,7 +301,7 @@ fn target_user_name(ctx: &CallContext, p: &QueryParams) -> Result<Option<String>
     }
 }
 
-fn paging(p: &QueryParams) -> Result<(Option<String>, usize), ApiError> {
+pub(super) fn paging(p: &QueryParams) -> Result<(Option<String>, usize), ApiError> {
     let max = p.integer("MaxItems")?.unwrap_or(100);
     if !(1..=1000).contains(&max) {
         return Err(validation("MaxItems must be between 1 and 1000."));
@@ -202,7 +310,7 @@ fn paging(p: &QueryParams) -> Result<(Option<String>, usize), ApiError> {
 }
 
 /// Applies Marker/MaxItems to names sorted ascending; returns the page and the next marker.
-fn page<T>(
+pub(super) fn page<T>(
     items: Vec<T>,
     key: impl Fn(&T) -> &str,
     marker: Option<&str>,
@@ -220,7 +328,7 @@ fn page<T>(
     (rest, next)
 }
 
-fn write_page_end(x: &mut XmlWriter, next: &Option<String>) {
+pub(super) fn write_page_end(x: &mut XmlWriter, next: &Option<String>) {
     x.element("IsTruncated", if next.is_some() { "true" } else { "false" });
     if let Some(marker) = next {
         x.element("Marker", marker);
@@ -229,7 +337,7 @@ fn write_page_end(x: &mut XmlWriter, next: &Option<String>) {
 
 // ---- users ----------------------------------------------------------------------------------
 
-fn write_user(x: &mut XmlWriter, tag: &str, u: &UserRecord) {
+pub(super) fn write_user(x: &mut XmlWriter, tag: &str, u: &UserRecord) {
     x.nest(tag, |e| {
         e.element("Path", &u.path)
             .element("UserName", &u.user_name)
@@ -239,7 +347,7 @@ fn write_user(x: &mut XmlWriter, tag: &str, u: &UserRecord) {
     });
 }
 
-fn audit_user(u: &UserRecord) -> Value {
+pub(super) fn audit_user(u: &UserRecord) -> Value {
     json!({ "user": { "path": u.path, "userName": u.user_name, "userId": u.user_id,
         "arn": u.arn(), "createDate": java_time(u.created_ms) } })
 }
@@ -256,13 +364,16 @@ async fn create_user(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, 
         path,
         created_ms: ctx.now_ms(),
         inline_policies: Default::default(),
-        tags: Default::default(),
+        tags: tagging::tags_param(p)?,
         attached_policies: Vec::new(),
         groups: Vec::new(),
-        permissions_boundary: None,
+        permissions_boundary: p.get("PermissionsBoundary").map(str::to_owned),
     };
     let output = QueryOutput::new(audit_user(&user), |x| write_user(x, "User", &user));
     ctx.write(move |tx| {
+        if let Some(boundary) = &user.permissions_boundary {
+            managed::check_boundary(&*tx, &user.account_id, boundary)?;
+        }
         if tx
             .get(&user.account_id, kinds::USER, &name)
             .map_err(store_failure)?
@@ -292,8 +403,28 @@ fn get_user(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError>
     };
     let user = ctx.read(|txn| load_user(txn, &account, &name))?;
     Ok(QueryOutput::new(Value::Null, |x| {
-        write_user(x, "User", &user)
+        x.nest("User", |e| {
+            e.element("Path", &user.path)
+                .element("UserName", &user.user_name)
+                .element("UserId", &user.user_id)
+                .element("Arn", &user.arn())
+                .element("CreateDate", &iso_time(user.created_ms));
+            write_boundary(e, user.permissions_boundary.as_deref());
+            if !user.tags.is_empty() {
+                tagging::write_tags(e, &user.tags);
+            }
+        });
     }))
+}
+
+/// `<PermissionsBoundary>` of GetUser and GetRole.
+fn write_boundary(x: &mut XmlWriter, arn: Option<&str>) {
+    if let Some(arn) = arn {
+        x.nest("PermissionsBoundary", |b| {
+            b.element("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
+                .element("PermissionsBoundaryArn", arn);
+        });
+    }
 }
 
 fn list_users(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError> {
@@ -324,10 +455,16 @@ async fn delete_user(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, 
                 "Cannot delete entity, must delete access keys first.",
             ));
         }
-        if !user.inline_policies.is_empty() {
+        if !user.inline_policies.is_empty() || !user.attached_policies.is_empty() {
             return Err(conflict(
                 "DeleteConflict",
                 "Cannot delete entity, must delete policies first.",
+            ));
+        }
+        if !user.groups.is_empty() {
+            return Err(conflict(
+                "DeleteConflict",
+                "Cannot delete entity, must remove users from group first.",
             ));
         }
         store(tx.delete(&account, kinds::USER, &name))?;
@@ -478,7 +615,7 @@ async fn delete_access_key(ctx: &CallContext, p: &QueryParams) -> Result<QueryOu
 
 // ---- roles ----------------------------------------------------------------------------------
 
-fn write_role(x: &mut XmlWriter, tag: &str, r: &RoleRecord) {
+pub(super) fn write_role(x: &mut XmlWriter, tag: &str, r: &RoleRecord) {
     let encoded = percent_encoding::utf8_percent_encode(
         &r.assume_role_policy_document,
         percent_encoding::NON_ALPHANUMERIC,
@@ -495,6 +632,10 @@ fn write_role(x: &mut XmlWriter, tag: &str, r: &RoleRecord) {
             e.element("Description", d);
         }
         e.element("MaxSessionDuration", &r.max_session_duration.to_string());
+        write_boundary(e, r.permissions_boundary.as_deref());
+        if !r.tags.is_empty() {
+            tagging::write_tags(e, &r.tags);
+        }
     });
 }
 
@@ -502,7 +643,7 @@ async fn create_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, 
     let name = p.require("RoleName")?.to_owned();
     check_name("roleName", &name, 64)?;
     let document = p.require("AssumeRolePolicyDocument")?.to_owned();
-    check_policy_document(&document)?;
+    check_trust_policy(&document)?;
     let path = p.get("Path").unwrap_or("/").to_owned();
     check_path(&path)?;
     let max_session_duration = p.integer("MaxSessionDuration")?.unwrap_or(3600);
@@ -522,8 +663,8 @@ async fn create_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, 
         created_ms: ctx.now_ms(),
         inline_policies: Default::default(),
         attached_policies: Vec::new(),
-        permissions_boundary: None,
-        tags: Default::default(),
+        permissions_boundary: p.get("PermissionsBoundary").map(str::to_owned),
+        tags: tagging::tags_param(p)?,
     };
     let audit = json!({ "role": { "path": role.path, "roleName": role.role_name,
         "roleId": role.role_id, "arn": role.arn(), "createDate": java_time(role.created_ms),
@@ -531,6 +672,9 @@ async fn create_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, 
         "maxSessionDuration": role.max_session_duration } });
     let output = QueryOutput::new(audit, |x| write_role(x, "Role", &role));
     ctx.write(move |tx| {
+        if let Some(boundary) = &role.permissions_boundary {
+            managed::check_boundary(&*tx, &role.account_id, boundary)?;
+        }
         if tx
             .get(&role.account_id, kinds::ROLE, &name)
             .map_err(store_failure)?
@@ -551,7 +695,7 @@ fn get_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, ApiError>
     let name = p.require("RoleName")?;
     let role = ctx.read(|txn| load_role(txn, ctx.account_id(), name))?;
     Ok(QueryOutput::new(Value::Null, |x| {
-        write_role(x, "Role", &role)
+        write_role(x, "Role", &role);
     }))
 }
 
@@ -577,7 +721,7 @@ async fn delete_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, 
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
         let role = load_role(tx, &account, &name)?;
-        if !role.inline_policies.is_empty() {
+        if !role.inline_policies.is_empty() || !role.attached_policies.is_empty() {
             return Err(conflict(
                 "DeleteConflict",
                 "Cannot delete entity, must delete policies first.",
@@ -596,6 +740,7 @@ async fn delete_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, 
 enum Holder {
     User,
     Role,
+    Group,
 }
 
 impl Holder {
@@ -611,6 +756,7 @@ impl Holder {
         match self {
             Self::User => "UserName",
             Self::Role => "RoleName",
+            Self::Group => "GroupName",
         }
     }
 
@@ -624,6 +770,7 @@ impl Holder {
         Ok(match self {
             Self::User => load_user(txn, account, name)?.inline_policies,
             Self::Role => load_role(txn, account, name)?.inline_policies,
+            Self::Group => groups::load_group(txn, account, name)?.inline_policies,
         })
     }
 
@@ -645,6 +792,11 @@ impl Holder {
                 let mut role = load_role(tx, account, name)?;
                 change(&mut role.inline_policies)?;
                 put(tx, account, kinds::ROLE, name, &role, None)
+            }
+            Self::Group => {
+                let mut group = groups::load_group(tx, account, name)?;
+                change(&mut group.inline_policies)?;
+                put(tx, account, kinds::GROUP, name, &group, None)
             }
         }
     }
@@ -681,6 +833,7 @@ fn get_policy(ctx: &CallContext, p: &QueryParams, holder: Holder) -> Result<Quer
             match holder {
                 Holder::User => "user",
                 Holder::Role => "role",
+                Holder::Group => "group",
             }
         ))
     })?;
