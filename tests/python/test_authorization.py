@@ -39,6 +39,12 @@ def recorded(srv, event_name):
     return [json.loads(e["CloudTrailEvent"]) for e in events]
 
 
+def recorded_as(srv, key, secret, event_name):
+    events = srv.client("cloudtrail", key, secret).lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": event_name}])["Events"]
+    return [json.loads(e["CloudTrailEvent"]) for e in events]
+
+
 def test_a_user_without_policies_is_denied_everywhere_and_each_denial_is_recorded(server):
     key, secret = new_user(server, "nopol", policy=None)
     user_arn = f"arn:aws:iam::{ACCOUNT}:user/nopol"
@@ -224,3 +230,60 @@ def test_principal_tags_in_conditions(server):
     iam.tag_user(UserName="tagged", Tags=[{"Key": "team", "Value": "blue"}])
     a4b.search_rooms()
     assert iam.list_user_tags(UserName="tagged")["Tags"] == [{"Key": "team", "Value": "blue"}]
+
+
+@pytest.fixture
+def organization(tmp_path):
+    config = tmp_path / "trailroom.toml"
+    config.write_text(f'[[accounts]]\nid = "{OTHER}"\nroot_access_key_id = "{OTHER_KEY}"\n'
+                      f'root_secret_access_key = "{OTHER_SECRET}"\n\n'
+                      f'[[organizations]]\nmanagement_account = "{ACCOUNT}"\nmember_accounts = ["{OTHER}"]\n')
+    srv = Server(str(tmp_path / "data"), ["--config", str(config)]).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_a_service_control_policy_binds_a_member_account_even_its_root(organization):
+    srv = organization
+    orgs = srv.client("organizations")
+    [root] = orgs.list_roots()["Roots"]
+    assert [p["Id"] for p in orgs.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]] == ["p-FullAWSAccess"]
+    scp = orgs.create_policy(Name="NoStopping", Description="keep trails on", Type="SERVICE_CONTROL_POLICY",
+                             Content=policy(deny("cloudtrail:StopLogging")))["Policy"]["PolicySummary"]
+    orgs.attach_policy(PolicyId=scp["Id"], TargetId=OTHER)
+    targets = orgs.list_targets_for_policy(PolicyId=scp["Id"])["Targets"]
+    assert [(t["TargetId"], t["Type"]) for t in targets] == [(OTHER, "ACCOUNT")]
+    member_ct = srv.client("cloudtrail", OTHER_KEY, OTHER_SECRET)
+    member_s3 = srv.client("s3", OTHER_KEY, OTHER_SECRET)
+    member_s3.create_bucket(Bucket="member-logs")
+    member_s3.put_bucket_policy(Bucket="member-logs", Policy=policy(
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl",
+         "Resource": "arn:aws:s3:::member-logs"},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::member-logs/AWSLogs/{OTHER}/*"}))
+    member_ct.create_trail(Name="member", S3BucketName="member-logs")
+    member_ct.start_logging(Name="member")
+    code, message, _ = error(lambda: member_ct.stop_logging(Name="member"))
+    assert code == "AccessDeniedException"
+    assert message == (f"User: arn:aws:iam::{OTHER}:root is not authorized to perform: cloudtrail:StopLogging "
+                       f"on resource: arn:aws:cloudtrail:us-east-1:{OTHER}:trail/member with an explicit deny "
+                       "in a service control policy")
+    denied_stop = [e for e in recorded_as(srv, OTHER_KEY, OTHER_SECRET, "StopLogging") if "errorCode" in e]
+    assert denied_stop and "service control policy" in denied_stop[0]["errorMessage"]
+    # The management account is not bound by SCPs.
+    srv.client("cloudtrail").describe_trails()
+    # Without FullAWSAccess on the account only what another SCP allows remains.
+    orgs.attach_policy(PolicyId=orgs.create_policy(Name="S3Only", Description="", Type="SERVICE_CONTROL_POLICY",
+                                                   Content=policy(allow("s3:*")))["Policy"]["PolicySummary"]["Id"],
+                       TargetId=OTHER)
+    orgs.detach_policy(PolicyId="p-FullAWSAccess", TargetId=OTHER)
+    code, message, _ = error(lambda: member_ct.describe_trails())
+    assert code == "AccessDeniedException" and "because no service control policy allows" in message
+    member_s3.list_buckets()
+    # The last policy of a target cannot go.
+    assert error(lambda: orgs.detach_policy(PolicyId=scp["Id"], TargetId=root["Id"]))[0] == "PolicyNotAttachedException"
+    # Only the management account manages policies.
+    member_orgs = srv.client("organizations", OTHER_KEY, OTHER_SECRET)
+    assert error(lambda: member_orgs.list_policies(Filter="SERVICE_CONTROL_POLICY"))[0] == "AccessDeniedException"

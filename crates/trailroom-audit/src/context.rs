@@ -159,6 +159,16 @@ impl CallContext {
         self.state().request_parameters = parameters;
     }
 
+    /// Whether the call may run, given its rendered input: the installed authorizer's answer
+    /// (always yes when none is installed).
+    pub fn check_authorized(&self, parameters: Option<&Value>) -> Result<(), ApiError> {
+        let authorizer = self.state().authorizer.clone();
+        match authorizer {
+            Some(authorize) => authorize(self, parameters),
+            None => Ok(()),
+        }
+    }
+
     /// Installs the decision whether the call may run ([`CallObserver::authorize`]).
     pub fn set_authorizer(&self, authorizer: Authorizer) {
         self.state().authorizer = Some(authorizer);
@@ -377,11 +387,7 @@ impl CallObserver for CallContext {
     }
 
     fn authorize(&self, parameters: Option<&Value>) -> Result<(), ApiError> {
-        let authorizer = self.state().authorizer.clone();
-        match authorizer {
-            Some(authorize) => authorize(self, parameters),
-            None => Ok(()),
-        }
+        self.check_authorized(parameters)
     }
 }
 

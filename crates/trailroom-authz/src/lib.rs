@@ -142,12 +142,24 @@ pub fn check(store: &dyn Store, facts: &CallFacts<'_>, accesses: &[Access]) -> R
     if matches!(caller.principal, Principal::AwsService { .. }) || accesses.is_empty() {
         return Ok(());
     }
-    let stored = trailroom_store::read(store, |txn| {
-        trailroom_identity::caller_policies(txn, caller)
+    let (stored, scps) = trailroom_store::read(store, |txn| {
+        let policies = trailroom_identity::caller_policies(txn, caller)?;
+        let scps = trailroom_organizations::scp::levels_for(txn, caller.principal.account_id())?;
+        Ok::<_, trailroom_store::StoreError>((policies, scps))
     })
     .and_then(|r| r)
     .map_err(|e| Refused::Failed(trailroom_audit::store_failure(e)))?;
     let parsed = Parsed::new(&stored);
+    // A level whose documents no longer parse allows nothing.
+    let scp_levels: Vec<Vec<Policy>> = scps
+        .iter()
+        .map(|level| {
+            level
+                .iter()
+                .filter_map(|text| Policy::parse(text).ok())
+                .collect()
+        })
+        .collect();
     let principal = policy_principal(&caller.principal, stored.is_root);
     let base = global_context(facts, &stored);
     for access in accesses {
@@ -163,7 +175,7 @@ pub fn check(store: &dyn Store, facts: &CallFacts<'_>, accesses: &[Access]) -> R
             identity: parsed.identity.iter().collect(),
             boundary: parsed.boundary.as_ref().map(|b| vec![b]),
             session: parsed.session.as_ref().map(|s| s.iter().collect()),
-            service_control: Vec::new(),
+            service_control: scp_levels.iter().map(|l| l.iter().collect()).collect(),
             resource: resource_policy.as_ref(),
             resource_account: access.resource_account.as_deref(),
         };

@@ -1,6 +1,7 @@
 //! The Organizations calls this server answers (AWS JSON 1.1, target prefix
-//! `AWSOrganizationsV20161128`): `DescribeOrganization` for any account of an organization and
-//! `ListAccounts` for its management account. Both are read-only.
+//! `AWSOrganizationsV20161128`): `DescribeOrganization` and `ListRoots` for any account of an
+//! organization; `ListAccounts` and the service control policy calls ([`crate::scp_api`]) for
+//! its management account.
 
 use serde_json::{Value, json};
 use trailroom_audit::{CallContext, store_failure};
@@ -13,61 +14,92 @@ pub const TARGET_PREFIX: &str = "AWSOrganizationsV20161128";
 /// `eventSource` of Organizations calls.
 pub const EVENT_SOURCE: &str = "organizations.amazonaws.com";
 
+/// The Organizations operations this server answers: `(name, readOnly)`.
+const OPERATIONS: &[(&str, bool)] = &[
+    ("DescribeOrganization", true),
+    ("ListAccounts", true),
+    ("ListRoots", true),
+    ("CreatePolicy", false),
+    ("DescribePolicy", true),
+    ("UpdatePolicy", false),
+    ("DeletePolicy", false),
+    ("ListPolicies", true),
+    ("AttachPolicy", false),
+    ("DetachPolicy", false),
+    ("ListPoliciesForTarget", true),
+    ("ListTargetsForPolicy", true),
+];
+
 /// An Organizations operation this server answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    /// The caller's organization.
-    DescribeOrganization,
-    /// The accounts of the caller's organization (management account only).
-    ListAccounts,
-}
+pub struct Operation(&'static str, bool);
 
 impl Operation {
     /// The operation named by `X-Amz-Target`, if answered here.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "DescribeOrganization" => Some(Self::DescribeOrganization),
-            "ListAccounts" => Some(Self::ListAccounts),
-            _ => None,
-        }
+        OPERATIONS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, read_only)| Self(n, *read_only))
     }
 
     /// The wire name (`eventName`).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::DescribeOrganization => "DescribeOrganization",
-            Self::ListAccounts => "ListAccounts",
-        }
+        self.0
+    }
+
+    /// Whether the call changes nothing.
+    pub fn read_only(self) -> bool {
+        self.1
     }
 }
 
-/// Runs `op` for the caller of `ctx`; returns the JSON response body.
-pub fn call(ctx: &CallContext, op: Operation, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+/// Runs `op` for the caller of `ctx`; returns the JSON response body and, for writes, the
+/// `responseElements`.
+pub async fn call(
+    ctx: &CallContext,
+    op: Operation,
+    body: &[u8],
+) -> Result<(Vec<u8>, Option<Value>), ApiError> {
     let input: Value = match body.is_empty() {
         true => json!({}),
         false => serde_json::from_slice(body)
             .map_err(|_| ApiError::client("SerializationException", "Malformed request body"))?,
     };
-    ctx.set_request_parameters(match op {
-        Operation::DescribeOrganization => Value::Null,
-        Operation::ListAccounts => input,
-    });
+    let parameters = match input.as_object().is_some_and(|o| !o.is_empty()) {
+        true => Some(input.clone()),
+        false => None,
+    };
+    ctx.set_request_parameters(parameters.clone().unwrap_or(Value::Null));
+    ctx.check_authorized(parameters.as_ref())?;
     let org = ctx
         .read(|txn| organization_of(txn, ctx.account_id()).map_err(store_failure))?
         .ok_or_else(not_in_use)?;
-    let response = match op {
-        Operation::DescribeOrganization => describe(&org),
-        Operation::ListAccounts => {
-            if org.management_account_id != ctx.account_id() {
-                return Err(ApiError::client(
-                    "AccessDeniedException",
-                    "You don't have permissions to access this resource.",
-                ));
-            }
+    let response = match op.name() {
+        "DescribeOrganization" => describe(&org),
+        "ListAccounts" => {
+            management_only(ctx, &org)?;
             list_accounts(&org)
         }
+        "ListRoots" => crate::scp_api::list_roots(&org),
+        other => {
+            management_only(ctx, &org)?;
+            crate::scp_api::call(ctx, &org, other, &input).await?
+        }
     };
-    Ok(response.to_string().into_bytes())
+    let elements = (!op.read_only()).then(|| response.clone());
+    Ok((response.to_string().into_bytes(), elements))
+}
+
+/// Only the management account manages the organization.
+fn management_only(ctx: &CallContext, org: &OrganizationRecord) -> Result<(), ApiError> {
+    match org.management_account_id == ctx.account_id() {
+        true => Ok(()),
+        false => Err(ApiError::client(
+            "AccessDeniedException",
+            "You don't have permissions to access this resource.",
+        )),
+    }
 }
 
 fn not_in_use() -> ApiError {
@@ -120,8 +152,9 @@ mod tests {
 
     #[test]
     fn operations_by_name() {
-        for op in [Operation::DescribeOrganization, Operation::ListAccounts] {
-            assert_eq!(Operation::from_name(op.name()), Some(op));
+        for (name, read_only) in OPERATIONS {
+            let op = Operation::from_name(name).unwrap();
+            assert_eq!((op.name(), op.read_only()), (*name, *read_only));
         }
         assert_eq!(Operation::from_name("CreateOrganization"), None);
     }

@@ -13,6 +13,8 @@
 
 mod api;
 mod record;
+pub mod scp;
+mod scp_api;
 
 pub use api::{EVENT_SOURCE, Operation, TARGET_PREFIX, call};
 pub use record::{

@@ -48,7 +48,11 @@ impl JsonService {
         match self {
             Self::A4b(op) => (op.name(), op.read_only(), a4b::EVENT_SOURCE),
             Self::CloudTrail(op) => (op.name(), op.read_only(), cloudtrail::EVENT_SOURCE),
-            Self::Organizations(op) => (op.name(), true, trailroom_organizations::EVENT_SOURCE),
+            Self::Organizations(op) => (
+                op.name(),
+                op.read_only(),
+                trailroom_organizations::EVENT_SOURCE,
+            ),
         }
     }
 
@@ -191,12 +195,12 @@ async fn dispatch(
         }
         JsonService::Organizations(op) => Dispatched {
             request_parameters: None,
-            result: trailroom_organizations::call(ctx, op, body).map(|body| {
-                trailroom_model::DispatchedOk {
+            result: trailroom_organizations::call(ctx, op, body).await.map(
+                |(body, response_elements)| trailroom_model::DispatchedOk {
                     body,
-                    response_elements: None,
-                }
-            }),
+                    response_elements,
+                },
+            ),
         },
     }
 }
