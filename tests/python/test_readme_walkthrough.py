@@ -61,3 +61,23 @@ def test_readme_trails_walkthrough_runs(tmp_path):
         assert "digest files valid" in out and "INVALID" not in out + result.stderr
     finally:
         srv.stop()
+
+
+def test_readme_authorization_walkthrough_runs(tmp_path):
+    srv = Server(str(tmp_path / "data")).start()
+    try:
+        readme = open(os.path.join(ROOT, "README.md")).read()
+        block = readme.split("<!-- authz-walkthrough:start")[1].split("<!-- authz-walkthrough:end -->")[0]
+        script = re.search(r"```sh\n(.*?)```", block, re.S).group(1)
+        script = script.replace("http://127.0.0.1:4570", srv.endpoint)
+        venv_bin = os.path.join(ROOT, ".venv-clients", "bin")
+        env = {**os.environ, "PATH": f"{venv_bin}:{os.environ['PATH']}"}
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                                env=env, timeout=300)
+        assert result.returncode == 0, result.stderr + result.stdout
+        assert "denied, as expected" in result.stdout
+        assert "because no identity-based policy allows the cloudtrail:DescribeTrails action" in result.stderr
+        assert '"errorCode":"AccessDeniedException"' in result.stdout
+        assert '"trailList": []' in result.stdout
+    finally:
+        srv.stop()
