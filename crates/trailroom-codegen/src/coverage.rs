@@ -79,7 +79,14 @@ pub fn render(
          `model/implemented.toml`, which is updated by hand when a handler lands; `client-tested`\n\
          means a client test (tests/python with the pinned boto3, or the Rust SDK tests) calls the\n\
          operation by its client method; `readOnly` is the value recorded in CloudTrail events;\n\
-         errors are the exceptions the model lists for the operation.\n\n",
+         `IAM action` is what authorization checks (on the resources the request names, see\n\
+         `access.rs` of each service crate); errors are the exceptions the model lists for the\n\
+         operation.\n\n\
+         The other services: IAM actions are `iam:<Action>`, STS `sts:AssumeRole`,\n\
+         `sts:GetFederationToken` and `sts:GetAccessKeyInfo` (GetCallerIdentity and\n\
+         GetSessionToken need no permission), SNS `SNS:<Action>`, Organizations\n\
+         `organizations:<Operation>`, S3 the action S3 documents for each call (`s3:GetObject` for\n\
+         GetObject and HeadObject, `s3:ListBucket` for ListObjects, `s3:ListAllMyBuckets`, …).\n\n",
     );
     for svc in services {
         let done = implemented.get(svc.spec.key).unwrap_or(&empty);
@@ -127,9 +134,9 @@ fn render_service(
         svc.model.operations.len()
     );
     out.push_str(
-        "| operation | readOnly | deprecated | implemented | client-tested | modelled errors |\n",
+        "| operation | IAM action | readOnly | deprecated | implemented | client-tested | modelled errors |\n",
     );
-    out.push_str("| --- | --- | --- | --- | --- | --- |\n");
+    out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
     for (name, op) in svc.operations() {
         let mut errors = Vec::new();
         for e in &op.errors {
@@ -142,7 +149,8 @@ fn render_service(
         };
         let _ = writeln!(
             out,
-            "| {name} | {} | {} | {} | {} | {errors} |",
+            "| {name} | `{}:{name}` | {} | {} | {} | {} | {errors} |",
+            svc.signing_name(),
             yes_no(svc.read_only(name)?),
             yes_no(op.deprecated),
             yes_no(done.contains(name)),
