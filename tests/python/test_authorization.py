@@ -287,3 +287,37 @@ def test_a_service_control_policy_binds_a_member_account_even_its_root(organizat
     # Only the management account manages policies.
     member_orgs = srv.client("organizations", OTHER_KEY, OTHER_SECRET)
     assert error(lambda: member_orgs.list_policies(Filter="SERVICE_CONTROL_POLICY"))[0] == "AccessDeniedException"
+
+
+def test_simulation_and_the_reads_scanners_make(server):
+    iam = server.client("iam")
+    new_user(server, "sim", policy=policy(allow("s3:GetObject", "arn:aws:s3:::docs/*"), deny("s3:DeleteObject")))
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/sim",
+        ActionNames=["s3:GetObject", "s3:DeleteObject", "iam:CreateUser"],
+        ResourceArns=["arn:aws:s3:::docs/a"])["EvaluationResults"]
+    assert [(r["EvalActionName"], r["EvalDecision"]) for r in results] == [
+        ("s3:GetObject", "allowed"), ("s3:DeleteObject", "explicitDeny"), ("iam:CreateUser", "implicitDeny")]
+    custom = iam.simulate_custom_policy(
+        PolicyInputList=[policy({"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                                  "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}})],
+        ActionNames=["s3:PutObject"],
+        ContextEntries=[{"ContextKeyName": "aws:SourceIp", "ContextKeyValues": ["203.0.113.9"],
+                         "ContextKeyType": "ip"}])["EvaluationResults"]
+    assert custom[0]["EvalDecision"] == "allowed"
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert summary["Users"] == 1 and summary["AccountMFAEnabled"] == 0
+    assert error(lambda: iam.get_account_password_policy())[0] == "NoSuchEntity"
+    assert error(lambda: iam.get_credential_report())[0] == "ReportNotPresent"
+    assert iam.generate_credential_report()["State"] == "STARTED"
+    assert iam.generate_credential_report()["State"] == "COMPLETE"
+    report = iam.get_credential_report()["Content"].decode()
+    assert report.splitlines()[0].startswith("user,arn,user_creation_time")
+    assert any(line.startswith("sim,") for line in report.splitlines())
+    details = iam.get_account_authorization_details()
+    assert [u["UserName"] for u in details["UserDetailList"]] == ["sim"]
+    assert details["UserDetailList"][0]["UserPolicyList"][0]["PolicyName"] == "test-permissions"
+    assert iam.list_mfa_devices(UserName="sim")["MFADevices"] == []
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
+    key = iam.list_access_keys(UserName="sim")["AccessKeyMetadata"][0]["AccessKeyId"]
+    assert server.client("sts").get_access_key_info(AccessKeyId=key)["Account"] == ACCOUNT

@@ -16,7 +16,7 @@ use crate::output::{QueryOutput, iso_time, java_time};
 /// marks them read-only, but it logs the credentials it hands out.
 pub(crate) fn operation(action: &str) -> Option<(bool, bool)> {
     match action {
-        "GetCallerIdentity" => Some((true, false)),
+        "GetCallerIdentity" | "GetAccessKeyInfo" => Some((true, false)),
         "AssumeRole" | "GetSessionToken" | "GetFederationToken" => Some((true, true)),
         _ => None,
     }
@@ -29,6 +29,7 @@ pub(crate) async fn call(
 ) -> Result<QueryOutput, ApiError> {
     match action {
         "GetCallerIdentity" => Ok(get_caller_identity(ctx)),
+        "GetAccessKeyInfo" => get_access_key_info(ctx, params),
         "AssumeRole" => assume_role(ctx, params).await,
         "GetSessionToken" => get_session_token(ctx, params).await,
         "GetFederationToken" => get_federation_token(ctx, params).await,
@@ -49,6 +50,36 @@ fn access_denied(message: String) -> ApiError {
 
 fn validation(message: impl Into<String>) -> ApiError {
     ApiError::client("ValidationError", message)
+}
+
+/// The account an access key (long-term or temporary) belongs to.
+fn get_access_key_info(ctx: &CallContext, params: &QueryParams) -> Result<QueryOutput, ApiError> {
+    let key = params.require("AccessKeyId")?;
+    if key.len() < 16 || key.len() > 128 {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{key}' at 'accessKeyId' failed to satisfy \
+             constraint: Member must have length greater than or equal to 16"
+        )));
+    }
+    let account = ctx.read(|txn| {
+        let kind = match key.starts_with("ASIA") {
+            true => trailroom_identity::kinds::SESSION,
+            false => trailroom_identity::kinds::ACCESS_KEY,
+        };
+        Ok(txn
+            .find_by_id(kind, key)
+            .map_err(trailroom_audit::store_failure)?
+            .map(|doc| doc.account))
+    })?;
+    let account = account.ok_or_else(|| {
+        ApiError::client(
+            "InvalidParameterValue",
+            format!("The access key ID {key} is not valid."),
+        )
+    })?;
+    Ok(QueryOutput::new(Value::Null, |x| {
+        x.element("Account", &account);
+    }))
 }
 
 fn get_caller_identity(ctx: &CallContext) -> QueryOutput {

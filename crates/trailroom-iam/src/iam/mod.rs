@@ -2,8 +2,10 @@
 //! ([`managed`]), groups and permissions boundaries ([`groups`]), tags ([`tagging`]), as real
 //! clients use them.
 
+mod account;
 mod groups;
 mod managed;
+mod simulate;
 mod tagging;
 
 use serde_json::{Value, json};
@@ -79,12 +81,33 @@ const ACTIONS: &[&str] = &[
     "TagRole",
     "UntagRole",
     "ListRoleTags",
+    "GetAccountSummary",
+    "GetAccountPasswordPolicy",
+    "GenerateCredentialReport",
+    "GetCredentialReport",
+    "GetAccountAuthorizationDetails",
+    "GetAccessKeyLastUsed",
+    "SimulatePrincipalPolicy",
+    "SimulateCustomPolicy",
+    "ListMFADevices",
+    "ListVirtualMFADevices",
+    "ListSigningCertificates",
+    "ListSSHPublicKeys",
+    "ListServiceSpecificCredentials",
+    "ListInstanceProfiles",
+    "ListInstanceProfilesForRole",
+    "ListAccountAliases",
+    "ListOpenIDConnectProviders",
+    "ListSAMLProviders",
+    "ListServerCertificates",
 ];
 
-/// `(readOnly, logs responseElements)`: IAM's reads are Get*/List*.
+/// `(readOnly, logs responseElements)`: IAM's reads are Get*/List*/Simulate*.
 pub(crate) fn operation(action: &str) -> Option<(bool, bool)> {
     ACTIONS.contains(&action).then(|| {
-        let read_only = action.starts_with("Get") || action.starts_with("List");
+        let read_only = ["Get", "List", "Simulate"]
+            .iter()
+            .any(|prefix| action.starts_with(prefix));
         (read_only, !read_only)
     })
 }
@@ -155,6 +178,17 @@ pub(crate) async fn call(
         }
         "ListUserTags" | "ListRoleTags" => {
             tagging::list_tags(ctx, p, tagging::Tagged::from_action(action))
+        }
+        "GetAccountSummary" => account::get_account_summary(ctx),
+        "GetAccountPasswordPolicy" => account::get_account_password_policy(ctx),
+        "GenerateCredentialReport" => account::generate_credential_report(ctx).await,
+        "GetCredentialReport" => account::get_credential_report(ctx),
+        "GetAccountAuthorizationDetails" => account::get_account_authorization_details(ctx, p),
+        "GetAccessKeyLastUsed" => account::get_access_key_last_used(ctx, p),
+        "SimulatePrincipalPolicy" => simulate::simulate_principal_policy(ctx, p),
+        "SimulateCustomPolicy" => simulate::simulate_custom_policy(ctx, p),
+        empty if account::EMPTY_LISTS.iter().any(|(a, _)| *a == empty) => {
+            account::empty_list(empty)
         }
         _ => Err(ApiError::client(
             "InvalidAction",
