@@ -46,6 +46,7 @@ def test_a_session_ends_with_its_key_or_user(server):
     session2, _ = sign_in(server, key2, secret2)
     assert events_status(server, session2) == 200
     iam.delete_access_key(UserName="carol", AccessKeyId=key2)
+    iam.delete_user_policy(UserName="carol", PolicyName="test-permissions")
     iam.delete_user(UserName="carol")
     assert events_status(server, session2) == 401
 

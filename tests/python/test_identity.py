@@ -8,10 +8,10 @@ from botocore.exceptions import ClientError
 from conftest import ACCOUNT, ROOT_KEY, new_user
 
 
-def trust_policy(principal):
+def trust_policy(principal, actions=("sts:AssumeRole", "sts:SetSourceIdentity")):
     return json.dumps({
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}],
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": principal}, "Action": list(actions)}],
     })
 
 
@@ -147,7 +147,7 @@ def test_iam_users_keys_roles_and_policies(server):
     iam.create_role(RoleName="R1", AssumeRolePolicyDocument=trust_policy(ACCOUNT), Description="d")
     got = iam.get_role(RoleName="R1")["Role"]
     assert got["Description"] == "d" and got["MaxSessionDuration"] == 3600
-    assert got["AssumeRolePolicyDocument"]["Statement"][0]["Action"] == "sts:AssumeRole"
+    assert got["AssumeRolePolicyDocument"]["Statement"][0]["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity"]
     iam.put_role_policy(RoleName="R1", PolicyName="p", PolicyDocument=policy)
     assert iam.list_role_policies(RoleName="R1")["PolicyNames"] == ["p"]
     iam.delete_role_policy(RoleName="R1", PolicyName="p")

@@ -137,7 +137,8 @@ def test_read_only_calls_log_no_response_elements(server):
 
 def test_root_and_assumed_role_and_federated_identities(server):
     iam = server.client("iam")
-    trust = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"}]})
+    trust = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT},
+                                       "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"]}]})
     role = iam.create_role(RoleName="Auditor", AssumeRolePolicyDocument=trust)["Role"]
     allow_role(server, "Auditor")
     creds = server.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="s-1", SourceIdentity="carol")["Credentials"]

@@ -11,6 +11,12 @@ pub fn user_identity(caller: &Caller) -> Value {
         Principal::AwsService { service } => {
             return json!({ "type": "AWSService", "invokedBy": service });
         }
+        Principal::WebIdentityUser { provider, .. } => {
+            return federated_identity(&caller.principal, "WebIdentityUser", provider);
+        }
+        Principal::SamlUser { name_qualifier, .. } => {
+            return federated_identity(&caller.principal, "SAMLUser", name_qualifier);
+        }
         principal => base_identity(principal, &caller.access_key_id),
     };
     if let Some(context) = session_context(&caller.principal, caller.session.as_ref()) {
@@ -20,6 +26,16 @@ pub fn user_identity(caller: &Caller) -> Value {
         identity.insert("invokedBy".into(), Value::String(service.clone()));
     }
     Value::Object(identity)
+}
+
+/// A caller of another identity provider: no ARN, account or key, only who it is there.
+fn federated_identity(principal: &Principal, kind: &str, provider: &str) -> Value {
+    json!({
+        "type": kind,
+        "principalId": principal.principal_id(),
+        "userName": principal.display_name(),
+        "identityProvider": provider,
+    })
 }
 
 fn base_identity(principal: &Principal, access_key_id: &str) -> Map<String, Value> {
@@ -44,6 +60,8 @@ fn type_name(principal: &Principal) -> &'static str {
         Principal::IamUser { .. } => "IAMUser",
         Principal::AssumedRole { .. } => "AssumedRole",
         Principal::FederatedUser { .. } => "FederatedUser",
+        Principal::WebIdentityUser { .. } => "WebIdentityUser",
+        Principal::SamlUser { .. } => "SAMLUser",
         Principal::AwsService { .. } => "AWSService",
     }
 }
@@ -54,7 +72,11 @@ fn session_context(principal: &Principal, session: Option<&SessionInfo>) -> Opti
     let mut context = Map::new();
     if let Some(issuer) = session_issuer(principal) {
         context.insert("sessionIssuer".into(), issuer);
-        context.insert("webIdFederationData".into(), json!({}));
+        let federation = match &session.federated_provider {
+            Some(provider) => json!({ "federatedProvider": provider, "attributes": {} }),
+            None => json!({}),
+        };
+        context.insert("webIdFederationData".into(), federation);
     }
     context.insert(
         "attributes".into(),
@@ -156,6 +178,7 @@ mod tests {
             mfa_authenticated: false,
             source_identity: Some("alice".into()),
             policies: Vec::new(),
+            ..SessionInfo::default()
         };
         let value = user_identity(&caller(role, "ASIAEXAMPLE", Some(session)));
         assert_eq!(value["type"], "AssumedRole");
@@ -187,6 +210,7 @@ mod tests {
             mfa_authenticated: false,
             source_identity: None,
             policies: Vec::new(),
+            ..SessionInfo::default()
         };
         let value = user_identity(&caller(fed, "ASIAEXAMPLE", Some(session)));
         assert_eq!(value["type"], "FederatedUser");

@@ -65,6 +65,9 @@ fn principal_type(principal: &Principal) -> &'static str {
         Principal::IamUser { .. } => "User",
         Principal::AssumedRole { .. } => "AssumedRole",
         Principal::FederatedUser { .. } => "FederatedUser",
+        // Callers of AssumeRoleWithWebIdentity / AssumeRoleWithSAML, which no identity policy
+        // decides; AWS counts them as anonymous.
+        Principal::WebIdentityUser { .. } | Principal::SamlUser { .. } => "Anonymous",
         Principal::AwsService { .. } => "AWSService",
     }
 }

@@ -53,6 +53,12 @@ impl Access {
         self
     }
 
+    /// Adds condition keys with their values (`aws:TagKeys`, …).
+    pub fn with_keys(mut self, keys: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
+        self.context.extend(keys);
+        self
+    }
+
     /// Sets the resource's own policy and the account that owns the resource.
     pub fn with_resource_policy(mut self, document: String, owner_account: String) -> Self {
         self.resource_policy = Some(document);

@@ -404,6 +404,7 @@ fn actors(rng: &mut StdRng, now_ms: i64) -> Vec<Actor> {
                 mfa_authenticated: false,
                 source_identity: None,
                 policies: Vec::new(),
+                ..SessionInfo::default()
             }),
             invoked_by: None,
         };

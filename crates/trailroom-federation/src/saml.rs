@@ -209,6 +209,17 @@ pub fn verify(
     Ok(read)
 }
 
+/// `NameQualifier`: base64 of SHA-1 over the issuer, the account id and `/` + the provider's name,
+/// as STS computes it. With the subject it names one user of one provider.
+pub fn name_qualifier(issuer: &str, account: &str, provider_name: &str) -> String {
+    let input = format!("{issuer}{account}/{provider_name}");
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        input.as_bytes(),
+    );
+    STANDARD.encode(digest.as_ref())
+}
+
 fn is_aws_audience(audience: &str) -> bool {
     matches!(audience, AWS_AUDIENCE | "urn:amazon:webservices")
         || audience.starts_with("https://signin.aws.amazon.com/saml/")
@@ -726,6 +737,17 @@ mod tests {
             assert!(verify(&input, &metadata, NOW_MS).is_err());
         }
         assert_eq!(read_metadata("<x/>"), Err(SamlError::Metadata));
+    }
+
+    #[test]
+    fn name_qualifier_is_base64_sha1_of_issuer_account_and_name() {
+        // SHA-1 of "https://example.com/saml123456789012/MySAMLIdP".
+        let q = name_qualifier("https://example.com/saml", "123456789012", "MySAMLIdP");
+        assert_eq!(q, "1uAJanUnBc2XeUkHURMht+xam2c=");
+        assert_ne!(
+            q,
+            name_qualifier("https://example.com/saml", "123456789012", "Other")
+        );
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! What each IAM and STS call needs permission for.
 //!
 //! IAM: `iam:<Action>` on the entity the request names (the group for group calls, else the
-//! role, the user, the policy), on the caller's own user for the key and user calls that name
+//! role, the user, the policy, the identity provider), on the caller's own user for the key and user calls that name
 //! none, else `*`; `iam:PolicyARN` for the attach and boundary calls. STS: `sts:AssumeRole` on the
-//! role, judged with the role's trust policy as its resource-based policy;
+//! role, judged with the role's trust policy as its resource-based policy (and `sts:TagSession`,
+//! `sts:SetSourceIdentity` when the request passes session tags or a source identity);
 //! `sts:GetFederationToken` on the federated user; GetCallerIdentity and GetSessionToken need no
 //! permission, as in AWS.
 
@@ -68,8 +69,21 @@ fn iam_access(txn: &dyn ReadTxn, ctx: &CallContext, action: &str, params: &Query
         && let Some(name) = params.get("PolicyName")
     {
         format!("arn:aws:iam::{account}:policy{}{name}", path(params))
-    } else if let Some(arn) = params.get("PolicyArn") {
+    } else if let Some(arn) = params
+        .get("PolicyArn")
+        .or_else(|| params.get("OpenIDConnectProviderArn"))
+        .or_else(|| params.get("SAMLProviderArn"))
+    {
         arn.to_owned()
+    } else if action == "CreateOpenIDConnectProvider"
+        && let Some(url) = params.get("Url")
+    {
+        let url = trailroom_federation::oidc::provider_url(url);
+        format!("arn:aws:iam::{account}:oidc-provider/{url}")
+    } else if action == "CreateSAMLProvider"
+        && let Some(name) = params.get("Name")
+    {
+        format!("arn:aws:iam::{account}:saml-provider/{name}")
     } else if SELF_CALLS.contains(&action)
         && let Principal::IamUser { .. } = &ctx.caller().principal
     {
@@ -105,7 +119,7 @@ fn sts_accesses(
             let Some(role_arn) = params.get("RoleArn") else {
                 return Ok(Vec::new());
             };
-            let access = Access::new("sts:AssumeRole", role_arn);
+            let (keys, attributes) = crate::sts::assume_role_keys(params)?;
             let trust = crate::sts::role_of(role_arn).and_then(|(owner, name)| {
                 ctx.read(|txn| {
                     Ok(txn
@@ -119,10 +133,19 @@ fn sts_accesses(
                 .map(|role| (role.assume_role_policy_document, owner))
             });
             // A role that does not exist is refused by the call itself, with AWS's message.
-            match trust {
-                Some((document, owner)) => vec![access.with_resource_policy(document, owner)],
-                None => Vec::new(),
-            }
+            let Some((document, owner)) = trust else {
+                return Ok(Vec::new());
+            };
+            // sts:AssumeRole, and sts:TagSession / sts:SetSourceIdentity when the request
+            // passes tags / a source identity: each judged with the trust policy too.
+            crate::sts::trust_actions("sts:AssumeRole", &attributes)
+                .into_iter()
+                .map(|action| {
+                    Access::new(action, role_arn)
+                        .with_keys(keys.clone())
+                        .with_resource_policy(document.clone(), owner.clone())
+                })
+                .collect()
         }
         "GetFederationToken" => {
             let name = params.get("Name").unwrap_or_default();

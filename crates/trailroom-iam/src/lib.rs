@@ -12,11 +12,14 @@ mod iam;
 mod output;
 mod sts;
 
+use std::collections::BTreeMap;
+
 use trailroom_audit::CallContext;
 use trailroom_protocol::ApiError;
 use trailroom_protocol::query::QueryParams;
 
 pub use output::QueryOutput;
+pub use sts::federation;
 
 /// XML namespace of STS responses.
 pub const STS_XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -85,23 +88,156 @@ impl QueryService {
     }
 }
 
-/// `requestParameters` for a Query call: every member but `Action` and `Version`, lowerCamelCase.
+/// `requestParameters` for a Query call: every member but `Action` and `Version`, lowerCamelCase,
+/// lists (`Tags.member.1.Key`) as JSON arrays of objects (`"tags": [{"key": …}]`), as CloudTrail
+/// renders them. Top-level numbers are numbers.
 pub fn request_parameters(params: &QueryParams) -> serde_json::Value {
-    let map: serde_json::Map<String, serde_json::Value> = params
-        .iter()
-        .filter(|(k, _)| !matches!(*k, "Action" | "Version"))
-        .map(|(k, v)| {
-            (
-                trailroom_protocol::query::lower_first(k),
-                parameter_value(v),
-            )
-        })
-        .collect();
-    serde_json::Value::Object(map)
+    let mut root = Node::Object(BTreeMap::new());
+    for (key, value) in params.iter() {
+        if matches!(key, "Action" | "Version") {
+            continue;
+        }
+        let path = query_path(key);
+        let leaf = match path.len() {
+            1 => parameter_value(value),
+            _ => value.into(),
+        };
+        root.insert(&path, leaf);
+    }
+    root.into_value()
+}
+
+/// One step of a Query parameter name.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    Member(String),
+    Index(usize),
+}
+
+/// `Tags.member.2.Key` → [tags, #2, key]; `.member.N` / `.entry.N` are list positions.
+fn query_path(name: &str) -> Vec<Step> {
+    let parts: Vec<&str> = name.split('.').collect();
+    // No AWS parameter nests deeper; a longer name stays one member (and the tree shallow).
+    if parts.len() > 16 {
+        return vec![Step::Member(trailroom_protocol::query::lower_first(name))];
+    }
+    let mut path = Vec::new();
+    let mut i = 0;
+    while i < parts.len() {
+        let list_position = matches!(parts[i], "member" | "entry")
+            .then(|| parts.get(i + 1).and_then(|n| n.parse::<usize>().ok()))
+            .flatten();
+        match list_position {
+            Some(n) => {
+                path.push(Step::Index(n));
+                i += 2;
+            }
+            None => {
+                path.push(Step::Member(trailroom_protocol::query::lower_first(
+                    parts[i],
+                )));
+                i += 1;
+            }
+        }
+    }
+    path
+}
+
+/// The parameters as a tree; lists keep only the positions given (sparse), in order.
+enum Node {
+    Leaf(serde_json::Value),
+    Object(BTreeMap<String, Node>),
+    List(BTreeMap<usize, Node>),
+}
+
+impl Node {
+    fn insert(&mut self, path: &[Step], leaf: serde_json::Value) {
+        let Some((step, rest)) = path.split_first() else {
+            *self = Node::Leaf(leaf);
+            return;
+        };
+        match step {
+            Step::Member(name) => {
+                if !matches!(self, Node::Object(_)) {
+                    *self = Node::Object(BTreeMap::new());
+                }
+                if let Node::Object(members) = self {
+                    members
+                        .entry(name.clone())
+                        .or_insert_with(|| Node::Object(BTreeMap::new()))
+                        .insert(rest, leaf);
+                }
+            }
+            Step::Index(n) => {
+                if !matches!(self, Node::List(_)) {
+                    *self = Node::List(BTreeMap::new());
+                }
+                if let Node::List(items) = self {
+                    items
+                        .entry(*n)
+                        .or_insert_with(|| Node::Object(BTreeMap::new()))
+                        .insert(rest, leaf);
+                }
+            }
+        }
+    }
+
+    fn into_value(self) -> serde_json::Value {
+        match self {
+            Node::Leaf(value) => value,
+            Node::Object(members) => serde_json::Value::Object(
+                members
+                    .into_iter()
+                    .map(|(name, node)| (name, node.into_value()))
+                    .collect(),
+            ),
+            Node::List(items) => {
+                serde_json::Value::Array(items.into_values().map(Node::into_value).collect())
+            }
+        }
+    }
 }
 
 fn parameter_value(raw: &str) -> serde_json::Value {
     raw.parse::<i64>()
         .map(Into::into)
         .unwrap_or_else(|_| raw.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn lists_become_arrays_of_lower_camel_objects() {
+        let params = QueryParams::parse(
+            b"Action=AssumeRole&RoleArn=arn&DurationSeconds=900&Tags.member.1.Key=a&Tags.member.1.Value=1\
+             &Tags.member.2.Key=b&Tags.member.2.Value=2&TransitiveTagKeys.member.1=a\
+             &PolicyArns.member.1.arn=p",
+        )
+        .unwrap();
+        assert_eq!(
+            request_parameters(&params),
+            json!({
+                "roleArn": "arn",
+                "durationSeconds": 900,
+                "tags": [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}],
+                "transitiveTagKeys": ["a"],
+                "policyArns": [{"arn": "p"}],
+            })
+        );
+    }
+
+    #[test]
+    fn odd_names_never_panic() {
+        let deep = format!("{}=1", "a.".repeat(100_000));
+        let params = QueryParams::parse(
+            format!("a..b=1&member.0=2&x.member.99999999999=3&.=4&y.member=5&{deep}").as_bytes(),
+        )
+        .unwrap();
+        let rendered = request_parameters(&params);
+        assert!(rendered.is_object());
+    }
 }

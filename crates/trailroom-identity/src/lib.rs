@@ -23,7 +23,8 @@ pub use policies::{
 pub use principal::{Caller, Principal, SessionInfo};
 pub use records::{
     AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, GroupRecord,
-    ManagedPolicyRecord, PolicyVersionRecord, RoleRecord, SessionRecord, UserRecord, kinds,
+    ManagedPolicyRecord, OidcProviderRecord, PolicyVersionRecord, RoleRecord, SamlProviderRecord,
+    SessionRecord, UserRecord, kinds,
 };
 pub use resolve::{ResolveError, Resolved, resolve_access_key};
 

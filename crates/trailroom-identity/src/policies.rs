@@ -51,8 +51,16 @@ pub fn customer_policy_name(arn: &str) -> Option<(&str, &str)> {
     (account.len() == 12 && !name.is_empty()).then_some((account, name))
 }
 
-/// Loads the policies of `caller`.
+/// Loads the policies of `caller`; a session's tags take precedence over the principal's own.
 pub fn caller_policies(txn: &dyn ReadTxn, caller: &Caller) -> StoreResult<CallerPolicies> {
+    let mut policies = stored_policies(txn, caller)?;
+    if let Some(session) = &caller.session {
+        policies.tags.extend(session.tags.clone());
+    }
+    Ok(policies)
+}
+
+fn stored_policies(txn: &dyn ReadTxn, caller: &Caller) -> StoreResult<CallerPolicies> {
     let session = caller
         .session
         .as_ref()
@@ -115,7 +123,11 @@ pub fn caller_policies(txn: &dyn ReadTxn, caller: &Caller) -> StoreResult<Caller
             policies.session = Some(session.unwrap_or_default());
             Ok(policies)
         }
-        Principal::AwsService { .. } => Ok(CallerPolicies::default()),
+        // Callers without credentials of their own (their calls are decided by trust policies)
+        // and services (decided by resource policies) have no identity policies.
+        Principal::WebIdentityUser { .. }
+        | Principal::SamlUser { .. }
+        | Principal::AwsService { .. } => Ok(CallerPolicies::default()),
     }
 }
 

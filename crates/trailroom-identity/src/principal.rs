@@ -44,6 +44,27 @@ pub enum Principal {
         /// The long-term principal that asked for the token (root or an IAM user).
         issuer: Box<Principal>,
     },
+    /// A user of an OpenID Connect provider asking `AssumeRoleWithWebIdentity` for a role
+    /// session: it has no credentials of its own, only its identity provider's token.
+    WebIdentityUser {
+        /// Account of the role asked for (where the call is recorded).
+        account_id: String,
+        /// The IAM OIDC provider's ARN (`identityProvider`).
+        provider: String,
+        /// The token's audience (client id).
+        audience: String,
+        /// The token's subject.
+        subject: String,
+    },
+    /// A user of a SAML provider asking `AssumeRoleWithSAML` for a role session.
+    SamlUser {
+        /// Account of the role asked for (where the call is recorded).
+        account_id: String,
+        /// `NameQualifier`: base64 SHA-1 of issuer, account id and provider name.
+        name_qualifier: String,
+        /// The assertion's subject (`NameID`).
+        subject: String,
+    },
     /// An AWS service acting on its own behalf (`invokedBy`).
     AwsService {
         /// Service principal, e.g. `cloudtrail.amazonaws.com`.
@@ -58,7 +79,9 @@ impl Principal {
             Self::Root { account_id }
             | Self::IamUser { account_id, .. }
             | Self::AssumedRole { account_id, .. }
-            | Self::FederatedUser { account_id, .. } => account_id,
+            | Self::FederatedUser { account_id, .. }
+            | Self::WebIdentityUser { account_id, .. }
+            | Self::SamlUser { account_id, .. } => account_id,
             Self::AwsService { .. } => "",
         }
     }
@@ -90,6 +113,8 @@ impl Principal {
             } => {
                 format!("arn:aws:sts::{account_id}:federated-user/{federated_name}")
             }
+            // Identities of other providers have no ARN in AWS.
+            Self::WebIdentityUser { .. } | Self::SamlUser { .. } => String::new(),
             Self::AwsService { service } => service.clone(),
         }
     }
@@ -111,6 +136,17 @@ impl Principal {
             } => {
                 format!("{account_id}:{federated_name}")
             }
+            Self::WebIdentityUser {
+                provider,
+                audience,
+                subject,
+                ..
+            } => format!("{provider}:{audience}:{subject}"),
+            Self::SamlUser {
+                name_qualifier,
+                subject,
+                ..
+            } => format!("{name_qualifier}:{subject}"),
             Self::AwsService { service } => service.clone(),
         }
     }
@@ -122,6 +158,9 @@ impl Principal {
             Self::IamUser { user_name, .. } => user_name.clone(),
             Self::AssumedRole { session_name, .. } => session_name.clone(),
             Self::FederatedUser { federated_name, .. } => federated_name.clone(),
+            Self::WebIdentityUser { subject, .. } | Self::SamlUser { subject, .. } => {
+                subject.clone()
+            }
             Self::AwsService { service } => service.clone(),
         }
     }
@@ -144,7 +183,7 @@ impl Principal {
 }
 
 /// Facts about temporary credentials, for `sessionContext.attributes`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     /// When the credentials were issued (ms since the epoch).
     pub created_ms: i64,
@@ -157,6 +196,15 @@ pub struct SessionInfo {
     /// Session policies passed when the credentials were made.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<String>,
+    /// Session tags (`aws:PrincipalTag/…`, over the role's own tags).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
+    /// Keys of the session tags a chained role session inherits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitive_tag_keys: Vec<String>,
+    /// The OIDC provider the session was federated through (`webIdFederationData`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federated_provider: Option<String>,
 }
 
 /// A verified caller: the principal plus the key it signed with.

@@ -22,6 +22,10 @@ pub mod kinds {
     pub const GROUP: &str = "iam_group";
     /// [`super::ManagedPolicyRecord`] (customer managed), id = policy name.
     pub const POLICY: &str = "iam_policy";
+    /// [`super::OidcProviderRecord`], id = the provider's URL without `https://`.
+    pub const OIDC_PROVIDER: &str = "iam_oidc_provider";
+    /// [`super::SamlProviderRecord`], id = provider name.
+    pub const SAML_PROVIDER: &str = "iam_saml_provider";
 }
 
 /// An account.
@@ -286,4 +290,72 @@ pub struct SessionRecord {
     /// documents of `PolicyArns`): the session may do only what they allow too.
     #[serde(default)]
     pub session_policies: Vec<String>,
+    /// Session tags.
+    #[serde(default)]
+    pub session_tags: BTreeMap<String, String>,
+    /// Keys of the session tags chained sessions inherit.
+    #[serde(default)]
+    pub transitive_tag_keys: Vec<String>,
+    /// The OIDC provider's ARN for sessions of `AssumeRoleWithWebIdentity`.
+    #[serde(default)]
+    pub federated_provider: Option<String>,
+}
+
+/// An IAM OpenID Connect identity provider: the issuer whose ID tokens roles may trust.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcProviderRecord {
+    /// Owning account.
+    pub account_id: String,
+    /// The issuer URL without `https://` (`token.actions.githubusercontent.com`).
+    pub url: String,
+    /// Audiences (client ids) the provider accepts.
+    pub client_ids: Vec<String>,
+    /// Certificate thumbprints, as given (IAM no longer needs them to trust an issuer).
+    pub thumbprints: Vec<String>,
+    /// Creation time, ms since the epoch.
+    pub created_ms: i64,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl OidcProviderRecord {
+    /// `arn:aws:iam::<account>:oidc-provider/<url>`.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:oidc-provider/{}",
+            self.account_id, self.url
+        )
+    }
+}
+
+/// An IAM SAML identity provider: the metadata (entity id, signing certificates) roles trust.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlProviderRecord {
+    /// Owning account.
+    pub account_id: String,
+    /// Name, unique in the account.
+    pub name: String,
+    /// The metadata document as given.
+    pub metadata_document: String,
+    /// `SAMLProviderUUID`.
+    pub uuid: String,
+    /// Creation time, ms since the epoch.
+    pub created_ms: i64,
+    /// `validUntil` of the metadata, when given.
+    #[serde(default)]
+    pub valid_until: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl SamlProviderRecord {
+    /// `arn:aws:iam::<account>:saml-provider/<name>`.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:saml-provider/{}",
+            self.account_id, self.name
+        )
+    }
 }

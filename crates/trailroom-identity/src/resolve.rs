@@ -102,6 +102,9 @@ fn resolve_session(
         mfa_authenticated: false,
         source_identity: session.source_identity.clone(),
         policies: session.session_policies.clone(),
+        tags: session.session_tags.clone(),
+        transitive_tag_keys: session.transitive_tag_keys.clone(),
+        federated_provider: session.federated_provider.clone(),
     };
     Ok(Resolved {
         secret_access_key: session.secret_access_key,
@@ -139,6 +142,9 @@ mod tests {
             expires_ms,
             source_identity: None,
             session_policies: Vec::new(),
+            session_tags: Default::default(),
+            transitive_tag_keys: Vec::new(),
+            federated_provider: None,
         }
     }
 

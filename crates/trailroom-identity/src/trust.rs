@@ -7,10 +7,16 @@
 
 use crate::Principal;
 
-/// Whether `principal` may call `action` (e.g. `sts:AssumeRole`) on a role with `policy`: the
-/// trust policy read as the role's resource-based policy by the one policy engine (an explicit
-/// `Deny` wins; conditions on keys this check does not know do not hold).
-pub fn allows(policy: &str, principal: &Principal, action: &str) -> bool {
+/// Whether `principal` may call `action` (e.g. `sts:AssumeRole`, `sts:TagSession`) on a role
+/// with `policy`: the trust policy read as the role's resource-based policy by the one policy
+/// engine, with the request's condition keys in `context` (an explicit `Deny` wins; conditions
+/// on keys the context lacks do not hold).
+pub fn allows(
+    policy: &str,
+    principal: &Principal,
+    action: &str,
+    context: &trailroom_policy::Context,
+) -> bool {
     let who = trailroom_policy::Principal {
         account: principal.account_id().to_owned(),
         arns: principal.policy_arns(),
@@ -18,13 +24,36 @@ pub fn allows(policy: &str, principal: &Principal, action: &str) -> bool {
         service: None,
         federated: None,
     };
-    let context = trailroom_policy::Context::new();
-    trailroom_policy::resource_policy_allows(policy, &who, action, "*", &context)
+    trailroom_policy::resource_policy_allows(policy, &who, action, "*", context)
+}
+
+/// Whether a user of the identity provider `provider` (an IAM OIDC or SAML provider ARN) may
+/// call `action` (`sts:AssumeRoleWithWebIdentity`, `sts:AssumeRoleWithSAML`, `sts:TagSession`,
+/// `sts:SetSourceIdentity`) on a role with `policy`: a statement must name the provider as its
+/// `Federated` principal, with conditions on the token's or assertion's keys in `context`.
+pub fn allows_federated(
+    policy: &str,
+    provider: &str,
+    action: &str,
+    context: &trailroom_policy::Context,
+) -> bool {
+    let who = trailroom_policy::Principal {
+        account: String::new(),
+        arns: Vec::new(),
+        is_root: false,
+        service: None,
+        federated: Some(provider.to_owned()),
+    };
+    trailroom_policy::resource_policy_allows(policy, &who, action, "*", context)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn allows(policy: &str, principal: &Principal, action: &str) -> bool {
+        super::allows(policy, principal, action, &trailroom_policy::Context::new())
+    }
 
     fn user(account: &str) -> Principal {
         Principal::IamUser {
@@ -72,5 +101,43 @@ mod tests {
         let policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
         assert!(!allows(policy, &user("111111111111"), "sts:AssumeRole"));
         assert!(!allows("not json", &user("111111111111"), "sts:AssumeRole"));
+    }
+
+    #[test]
+    fn federated_principals_need_their_provider_and_conditions() {
+        let provider =
+            "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com";
+        let policy = format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},
+            "Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringLike":{{
+            "token.actions.githubusercontent.com:sub":"repo:octo-org/*"}}}}}}]}}"#
+        );
+        let mut context = trailroom_policy::Context::new();
+        context.set(
+            "token.actions.githubusercontent.com:sub",
+            "repo:octo-org/app:ref:refs/heads/main",
+        );
+        let action = "sts:AssumeRoleWithWebIdentity";
+        assert!(allows_federated(&policy, provider, action, &context));
+        assert!(!allows_federated(
+            &policy,
+            "arn:aws:iam::111111111111:oidc-provider/other",
+            action,
+            &context
+        ));
+        assert!(!allows_federated(
+            &policy,
+            provider,
+            "sts:AssumeRoleWithSAML",
+            &context
+        ));
+        let mut other = trailroom_policy::Context::new();
+        other.set(
+            "token.actions.githubusercontent.com:sub",
+            "repo:evil/app:ref:refs/heads/main",
+        );
+        assert!(!allows_federated(&policy, provider, action, &other));
+        // A user of the account is not the provider.
+        assert!(!allows(&policy, &user("111111111111"), action));
     }
 }

@@ -13,7 +13,8 @@ use trailroom_store_sqlite::SqliteStore;
 use crate::bootstrap::{ensure_accounts, ensure_organizations};
 use crate::config::{AccountConfig, OrganizationConfig};
 
-fn open(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
+/// Opens the store of a data directory (creating it).
+pub(crate) fn open(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let path = data_dir.join("trailroom.db");

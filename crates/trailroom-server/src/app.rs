@@ -35,6 +35,8 @@ pub struct AppState {
     pub sessions: Arc<crate::console::Sessions>,
     /// S3 buckets and objects.
     pub s3: trailroom_s3::S3Endpoint,
+    /// Whose ID tokens `AssumeRoleWithWebIdentity` trusts.
+    pub web_identity: Arc<trailroom_iam::federation::WebIdentityTrust>,
 }
 
 impl AppState {
@@ -60,8 +62,17 @@ impl AppState {
             config.authorization,
         )
         .context("cannot open the S3 object directory")?;
+        let mut issuer_keys = Vec::new();
+        for issuer in &config.oidc_issuers {
+            issuer_keys.extend(issuer.keys()?);
+        }
+        let web_identity = Arc::new(trailroom_iam::federation::WebIdentityTrust {
+            keys: issuer_keys,
+            test_idp: config.test_identity_provider,
+        });
         Ok(Self {
             s3,
+            web_identity,
             store,
             clock,
             a4b: Arc::new(A4bService),

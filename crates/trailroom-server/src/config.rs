@@ -62,6 +62,41 @@ pub struct Config {
     /// Longest pause while a request body is being received (answered `RequestTimeout`).
     #[serde(with = "humantime_serde")]
     pub body_timeout: std::time::Duration,
+    /// Trust the data directory's test identity provider (`trailroom idp …`) to sign ID tokens
+    /// of any issuer for `AssumeRoleWithWebIdentity`. Its SAML certificate is trusted only by
+    /// the SAML providers created with its metadata.
+    pub test_identity_provider: bool,
+    /// OpenID Connect issuers whose keys `AssumeRoleWithWebIdentity` trusts (AWS fetches them
+    /// from the issuer; here they are configured).
+    pub oidc_issuers: Vec<OidcIssuer>,
+}
+
+/// An OpenID Connect issuer and the JSON Web Key Set its tokens are signed with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcIssuer {
+    /// `iss` of its tokens, e.g. `https://token.actions.githubusercontent.com`.
+    pub issuer: String,
+    /// A file holding its JWKS (`{"keys": [...]}`, what its `jwks_uri` serves).
+    pub jwks_file: PathBuf,
+}
+
+impl OidcIssuer {
+    /// The issuer's keys, read from its JWKS file.
+    pub fn keys(&self) -> Result<Vec<trailroom_federation::oidc::TrustedKey>, ConfigError> {
+        let text =
+            std::fs::read_to_string(&self.jwks_file).map_err(|source| ConfigError::Read {
+                path: self.jwks_file.clone(),
+                source,
+            })?;
+        trailroom_federation::oidc::keys_from_jwks(&self.issuer, &text).map_err(|e| {
+            ConfigError::Invalid(format!(
+                "JWKS file {} of issuer {}: {e}",
+                self.jwks_file.display(),
+                self.issuer
+            ))
+        })
+    }
 }
 
 /// A bucket on an external S3-compatible endpoint that trails may deliver to.
@@ -178,6 +213,8 @@ impl Default for Config {
             max_connections: None,
             header_timeout: std::time::Duration::from_secs(20),
             body_timeout: std::time::Duration::from_secs(20),
+            test_identity_provider: true,
+            oidc_issuers: Vec::new(),
         }
     }
 }
@@ -288,6 +325,14 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "digest_interval must be at least 1s".into(),
             ));
+        }
+        for issuer in &self.oidc_issuers {
+            if !issuer.issuer.starts_with("https://") {
+                return Err(ConfigError::Invalid(format!(
+                    "OIDC issuer {} must begin with https://",
+                    issuer.issuer
+                )));
+            }
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid(

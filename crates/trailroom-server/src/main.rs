@@ -36,6 +36,10 @@ enum Command {
     /// Organizations of a data directory (for organization trails).
     #[command(subcommand)]
     Organizations(OrganizationsCommand),
+    /// The test identity provider: OIDC ID tokens and SAML responses for
+    /// AssumeRoleWithWebIdentity and AssumeRoleWithSAML, and what registers it in IAM.
+    #[command(subcommand)]
+    Idp(trailroom_server::idp_cli::IdpCommand),
     /// Log file integrity validation of a trail delivering to this server's buckets (the checks
     /// of `aws cloudtrail validate-logs`, without the AWS CLI). Exits 1 when something is invalid.
     Validate(trailroom_server::validate_cli::ValidateArgs),
@@ -160,6 +164,10 @@ async fn main() -> anyhow::Result<()> {
             let now = chrono::Utc::now().timestamp_millis();
             let mut out = std::io::stdout().lock();
             admin_cli::run_action(&data_dir, &account, &action, &json, now, &mut out).await
+        }
+        Command::Idp(command) => {
+            let now = chrono::Utc::now().timestamp_millis();
+            trailroom_server::idp_cli::run(command, now, &mut std::io::stdout().lock()).await
         }
         Command::Validate(args) => {
             let valid = trailroom_server::validate_cli::run(&args, &mut std::io::stdout().lock())?;

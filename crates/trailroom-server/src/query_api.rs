@@ -52,6 +52,13 @@ pub(crate) async fn call(
     };
     let fail = |err: ApiError| query::error(&err, xmlns, &incoming.request_id);
 
+    // Users of other identity providers call these without AWS credentials (a signature, if
+    // one comes, is not what authorizes them).
+    let action = params.action().unwrap_or_default().to_owned();
+    if trailroom_iam::federation::is_federated(&action) && signing_name.as_deref() != Some("sns") {
+        return crate::federation_api::call(state, &incoming, &action, &params).await;
+    }
+
     let authed = match authenticate(
         state.store.as_ref(),
         &signed,
@@ -77,7 +84,6 @@ pub(crate) async fn call(
             format!("No Query service is named {}", authed.service),
         ));
     };
-    let action = params.action().unwrap_or_default().to_owned();
     let Some((read_only, log_response)) = service.operation(&action) else {
         return fail(ApiError::client(
             "InvalidAction",

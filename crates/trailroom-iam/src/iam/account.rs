@@ -42,8 +42,6 @@ pub(super) const EMPTY_LISTS: &[(&str, &str)] = &[
     ("ListInstanceProfiles", "InstanceProfiles"),
     ("ListInstanceProfilesForRole", "InstanceProfiles"),
     ("ListAccountAliases", "AccountAliases"),
-    ("ListOpenIDConnectProviders", "OpenIDConnectProviderList"),
-    ("ListSAMLProviders", "SAMLProviderList"),
     ("ListServerCertificates", "ServerCertificateMetadataList"),
 ];
 
@@ -56,9 +54,7 @@ pub(super) fn empty_list(action: &str) -> Result<QueryOutput, ApiError> {
         .unwrap_or("member");
     Ok(QueryOutput::new(Value::Null, |x| {
         x.nest(element, |_| {});
-        if !matches!(action, "ListOpenIDConnectProviders" | "ListSAMLProviders") {
-            x.element("IsTruncated", "false");
-        }
+        x.element("IsTruncated", "false");
     }))
 }
 
@@ -67,6 +63,11 @@ pub(super) fn get_account_summary(ctx: &CallContext) -> Result<QueryOutput, ApiE
     let roles: Vec<RoleRecord> = list_all(ctx, kinds::ROLE)?;
     let groups: Vec<GroupRecord> = list_all(ctx, kinds::GROUP)?;
     let policies: Vec<ManagedPolicyRecord> = list_all(ctx, kinds::POLICY)?;
+    let providers = ctx.read(|txn| {
+        let oidc = store(txn.list_keys(ctx.account_id(), kinds::OIDC_PROVIDER))?;
+        let saml = store(txn.list_keys(ctx.account_id(), kinds::SAML_PROVIDER))?;
+        Ok(oidc.len() + saml.len())
+    })?;
     let root_keys = ctx.read(|txn| {
         let keys = store(txn.list(ctx.account_id(), kinds::ACCESS_KEY))?;
         Ok(keys
@@ -107,7 +108,7 @@ pub(super) fn get_account_summary(ctx: &CallContext) -> Result<QueryOutput, ApiE
         ("SigningCertificatesPerUserQuota", "2".into()),
         ("InstanceProfiles", "0".into()),
         ("InstanceProfilesQuota", "1000".into()),
-        ("Providers", "0".into()),
+        ("Providers", providers.to_string()),
         ("GlobalEndpointTokenVersion", "1".into()),
     ];
     Ok(QueryOutput::new(Value::Null, |x| {

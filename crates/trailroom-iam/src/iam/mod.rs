@@ -5,6 +5,7 @@
 mod account;
 mod groups;
 mod managed;
+pub(crate) mod providers;
 mod simulate;
 mod tagging;
 
@@ -21,6 +22,20 @@ use trailroom_store::{Doc, ReadTxn, StoreError, WriteTxn};
 use crate::output::{QueryOutput, iso_time, java_time};
 
 const ACTIONS: &[&str] = &[
+    "UpdateAssumeRolePolicy",
+    "UpdateRole",
+    "CreateOpenIDConnectProvider",
+    "GetOpenIDConnectProvider",
+    "ListOpenIDConnectProviders",
+    "DeleteOpenIDConnectProvider",
+    "AddClientIDToOpenIDConnectProvider",
+    "RemoveClientIDFromOpenIDConnectProvider",
+    "UpdateOpenIDConnectProviderThumbprint",
+    "CreateSAMLProvider",
+    "GetSAMLProvider",
+    "ListSAMLProviders",
+    "UpdateSAMLProvider",
+    "DeleteSAMLProvider",
     "CreateUser",
     "GetUser",
     "ListUsers",
@@ -97,8 +112,6 @@ const ACTIONS: &[&str] = &[
     "ListInstanceProfiles",
     "ListInstanceProfilesForRole",
     "ListAccountAliases",
-    "ListOpenIDConnectProviders",
-    "ListSAMLProviders",
     "ListServerCertificates",
 ];
 
@@ -130,6 +143,8 @@ pub(crate) async fn call(
         "GetRole" => get_role(ctx, p),
         "ListRoles" => list_roles(ctx, p),
         "DeleteRole" => delete_role(ctx, p).await,
+        "UpdateAssumeRolePolicy" => update_role(ctx, p, true).await,
+        "UpdateRole" => update_role(ctx, p, false).await,
         "PutUserPolicy" | "PutRolePolicy" => put_policy(ctx, p, Holder::from_action(action)).await,
         "GetUserPolicy" | "GetRolePolicy" => get_policy(ctx, p, Holder::from_action(action)),
         "ListUserPolicies" | "ListRolePolicies" => {
@@ -185,6 +200,20 @@ pub(crate) async fn call(
         "GetCredentialReport" => account::get_credential_report(ctx),
         "GetAccountAuthorizationDetails" => account::get_account_authorization_details(ctx, p),
         "GetAccessKeyLastUsed" => account::get_access_key_last_used(ctx, p),
+        "CreateOpenIDConnectProvider" => providers::create_oidc_provider(ctx, p).await,
+        "GetOpenIDConnectProvider" => providers::get_oidc_provider(ctx, p),
+        "ListOpenIDConnectProviders" => providers::list_oidc_providers(ctx),
+        "DeleteOpenIDConnectProvider" => providers::delete_oidc_provider(ctx, p).await,
+        "AddClientIDToOpenIDConnectProvider"
+        | "RemoveClientIDFromOpenIDConnectProvider"
+        | "UpdateOpenIDConnectProviderThumbprint" => {
+            providers::change_oidc_provider(ctx, p, action).await
+        }
+        "CreateSAMLProvider" => providers::create_saml_provider(ctx, p).await,
+        "GetSAMLProvider" => providers::get_saml_provider(ctx, p),
+        "ListSAMLProviders" => providers::list_saml_providers(ctx),
+        "UpdateSAMLProvider" => providers::update_saml_provider(ctx, p).await,
+        "DeleteSAMLProvider" => providers::delete_saml_provider(ctx, p).await,
         "SimulatePrincipalPolicy" => simulate::simulate_principal_policy(ctx, p),
         "SimulateCustomPolicy" => simulate::simulate_custom_policy(ctx, p),
         empty if account::EMPTY_LISTS.iter().any(|(a, _)| *a == empty) => {
@@ -762,6 +791,46 @@ async fn delete_role(ctx: &CallContext, p: &QueryParams) -> Result<QueryOutput, 
             ));
         }
         store(tx.delete(&account, kinds::ROLE, &name))?;
+        Ok(QueryOutput::new(Value::Null, |_| {}))
+    })
+    .await
+}
+
+/// UpdateAssumeRolePolicy (the trust policy) and UpdateRole (description, session length).
+async fn update_role(
+    ctx: &CallContext,
+    p: &QueryParams,
+    trust: bool,
+) -> Result<QueryOutput, ApiError> {
+    let name = p.require("RoleName")?.to_owned();
+    let document = match trust {
+        true => {
+            let document = p.require("PolicyDocument")?.to_owned();
+            check_trust_policy(&document)?;
+            Some(document)
+        }
+        false => None,
+    };
+    let max = p.integer("MaxSessionDuration")?;
+    if max.is_some_and(|m| !(3600..=43_200).contains(&m)) {
+        return Err(validation(
+            "The requested MaxSessionDuration must be between 3600 and 43200 seconds.",
+        ));
+    }
+    let description = p.get("Description").map(str::to_owned);
+    let account = ctx.account_id().to_owned();
+    ctx.write(move |tx| {
+        let mut role = load_role(tx, &account, &name)?;
+        if let Some(document) = document {
+            role.assume_role_policy_document = document;
+        }
+        if let Some(max) = max {
+            role.max_session_duration = max;
+        }
+        if let Some(description) = description {
+            role.description = Some(description);
+        }
+        put(tx, &account, kinds::ROLE, &name, &role, None)?;
         Ok(QueryOutput::new(Value::Null, |_| {}))
     })
     .await

@@ -1,14 +1,19 @@
-//! STS: who am I, and temporary credentials (role sessions, session tokens, federation tokens).
+//! STS: who am I, and temporary credentials: role sessions ([`assume`]), role sessions for users
+//! of OIDC and SAML identity providers ([`federation`]), session tokens, federation tokens.
+
+mod assume;
+pub mod federation;
+
+pub(crate) use assume::{assume_role_keys, trust_actions};
 
 use serde_json::{Value, json};
 use trailroom_audit::CallContext;
 use trailroom_identity::{
-    Principal, RoleRecord, SessionRecord, kinds, new_access_key_id, new_secret_key,
-    new_session_token, trust,
+    Principal, SessionRecord, kinds, new_access_key_id, new_secret_key, new_session_token,
 };
 use trailroom_protocol::query::{QueryParams, XmlWriter};
 use trailroom_protocol::{ApiError, StatusCode};
-use trailroom_store::{Doc, ReadTxn};
+use trailroom_store::Doc;
 
 use crate::output::{QueryOutput, iso_time, java_time};
 
@@ -17,7 +22,11 @@ use crate::output::{QueryOutput, iso_time, java_time};
 pub(crate) fn operation(action: &str) -> Option<(bool, bool)> {
     match action {
         "GetCallerIdentity" | "GetAccessKeyInfo" => Some((true, false)),
-        "AssumeRole" | "GetSessionToken" | "GetFederationToken" => Some((true, true)),
+        "AssumeRole"
+        | "AssumeRoleWithWebIdentity"
+        | "AssumeRoleWithSAML"
+        | "GetSessionToken"
+        | "GetFederationToken" => Some((true, true)),
         _ => None,
     }
 }
@@ -30,7 +39,7 @@ pub(crate) async fn call(
     match action {
         "GetCallerIdentity" => Ok(get_caller_identity(ctx)),
         "GetAccessKeyInfo" => get_access_key_info(ctx, params),
-        "AssumeRole" => assume_role(ctx, params).await,
+        "AssumeRole" => assume::assume_role(ctx, params).await,
         "GetSessionToken" => get_session_token(ctx, params).await,
         "GetFederationToken" => get_federation_token(ctx, params).await,
         _ => Err(invalid_action(action)),
@@ -202,6 +211,9 @@ fn new_session(
         expires_ms: now_ms + seconds * 1000,
         source_identity,
         session_policies: Vec::new(),
+        session_tags: Default::default(),
+        transitive_tag_keys: Vec::new(),
+        federated_provider: None,
     }
 }
 
@@ -235,88 +247,6 @@ fn audit_credentials(session: &SessionRecord) -> Value {
         "sessionToken": session.session_token,
         "expiration": java_time(session.expires_ms),
     })
-}
-
-fn load_role(txn: &dyn ReadTxn, account: &str, name: &str) -> Result<Option<RoleRecord>, ApiError> {
-    txn.get(account, kinds::ROLE, name)
-        .and_then(|doc| doc.map(|d| d.decode()).transpose())
-        .map_err(trailroom_audit::store_failure)
-}
-
-async fn assume_role(ctx: &CallContext, params: &QueryParams) -> Result<QueryOutput, ApiError> {
-    let role_arn = params.require("RoleArn")?.to_owned();
-    let session_name = params.require("RoleSessionName")?.to_owned();
-    check_name("roleSessionName", &session_name, 2, 64)?;
-    let source_identity = params.get("SourceIdentity").map(str::to_owned);
-    if let Some(source) = &source_identity {
-        check_name("sourceIdentity", source, 2, 64)?;
-    }
-    if role_arn.len() < 20 || role_arn.len() > 2048 {
-        return Err(validation(format!(
-            "1 validation error detected: Value '{role_arn}' at 'roleArn' failed to satisfy \
-             constraint: Member must have length greater than or equal to 20"
-        )));
-    }
-    let caller = ctx.caller().principal.clone();
-    let denied = || {
-        access_denied(format!(
-            "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
-            caller.arn()
-        ))
-    };
-    let (account, role_name) = parse_role_arn(&role_arn).ok_or_else(denied)?;
-    let role = ctx
-        .read(|txn| load_role(txn, &account, &role_name))?
-        .ok_or_else(denied)?;
-    if role.arn() != role_arn
-        || !trust::allows(&role.assume_role_policy_document, &caller, "sts:AssumeRole")
-    {
-        return Err(denied());
-    }
-    ctx.add_resource("AWS::IAM::Role", role.arn());
-    // Role chaining caps sessions at one hour.
-    let chained = matches!(caller, Principal::AssumedRole { .. });
-    let max = if chained {
-        3600
-    } else {
-        role.max_session_duration
-    };
-    let seconds = duration(params, 3600.min(max), max)?;
-    let principal = Principal::AssumedRole {
-        account_id: role.account_id.clone(),
-        role_name: role.role_name.clone(),
-        role_id: role.role_id.clone(),
-        path: role.path.clone(),
-        session_name: session_name.clone(),
-    };
-    let mut session = new_session(
-        principal.clone(),
-        ctx.now_ms(),
-        seconds,
-        source_identity.clone(),
-    );
-    session.session_policies = session_policies(ctx, params)?;
-    let assumed_id = principal.principal_id();
-    let assumed_arn = principal.arn();
-    let mut audit = json!({
-        "credentials": audit_credentials(&session),
-        "assumedRoleUser": { "assumedRoleId": assumed_id, "arn": assumed_arn },
-    });
-    if let Some(source) = &source_identity {
-        audit["sourceIdentity"] = source.clone().into();
-    }
-    let output = QueryOutput::new(audit, |x| {
-        write_credentials(x, &session);
-        x.nest("AssumedRoleUser", |u| {
-            u.element("AssumedRoleId", &assumed_id)
-                .element("Arn", &assumed_arn);
-        });
-        if let Some(source) = &source_identity {
-            x.element("SourceIdentity", source);
-        }
-    });
-    ctx.write(move |tx| store_session(tx, &session).map(|()| output))
-        .await
 }
 
 /// GetSessionToken and GetFederationToken need long-term credentials.
