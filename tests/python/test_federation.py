@@ -312,3 +312,44 @@ def test_assume_role_session_tags_and_transitive_chaining(server):
     error, _ = error_of(lambda: as_first.assume_role(RoleArn=second, RoleSessionName="chained",
                                                     Tags=[{"Key": "project", "Value": "gemini"}]))
     assert error["Code"] == "InvalidParameterValue"
+
+
+def test_configured_issuer_keys_and_the_test_provider_switch(tmp_path):
+    """An issuer configured with its JWKS file is trusted for its own tokens only; with
+    `test_identity_provider = false` the data directory's key signs nothing STS accepts."""
+    from conftest import Server
+
+    binary = os.environ.get("TRAILROOM_BIN", "target/debug/trailroom")
+    issuer_dir = tmp_path / "issuer"
+
+    def mint(data_dir, issuer=ISSUER):
+        return subprocess.run(
+            [binary, "idp", "token", "--issuer", issuer, "--subject", SUBJECT, "--audience", "sts.amazonaws.com",
+             "--data-dir", str(data_dir)], check=True, capture_output=True, text=True).stdout.strip()
+
+    jwks = subprocess.run([binary, "idp", "jwks", "--data-dir", str(issuer_dir)], check=True,
+                          capture_output=True, text=True).stdout
+    (tmp_path / "jwks.json").write_text(jwks)
+    config = tmp_path / "trailroom.toml"
+    config.write_text(
+        "test_identity_provider = false\n"
+        f'[[oidc_issuers]]\nissuer = "{ISSUER}"\njwks_file = "{tmp_path / "jwks.json"}"\n'
+    )
+    data_dir = tmp_path / "data"
+    srv = Server(str(data_dir), ["--config", str(config)]).start()
+    try:
+        role_arn = oidc_setup(srv)
+        sts = srv.client("sts")
+        out = sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="ok", WebIdentityToken=mint(issuer_dir))
+        assert out["Provider"] == OIDC_ARN
+        # The issuer's key does not vouch for another issuer.
+        srv.client("iam").create_open_id_connect_provider(Url="https://other.example.com", ClientIDList=["sts.amazonaws.com"])
+        error, _ = error_of(lambda: sts.assume_role_with_web_identity(
+            RoleArn=role_arn, RoleSessionName="no", WebIdentityToken=mint(issuer_dir, "https://other.example.com")))
+        assert error["Code"] == "InvalidIdentityToken"
+        # The server's own test identity provider is switched off.
+        error, _ = error_of(lambda: sts.assume_role_with_web_identity(
+            RoleArn=role_arn, RoleSessionName="no", WebIdentityToken=mint(data_dir)))
+        assert error["Code"] == "InvalidIdentityToken"
+    finally:
+        srv.stop()

@@ -81,3 +81,26 @@ def test_readme_authorization_walkthrough_runs(tmp_path):
         assert '"trailList": []' in result.stdout
     finally:
         srv.stop()
+
+
+def test_readme_federation_walkthrough_runs(tmp_path):
+    data_dir = tmp_path / "data"
+    srv = Server(str(data_dir)).start()
+    try:
+        readme = open(os.path.join(ROOT, "README.md")).read()
+        block = readme.split("<!-- federation-walkthrough:start")[1].split("<!-- federation-walkthrough:end -->")[0]
+        script = re.search(r"```sh\n(.*?)```", block, re.S).group(1)
+        script = script.replace("http://127.0.0.1:4570", srv.endpoint).replace("DATA=data", f"DATA={data_dir}")
+        venv_bin = os.path.join(ROOT, ".venv-clients", "bin")
+        binary_dir = os.path.dirname(os.path.abspath(os.environ.get("TRAILROOM_BIN", "target/debug/trailroom")))
+        env = {**os.environ, "PATH": f"{binary_dir}:{venv_bin}:{os.environ['PATH']}"}
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                                env=env, timeout=300)
+        assert result.returncode == 0, result.stderr + result.stdout
+        assert "assumed-role/deploy-" in result.stdout and "/run-1" in result.stdout
+        assert "refused, as expected" in result.stdout
+        assert "Not authorized to perform sts:AssumeRoleWithWebIdentity" in result.stderr
+        assert '"errorCode":"AccessDenied"' in result.stdout
+        assert '"userName":"repo:octo-org/app:ref:refs/heads/main"' in result.stdout
+    finally:
+        srv.stop()
