@@ -321,3 +321,96 @@ def test_simulation_and_the_reads_scanners_make(server):
     assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
     key = iam.list_access_keys(UserName="sim")["AccessKeyMetadata"][0]["AccessKeyId"]
     assert server.client("sts").get_access_key_info(AccessKeyId=key)["Account"] == ACCOUNT
+
+
+# A read and a write of each service, and the code each answers when it is allowed (the call
+# itself may still fail for its own reasons, never with a denial).
+CALLS = {
+    "a4b": (lambda c: c.search_rooms(), lambda c: c.delete_room(RoomArn=f"arn:aws:a4b:us-east-1:{ACCOUNT}:room/missing")),
+    "cloudtrail": (lambda c: c.describe_trails(), lambda c: c.put_event_selectors(
+        TrailName="missing", EventSelectors=[{"ReadWriteType": "All"}])),
+    # S3 answers NoSuchBucket before deciding permissions (existence is not secret), so the
+    # write goes to a bucket that exists.
+    "s3": (lambda c: c.list_buckets(), lambda c: c.put_object(Bucket="matrix", Key="k", Body=b"x")),
+    "sns": (lambda c: c.list_topics(), lambda c: c.delete_topic(TopicArn=f"arn:aws:sns:us-east-1:{ACCOUNT}:missing")),
+    "iam": (lambda c: c.list_users(), lambda c: c.delete_user(UserName="missing")),
+}
+CLIENTS = {"a4b": "alexaforbusiness", "cloudtrail": "cloudtrail", "s3": "s3", "sns": "sns", "iam": "iam"}
+DENIALS = {"AccessDeniedException", "AccessDenied", "AuthorizationError"}
+
+# (policy, services it may read, services it may write), from each policy's published document.
+MANAGED = [
+    ("AdministratorAccess", set(CALLS), set(CALLS)),
+    ("AlexaForBusinessReadOnlyAccess", {"a4b"}, set()),
+    ("AWSCloudTrail_ReadOnlyAccess", {"cloudtrail"}, set()),
+    ("AmazonS3FullAccess", {"s3"}, {"s3"}),
+    ("AmazonS3ReadOnlyAccess", {"s3"}, set()),
+    ("AmazonSNSFullAccess", {"sns"}, {"sns"}),
+    ("IAMFullAccess", {"iam"}, {"iam"}),
+    ("IAMReadOnlyAccess", {"iam"}, set()),
+]
+
+
+def denied(call):
+    try:
+        call()
+    except ClientError as err:
+        return err.response["Error"]["Code"] in DENIALS
+    return False
+
+
+@pytest.mark.parametrize("name,reads,writes", MANAGED, ids=[m[0] for m in MANAGED])
+def test_each_aws_managed_policy_grants_what_its_document_says(shared_server, name, reads, writes):
+    srv = shared_server
+    try:
+        srv.client("s3").create_bucket(Bucket="matrix")
+    except ClientError as err:
+        assert err.response["Error"]["Code"] == "BucketAlreadyOwnedByYou"
+    user = f"m-{name}"[:64]
+    key, secret = new_user(srv, user, policy=None)
+    srv.client("iam").attach_user_policy(UserName=user, PolicyArn=f"arn:aws:iam::aws:policy/{name}")
+    outcome = {}
+    for service, (read, write) in CALLS.items():
+        client = srv.client(CLIENTS[service], key, secret)
+        outcome[service] = (not denied(lambda: read(client)), not denied(lambda: write(client)))
+    expected = {service: (service in reads, service in writes) for service in CALLS}
+    assert outcome == expected
+    # Every management call is in Event history under the user, denials with their errorCode
+    # (PutObject is a data event: trails record it, Event history does not).
+    events = srv.client("cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": user}], MaxResults=50)["Events"]
+    codes = [json.loads(e["CloudTrailEvent"]).get("errorCode") for e in events]
+    management = {service: allowed if service != "s3" else allowed[:1] for service, allowed in outcome.items()}
+    denials = sum(1 for allowed in management.values() for ok in allowed if not ok)
+    assert sum(1 for c in codes if c in DENIALS) == denials
+
+
+def test_a_role_assumed_from_another_account(two_accounts):
+    """The role's trust policy names the other account; that account's user also needs its own
+    permission to call sts:AssumeRole; the session acts in the role's account, and both sides
+    record the call."""
+    srv = two_accounts
+    iam = srv.client("iam")
+    trust = policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}, "Action": "sts:AssumeRole"})
+    role_arn = iam.create_role(RoleName="Partner", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    iam.attach_role_policy(RoleName="Partner", PolicyArn="arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess")
+    other_iam = srv.client("iam", OTHER_KEY, OTHER_SECRET)
+    other_iam.create_user(UserName="partner")
+    key = other_iam.create_access_key(UserName="partner")["AccessKey"]
+    partner = srv.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
+    code, message, status = error(lambda: partner.assume_role(RoleArn=role_arn, RoleSessionName="audit"))
+    assert (code, status) == ("AccessDenied", 403)
+    assert message == (f"User: arn:aws:iam::{OTHER}:user/partner is not authorized to perform: sts:AssumeRole "
+                       f"on resource: {role_arn} because no identity-based policy allows the sts:AssumeRole action")
+    other_iam.put_user_policy(UserName="partner", PolicyName="assume",
+                              PolicyDocument=policy(allow("sts:AssumeRole", role_arn)))
+    creds = partner.assume_role(RoleArn=role_arn, RoleSessionName="audit")["Credentials"]
+    session = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+    assert srv.client("sts", *session).get_caller_identity()["Account"] == ACCOUNT
+    srv.client("cloudtrail", *session).describe_trails()
+    assert denied(lambda: srv.client("iam", *session).list_users())
+    # The role's account records the session's calls; the caller's account its AssumeRole.
+    mine = recorded(srv, "DescribeTrails")
+    assert mine and mine[0]["userIdentity"]["arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/Partner/audit"
+    theirs = recorded_as(srv, OTHER_KEY, OTHER_SECRET, "AssumeRole")
+    assert [e.get("errorCode") for e in theirs] == [None, "AccessDenied"]
