@@ -414,3 +414,75 @@ def test_a_role_assumed_from_another_account(two_accounts):
     assert mine and mine[0]["userIdentity"]["arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/Partner/audit"
     theirs = recorded_as(srv, OTHER_KEY, OTHER_SECRET, "AssumeRole")
     assert [e.get("errorCode") for e in theirs] == [None, "AccessDenied"]
+
+
+def test_resource_tags_and_service_condition_keys(server):
+    """aws:ResourceTag/* of A4B resources, trails, topics and IAM users; s3:prefix on
+    ListBucket; sns:Protocol on Subscribe."""
+    a4b = server.client("alexaforbusiness")
+    a4b.create_profile(ProfileName="HQ", Timezone="UTC", Address="1 Main St", DistanceUnit="METRIC",
+                       TemperatureUnit="CELSIUS", WakeWord="ALEXA")
+    blue = a4b.create_room(RoomName="blue-room", Tags=[{"Key": "team", "Value": "blue"}])["RoomArn"]
+    red = a4b.create_room(RoomName="red-room", Tags=[{"Key": "team", "Value": "red"}])["RoomArn"]
+    sns = server.client("sns")
+    blue_topic = sns.create_topic(Name="blue-topic", Tags=[{"Key": "team", "Value": "blue"}])["TopicArn"]
+    red_topic = sns.create_topic(Name="red-topic", Tags=[{"Key": "team", "Value": "red"}])["TopicArn"]
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="reports")
+    iam = server.client("iam")
+    iam.create_user(UserName="blue-user", Tags=[{"Key": "team", "Value": "blue"}])
+    iam.create_user(UserName="red-user", Tags=[{"Key": "team", "Value": "red"}])
+    team_blue = {"StringEquals": {"aws:ResourceTag/team": "blue"}}
+    key, secret = new_user(server, "blue-operator", policy(
+        {"Effect": "Allow", "Action": ["a4b:GetRoom", "SNS:GetTopicAttributes", "iam:GetUser"], "Resource": "*",
+         "Condition": team_blue},
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::reports",
+         "Condition": {"StringLike": {"s3:prefix": "public/*"}}},
+        {"Effect": "Allow", "Action": "SNS:Subscribe", "Resource": "*",
+         "Condition": {"StringEquals": {"sns:Protocol": "https"}}},
+    ))
+    as_a4b = server.client("alexaforbusiness", key, secret)
+    as_a4b.get_room(RoomArn=blue)
+    assert error(lambda: as_a4b.get_room(RoomArn=red))[0] == "AccessDeniedException"
+    as_sns = server.client("sns", key, secret)
+    as_sns.get_topic_attributes(TopicArn=blue_topic)
+    assert error(lambda: as_sns.get_topic_attributes(TopicArn=red_topic))[0] == "AuthorizationError"
+    assert error(lambda: as_sns.subscribe(TopicArn=blue_topic, Protocol="http", Endpoint="http://127.0.0.1:9/x"))[0] == "AuthorizationError"
+    as_iam = server.client("iam", key, secret)
+    as_iam.get_user(UserName="blue-user")
+    assert error(lambda: as_iam.get_user(UserName="red-user"))[0] == "AccessDenied"
+    as_s3 = server.client("s3", key, secret)
+    as_s3.list_objects_v2(Bucket="reports", Prefix="public/2026")
+    assert error(lambda: as_s3.list_objects_v2(Bucket="reports", Prefix="private/"))[0] == "AccessDenied"
+    assert error(lambda: as_s3.list_objects_v2(Bucket="reports"))[0] == "AccessDenied"
+
+    ct = server.client("cloudtrail")
+    s3.put_bucket_policy(Bucket="reports", Policy=policy({
+        "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": ["s3:GetBucketAcl", "s3:PutObject"],
+        "Resource": ["arn:aws:s3:::reports", "arn:aws:s3:::reports/*"]}))
+    for name, team in [("blue-trail", "blue"), ("red-trail", "red")]:
+        ct.create_trail(Name=name, S3BucketName="reports", TagsList=[{"Key": "team", "Value": team}])
+    trail_key, trail_secret = new_user(server, "trail-operator", policy(
+        {"Effect": "Allow", "Action": "cloudtrail:GetTrailStatus", "Resource": "*", "Condition": team_blue}))
+    as_ct = server.client("cloudtrail", trail_key, trail_secret)
+    as_ct.get_trail_status(Name="blue-trail")
+    assert error(lambda: as_ct.get_trail_status(Name="red-trail"))[0] == "AccessDeniedException"
+
+
+def test_principal_org_id_grants_the_organization(organization):
+    """A bucket policy that grants `*` under `aws:PrincipalOrgID` lets the member accounts in
+    and no one else."""
+    srv = organization
+    org_id = srv.client("organizations").describe_organization()["Organization"]["Id"]
+    s3 = srv.client("s3")
+    s3.create_bucket(Bucket="org-shared")
+    s3.put_object(Bucket="org-shared", Key="k", Body=b"v")
+    member = srv.client("s3", OTHER_KEY, OTHER_SECRET)
+    assert error(lambda: member.get_object(Bucket="org-shared", Key="k"))[0] == "AccessDenied"
+    grant = lambda org: policy({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                "Resource": "arn:aws:s3:::org-shared/*",
+                                "Condition": {"StringEquals": {"aws:PrincipalOrgID": org}}})
+    s3.put_bucket_policy(Bucket="org-shared", Policy=grant(org_id))
+    assert member.get_object(Bucket="org-shared", Key="k")["Body"].read() == b"v"
+    s3.put_bucket_policy(Bucket="org-shared", Policy=grant("o-someoneelse1"))
+    assert error(lambda: member.get_object(Bucket="org-shared", Key="k"))[0] == "AccessDenied"

@@ -1,13 +1,31 @@
 //! What each A4B call needs permission for: the action `a4b:<Operation>` on every A4B resource
 //! the request names (its ARN members), or, for a call that names none, on the type the call
 //! creates (`arn:aws:a4b:<region>:<account>:room/*`) or `*`. Tags in the request are the
-//! `aws:RequestTag/*` and `aws:TagKeys` condition keys.
+//! `aws:RequestTag/*` and `aws:TagKeys` condition keys; the named resource's own tags are
+//! `aws:ResourceTag/*` ([`add_resource_tags`]).
 
 use serde_json::Value;
 use trailroom_authz::Access;
 use trailroom_model::a4b::Operation;
 
 use crate::arn::{Arn, ResourceType};
+
+/// Adds each named resource's stored tags as `aws:ResourceTag/*`.
+pub fn add_resource_tags(
+    txn: &dyn trailroom_store::ReadTxn,
+    accesses: Vec<Access>,
+) -> Result<Vec<Access>, trailroom_protocol::ApiError> {
+    accesses
+        .into_iter()
+        .map(|access| {
+            let Some(arn) = Arn::parse(&access.resource) else {
+                return Ok(access);
+            };
+            let tags = crate::support::tags::load(txn, &arn.account_id, &access.resource)?;
+            Ok(access.with_resource_tags(&tags))
+        })
+        .collect()
+}
 
 /// The accesses `op` with rendered input `parameters` needs.
 pub fn accesses(

@@ -3,7 +3,8 @@
 //! `aws:PrincipalTag/*`), from where (`aws:SourceIp`, `aws:SecureTransport`), when
 //! (`aws:CurrentTime`, `aws:EpochTime`, `aws:TokenIssueTime`), in which region
 //! (`aws:RequestedRegion`), and how (`aws:MultiFactorAuthPresent`, `aws:ViaAWSService`,
-//! `aws:SourceIdentity`).
+//! `aws:SourceIdentity`). `aws:PrincipalOrgID` is set by [`crate::check`], which reads the
+//! organization with its SCPs.
 
 use trailroom_audit::record::format_event_time;
 use trailroom_identity::{CallerPolicies, Principal};

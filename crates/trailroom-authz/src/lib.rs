@@ -59,6 +59,18 @@ impl Access {
         self
     }
 
+    /// Adds the resource's tags as `aws:ResourceTag/<key>`.
+    pub fn with_resource_tags<'t>(
+        mut self,
+        tags: impl IntoIterator<Item = (&'t String, &'t String)>,
+    ) -> Self {
+        for (key, value) in tags {
+            self.context
+                .push((format!("aws:ResourceTag/{key}"), vec![value.clone()]));
+        }
+        self
+    }
+
     /// Sets the resource's own policy and the account that owns the resource.
     pub fn with_resource_policy(mut self, document: String, owner_account: String) -> Self {
         self.resource_policy = Some(document);
@@ -148,16 +160,18 @@ pub fn check(store: &dyn Store, facts: &CallFacts<'_>, accesses: &[Access]) -> R
     if matches!(caller.principal, Principal::AwsService { .. }) || accesses.is_empty() {
         return Ok(());
     }
-    let (stored, scps) = trailroom_store::read(store, |txn| {
+    let (stored, bindings) = trailroom_store::read(store, |txn| {
         let policies = trailroom_identity::caller_policies(txn, caller)?;
-        let scps = trailroom_organizations::scp::levels_for(txn, caller.principal.account_id())?;
-        Ok::<_, trailroom_store::StoreError>((policies, scps))
+        let bindings =
+            trailroom_organizations::scp::bindings_for(txn, caller.principal.account_id())?;
+        Ok::<_, trailroom_store::StoreError>((policies, bindings))
     })
     .and_then(|r| r)
     .map_err(|e| Refused::Failed(trailroom_audit::store_failure(e)))?;
     let parsed = Parsed::new(&stored);
     // A level whose documents no longer parse allows nothing.
-    let scp_levels: Vec<Vec<Policy>> = scps
+    let scp_levels: Vec<Vec<Policy>> = bindings
+        .scp_levels
         .iter()
         .map(|level| {
             level
@@ -167,7 +181,10 @@ pub fn check(store: &dyn Store, facts: &CallFacts<'_>, accesses: &[Access]) -> R
         })
         .collect();
     let principal = policy_principal(&caller.principal, stored.is_root);
-    let base = global_context(facts, &stored);
+    let mut base = global_context(facts, &stored);
+    if let Some(org) = &bindings.organization_id {
+        base.set("aws:PrincipalOrgID", org.clone());
+    }
     for access in accesses {
         let mut context = base.clone();
         for (key, values) in &access.context {

@@ -1,13 +1,44 @@
 //! What each CloudTrail call needs permission for: `cloudtrail:<Operation>` on the trail the
 //! request names (by name, in the caller's region and account, or by ARN), or on `*` for calls
 //! about no trail (LookupEvents, DescribeTrails, ListTrails, ListPublicKeys). Tags in CreateTrail
-//! and AddTags are the `aws:RequestTag/*` and `aws:TagKeys` condition keys.
+//! and AddTags are the `aws:RequestTag/*` and `aws:TagKeys` condition keys; a named trail's own
+//! tags are `aws:ResourceTag/*` ([`add_resource_tags`]).
 
 use serde_json::Value;
 use trailroom_authz::Access;
 use trailroom_model::cloudtrail::Operation;
 
 use crate::trails::trail_arn;
+
+/// Adds each named trail's tags as `aws:ResourceTag/*`.
+pub fn add_resource_tags(
+    txn: &dyn trailroom_store::ReadTxn,
+    accesses: Vec<Access>,
+) -> Result<Vec<Access>, trailroom_protocol::ApiError> {
+    accesses
+        .into_iter()
+        .map(|access| {
+            let Some(account) = access.resource.split(':').nth(4).filter(|a| !a.is_empty()) else {
+                return Ok(access);
+            };
+            let trail = txn
+                .get(account, crate::trails::TRAIL_KIND, &access.resource)
+                .map_err(trailroom_audit::store_failure)?
+                .and_then(|doc| doc.decode::<crate::trails::TrailRecord>().ok());
+            Ok(match trail {
+                Some(trail) => {
+                    let tags: Vec<(String, String)> = trail
+                        .tags
+                        .iter()
+                        .map(|t| (t.key.clone(), t.value.clone().unwrap_or_default()))
+                        .collect();
+                    access.with_resource_tags(tags.iter().map(|(k, v)| (k, v)))
+                }
+                None => access,
+            })
+        })
+        .collect()
+}
 
 /// The accesses `op` with rendered input `parameters` needs.
 pub fn accesses(

@@ -43,6 +43,8 @@ pub fn accesses(
 fn iam_access(txn: &dyn ReadTxn, ctx: &CallContext, action: &str, params: &QueryParams) -> Access {
     let account = ctx.account_id();
     let named = |kind, name: &str| txn.get(account, kind, name).ok().flatten();
+    // The tags of the user or role the call is about (`aws:ResourceTag/*`, `iam:ResourceTag/*`).
+    let mut tags = std::collections::BTreeMap::new();
     let resource = if let Some(group) = params.get("GroupName").filter(|_| action.contains("Group"))
     {
         named(kinds::GROUP, group)
@@ -52,19 +54,21 @@ fn iam_access(txn: &dyn ReadTxn, ctx: &CallContext, action: &str, params: &Query
                 |g| g.arn(),
             )
     } else if let Some(role) = params.get("RoleName") {
-        named(kinds::ROLE, role)
-            .and_then(|d| d.decode::<RoleRecord>().ok())
-            .map_or_else(
-                || format!("arn:aws:iam::{account}:role{}{role}", path(params)),
-                |r| r.arn(),
-            )
+        match named(kinds::ROLE, role).and_then(|d| d.decode::<RoleRecord>().ok()) {
+            Some(record) => {
+                tags = record.tags.clone();
+                record.arn()
+            }
+            None => format!("arn:aws:iam::{account}:role{}{role}", path(params)),
+        }
     } else if let Some(user) = params.get("UserName") {
-        named(kinds::USER, user)
-            .and_then(|d| d.decode::<UserRecord>().ok())
-            .map_or_else(
-                || format!("arn:aws:iam::{account}:user{}{user}", path(params)),
-                |u| u.arn(),
-            )
+        match named(kinds::USER, user).and_then(|d| d.decode::<UserRecord>().ok()) {
+            Some(record) => {
+                tags = record.tags.clone();
+                record.arn()
+            }
+            None => format!("arn:aws:iam::{account}:user{}{user}", path(params)),
+        }
     } else if action == "CreatePolicy"
         && let Some(name) = params.get("PolicyName")
     {
@@ -91,7 +95,10 @@ fn iam_access(txn: &dyn ReadTxn, ctx: &CallContext, action: &str, params: &Query
     } else {
         "*".to_owned()
     };
-    let mut access = Access::new(format!("iam:{action}"), resource);
+    let mut access = Access::new(format!("iam:{action}"), resource).with_resource_tags(&tags);
+    for (key, value) in &tags {
+        access = access.with(&format!("iam:ResourceTag/{key}"), value.clone());
+    }
     if let Some(policy) = params
         .get("PolicyArn")
         .or_else(|| params.get("PermissionsBoundary"))

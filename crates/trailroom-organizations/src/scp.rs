@@ -116,23 +116,52 @@ pub fn save(
     tx.put(&policy.to_doc(org)?)
 }
 
+/// What an account's organization means for its principals' calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bindings {
+    /// The organization's id (`aws:PrincipalOrgID`), outside one `None`.
+    pub organization_id: Option<String>,
+    /// The SCP documents that bind the account, one list per level (root, account), each of
+    /// which must allow; empty outside an organization and for its management account.
+    pub scp_levels: Vec<Vec<String>>,
+}
+
+/// The organization and SCPs that bind principals of `account`.
+pub fn bindings_for(txn: &dyn ReadTxn, account: &str) -> StoreResult<Bindings> {
+    let Some(org) = organization_of(txn, account)? else {
+        return Ok(Bindings::default());
+    };
+    Ok(Bindings {
+        organization_id: Some(org.id.clone()),
+        scp_levels: levels_of(txn, &org, account)?,
+    })
+}
+
 /// The SCP documents that bind principals of `account`, one list per level (root, account),
 /// each of which must allow; empty outside an organization and for its management account.
 pub fn levels_for(txn: &dyn ReadTxn, account: &str) -> StoreResult<Vec<Vec<String>>> {
-    let Some(org) = organization_of(txn, account)? else {
-        return Ok(Vec::new());
-    };
+    match organization_of(txn, account)? {
+        Some(org) => levels_of(txn, &org, account),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn levels_of(
+    txn: &dyn ReadTxn,
+    org: &OrganizationRecord,
+    account: &str,
+) -> StoreResult<Vec<Vec<String>>> {
     if org.management_account_id == account {
         return Ok(Vec::new());
     }
-    let all = policies(txn, &org)?;
+    let all = policies(txn, org)?;
     let attached_to = |target: &str| -> Vec<String> {
         all.iter()
             .filter(|p| p.targets.iter().any(|t| t == target))
             .map(|p| p.content.clone())
             .collect()
     };
-    Ok(vec![attached_to(&root_id(&org)), attached_to(account)])
+    Ok(vec![attached_to(&root_id(org)), attached_to(account)])
 }
 
 /// A fresh policy id: `p-` and 8 lowercase letters or digits.

@@ -19,8 +19,8 @@ use crate::service::{S3Backend, authorize};
 /// S3 never returns more than this many entries per page.
 const MAX_KEYS: usize = 1000;
 
-/// Runs one page of a listing of `bucket` after checking `s3:ListBucket`; returns it with the
-/// bucket owner's account.
+/// Runs one page of a listing of `bucket` after checking `s3:ListBucket` (with the listing's
+/// `s3:prefix`, `s3:delimiter` and `s3:max-keys`); returns it with the bucket owner's account.
 fn run(
     backend: &S3Backend,
     info: &RequestInfo,
@@ -28,13 +28,21 @@ fn run(
     params: &ListParams,
 ) -> Result<(Page, String), ApiError> {
     let owned = backend.bucket(bucket)?;
+    let mut keys = BTreeMap::new();
+    if !params.prefix.is_empty() {
+        keys.insert("s3:prefix".to_owned(), params.prefix.clone());
+    }
+    if let Some(delimiter) = &params.delimiter {
+        keys.insert("s3:delimiter".to_owned(), delimiter.clone());
+    }
+    keys.insert("s3:max-keys".to_owned(), params.max_keys.to_string());
     authorize(
         backend,
         info,
         &owned,
         "s3:ListBucket",
         &bucket_arn(bucket),
-        &BTreeMap::new(),
+        &keys,
     )?;
     let mut fetch = |after: &str, limit: usize| -> Result<Vec<ObjectRecord>, ApiError> {
         let after = object_id(bucket, after);

@@ -78,6 +78,29 @@ impl JsonService {
         }
     }
 
+    /// The accesses with the named resources' own tags (`aws:ResourceTag/*`).
+    fn with_resource_tags(
+        self,
+        ctx: &CallContext,
+        accesses: Vec<Access>,
+    ) -> Result<Vec<Access>, ApiError> {
+        let named = |access: &Access| access.resource != "*" && !access.resource.ends_with("/*");
+        if !accesses.iter().any(named) {
+            return Ok(accesses);
+        }
+        let mut accesses = Some(accesses);
+        ctx.read(|txn| {
+            let accesses = accesses.take().unwrap_or_default();
+            match self {
+                Self::A4b(_) => trailroom_a4b::access::add_resource_tags(txn, accesses),
+                Self::CloudTrail(_) => {
+                    trailroom_cloudtrail::access::add_resource_tags(txn, accesses)
+                }
+                Self::Organizations(_) => Ok(accesses),
+            }
+        })
+    }
+
     fn named_resources(self) -> Option<NamedResources> {
         match self {
             Self::A4b(_) => Some(trailroom_a4b::resources::named_resources),
@@ -155,6 +178,7 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
     if state.config.authorization {
         ctx.set_authorizer(Arc::new(move |ctx, parameters| {
             let accesses = service.accesses(parameters, ctx.region(), ctx.account_id());
+            let accesses = service.with_resource_tags(ctx, accesses)?;
             trailroom_authz::check_call(ctx, &accesses).map_err(denied)
         }));
     }

@@ -1,6 +1,7 @@
 //! What each SNS call needs permission for: `SNS:<Action>` on the topic it names (with the
 //! topic's policy as its resource-based policy), on the topic a subscription belongs to, on the
-//! topic CreateTopic would make, or on `*` (ListTopics, ListSubscriptions).
+//! topic CreateTopic would make, or on `*` (ListTopics, ListSubscriptions). The topic's tags are
+//! `aws:ResourceTag/*`; Subscribe supplies `sns:Protocol` and `sns:Endpoint`.
 
 use trailroom_authz::Access;
 use trailroom_protocol::query::QueryParams;
@@ -37,20 +38,31 @@ pub fn accesses(
     let Some(arn) = topic else {
         return vec![Access::new(name, "*")];
     };
-    let access = Access::new(name, arn.clone());
-    let policy = trailroom_store::read(store, |txn| topic_policy(txn, &arn))
+    let mut access = Access::new(name, arn.clone());
+    if action == "Subscribe" {
+        for (param, key) in [("Protocol", "sns:Protocol"), ("Endpoint", "sns:Endpoint")] {
+            if let Some(value) = params.get(param) {
+                access = access.with(key, value);
+            }
+        }
+    }
+    let topic = trailroom_store::read(store, |txn| stored_topic(txn, &arn))
         .ok()
         .flatten();
-    match policy {
-        Some((document, owner)) => vec![access.with_resource_policy(document, owner)],
+    match topic {
+        Some((record, owner)) => vec![
+            access
+                .with_resource_tags(&record.tags)
+                .with_resource_policy(record.policy().to_owned(), owner),
+        ],
         None => vec![access],
     }
 }
 
-/// A topic's policy and owning account.
-fn topic_policy(txn: &dyn ReadTxn, arn: &str) -> Option<(String, String)> {
+/// A topic and its owning account.
+fn stored_topic(txn: &dyn ReadTxn, arn: &str) -> Option<(TopicRecord, String)> {
     let parsed = TopicArn::parse(arn)?;
     let doc = txn.get(&parsed.account, TOPIC_KIND, arn).ok()??;
     let record: TopicRecord = doc.decode().ok()?;
-    Some((record.policy().to_owned(), doc.account))
+    Some((record, doc.account))
 }
