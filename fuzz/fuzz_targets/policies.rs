@@ -73,5 +73,11 @@ fuzz_target!(|data: &[u8]| {
     let role_session = Principal::Root {
         account_id: "123456789012".into(),
     };
-    let _ = trailroom_identity::trust::allows(policy, &role_session, "sts:AssumeRole");
+    let _ = trailroom_identity::trust::allows(policy, &role_session, "sts:AssumeRole", &context);
+    let _ = trailroom_identity::trust::allows_federated(
+        policy,
+        "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+        "sts:AssumeRoleWithWebIdentity",
+        &context,
+    );
 });
