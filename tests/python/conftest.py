@@ -34,7 +34,7 @@ class Server:
         self.proc = subprocess.Popen(
             [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir, *self.extra_args],
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=open(os.environ["TRAILROOM_SERVER_LOG"], "a") if os.environ.get("TRAILROOM_SERVER_LOG") else subprocess.DEVNULL,
             text=True,
         )
         # The first line names the bound address; the server is accepting once it is printed.

@@ -436,3 +436,26 @@ fn http_status(code: u16) -> trailroom_protocol::StatusCode {
     trailroom_protocol::StatusCode::from_u16(code)
         .unwrap_or(trailroom_protocol::StatusCode::INTERNAL_SERVER_ERROR)
 }
+
+#[cfg(test)]
+mod store_failure_tests {
+    use super::*;
+
+    /// A handler that meets a failing store answers what [`store_failure`] makes of it; every
+    /// operation must be allowed to (the dispatcher asserts it in debug builds).
+    #[test]
+    fn every_operation_may_answer_a_store_failure() {
+        for err in [
+            StoreError::Unavailable("disk full".into()),
+            StoreError::Backend("io".into()),
+        ] {
+            let code = store_failure(err).code().to_owned();
+            for op in trailroom_model::a4b::Operation::ALL {
+                assert!(op.allows_error(&code), "{} may not answer {code}", op.name());
+            }
+            for op in trailroom_model::cloudtrail::Operation::ALL {
+                assert!(op.allows_error(&code), "{} may not answer {code}", op.name());
+            }
+        }
+    }
+}

@@ -67,6 +67,7 @@ pub const GENERIC_ERRORS: &[&str] = &[
     "RequestExpired",
     "SerializationException",
     "ServiceUnavailable",
+    "ServiceUnavailableException",
     "SignatureDoesNotMatch",
     "ThrottlingException",
     "UnknownOperationException",
