@@ -451,10 +451,18 @@ mod store_failure_tests {
         ] {
             let code = store_failure(err).code().to_owned();
             for op in trailroom_model::a4b::Operation::ALL {
-                assert!(op.allows_error(&code), "{} may not answer {code}", op.name());
+                assert!(
+                    op.allows_error(&code),
+                    "{} may not answer {code}",
+                    op.name()
+                );
             }
             for op in trailroom_model::cloudtrail::Operation::ALL {
-                assert!(op.allows_error(&code), "{} may not answer {code}", op.name());
+                assert!(
+                    op.allows_error(&code),
+                    "{} may not answer {code}",
+                    op.name()
+                );
             }
         }
     }

@@ -3,9 +3,8 @@
 use std::collections::BTreeMap;
 
 use s3s::dto::{
-    Bucket, BucketLocationConstraint, CreateBucketInput, CreateBucketOutput, GetBucketAclOutput,
-    GetBucketLocationOutput, Grant, Grantee, HeadBucketOutput, ListBucketsOutput, Owner,
-    Permission, Timestamp, Type,
+    Bucket, BucketLocationConstraint, CreateBucketInput, CreateBucketOutput,
+    GetBucketLocationOutput, HeadBucketOutput, ListBucketsOutput, Owner, Timestamp,
 };
 use trailroom_audit::{CallContext, store_failure};
 use trailroom_model::Empty;
@@ -16,9 +15,7 @@ use crate::errors;
 use crate::names::{LocationError, bucket_region, is_valid_bucket_name};
 use crate::policy::validate_bucket_policy;
 use crate::records::{BUCKET_KIND, BucketRecord, OBJECT_KIND, bucket_arn, canonical_user_id};
-use crate::service::{
-    OwnedBucket, S3Backend, authorize, authorize_account, find_bucket, require_owner,
-};
+use crate::service::{OwnedBucket, S3Backend, authorize, authorize_account, find_bucket};
 
 /// What CreateBucket did.
 pub(crate) enum Created {
@@ -56,6 +53,7 @@ pub(crate) async fn create(
         region,
         created_ms: backend.now_ms(),
         policy: None,
+        config: new_bucket_defaults(),
     };
     let account = info.account().to_owned();
     let signing_region = info.region.clone();
@@ -75,6 +73,29 @@ pub(crate) async fn create(
     Ok(CreateBucketOutput {
         location: Some(format!("/{name}")),
     })
+}
+
+/// What S3 sets on every new bucket since April 2023: all public access blocked and ACLs off
+/// (`BucketOwnerEnforced`).
+fn new_bucket_defaults() -> BTreeMap<String, serde_json::Value> {
+    use crate::bucket_config::settings::{
+        OWNERSHIP_CONTROLS, PUBLIC_ACCESS_BLOCK, all_blocked, owner_enforced,
+    };
+    let mut config = BTreeMap::new();
+    for (sub, value) in [
+        (PUBLIC_ACCESS_BLOCK, serde_json::to_value(all_blocked())),
+        (
+            OWNERSHIP_CONTROLS,
+            serde_json::to_value(crate::bucket_config::stored::StoredOwnership::from(
+                &owner_enforced(),
+            )),
+        ),
+    ] {
+        if let Ok(value) = value {
+            config.insert(sub.key.to_owned(), value);
+        }
+    }
+    config
 }
 
 fn location_error(err: LocationError, constraint: Option<&str>) -> ApiError {
@@ -184,29 +205,6 @@ pub(crate) fn location(
     })
 }
 
-pub(crate) fn acl(
-    backend: &S3Backend,
-    info: &RequestInfo,
-    name: &str,
-) -> Result<GetBucketAclOutput, ApiError> {
-    let bucket = authorized(backend, info, name, "s3:GetBucketAcl")?;
-    let owner = owner(&bucket.owner);
-    let grantee = Grantee {
-        display_name: owner.display_name.clone(),
-        email_address: None,
-        id: owner.id.clone(),
-        type_: Type::from_static(Type::CANONICAL_USER),
-        uri: None,
-    };
-    Ok(GetBucketAclOutput {
-        grants: Some(vec![Grant {
-            grantee: Some(grantee),
-            permission: Some(Permission::from_static(Permission::FULL_CONTROL)),
-        }]),
-        owner: Some(owner),
-    })
-}
-
 pub(crate) async fn put_policy(
     backend: &S3Backend,
     ctx: &CallContext,
@@ -214,9 +212,20 @@ pub(crate) async fn put_policy(
     name: &str,
     policy: String,
 ) -> Result<(), ApiError> {
-    let bucket = backend.bucket(name)?;
-    require_owner(info, &bucket)?;
+    let bucket = backend.owned_bucket(info, name, "s3:PutBucketPolicy")?;
     validate_bucket_policy(&policy, name).map_err(errors::malformed_policy)?;
+    let blocks_public = crate::bucket_config::settings::public_access_block(&bucket)
+        .and_then(|b| b.block_public_policy)
+        .unwrap_or(false);
+    if blocks_public && crate::policy::is_public(&policy) {
+        return Err(errors::access_denied_because(format!(
+            "User: {} is not authorized to perform: s3:PutBucketPolicy on resource: \"{}\" \
+             because public policies are blocked by the BlockPublicPolicy block public access \
+             setting.",
+            info.caller.principal.arn(),
+            bucket_arn(name)
+        )));
+    }
     set_policy(ctx, bucket, Some(policy)).await
 }
 
@@ -225,8 +234,7 @@ pub(crate) fn get_policy(
     info: &RequestInfo,
     name: &str,
 ) -> Result<String, ApiError> {
-    let bucket = backend.bucket(name)?;
-    require_owner(info, &bucket)?;
+    let bucket = backend.owned_bucket(info, name, "s3:GetBucketPolicy")?;
     bucket
         .record
         .policy
@@ -239,8 +247,7 @@ pub(crate) async fn delete_policy(
     info: &RequestInfo,
     name: &str,
 ) -> Result<(), ApiError> {
-    let bucket = backend.bucket(name)?;
-    require_owner(info, &bucket)?;
+    let bucket = backend.owned_bucket(info, name, "s3:DeleteBucketPolicy")?;
     set_policy(ctx, bucket, None).await
 }
 

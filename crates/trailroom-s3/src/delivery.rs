@@ -157,6 +157,7 @@ mod tests {
             region: "us-east-1".into(),
             created_ms: 0,
             policy,
+            config: Default::default(),
         };
         let doc = record.to_doc("123456789012").unwrap();
         trailroom_store::write(store, move |txn| txn.put(&doc))

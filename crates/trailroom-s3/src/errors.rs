@@ -82,6 +82,15 @@ pub fn malformed_policy(message: impl Into<String>) -> ApiError {
     error("MalformedPolicy", StatusCode::BAD_REQUEST, message)
 }
 
+/// `MalformedXML` (400): a configuration document S3 cannot use.
+pub fn malformed_xml() -> ApiError {
+    error(
+        "MalformedXML",
+        StatusCode::BAD_REQUEST,
+        "The XML you provided was not well-formed or did not validate against our published schema",
+    )
+}
+
 /// `InvalidArgument` (400).
 pub fn invalid_argument(message: impl Into<String>) -> ApiError {
     error("InvalidArgument", StatusCode::BAD_REQUEST, message)

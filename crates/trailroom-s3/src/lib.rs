@@ -13,6 +13,7 @@
 
 mod backend;
 mod blobs;
+mod bucket_config;
 mod buckets;
 pub mod calls;
 pub mod delivery;

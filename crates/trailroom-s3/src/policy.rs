@@ -184,6 +184,52 @@ fn validate_common(statement: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// Condition keys that, with a fixed value, confine a statement granting `*` to known
+/// principals or sources: such a statement does not make a policy public (S3's rule).
+const CONFINING_KEYS: &[&str] = &[
+    "aws:sourceip",
+    "aws:sourcearn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceowner",
+    "aws:sourceaccount",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalservicename",
+    "aws:userid",
+    "s3:dataaccesspointaccount",
+    "s3:dataaccesspointarn",
+];
+
+/// Whether a bucket (or topic) policy is public as S3 judges it: an `Allow` statement for
+/// anyone (`"*"`, `{"AWS": "*"}`, or a `NotPrincipal`) that no fixed-value condition on a
+/// confining key (`aws:SourceArn`, `aws:PrincipalOrgID`, a source address range other than
+/// everything, …) narrows down. Text that is not a policy is not public.
+pub fn is_public(policy: &str) -> bool {
+    let Ok(policy) = Policy::parse(policy) else {
+        return false;
+    };
+    policy.statements.iter().any(|statement| {
+        let anyone = statement
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.anyone || p.negated);
+        let confined = statement.conditions.iter().any(|condition| {
+            let key = condition.key.to_ascii_lowercase();
+            !condition.negated
+                && CONFINING_KEYS.contains(&key.as_str())
+                && !condition.values.is_empty()
+                && condition.values.iter().all(|value| {
+                    let everything = key == "aws:sourceip" && value.ends_with("/0");
+                    !value.contains('*') && !everything
+                })
+        });
+        statement.effect == trailroom_policy::Effect::Allow && anyone && !confined
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +255,36 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn public_policies_grant_anyone_without_a_confining_condition() {
+        let anyone = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
+        assert!(is_public(anyone));
+        let aws_star = anyone.replace(r#""Principal":"*""#, r#""Principal":{"AWS":"*"}"#);
+        assert!(is_public(&aws_star));
+        let org = anyone.replace(
+            r#""Resource""#,
+            r#""Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc1234567"}},"Resource""#,
+        );
+        assert!(!is_public(&org));
+        let wide = anyone.replace(
+            r#""Resource""#,
+            r#""Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}},"Resource""#,
+        );
+        assert!(is_public(&wide));
+        let like = anyone.replace(
+            r#""Resource""#,
+            r#""Condition":{"StringLike":{"aws:SourceArn":"*"}},"Resource""#,
+        );
+        assert!(is_public(&like));
+        let account = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:*","Resource":"*"}]}"#;
+        assert!(!is_public(account));
+        let service = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"*"}]}"#;
+        assert!(!is_public(service));
+        let deny = anyone.replace("Allow", "Deny");
+        assert!(!is_public(&deny));
+        assert!(!is_public("not a policy"));
     }
 
     #[test]

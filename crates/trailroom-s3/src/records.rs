@@ -31,6 +31,10 @@ pub struct BucketRecord {
     /// The bucket policy as the client sent it, or `null`.
     #[serde(rename = "Policy")]
     pub policy: Option<String>,
+    /// Configuration subresources by name (`tagging`, `versioning`, `publicAccessBlock`, …),
+    /// each the JSON of its s3s type; absent when never set (or deleted).
+    #[serde(rename = "Config", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub config: BTreeMap<String, serde_json::Value>,
 }
 
 impl BucketRecord {
@@ -119,6 +123,7 @@ mod tests {
             region: "eu-west-1".into(),
             created_ms: 5,
             policy: None,
+            config: Default::default(),
         };
         let doc = record.to_doc("123456789012").unwrap();
         assert_eq!(doc.kind, "s3_bucket");

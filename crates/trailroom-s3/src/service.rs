@@ -101,7 +101,10 @@ pub(crate) fn authorize(
     context: &BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
     if backend.authorization {
-        let mut access = Access::new(action, resource).owned_by(bucket.owner.clone());
+        let tags = crate::bucket_config::settings::bucket_tags(bucket);
+        let mut access = Access::new(action, resource)
+            .owned_by(bucket.owner.clone())
+            .with_resource_tags(tags.iter().map(|(k, v)| (k, v)));
         access.resource_policy = bucket.record.policy.clone();
         for (key, value) in context {
             access = access.with(key, value.clone());

@@ -99,6 +99,7 @@ fn bucket_operation(
         Method::POST if has("delete") => return ("DeleteObjects".into(), true),
         Method::POST => return ("PostObject".into(), true),
         _ if has("uploads") => "ListMultipartUploads",
+        _ if has("session") => "CreateSession",
         _ if has("versions") => return ("ListObjectVersions".into(), true),
         _ => return ("ListObjects".into(), true),
     };
