@@ -368,7 +368,9 @@ def test_clock_skew_is_request_time_too_skewed(srv):
     url = f"{srv.endpoint}/"
     request = AWSRequest(method="GET", url=url, headers={"X-Amz-Content-SHA256": hashlib.sha256(b"").hexdigest()})
     when = datetime.datetime.utcnow() - datetime.timedelta(minutes=20)
-    with mock.patch("botocore.auth.datetime") as fake:
+    # botocore reads the time through `datetime` (older releases) or `get_current_datetime`.
+    clock = mock.patch("botocore.auth.get_current_datetime", return_value=when, create=True)
+    with mock.patch("botocore.auth.datetime") as fake, clock:
         fake.datetime.utcnow.return_value = when
         fake.datetime.now.return_value = when
         SigV4Auth(Credentials(ROOT_KEY, ROOT_SECRET), "s3", "us-east-1").add_auth(request)

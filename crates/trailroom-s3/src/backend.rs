@@ -12,7 +12,7 @@ use crate::bucket_config::{acl, listings, settings};
 use crate::calls::{ObjectCall, RequestInfo};
 use crate::errors::to_s3_error;
 use crate::service::{S3Backend, request_info};
-use crate::{buckets, list_ops, objects};
+use crate::{buckets, list_ops, multipart, objects};
 
 impl S3Backend {
     /// Records a management call's event and turns its result into the s3s answer.
@@ -362,6 +362,139 @@ impl S3 for S3Backend {
         let event = || self.recorder.data_row(&info, &call, Ok(()));
         let result = objects::copy(self, &info, req.input, event).await;
         self.finish_data(&info, &call, true, result).await
+    }
+
+    // ---- multipart uploads (multipart) -----------------------------------------------------
+
+    async fn create_multipart_upload(
+        &self,
+        req: S3Request<CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        let info = request_info(&req)?;
+        let extra = json!({"uploads": ""});
+        let call = object_call(
+            "CreateMultipartUpload",
+            false,
+            &req.input.bucket,
+            Some(&req.input.key),
+            extra,
+        );
+        let event = self.recorder.data_row(&info, &call, Ok(()));
+        let result = multipart::create(self, &info, req.input, event).await;
+        self.finish_data(&info, &call, true, result).await
+    }
+
+    async fn upload_part(
+        &self,
+        req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
+        let info = request_info(&req)?;
+        let extra = json!({"partNumber": req.input.part_number, "uploadId": req.input.upload_id});
+        let call = object_call(
+            "UploadPart",
+            false,
+            &req.input.bucket,
+            Some(&req.input.key),
+            extra,
+        );
+        let event = self.recorder.data_row(&info, &call, Ok(()));
+        let result = multipart::upload_part(self, &info, req.input, event).await;
+        self.finish_data(&info, &call, true, result).await
+    }
+
+    async fn upload_part_copy(
+        &self,
+        req: S3Request<UploadPartCopyInput>,
+    ) -> S3Result<S3Response<UploadPartCopyOutput>> {
+        let info = request_info(&req)?;
+        let source = match &req.input.copy_source {
+            CopySource::Bucket { bucket, key, .. } => format!("{bucket}/{key}"),
+            _ => String::new(),
+        };
+        let extra = json!({"partNumber": req.input.part_number, "uploadId": req.input.upload_id,
+            "x-amz-copy-source": source});
+        let call = object_call(
+            "UploadPartCopy",
+            false,
+            &req.input.bucket,
+            Some(&req.input.key),
+            extra,
+        );
+        let event = self.recorder.data_row(&info, &call, Ok(()));
+        let result = multipart::upload_part_copy(self, &info, req.input, event).await;
+        self.finish_data(&info, &call, true, result).await
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        let info = request_info(&req)?;
+        let extra = json!({"uploadId": req.input.upload_id});
+        let call = object_call(
+            "CompleteMultipartUpload",
+            false,
+            &req.input.bucket,
+            Some(&req.input.key),
+            extra,
+        );
+        let event = self.recorder.data_row(&info, &call, Ok(()));
+        let result = multipart::complete(self, &info, req.input, event).await;
+        self.finish_data(&info, &call, true, result).await
+    }
+
+    async fn abort_multipart_upload(
+        &self,
+        req: S3Request<AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        let info = request_info(&req)?;
+        let extra = json!({"uploadId": req.input.upload_id});
+        let call = object_call(
+            "AbortMultipartUpload",
+            false,
+            &req.input.bucket,
+            Some(&req.input.key),
+            extra,
+        );
+        let event = self.recorder.data_row(&info, &call, Ok(()));
+        let result = multipart::abort(self, &info, req.input, event).await;
+        let mut response = self.finish_data(&info, &call, true, result).await?;
+        response.status = Some(buckets::NO_CONTENT);
+        Ok(response)
+    }
+
+    async fn list_parts(
+        &self,
+        req: S3Request<ListPartsInput>,
+    ) -> S3Result<S3Response<ListPartsOutput>> {
+        let info = request_info(&req)?;
+        let extra = json!({"uploadId": req.input.upload_id});
+        let call = object_call(
+            "ListParts",
+            true,
+            &req.input.bucket,
+            Some(&req.input.key),
+            extra,
+        );
+        let result = multipart::list_parts(self, &info, req.input);
+        self.finish_data(&info, &call, false, result).await
+    }
+
+    async fn list_multipart_uploads(
+        &self,
+        req: S3Request<ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        let info = request_info(&req)?;
+        let extra = compact(json!({"uploads": "", "prefix": req.input.prefix}));
+        let ctx = self.bucket_call(
+            &info,
+            "ListMultipartUploads",
+            true,
+            &req.input.bucket,
+            extra,
+        );
+        let result = multipart::list_uploads(self, &info, req.input);
+        self.finish(&ctx, &info, result).await
     }
 
     // ---- bucket configuration (bucket_config) ----------------------------------------------

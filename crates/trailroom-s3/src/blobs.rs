@@ -50,6 +50,27 @@ impl BlobStore {
         blocking(move || this.write_sync(&bucket, &bytes)).await
     }
 
+    /// Stores the concatenation of `parts` (blobs of `bucket`, in order) durably as a new file;
+    /// returns its blob name. For completing multipart uploads: the parts are copied, never held
+    /// in memory together.
+    pub async fn concat(&self, bucket: &str, parts: Vec<String>) -> io::Result<String> {
+        let this = self.clone();
+        let bucket = bucket.to_owned();
+        blocking(move || {
+            let paths = parts
+                .iter()
+                .map(|blob| this.blob_path(&bucket, blob))
+                .collect::<io::Result<Vec<_>>>()?;
+            this.write_with(&bucket, |file| {
+                for path in &paths {
+                    io::copy(&mut File::open(path)?, file)?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// The bytes of a blob, or of `range` of it.
     pub async fn read(
         &self,
@@ -78,13 +99,22 @@ impl BlobStore {
     }
 
     fn write_sync(&self, bucket: &str, bytes: &[u8]) -> io::Result<String> {
+        self.write_with(bucket, |file| file.write_all(bytes))
+    }
+
+    /// A new blob whose bytes `fill` writes: to a temporary file, fsynced, renamed into place.
+    fn write_with(
+        &self,
+        bucket: &str,
+        fill: impl FnOnce(&mut File) -> io::Result<()>,
+    ) -> io::Result<String> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let blob = format!("{}/{id}", &id[..2]);
         let tmp_dir = self.tmp_dir();
         fs::create_dir_all(&tmp_dir)?;
         let tmp = tmp_dir.join(&id);
         let written = File::create(&tmp).and_then(|mut file| {
-            file.write_all(bytes)?;
+            fill(&mut file)?;
             file.sync_all()
         });
         if let Err(err) = written {

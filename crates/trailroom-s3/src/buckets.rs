@@ -150,6 +150,14 @@ pub(crate) async fn delete(
         if !objects.is_empty() {
             return Err(errors::bucket_not_empty());
         }
+        // Uploads in progress go with the bucket (their part files with its directory).
+        let uploads = txn
+            .list_children(&owner, crate::multipart::UPLOAD_KIND, &id)
+            .map_err(store_failure)?;
+        for upload in uploads {
+            txn.delete(&owner, crate::multipart::UPLOAD_KIND, &upload.id)
+                .map_err(store_failure)?;
+        }
         txn.delete(&owner, BUCKET_KIND, &id)
             .map_err(store_failure)?;
         Ok(Empty {})

@@ -21,6 +21,7 @@ mod endpoint;
 pub mod errors;
 mod list_ops;
 pub mod listing;
+mod multipart;
 pub mod names;
 mod objects;
 pub mod policy;

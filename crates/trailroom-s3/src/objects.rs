@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use base64_md5::check_content_md5;
+pub(crate) use base64_md5::check_content_md5;
 use bytes::Bytes;
 use futures::TryStreamExt;
 use s3s::dto::{
@@ -52,7 +52,7 @@ impl Attributes {
     }
 }
 
-fn lower_keys(metadata: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+pub(crate) fn lower_keys(metadata: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
     metadata
         .into_iter()
         .flatten()
@@ -79,6 +79,7 @@ pub(crate) async fn put(
         &object_arn(&input.bucket, &input.key),
         &context,
     )?;
+    refuse_acl_if_disabled(&bucket, input.acl.as_ref().map(|a| a.as_str()))?;
     let bytes = collect(input.body.take()).await?;
     if let Some(md5) = &input.content_md5 {
         check_content_md5(md5, &bytes)?;
@@ -105,6 +106,26 @@ pub(crate) async fn put(
         e_tag: Some(ETag::Strong(etag)),
         ..Default::default()
     })
+}
+
+/// A bucket whose ownership is `BucketOwnerEnforced` refuses object ACLs other than the one
+/// that changes nothing (`bucket-owner-full-control`), as S3 does.
+pub(crate) fn refuse_acl_if_disabled(
+    bucket: &OwnedBucket,
+    acl: Option<&str>,
+) -> Result<(), ApiError> {
+    match acl {
+        Some(acl)
+            if acl != "bucket-owner-full-control"
+                && crate::bucket_config::settings::acls_disabled(bucket) =>
+        {
+            Err(ApiError::client(
+                "AccessControlListNotSupported",
+                "The bucket does not allow ACLs",
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The metadata record of new bytes (its blob is named when they are written).
@@ -181,7 +202,7 @@ pub(crate) async fn store_object(
     }
 }
 
-async fn collect(body: Option<StreamingBlob>) -> Result<Bytes, ApiError> {
+pub(crate) async fn collect(body: Option<StreamingBlob>) -> Result<Bytes, ApiError> {
     let Some(body) = body else {
         return Ok(Bytes::new());
     };
@@ -220,7 +241,7 @@ mod base64_md5 {
 }
 
 /// The object, if the bucket exists, the caller may perform `action`, and the key exists.
-fn load(
+pub(crate) fn load(
     backend: &S3Backend,
     info: &RequestInfo,
     bucket: &str,
@@ -250,7 +271,7 @@ fn load(
 
 /// Reads an object's bytes. A concurrent overwrite may remove the file between reading the
 /// document and opening the file: then the current document is read again.
-async fn read_bytes(
+pub(crate) async fn read_bytes(
     backend: &S3Backend,
     info: &RequestInfo,
     mut object: ObjectRecord,
