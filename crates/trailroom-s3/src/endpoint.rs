@@ -36,6 +36,8 @@ pub struct S3Endpoint {
     service: S3Service,
     recorder: Recorder,
     store: Arc<dyn Store>,
+    /// Domains whose subdomains name buckets (virtual-hosted style).
+    base_domains: Vec<String>,
 }
 
 impl S3Endpoint {
@@ -53,13 +55,34 @@ impl S3Endpoint {
             service: S3ServiceBuilder::new(backend).build(),
             recorder,
             store,
+            base_domains: vec!["localhost".to_owned()],
         })
+    }
+
+    /// Sets the domains under which `BUCKET.<domain>` and `BUCKET.s3.<domain>` name buckets.
+    pub fn with_base_domains(mut self, domains: Vec<String>) -> Self {
+        self.base_domains = domains;
+        self
     }
 
     /// Serves one authenticated request (body already read and, if it was aws-chunked, decoded).
     pub async fn handle(&self, request: Request<Bytes>, info: RequestInfo) -> Response<Bytes> {
         let request_id = info.request_id.clone();
         let (mut parts, body) = request.into_parts();
+        // Virtual-hosted style: served as the path-style request it stands for.
+        match crate::virtual_host::bucket_of_host(&info.host, &self.base_domains).and_then(
+            |bucket| {
+                bucket
+                    .map(|b| crate::virtual_host::path_style(&parts.uri, &b))
+                    .transpose()
+            },
+        ) {
+            Ok(Some(uri)) => parts.uri = uri,
+            Ok(None) => {}
+            Err(err) => {
+                return error_response(err.code(), err.status(), err.message(), &request_id);
+            }
+        }
         if let Some(expected) = self.other_bucket_region(&parts, &info) {
             return region_error(info.presigned, &info.region, &expected, &request_id);
         }

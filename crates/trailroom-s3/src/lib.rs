@@ -28,6 +28,7 @@ pub mod policy;
 pub mod records;
 mod service;
 mod unhandled;
+pub mod virtual_host;
 
 pub use calls::{DataEvent, ObjectCall, RequestInfo, data_event, object_call};
 pub use delivery::{S3DeliveryError, check_service_access, put_object_as_service};

@@ -61,7 +61,8 @@ impl AppState {
             config.recording,
             config.authorization,
         )
-        .context("cannot open the S3 object directory")?;
+        .context("cannot open the S3 object directory")?
+        .with_base_domains(config.s3_base_domains.clone());
         let mut issuer_keys = Vec::new();
         for issuer in &config.oidc_issuers {
             issuer_keys.extend(issuer.keys()?);

@@ -66,6 +66,10 @@ pub struct Config {
     /// of any issuer for `AssumeRoleWithWebIdentity`. Its SAML certificate is trusted only by
     /// the SAML providers created with its metadata.
     pub test_identity_provider: bool,
+    /// Domains whose subdomains name S3 buckets (virtual-hosted style): `BUCKET.<domain>` and
+    /// `BUCKET.s3.<domain>`. `*.localhost` resolves to the loopback address in browsers, curl
+    /// and systemd-resolved.
+    pub s3_base_domains: Vec<String>,
     /// OpenID Connect issuers whose keys `AssumeRoleWithWebIdentity` trusts (AWS fetches them
     /// from the issuer; here they are configured).
     pub oidc_issuers: Vec<OidcIssuer>,
@@ -214,6 +218,7 @@ impl Default for Config {
             header_timeout: std::time::Duration::from_secs(20),
             body_timeout: std::time::Duration::from_secs(20),
             test_identity_provider: true,
+            s3_base_domains: vec!["localhost".into()],
             oidc_issuers: Vec::new(),
         }
     }
