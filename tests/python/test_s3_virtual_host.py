@@ -67,3 +67,38 @@ def test_a_host_that_cannot_name_a_bucket_is_refused(server):
     with pytest.raises(ClientError) as info:
         s3.get_object(Bucket="missing-bucket", Key="k")
     assert info.value.response["Error"]["Code"] == "NoSuchBucket"
+
+
+def test_account_public_access_block_through_s3_control(server):
+    """S3 Control addresses the account as a host prefix (`123456789012.localhost`)."""
+    port = server.endpoint.rsplit(":", 1)[1]
+    control = boto3.client("s3control", endpoint_url=f"http://localhost:{port}", region_name="us-east-1",
+                           aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET,
+                           config=Config(retries={"total_max_attempts": 1}))
+    account = "123456789012"
+    with pytest.raises(ClientError) as info:
+        control.get_public_access_block(AccountId=account)
+    assert info.value.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration"
+    control.put_public_access_block(AccountId=account, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    got = control.get_public_access_block(AccountId=account)["PublicAccessBlockConfiguration"]
+    assert got == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                   "RestrictPublicBuckets": True}
+    # The account's block refuses public policies even where the bucket's own block is off.
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="acct-blocked")
+    s3.delete_public_access_block(Bucket="acct-blocked")
+    public = '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::acct-blocked/*"}]}'
+    with pytest.raises(ClientError) as info:
+        s3.put_bucket_policy(Bucket="acct-blocked", Policy=public)
+    assert info.value.response["Error"]["Code"] == "AccessDenied"
+    control.delete_public_access_block(AccountId=account)
+    s3.put_bucket_policy(Bucket="acct-blocked", Policy=public)
+    assert control.list_access_points(AccountId=account).get("AccessPointList", []) == []
+    with pytest.raises(ClientError) as info:
+        control.get_public_access_block(AccountId="210987654321")
+    assert info.value.response["Error"]["Code"] == "AccessDenied"
+    import json
+    events = server.client("cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "PutAccountPublicAccessBlock"}])["Events"]
+    assert json.loads(events[0]["CloudTrailEvent"])["eventSource"] == "s3.amazonaws.com"

@@ -222,9 +222,13 @@ pub(crate) async fn put_policy(
 ) -> Result<(), ApiError> {
     let bucket = backend.owned_bucket(info, name, "s3:PutBucketPolicy")?;
     validate_bucket_policy(&policy, name).map_err(errors::malformed_policy)?;
-    let blocks_public = crate::bucket_config::settings::public_access_block(&bucket)
-        .and_then(|b| b.block_public_policy)
-        .unwrap_or(false);
+    let account_blocks = backend
+        .read(|txn| crate::control::account_block(txn, &bucket.owner))?
+        .is_some_and(|b| b.block_public_policy);
+    let blocks_public = account_blocks
+        || crate::bucket_config::settings::public_access_block(&bucket)
+            .and_then(|b| b.block_public_policy)
+            .unwrap_or(false);
     if blocks_public && crate::policy::is_public(&policy) {
         return Err(errors::access_denied_because(format!(
             "User: {} is not authorized to perform: s3:PutBucketPolicy on resource: \"{}\" \

@@ -38,6 +38,8 @@ pub struct S3Endpoint {
     store: Arc<dyn Store>,
     /// Domains whose subdomains name buckets (virtual-hosted style).
     base_domains: Vec<String>,
+    /// The backend itself, for S3 Control (not an s3s service).
+    backend: S3Backend,
 }
 
 impl S3Endpoint {
@@ -52,6 +54,7 @@ impl S3Endpoint {
         let backend = S3Backend::new(store.clone(), clock, data_dir, recording, authorization)?;
         let recorder = backend.recorder.clone();
         Ok(Self {
+            backend: backend.clone(),
             service: S3ServiceBuilder::new(backend).build(),
             recorder,
             store,
@@ -69,6 +72,16 @@ impl S3Endpoint {
     pub async fn handle(&self, request: Request<Bytes>, info: RequestInfo) -> Response<Bytes> {
         let request_id = info.request_id.clone();
         let (mut parts, body) = request.into_parts();
+        if crate::control::is_control(parts.uri.path()) {
+            let account = parts
+                .headers
+                .get("x-amz-account-id")
+                .and_then(|v| v.to_str().ok());
+            return self
+                .backend
+                .control(&parts.method, parts.uri.path(), account, body, &info)
+                .await;
+        }
         // Virtual-hosted style: served as the path-style request it stands for.
         match crate::virtual_host::bucket_of_host(&info.host, &self.base_domains).and_then(
             |bucket| {

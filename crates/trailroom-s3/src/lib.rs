@@ -16,6 +16,7 @@ mod blobs;
 mod bucket_config;
 mod buckets;
 pub mod calls;
+pub mod control;
 pub mod delivery;
 mod endpoint;
 pub mod errors;

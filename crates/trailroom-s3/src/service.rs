@@ -17,6 +17,7 @@ use crate::records::{BUCKET_KIND, BucketRecord};
 use trailroom_authz::{Access, CallFacts, Refused};
 
 /// The S3 implementation behind s3s: buckets and object metadata in the store, bytes in files.
+#[derive(Clone)]
 pub struct S3Backend {
     pub(crate) recorder: Recorder,
     pub(crate) blobs: BlobStore,
