@@ -368,6 +368,12 @@ def test_shadow_trails_from_another_region(dest):
     assert {t["Name"] for t in away.list_trails()["Trails"]} == {"irish", "everywhere"}
     assert away.get_trail(Name=arn)["Trail"]["IsMultiRegionTrail"] is True
     assert away.get_trail_status(Name=arn)["IsLogging"] is False
+    # Scanners read a multi-region trail's selectors and tags by ARN in every region.
+    assert away.get_event_selectors(TrailName=arn)["TrailARN"] == arn
+    assert away.list_tags(ResourceIdList=[arn])["ResourceTagList"][0]["ResourceId"] == arn
+    with pytest.raises(ClientError) as err:
+        away.get_insight_selectors(TrailName=arn)
+    assert code(err) == "InsightNotEnabledException"
 
     for call in (lambda: away.update_trail(Name=arn, EnableLogFileValidation=True),
                  lambda: away.delete_trail(Name=arn),

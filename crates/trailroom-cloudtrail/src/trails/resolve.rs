@@ -13,11 +13,9 @@ use super::record::{TRAIL_KIND, TrailRecord, doc_name};
 /// What the call will do with the trail it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Access {
-    /// Read it; a shadow trail needs its ARN.
+    /// Read it (its selectors too): by name in its home region, by ARN in every region it is
+    /// seen in (a multi-region trail's shadows), as AWS answers the reads scanners make by ARN.
     Read,
-    /// Read what only the home region knows (event and Insights selectors): a shadow trail is
-    /// "not found" even by ARN.
-    HomeRead,
     /// Change it: must be in the home region (`InvalidHomeRegionException` for a shadow, found by
     /// name or ARN).
     Mutate,
@@ -126,12 +124,8 @@ impl Caller<'_> {
                 _ => return Err(self.not_found(&arn.text)),
             },
         };
-        if trail.is_shadow_in(self.region) {
-            match access {
-                Access::Read => {}
-                Access::HomeRead => return Err(self.not_found(&trail.trail_arn)),
-                Access::Mutate => return Err(home_region_only(&trail)),
-            }
+        if access == Access::Mutate && trail.is_shadow_in(self.region) {
+            return Err(home_region_only(&trail));
         }
         Ok(trail)
     }
@@ -150,7 +144,6 @@ impl Caller<'_> {
             .ok_or_else(|| self.not_found(arn))?;
         match access {
             Access::Read => Ok(trail),
-            Access::HomeRead => Err(self.not_found(arn)),
             Access::Mutate => {
                 let org = trailroom_organizations::organization_of(txn, self.account)
                     .map_err(store_failure)?

@@ -84,7 +84,7 @@ fn home_trail(
         account: ctx.account_id(),
         region: ctx.region(),
     };
-    let trail = ctx.read(|txn| caller.find(txn, &name, Access::HomeRead, true))?;
+    let trail = ctx.read(|txn| caller.find(txn, &name, Access::Read, true))?;
     ctx.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
     Ok(trail)
 }

@@ -351,7 +351,7 @@ async fn multi_region_trails_are_shadows_elsewhere() {
         .unwrap();
     assert_eq!(listed.trails.unwrap().len(), 1);
 
-    // Shadows: readable by ARN, not changeable, selectors unknown outside the home region.
+    // Shadows: readable by ARN (selectors too), not changeable outside the home region.
     assert!(h.status("eu-west-1", arn).await.is_ok());
     let err = h.status("eu-west-1", "everywhere").await.unwrap_err();
     assert_eq!(
@@ -379,9 +379,15 @@ async fn multi_region_trails_are_shadows_elsewhere() {
         trail_name: Some(arn.into()),
     };
     let ctx = h.ctx("eu-west-1", Operation::GetEventSelectors);
+    let read = h.svc.get_event_selectors(&ctx, selectors).await.unwrap();
+    assert_eq!(read.trail_arn.as_deref(), Some(arn));
+    // A single-region trail of another region is not seen here, even by ARN.
+    let local_selectors = GetEventSelectorsRequest {
+        trail_name: Some(local_arn.into()),
+    };
     assert_eq!(
-        code(h.svc.get_event_selectors(&ctx, selectors).await),
-        "TrailNotFoundException"
+        code(h.svc.get_event_selectors(&ctx, local_selectors).await),
+        "CloudTrailARNInvalidException"
     );
     let tags = AddTagsRequest {
         resource_id: Some(arn.into()),
