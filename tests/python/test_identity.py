@@ -5,7 +5,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, ROOT_KEY, new_user
+from conftest import ACCOUNT, ALLOW_ALL, ROOT_KEY, new_user
 
 
 def trust_policy(principal, actions=("sts:AssumeRole", "sts:SetSourceIdentity")):
@@ -172,3 +172,32 @@ def test_restart_keeps_users_keys_and_roles(server):
     server.restart()
     assert server.client("sts", key, secret).get_caller_identity()["Arn"].endswith(":user/Frank")
     assert server.client("iam").get_role(RoleName="Keep")["Role"]["RoleName"] == "Keep"
+
+
+def test_session_lengths_policy_limits_and_packed_size(server):
+    import datetime
+
+    sts = server.client("sts")
+    # Root asking for two hours gets one, as STS caps it.
+    creds = sts.get_session_token(DurationSeconds=7200)["Credentials"]
+    left = creds["Expiration"] - datetime.datetime.now(datetime.timezone.utc)
+    assert datetime.timedelta(minutes=55) < left <= datetime.timedelta(hours=1)
+    fed = sts.get_federation_token(Name="capped", DurationSeconds=7200, Policy=ALLOW_ALL)
+    left = fed["Credentials"]["Expiration"] - datetime.datetime.now(datetime.timezone.utc)
+    assert left <= datetime.timedelta(hours=1)
+    assert 0 < fed["PackedPolicySize"] <= 100
+    bigger = sts.get_federation_token(
+        Name="bigger", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": f"a4b:Get{i}", "Resource": "*"} for i in range(20)]}))
+    assert bigger["PackedPolicySize"] > fed["PackedPolicySize"]
+    huge = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": f"a4b:SearchRooms{i}", "Resource": "*"} for i in range(60)]})
+    assert len(huge) > 2048
+    with pytest.raises(ClientError) as err:
+        sts.get_federation_token(Name="toolarge", Policy=huge)
+    assert err.value.response["Error"]["Code"] == "ValidationError"
+    assert "Member must have length less than or equal to 2048" in err.value.response["Error"]["Message"]
+    role = server.client("iam").create_role(RoleName="Packed", AssumeRolePolicyDocument=trust_policy(ACCOUNT))["Role"]
+    assumed = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="p1", Policy=ALLOW_ALL)
+    assert 0 < assumed["PackedPolicySize"] <= 100
+    assert "PackedPolicySize" not in sts.assume_role(RoleArn=role["Arn"], RoleSessionName="p2")

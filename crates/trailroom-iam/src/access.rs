@@ -156,10 +156,18 @@ fn sts_accesses(
         }
         "GetFederationToken" => {
             let name = params.get("Name").unwrap_or_default();
-            vec![Access::new(
-                "sts:GetFederationToken",
-                format!("arn:aws:sts::{account}:federated-user/{name}"),
-            )]
+            let user = format!("arn:aws:sts::{account}:federated-user/{name}");
+            let tags = crate::sts::requested_attributes(params)?.tags;
+            let mut accesses = vec![Access::new("sts:GetFederationToken", user.clone())];
+            if !tags.is_empty() {
+                let keys: Vec<(String, Vec<String>)> = tags
+                    .iter()
+                    .map(|(k, v)| (format!("aws:RequestTag/{k}"), vec![v.clone()]))
+                    .chain([("aws:TagKeys".to_owned(), tags.keys().cloned().collect())])
+                    .collect();
+                accesses.push(Access::new("sts:TagSession", user).with_keys(keys));
+            }
+            accesses
         }
         "GetAccessKeyInfo" => vec![Access::new("sts:GetAccessKeyInfo", "*")],
         _ => Vec::new(),

@@ -315,6 +315,11 @@ pub(super) async fn assume_role(
         policies: session_policies(ctx, params)?,
         federated_provider: None,
     };
+    // STS reports how much room session policies and tags took, when some were passed.
+    let packed = match params.get("Policy").is_some() || !grant.attributes.tags.is_empty() {
+        true => Some(super::packed_policy_size(params, &grant.attributes.tags)?),
+        false => None,
+    };
     let session = role_session(&role, grant, ctx.now_ms());
     let (assumed_id, assumed_arn, assumed_audit) = assumed_role_user(&session);
     let source_identity = session.source_identity.clone();
@@ -322,12 +327,18 @@ pub(super) async fn assume_role(
         "credentials": audit_credentials(&session),
         "assumedRoleUser": assumed_audit,
     });
+    if let Some(packed) = packed {
+        audit["packedPolicySize"] = packed.into();
+    }
     if let Some(source) = &source_identity {
         audit["sourceIdentity"] = source.clone().into();
     }
     let output = QueryOutput::new(audit, |x| {
         write_credentials(x, &session);
         write_assumed_role_user(x, &assumed_id, &assumed_arn);
+        if let Some(packed) = packed {
+            x.element("PackedPolicySize", &packed.to_string());
+        }
         if let Some(source) = &source_identity {
             x.element("SourceIdentity", source);
         }

@@ -4,7 +4,7 @@
 mod assume;
 pub mod federation;
 
-pub(crate) use assume::{assume_role_keys, trust_actions};
+pub(crate) use assume::{assume_role_keys, requested_attributes, trust_actions};
 
 use serde_json::{Value, json};
 use trailroom_audit::CallContext;
@@ -157,17 +157,20 @@ fn parse_role_arn(arn: &str) -> Option<(String, String)> {
     (valid_account && !name.is_empty()).then(|| (account.to_owned(), name.to_owned()))
 }
 
-/// The session policies a call passes: the inline `Policy` and the documents of `PolicyArns`
-/// (`PolicyArns.member.N.arn`), checked as IAM checks them (the packed size is AWS's 2,048-byte
-/// limit on the inline document, `PackedPolicyTooLarge` beyond it).
+/// The longest inline session policy (the model's length constraint on `Policy`).
+const MAX_SESSION_POLICY: usize = 2048;
+
+/// The session policies a call passes: the inline `Policy` (at most 2,048 characters, a
+/// `ValidationError` beyond, as the model constrains it) and the documents of `PolicyArns`
+/// (`PolicyArns.member.N.arn`), checked as IAM checks them.
 fn session_policies(ctx: &CallContext, params: &QueryParams) -> Result<Vec<String>, ApiError> {
     let mut policies = Vec::new();
     if let Some(policy) = params.get("Policy") {
-        if policy.len() > 2048 {
-            return Err(ApiError::client(
-                "PackedPolicyTooLarge",
-                "Packed policy consumes more than the maximum allowed size.",
-            ));
+        if policy.chars().count() > MAX_SESSION_POLICY {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{policy}' at 'policy' failed to satisfy \
+                 constraint: Member must have length less than or equal to {MAX_SESSION_POLICY}"
+            )));
         }
         let parsed = trailroom_policy::Policy::parse(policy)
             .and_then(|p| p.check_identity())
@@ -192,6 +195,37 @@ fn session_policies(ctx: &CallContext, params: &QueryParams) -> Result<Vec<Strin
         policies.push(document);
     }
     Ok(policies)
+}
+
+/// `PackedPolicySize`: how much of the room for session policies and tags a request uses, in
+/// percent. AWS packs (compresses) them by an unpublished method; this measures the inline
+/// policy without insignificant whitespace, plus each tag's key and value, against the 2,048
+/// characters an inline policy may have, so it grows with what is passed and reaches 100 at the
+/// limit. Above 100 the request is refused with `PackedPolicyTooLarge`.
+fn packed_policy_size(
+    params: &QueryParams,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<u32, ApiError> {
+    let policy = params
+        .get("Policy")
+        .map(|p| {
+            serde_json::from_str::<Value>(p)
+                .map(|v| v.to_string().len())
+                .unwrap_or(p.len())
+        })
+        .unwrap_or(0);
+    let tags: usize = tags.iter().map(|(k, v)| k.len() + v.len()).sum();
+    let size = (policy + tags) * 100;
+    let percent = u32::try_from(size.div_ceil(MAX_SESSION_POLICY)).unwrap_or(u32::MAX);
+    match percent > 100 {
+        true => Err(ApiError::client(
+            "PackedPolicyTooLarge",
+            format!(
+                "Packed policy consumes {percent}% of allotted space, please use smaller policy."
+            ),
+        )),
+        false => Ok(percent),
+    }
 }
 
 /// Fresh temporary credentials for `principal`, stored so they can sign.
@@ -249,6 +283,17 @@ fn audit_credentials(session: &SessionRecord) -> Value {
     })
 }
 
+/// The session length GetSessionToken and GetFederationToken grant: as asked (12 hours by
+/// default, 36 at most), but at most one hour for the root user, whose longer requests are
+/// capped rather than refused, as STS does.
+fn long_term_duration(params: &QueryParams, principal: &Principal) -> Result<i64, ApiError> {
+    let seconds = duration(params, 43_200, 129_600)?;
+    Ok(match principal {
+        Principal::Root { .. } => seconds.min(3600),
+        _ => seconds,
+    })
+}
+
 /// GetSessionToken and GetFederationToken need long-term credentials.
 fn require_long_term(ctx: &CallContext, action: &str) -> Result<(), ApiError> {
     if ctx.caller().session.is_some() {
@@ -265,12 +310,7 @@ async fn get_session_token(
 ) -> Result<QueryOutput, ApiError> {
     require_long_term(ctx, "GetSessionToken")?;
     let principal = ctx.caller().principal.clone();
-    let max = if matches!(principal, Principal::Root { .. }) {
-        3600
-    } else {
-        129_600
-    };
-    let seconds = duration(params, 43_200.min(max), max)?;
+    let seconds = long_term_duration(params, &principal)?;
     let session = new_session(principal, ctx.now_ms(), seconds, None);
     let audit = json!({ "credentials": audit_credentials(&session) });
     let output = QueryOutput::new(audit, |x| write_credentials(x, &session));
@@ -286,12 +326,7 @@ async fn get_federation_token(
     let name = params.require("Name")?.to_owned();
     check_name("name", &name, 2, 32)?;
     let issuer = ctx.caller().principal.clone();
-    let max = if matches!(issuer, Principal::Root { .. }) {
-        3600
-    } else {
-        129_600
-    };
-    let seconds = duration(params, 43_200.min(max), max)?;
+    let seconds = long_term_duration(params, &issuer)?;
     let principal = Principal::FederatedUser {
         account_id: issuer.account_id().to_owned(),
         federated_name: name,
@@ -300,11 +335,13 @@ async fn get_federation_token(
     let mut session = new_session(principal.clone(), ctx.now_ms(), seconds, None);
     // Without a session policy a federated user may do nothing (AWS's rule).
     session.session_policies = session_policies(ctx, params)?;
+    session.session_tags = assume::requested_attributes(params)?.tags;
+    let packed = packed_policy_size(params, &session.session_tags)?;
     let (fed_id, fed_arn) = (principal.principal_id(), principal.arn());
     let audit = json!({
         "credentials": audit_credentials(&session),
         "federatedUser": { "federatedUserId": fed_id, "arn": fed_arn },
-        "packedPolicySize": 0,
+        "packedPolicySize": packed,
     });
     let output = QueryOutput::new(audit, |x| {
         write_credentials(x, &session);
@@ -312,7 +349,7 @@ async fn get_federation_token(
             u.element("FederatedUserId", &fed_id)
                 .element("Arn", &fed_arn);
         });
-        x.element("PackedPolicySize", "0");
+        x.element("PackedPolicySize", &packed.to_string());
     });
     ctx.write(move |tx| store_session(tx, &session).map(|()| output))
         .await
