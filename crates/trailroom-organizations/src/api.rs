@@ -1,7 +1,7 @@
 //! The Organizations calls this server answers (AWS JSON 1.1, target prefix
 //! `AWSOrganizationsV20161128`): `DescribeOrganization` and `ListRoots` for any account of an
-//! organization; `ListAccounts` and the service control policy calls ([`crate::scp_api`]) for
-//! its management account.
+//! organization; `ListAccounts`, the structure reads ([`crate::structure`]) and the service
+//! control policy calls ([`crate::scp_api`]) for its management account.
 
 use serde_json::{Value, json};
 use trailroom_audit::{CallContext, store_failure};
@@ -19,6 +19,13 @@ const OPERATIONS: &[(&str, bool)] = &[
     ("DescribeOrganization", true),
     ("ListAccounts", true),
     ("ListRoots", true),
+    ("DescribeAccount", true),
+    ("ListAccountsForParent", true),
+    ("ListOrganizationalUnitsForParent", true),
+    ("ListParents", true),
+    ("ListChildren", true),
+    ("ListAWSServiceAccessForOrganization", true),
+    ("ListDelegatedAdministrators", true),
     ("CreatePolicy", false),
     ("DescribePolicy", true),
     ("UpdatePolicy", false),
@@ -84,7 +91,10 @@ pub async fn call(
         "ListRoots" => crate::scp_api::list_roots(&org),
         other => {
             management_only(ctx, &org)?;
-            crate::scp_api::call(ctx, &org, other, &input).await?
+            match crate::structure::call(&org, other, &input) {
+                Some(answer) => answer?,
+                None => crate::scp_api::call(ctx, &org, other, &input).await?,
+            }
         }
     };
     let elements = (!op.read_only()).then(|| response.clone());
@@ -122,23 +132,25 @@ fn describe(org: &OrganizationRecord) -> Value {
 }
 
 fn list_accounts(org: &OrganizationRecord) -> Value {
-    let joined = org.created_ms as f64 / 1000.0;
     let accounts: Vec<Value> = org
         .accounts()
         .iter()
-        .map(|account| {
-            json!({
-                "Id": account,
-                "Arn": account_arn(org, account),
-                "Email": email(account),
-                "Name": account,
-                "Status": "ACTIVE",
-                "JoinedMethod": if *account == org.management_account_id { "CREATED" } else { "INVITED" },
-                "JoinedTimestamp": joined,
-            })
-        })
+        .map(|account| account_summary(org, account))
         .collect();
     json!({ "Accounts": accounts })
+}
+
+/// An account as ListAccounts and DescribeAccount show it.
+pub(crate) fn account_summary(org: &OrganizationRecord, account: &str) -> Value {
+    json!({
+        "Id": account,
+        "Arn": account_arn(org, account),
+        "Email": email(account),
+        "Name": account,
+        "Status": "ACTIVE",
+        "JoinedMethod": if account == org.management_account_id { "CREATED" } else { "INVITED" },
+        "JoinedTimestamp": org.created_ms as f64 / 1000.0,
+    })
 }
 
 /// Accounts here have no mailbox; a stable placeholder in the reserved `example.com` domain.

@@ -1,8 +1,8 @@
 //! AWS Organizations, as far as CloudTrail needs it: accounts grouped into an organization with
 //! one management account (configured, or created with `trailroom organizations create`), the
-//! lookups organization trails make, and the two read calls clients make (`DescribeOrganization`,
-//! which `aws cloudtrail validate-logs` uses to find an organization trail's key prefix, and
-//! `ListAccounts`).
+//! lookups organization trails make, the reads clients and scanners make (`DescribeOrganization`,
+//! which `aws cloudtrail validate-logs` uses to find an organization trail's key prefix,
+//! `ListAccounts`, the structure reads of `structure`), and service control policies.
 //!
 //! # Stored documents
 //!
@@ -15,6 +15,7 @@ mod api;
 mod record;
 pub mod scp;
 mod scp_api;
+pub(crate) mod structure;
 
 pub use api::{EVENT_SOURCE, Operation, TARGET_PREFIX, call};
 pub use record::{

@@ -1,0 +1,60 @@
+"""Organizations reads with boto3: the structure the management account reads (one root, every
+account under it), trusted access for CloudTrail, member accounts refused, and the answer where
+no organization exists."""
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import ACCOUNT, Server
+
+MEMBER = "444455556666"
+MEMBER_KEY, MEMBER_SECRET = "AKIAMEMBEREXAMPLE001", "member/secret/key/EXAMPLEKEY00000000001"
+
+
+@pytest.fixture
+def organization(tmp_path):
+    config = tmp_path / "trailroom.toml"
+    config.write_text(f'[[accounts]]\nid = "{MEMBER}"\nroot_access_key_id = "{MEMBER_KEY}"\n'
+                      f'root_secret_access_key = "{MEMBER_SECRET}"\n\n'
+                      f'[[organizations]]\nmanagement_account = "{ACCOUNT}"\nmember_accounts = ["{MEMBER}"]\n')
+    srv = Server(str(tmp_path / "data"), ["--config", str(config)]).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def code_of(call):
+    with pytest.raises(ClientError) as info:
+        call()
+    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
+
+
+def test_structure_reads_of_the_management_account(organization):
+    org = organization.client("organizations")
+    root = org.list_roots()["Roots"][0]["Id"]
+    accounts = {a["Id"] for a in org.list_accounts_for_parent(ParentId=root)["Accounts"]}
+    assert accounts == {ACCOUNT, MEMBER}
+    assert org.list_organizational_units_for_parent(ParentId=root)["OrganizationalUnits"] == []
+    children = org.list_children(ParentId=root, ChildType="ACCOUNT")["Children"]
+    assert {c["Id"] for c in children} == {ACCOUNT, MEMBER}
+    assert org.list_children(ParentId=root, ChildType="ORGANIZATIONAL_UNIT")["Children"] == []
+    assert org.list_parents(ChildId=MEMBER)["Parents"] == [{"Id": root, "Type": "ROOT"}]
+    account = org.describe_account(AccountId=MEMBER)["Account"]
+    assert account["Id"] == MEMBER and account["Status"] == "ACTIVE"
+    principals = org.list_aws_service_access_for_organization()["EnabledServicePrincipals"]
+    assert [p["ServicePrincipal"] for p in principals] == ["cloudtrail.amazonaws.com"]
+    assert org.list_delegated_administrators()["DelegatedAdministrators"] == []
+    assert code_of(lambda: org.describe_account(AccountId="999999999999"))[0] == "AccountNotFoundException"
+    assert code_of(lambda: org.list_parents(ChildId="999999999999"))[0] == "ChildNotFoundException"
+    assert code_of(lambda: org.list_accounts_for_parent(ParentId="r-zzzz"))[0] == "ParentNotFoundException"
+    member = organization.client("organizations", MEMBER_KEY, MEMBER_SECRET)
+    assert member.describe_organization()["Organization"]["MasterAccountId"] == ACCOUNT
+    assert code_of(lambda: member.list_accounts_for_parent(ParentId=root))[0] == "AccessDeniedException"
+
+
+def test_outside_an_organization(server):
+    org = server.client("organizations")
+    code, message = code_of(org.describe_organization)
+    assert (code, message) == ("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
+    assert code_of(lambda: org.list_parents(ChildId=ACCOUNT))[0] == "AWSOrganizationsNotInUseException"
