@@ -14,6 +14,7 @@ pub mod config;
 pub mod console;
 pub mod data_dir;
 pub mod delivery;
+mod ec2_api;
 pub mod events_cli;
 mod federation_api;
 pub mod front_door;

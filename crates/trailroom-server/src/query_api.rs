@@ -78,6 +78,9 @@ pub(crate) async fn call(
     if authed.service == "sns" {
         return crate::sns_api::call(state, &incoming, &params, authed).await;
     }
+    if authed.service == "ec2" {
+        return crate::ec2_api::call(state, &incoming, &params, authed).await;
+    }
     let Some(service) = QueryService::from_signing_name(&authed.service) else {
         return fail(ApiError::client(
             "InvalidAction",
