@@ -124,7 +124,9 @@ fn query_path(name: &str) -> Vec<Step> {
     let mut path = Vec::new();
     let mut i = 0;
     while i < parts.len() {
-        let list_position = matches!(parts[i], "member" | "entry")
+        // A list position needs a list to be in: the first step is always a member name, so the
+        // parameters stay an object whatever the names.
+        let list_position = (i > 0 && matches!(parts[i], "member" | "entry"))
             .then(|| parts.get(i + 1).and_then(|n| n.parse::<usize>().ok()))
             .flatten();
         match list_position {
@@ -234,10 +236,16 @@ mod tests {
     fn odd_names_never_panic() {
         let deep = format!("{}=1", "a.".repeat(100_000));
         let params = QueryParams::parse(
-            format!("a..b=1&member.0=2&x.member.99999999999=3&.=4&y.member=5&{deep}").as_bytes(),
+            format!("a..b=1&member.0=2&member.1.x=6&entry.3=7&x.member.99999999999=3&.=4&y.member=5&{deep}").as_bytes(),
         )
         .unwrap();
         let rendered = request_parameters(&params);
         assert!(rendered.is_object());
+        // A list position as the last parameter must not turn the whole tree into a list.
+        let params = QueryParams::parse(b"Action=X&a=1&member.0.erName=al").unwrap();
+        assert_eq!(
+            request_parameters(&params),
+            json!({"a": 1, "member": {"0": {"erName": "al"}}})
+        );
     }
 }
