@@ -21,6 +21,7 @@ pub fn accesses(
     let topic = params
         .get("TopicArn")
         .or_else(|| params.get("TargetArn"))
+        .or_else(|| params.get("ResourceArn"))
         .map(str::to_owned)
         .or_else(|| {
             params

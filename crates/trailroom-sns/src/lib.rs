@@ -17,6 +17,8 @@ mod output;
 mod publish;
 pub mod records;
 mod subscriptions;
+pub mod tags;
+mod topic_attributes;
 mod topics;
 
 use trailroom_audit::CallContext;
@@ -49,15 +51,20 @@ pub enum Recording {
     Data,
 }
 
-const READS: [&str; 5] = [
+const READS: [&str; 7] = [
     "ListTopics",
+    "ListTagsForResource",
+    "GetDataProtectionPolicy",
     "GetTopicAttributes",
     "ListSubscriptions",
     "ListSubscriptionsByTopic",
     "GetSubscriptionAttributes",
 ];
-const WRITES: [&str; 7] = [
+const WRITES: [&str; 10] = [
     "CreateTopic",
+    "TagResource",
+    "UntagResource",
+    "PutDataProtectionPolicy",
     "DeleteTopic",
     "SetTopicAttributes",
     "Subscribe",
@@ -106,6 +113,11 @@ pub async fn call(
         "ListSubscriptionsByTopic" => subscriptions::list_by_topic(ctx, params),
         "GetSubscriptionAttributes" => subscriptions::get_attributes(ctx, params),
         "SetSubscriptionAttributes" => subscriptions::set_attributes(ctx, params).await,
+        "TagResource" => tags::tag(ctx, params).await,
+        "UntagResource" => tags::untag(ctx, params).await,
+        "ListTagsForResource" => tags::list(ctx, params),
+        "GetDataProtectionPolicy" => tags::get_data_protection_policy(ctx, params),
+        "PutDataProtectionPolicy" => tags::put_data_protection_policy(ctx, params).await,
         _ => Err(ApiError::client(
             "InvalidAction",
             format!("Could not find operation {action} for version 2010-03-31"),

@@ -128,6 +128,14 @@ pub fn request_parameters(params: &QueryParams) -> Value {
     if !tags.is_empty() {
         out.insert("tags".into(), Value::Array(tags));
     }
+    let tag_keys: Vec<Value> = params
+        .iter()
+        .filter(|(k, _)| k.starts_with("TagKeys.member."))
+        .map(|(_, v)| Value::String(v.to_owned()))
+        .collect();
+    if !tag_keys.is_empty() {
+        out.insert("tagKeys".into(), Value::Array(tag_keys));
+    }
     Value::Object(out)
 }
 

@@ -188,16 +188,68 @@ fn plan(
     params: &QueryParams,
     message_id: &str,
     now_ms: i64,
-) -> Result<(String, Vec<Outgoing>), ApiError> {
+) -> Result<(String, Vec<Outgoing>, bool), ApiError> {
     let arn = topic_arn_param(params)?;
     let message = parse_message(params)?;
     let topic = load(store, arn)?;
     authorize(caller, &topic, "Publish")?;
+    check_ordering(&topic, params)?;
     let out = trailroom_store::read(store, |txn| {
         deliveries(txn, &topic, &message, message_id, now_ms)
     })
     .map_err(store_failure)??;
-    Ok((topic.owner, out))
+    Ok((topic.owner, out, topic.record.is_fifo()))
+}
+
+/// A FIFO message's `SequenceNumber`: 20 digits, increasing within this process.
+fn sequence_number(now_ms: i64) -> String {
+    static LAST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let floor = u64::try_from(now_ms)
+        .unwrap_or_default()
+        .saturating_mul(1000);
+    let previous = LAST
+        .fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |last| Some(last.saturating_add(1).max(floor)),
+        )
+        .unwrap_or_default();
+    format!("{:020}", previous.saturating_add(1).max(floor))
+}
+
+/// FIFO topics need a message group and, without content-based deduplication, a deduplication
+/// id; standard topics take neither.
+fn check_ordering(topic: &OwnedTopic, params: &QueryParams) -> Result<(), ApiError> {
+    let group = params.get("MessageGroupId").filter(|g| !g.is_empty());
+    let dedup = params
+        .get("MessageDeduplicationId")
+        .filter(|d| !d.is_empty());
+    if !topic.record.is_fifo() {
+        return match dedup {
+            Some(_) => Err(invalid_parameter(
+                "MessageDeduplicationId Reason: The request includes MessageDeduplicationId \
+                 parameter that is not valid for this topic type",
+            )),
+            None => Ok(()),
+        };
+    }
+    if group.is_none() {
+        return Err(invalid_parameter(
+            "The MessageGroupId parameter is required for FIFO topics",
+        ));
+    }
+    let content_based = topic
+        .record
+        .attributes
+        .get("ContentBasedDeduplication")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if dedup.is_none() && !content_based {
+        return Err(invalid_parameter(
+            "The topic should either have ContentBasedDeduplication enabled or \
+             MessageDeduplicationId provided explicitly",
+        ));
+    }
+    Ok(())
 }
 
 /// Publish by a signed caller: records its data event (when `recording`), then delivers; a
@@ -225,7 +277,7 @@ pub async fn publish(
             resource_type: "AWS::SNS::Topic".into(),
             name: arn.to_owned(),
         }];
-        let owner = planned.as_ref().ok().map(|(owner, _)| owner.as_str());
+        let owner = planned.as_ref().ok().map(|(owner, _, _)| owner.as_str());
         let event = DataEvent {
             info,
             request_parameters: request_parameters(params),
@@ -239,12 +291,16 @@ pub async fn publish(
             .map_err(store_failure)?
             .map_err(store_failure)?;
     }
-    let (_, outgoing) = planned?;
+    let (_, outgoing, fifo) = planned?;
     for message in outgoing {
         send_in_background(message);
     }
+    let sequence = fifo.then(|| sequence_number(now_ms));
     Ok(SnsOutput::new(json!({"messageId": message_id}), |x| {
         x.element("MessageId", &message_id);
+        if let Some(sequence) = &sequence {
+            x.element("SequenceNumber", sequence);
+        }
     }))
 }
 
@@ -402,6 +458,7 @@ mod service_tests {
             region: "us-east-1".into(),
             attributes: BTreeMap::from([("Policy".to_owned(), policy)]),
             tags: BTreeMap::new(),
+            data_protection_policy: None,
         };
         let doc = record.to_doc("123456789012").unwrap();
         trailroom_store::write(store, move |txn| txn.put(&doc))

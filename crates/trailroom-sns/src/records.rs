@@ -16,8 +16,8 @@ pub const TOPIC_KIND: &str = "sns_topic";
 /// Document kind of subscriptions.
 pub const SUBSCRIPTION_KIND: &str = "sns_subscription";
 
-/// A topic as stored. `Attributes` holds `Policy` and `DisplayName` (and `DeliveryPolicy` when
-/// set); the other attributes GetTopicAttributes shows are derived.
+/// A topic as stored. `Attributes` holds `Policy` and every attribute a client set (see
+/// `topic_attributes`); the others GetTopicAttributes shows are derived.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicRecord {
     /// `arn:aws:sns:<region>:<account>:<name>`.
@@ -32,15 +32,29 @@ pub struct TopicRecord {
     /// Settable attributes.
     #[serde(rename = "Attributes")]
     pub attributes: BTreeMap<String, String>,
-    /// Tags given at creation.
+    /// Tags (CreateTopic, TagResource, the tagging API).
     #[serde(rename = "Tags", default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// The data protection policy (CreateTopic, PutDataProtectionPolicy).
+    #[serde(
+        rename = "DataProtectionPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub data_protection_policy: Option<String>,
 }
 
 impl TopicRecord {
     /// The document of this topic, owned by `account`.
     pub fn to_doc(&self, account: &str) -> StoreResult<Doc> {
         Doc::new(account, TOPIC_KIND, &self.topic_arn, self)
+    }
+
+    /// Whether this is a FIFO topic (`FifoTopic` set at creation).
+    pub fn is_fifo(&self) -> bool {
+        self.attributes
+            .get("FifoTopic")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
     /// The topic policy text.
@@ -241,6 +255,7 @@ mod tests {
             region: "us-east-1".into(),
             attributes: [("Policy".to_owned(), policy)].into(),
             tags: BTreeMap::new(),
+            data_protection_policy: None,
         };
         let body = record.to_doc("123456789012").unwrap().body;
         assert_eq!(body["TopicArn"], arn);

@@ -66,6 +66,12 @@ pub(crate) async fn subscribe(
     check_endpoint(&protocol, &endpoint)?;
     let topic = load_topic(ctx, &topic_arn)?;
     authorize(ctx.caller(), &topic, "Subscribe")?;
+    if topic.record.is_fifo() {
+        // FIFO topics deliver only to SQS queues, which this endpoint does not serve.
+        return Err(invalid_parameter(&format!(
+            "Invalid protocol type: {protocol}"
+        )));
+    }
     let mut attributes = BTreeMap::new();
     for (k, v) in crate::output::entries(params, "Attributes") {
         if !SETTABLE.contains(&k.as_str()) {

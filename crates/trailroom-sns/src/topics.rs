@@ -8,7 +8,7 @@ use trailroom_audit::{CallContext, store_failure};
 use trailroom_identity::Caller;
 use trailroom_protocol::ApiError;
 use trailroom_protocol::query::QueryParams;
-use trailroom_s3::policy::{Decision, PolicyPrincipal, evaluate_text, validate_topic_policy};
+use trailroom_s3::policy::{Decision, PolicyPrincipal, evaluate_text};
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use crate::output::{
@@ -19,12 +19,10 @@ use crate::records::{
     DEFAULT_DELIVERY_POLICY, SUBSCRIPTION_KIND, SubscriptionRecord, SubscriptionStatus, TOPIC_KIND,
     TopicArn, TopicRecord, default_policy, is_valid_topic_name,
 };
+use crate::topic_attributes;
 
 /// Page size of ListTopics and the subscription listings.
 pub(crate) const PAGE: usize = 100;
-
-/// Attributes a client may set.
-const SETTABLE: [&str; 4] = ["Policy", "DisplayName", "DeliveryPolicy", "KmsMasterKeyId"];
 
 /// A topic and its owner.
 pub(crate) struct OwnedTopic {
@@ -81,29 +79,50 @@ pub(crate) fn authorize(caller: &Caller, topic: &OwnedTopic, action: &str) -> Re
     }
 }
 
-fn check_attribute(name: &str, value: &str) -> Result<(), ApiError> {
-    if !SETTABLE.contains(&name) {
-        return Err(invalid_parameter("AttributeName"));
-    }
-    match name {
-        "Policy" => {
-            validate_topic_policy(value).map_err(|m| ApiError::client("InvalidParameter", m))
-        }
-        "DeliveryPolicy" if serde_json::from_str::<serde_json::Value>(value).is_err() => {
-            Err(invalid_parameter("DeliveryPolicy: failed to parse JSON"))
-        }
-        "DisplayName" if value.chars().count() > 100 => Err(invalid_parameter("DisplayName")),
-        _ => Ok(()),
-    }
+/// The tags of a CreateTopic or TagResource call.
+pub(crate) fn given_tags(params: &QueryParams) -> BTreeMap<String, String> {
+    members(params, "Tags")
+        .into_iter()
+        .filter_map(|t| {
+            Some((
+                t.get("Key")?.clone(),
+                t.get("Value").cloned().unwrap_or_default(),
+            ))
+        })
+        .collect()
 }
 
-pub(crate) async fn create(ctx: &CallContext, params: &QueryParams) -> Result<SnsOutput, ApiError> {
-    let name = required(params, "Name")?.to_owned();
-    if !is_valid_topic_name(&name) || name.ends_with(".fifo") {
+fn check_topic_name(name: &str, fifo: bool) -> Result<(), ApiError> {
+    if fifo && (!name.ends_with(".fifo") || !is_valid_topic_name(name)) {
+        return Err(invalid_parameter(
+            "Fifo Topic names must end with .fifo and must be made up of only uppercase and \
+             lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 \
+             and 256 characters long.",
+        ));
+    }
+    if !fifo && (!is_valid_topic_name(name) || name.ends_with(".fifo")) {
         return Err(invalid_parameter(
             "Topic Name: Topic names must be made up of only uppercase and lowercase ASCII letters, \
              numbers, underscores, and hyphens, and must be between 1 and 256 characters long.",
         ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn create(ctx: &CallContext, params: &QueryParams) -> Result<SnsOutput, ApiError> {
+    let name = required(params, "Name")?.to_owned();
+    let given = entries(params, "Attributes");
+    let fifo = topic_attributes::asks_for_fifo(&given);
+    check_topic_name(&name, fifo)?;
+    for (k, v) in &given {
+        topic_attributes::check(k, v, fifo, true)?;
+    }
+    let data_protection_policy = params
+        .get("DataProtectionPolicy")
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned);
+    if let Some(policy) = &data_protection_policy {
+        topic_attributes::check_data_protection_policy(policy)?;
     }
     let account = ctx.account_id().to_owned();
     let arn = TopicArn {
@@ -113,38 +132,68 @@ pub(crate) async fn create(ctx: &CallContext, params: &QueryParams) -> Result<Sn
     }
     .to_arn();
     let mut attributes = BTreeMap::from([("Policy".to_owned(), default_policy(&arn, &account))]);
-    for (k, v) in entries(params, "Attributes") {
-        check_attribute(&k, &v)?;
-        attributes.insert(k, v);
+    if fifo {
+        // Stored in one spelling, as SNS shows it.
+        attributes.insert("FifoTopic".into(), "true".into());
+        attributes.insert("ContentBasedDeduplication".into(), "false".into());
     }
-    let tags = members(params, "Tags")
-        .into_iter()
-        .filter_map(|t| {
-            Some((
-                t.get("Key")?.clone(),
-                t.get("Value").cloned().unwrap_or_default(),
-            ))
-        })
-        .collect();
+    for (k, v) in &given {
+        if k != "FifoTopic" {
+            attributes.insert(k.clone(), v.clone());
+        }
+    }
+    if attributes.contains_key("ArchivePolicy") {
+        attributes.insert(
+            "BeginningArchiveTime".into(),
+            crate::messages::timestamp(ctx.now_ms()),
+        );
+    }
     let record = TopicRecord {
         topic_arn: arn.clone(),
         name,
         region: ctx.region().to_owned(),
         attributes,
-        tags,
+        tags: given_tags(params),
+        data_protection_policy,
     };
     let output = SnsOutput::new(json!({"topicArn": arn}), |x| {
         x.element("TopicArn", &arn);
     });
     ctx.write(move |txn| {
-        // Creating an existing topic returns it, as SNS does (attributes given now are ignored).
-        if find_topic(txn, &record.topic_arn)?.is_none() {
-            txn.put(&record.to_doc(&account).map_err(store_failure)?)
-                .map_err(store_failure)?;
+        match find_topic(txn, &record.topic_arn)? {
+            None => txn
+                .put(&record.to_doc(&account).map_err(store_failure)?)
+                .map_err(store_failure)?,
+            // Creating an existing topic returns it, as SNS does, unless what is asked for now
+            // differs from what it has.
+            Some(existing) => check_same_topic(&existing.record, &given, &record.tags)?,
         }
         Ok(output)
     })
     .await
+}
+
+/// CreateTopic on an existing topic must not ask for other attributes or tags than it has.
+fn check_same_topic(
+    existing: &TopicRecord,
+    given: &BTreeMap<String, String>,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    let differs = given.iter().any(|(k, v)| match k.as_str() {
+        "FifoTopic" => false,
+        _ => existing.attributes.get(k) != Some(v),
+    });
+    if differs {
+        return Err(invalid_parameter(
+            "Attributes Reason: Topic already exists with different attributes",
+        ));
+    }
+    if !tags.is_empty() && *tags != existing.tags {
+        return Err(invalid_parameter(
+            "Tags Reason: Topic already exists with different tags",
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) async fn delete(ctx: &CallContext, params: &QueryParams) -> Result<SnsOutput, ApiError> {
@@ -242,6 +291,11 @@ pub(crate) fn get_attributes(
     };
     let mut attributes = topic.record.attributes.clone();
     attributes.entry("DisplayName".into()).or_default();
+    if topic.record.is_fifo() {
+        attributes
+            .entry("FifoThroughputScope".into())
+            .or_insert_with(|| "Topic".into());
+    }
     attributes.insert("TopicArn".into(), topic.record.topic_arn.clone());
     attributes.insert("Owner".into(), topic.owner.clone());
     attributes.insert(
@@ -270,16 +324,25 @@ pub(crate) async fn set_attributes(
     let arn = required(params, "TopicArn")?.to_owned();
     let name = required(params, "AttributeName")?.to_owned();
     let value = params.get("AttributeValue").unwrap_or_default().to_owned();
-    check_attribute(&name, &value)?;
     let topic = load_topic(ctx, &arn)?;
     authorize(ctx.caller(), &topic, "SetTopicAttributes")?;
+    topic_attributes::check(&name, &value, topic.record.is_fifo(), false)?;
+    let now = crate::messages::timestamp(ctx.now_ms());
     ctx.write(move |txn| {
         let mut current =
             find_topic(txn, &arn)?.ok_or_else(|| not_found("Topic does not exist"))?;
+        let attributes = &mut current.record.attributes;
+        if name == "ArchivePolicy" {
+            if value.is_empty() {
+                attributes.remove("BeginningArchiveTime");
+            } else if !attributes.contains_key("BeginningArchiveTime") {
+                attributes.insert("BeginningArchiveTime".into(), now);
+            }
+        }
         if value.is_empty() && name != "DisplayName" {
-            current.record.attributes.remove(&name);
+            attributes.remove(&name);
         } else {
-            current.record.attributes.insert(name, value);
+            attributes.insert(name, value);
         }
         txn.put(
             &current
@@ -312,13 +375,11 @@ mod tests {
     }
 
     #[test]
-    fn attributes_are_checked() {
-        assert!(check_attribute("DisplayName", "x").is_ok());
-        assert_eq!(
-            check_attribute("Bogus", "x").unwrap_err().code(),
-            "InvalidParameter"
-        );
-        assert!(check_attribute("Policy", "{").is_err());
-        assert!(check_attribute("DeliveryPolicy", "{}").is_ok());
+    fn names_follow_the_topic_kind() {
+        assert!(check_topic_name("t", false).is_ok());
+        assert!(check_topic_name("t.fifo", false).is_err());
+        assert!(check_topic_name("t.fifo", true).is_ok());
+        assert!(check_topic_name("t", true).is_err());
+        assert!(check_topic_name(".fifo", true).is_err());
     }
 }
