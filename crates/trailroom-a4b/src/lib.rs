@@ -13,6 +13,7 @@ pub mod resources;
 pub mod support;
 
 pub use schedules::set_public_url;
+pub use tagging::{change_tags, resources_with_tags};
 
 mod address_books;
 mod announcements;

@@ -2,11 +2,13 @@
 //! (a4b.md §6). The ARN's type segment says which records to look in; an ARN that names nothing
 //! there, or another account, is NotFound.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
-use trailroom_store::ReadTxn;
+use trailroom_store::{ReadTxn, WriteTxn};
 
 use crate::arn::Arn;
 use crate::support::errors::not_found;
@@ -82,4 +84,49 @@ pub(crate) async fn list_tags(
         tags: Some(items),
         next_token,
     })
+}
+
+/// The tagged A4B resources of `account` in `region`, as ARNs with their tags: what the Resource
+/// Groups Tagging API lists.
+pub fn resources_with_tags(
+    txn: &dyn ReadTxn,
+    account: &str,
+    region: &str,
+) -> Result<Vec<trailroom_audit::TaggedResource>, ApiError> {
+    let docs = txn
+        .list(account, tags::KIND)
+        .map_err(trailroom_audit::store_failure)?;
+    let mut out = Vec::new();
+    for doc in docs {
+        let in_region = Arn::parse(&doc.id).is_some_and(|a| a.region == region);
+        let current: BTreeMap<String, String> =
+            doc.decode().map_err(trailroom_audit::store_failure)?;
+        if in_region && !current.is_empty() {
+            out.push((doc.id, current));
+        }
+    }
+    Ok(out)
+}
+
+/// Adds `add` to and removes the keys `remove` from the resource `arn` of `account`, with
+/// TagResource's rules: the Resource Groups Tagging API's door to the same tags.
+pub fn change_tags(
+    txn: &mut dyn WriteTxn,
+    account: &str,
+    arn: &str,
+    add: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<(), ApiError> {
+    require_resource(&*txn, account, arn)?;
+    let mut current = tags::load(&*txn, account, arn)?;
+    let added: Vec<Tag> = add
+        .iter()
+        .map(|(key, value)| Tag {
+            key: Some(key.clone()),
+            value: Some(value.clone()),
+        })
+        .collect();
+    tags::merge(&mut current, &added)?;
+    current.retain(|key, _| !remove.contains(key));
+    tags::save(txn, account, arn, &current)
 }

@@ -169,6 +169,12 @@ impl CallContext {
         }
     }
 
+    /// Whether calls are being authorized (an authorizer is installed), so a handler that acts
+    /// on several resources checks each one itself.
+    pub fn is_authorizing(&self) -> bool {
+        self.state().authorizer.is_some()
+    }
+
     /// Installs the decision whether the call may run ([`CallObserver::authorize`]).
     pub fn set_authorizer(&self, authorizer: Authorizer) {
         self.state().authorizer = Some(authorizer);

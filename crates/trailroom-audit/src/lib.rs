@@ -12,6 +12,9 @@ mod context;
 pub mod record;
 mod user_identity;
 
+/// A resource's ARN and its tags, as each service hands them to the Resource Groups Tagging API.
+pub type TaggedResource = (String, std::collections::BTreeMap<String, String>);
+
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::{
     Authorizer, CallContext, CallInfo, NamedResources, Resource, Seal, store_failure,

@@ -14,6 +14,7 @@
 mod backend;
 mod blobs;
 mod bucket_config;
+pub use bucket_config::tag_door::{buckets_with_tags, change_bucket_tags};
 mod buckets;
 pub mod calls;
 pub mod control;

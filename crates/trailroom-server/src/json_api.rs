@@ -1,4 +1,4 @@
-//! The AWS JSON 1.1 path (A4B, CloudTrail, Organizations): route by `X-Amz-Target`, authenticate, dispatch to the
+//! The AWS JSON 1.1 path (A4B, CloudTrail, Organizations, the Resource Groups Tagging API): route by `X-Amz-Target`, authenticate, dispatch to the
 //! generated service code, record the event, answer.
 
 use std::sync::Arc;
@@ -22,6 +22,7 @@ enum JsonService {
     A4b(a4b::Operation),
     CloudTrail(cloudtrail::Operation),
     Organizations(trailroom_organizations::Operation),
+    Tagging(trailroom_tagging::Operation),
 }
 
 impl JsonService {
@@ -39,6 +40,10 @@ impl JsonService {
             trailroom_organizations::Operation::from_name(target.operation)
                 .map(Self::Organizations)
                 .ok_or_else(unknown)
+        } else if target.prefix_matches(trailroom_tagging::TARGET_PREFIX) {
+            trailroom_tagging::Operation::from_name(target.operation)
+                .map(Self::Tagging)
+                .ok_or_else(unknown)
         } else {
             Err(unknown())
         }
@@ -53,6 +58,7 @@ impl JsonService {
                 op.read_only(),
                 trailroom_organizations::EVENT_SOURCE,
             ),
+            Self::Tagging(op) => (op.name(), op.read_only(), trailroom_tagging::EVENT_SOURCE),
         }
     }
 
@@ -62,6 +68,7 @@ impl JsonService {
             Self::A4b(_) => "a4b",
             Self::CloudTrail(_) => "cloudtrail",
             Self::Organizations(_) => "organizations",
+            Self::Tagging(_) => trailroom_tagging::SIGNING_NAME,
         }
     }
 
@@ -75,6 +82,9 @@ impl JsonService {
             Self::Organizations(op) => {
                 vec![Access::new(format!("organizations:{}", op.name()), "*")]
             }
+            // Each resource TagResources/UntagResources changes also needs its own service's
+            // permission; the tagging crate checks those one by one.
+            Self::Tagging(op) => vec![Access::new(format!("tag:{}", op.name()), "*")],
         }
     }
 
@@ -96,7 +106,7 @@ impl JsonService {
                 Self::CloudTrail(_) => {
                     trailroom_cloudtrail::access::add_resource_tags(txn, accesses)
                 }
-                Self::Organizations(_) => Ok(accesses),
+                Self::Organizations(_) | Self::Tagging(_) => Ok(accesses),
             }
         })
     }
@@ -104,7 +114,7 @@ impl JsonService {
     fn named_resources(self) -> Option<NamedResources> {
         match self {
             Self::A4b(_) => Some(trailroom_a4b::resources::named_resources),
-            Self::CloudTrail(_) | Self::Organizations(_) => None,
+            Self::CloudTrail(_) | Self::Organizations(_) | Self::Tagging(_) => None,
         }
     }
 
@@ -185,7 +195,7 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
     let dispatched = dispatch(state, &ctx, service, &incoming.body).await;
     let result = dispatched.result.map_err(|err| match service {
         JsonService::CloudTrail(op) => trailroom_cloudtrail::refine_error(op, err),
-        JsonService::A4b(_) | JsonService::Organizations(_) => err,
+        JsonService::A4b(_) | JsonService::Organizations(_) | JsonService::Tagging(_) => err,
     });
     let response = result
         .as_ref()
@@ -225,6 +235,15 @@ async fn dispatch(
                     response_elements,
                 },
             ),
+        },
+        JsonService::Tagging(op) => Dispatched {
+            request_parameters: None,
+            result: trailroom_tagging::call(ctx, op, body).await.map(|body| {
+                trailroom_model::DispatchedOk {
+                    body,
+                    response_elements: None,
+                }
+            }),
         },
     }
 }

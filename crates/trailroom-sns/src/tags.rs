@@ -8,9 +8,10 @@ use serde_json::json;
 use trailroom_audit::{CallContext, store_failure};
 use trailroom_protocol::query::QueryParams;
 use trailroom_protocol::{ApiError, StatusCode};
-use trailroom_store::WriteTxn;
+use trailroom_store::{ReadTxn, WriteTxn};
 
 use crate::output::{SnsOutput, invalid_parameter, required};
+use crate::records::{TOPIC_KIND, TopicRecord};
 use crate::topic_attributes::check_data_protection_policy;
 use crate::topics::{OwnedTopic, authorize, find_topic, given_tags};
 
@@ -91,6 +92,23 @@ pub fn apply_tags(
     txn.put(&doc)
         .map_err(|e| TagError::Failed(store_failure(e)))?;
     Ok(result)
+}
+
+/// The topics of `account` in `region`, as ARNs with their tags.
+pub fn topics_with_tags(
+    txn: &dyn ReadTxn,
+    account: &str,
+    region: &str,
+) -> Result<Vec<trailroom_audit::TaggedResource>, ApiError> {
+    let docs = txn.list(account, TOPIC_KIND).map_err(store_failure)?;
+    let mut out = Vec::new();
+    for doc in docs {
+        let topic: TopicRecord = doc.decode().map_err(store_failure)?;
+        if topic.region == region {
+            out.push((topic.topic_arn, topic.tags));
+        }
+    }
+    Ok(out)
 }
 
 fn load_resource(

@@ -88,6 +88,7 @@ pub use status::{
     Delivery, LoggingTrail, deleted_trails, forget_deleted_trail, forget_scopes_through,
     logging_trails, record_attempt, trail_status,
 };
+pub use tags::{change_trail_tags, trails_with_tags};
 pub use trailroom_organizations::{OrganizationRecord, organization_of};
 
 pub(crate) use describe::{describe_trails, get_trail, list_trails};

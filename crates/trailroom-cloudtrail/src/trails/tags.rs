@@ -1,12 +1,14 @@
 //! AddTags, RemoveTags, ListTags on trails (by ARN), and the tag rules CreateTrail shares.
 
+use std::collections::BTreeMap;
 use trailroom_audit::{CallContext, store_failure};
 use trailroom_model::cloudtrail::{
     AddTagsRequest, AddTagsResponse, ListTagsRequest, ListTagsResponse, RemoveTagsRequest,
     RemoveTagsResponse, ResourceTag, Tag,
 };
 use trailroom_protocol::ApiError;
-use trailroom_store::ReadTxn;
+
+use trailroom_store::{ReadTxn, WriteTxn};
 
 use super::names::parse_trail_arn;
 use super::record::{TagRecord, TrailRecord};
@@ -189,6 +191,55 @@ async fn change_tags<R: trailroom_model::Audit + Send + 'static>(
         Ok(response)
     })
     .await
+}
+
+/// The trails homed in `region` of `account`, with their tags (a tag without a value has the
+/// empty one): what the Resource Groups Tagging API lists.
+pub fn trails_with_tags(
+    txn: &dyn ReadTxn,
+    account: &str,
+    region: &str,
+) -> Result<Vec<trailroom_audit::TaggedResource>, ApiError> {
+    let caller = Caller { account, region };
+    Ok(caller
+        .all_trails(txn)?
+        .into_iter()
+        .filter(|trail| trail.home_region == region)
+        .map(|trail| {
+            let tags = trail
+                .tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone().unwrap_or_default()))
+                .collect();
+            (trail.trail_arn, tags)
+        })
+        .collect())
+}
+
+/// Adds `add` to and removes the keys `remove` from the trail `arn`, with AddTags' rules: the
+/// Resource Groups Tagging API's door to the same tags.
+pub fn change_trail_tags(
+    txn: &mut dyn WriteTxn,
+    account: &str,
+    region: &str,
+    arn: &str,
+    add: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<(), ApiError> {
+    let caller = Caller { account, region };
+    let mut trail = tagged_trail(&*txn, &caller, arn, true)?;
+    let added: Vec<Tag> = add
+        .iter()
+        .map(|(key, value)| Tag {
+            key: Some(key.clone()),
+            value: Some(value.clone()),
+        })
+        .collect();
+    let mut tags = checked_tags(&trail.tags, &added)?;
+    tags.retain(|t| !remove.contains(&t.key));
+    trail.tags = tags;
+    txn.put(&trail.to_doc().map_err(store_failure)?)
+        .map_err(store_failure)
 }
 
 /// ListTags: the tags of up to 20 trails visible here.

@@ -11,6 +11,7 @@ pub(crate) mod acl;
 pub(crate) mod listings;
 pub(crate) mod settings;
 pub(crate) mod stored;
+pub mod tag_door;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

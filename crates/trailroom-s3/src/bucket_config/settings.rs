@@ -205,7 +205,7 @@ fn deleted<T>() -> Result<Option<T>, ApiError> {
 
 /// S3's tag rules: at most 50, keys 1-128 and values up to 256 characters, unique keys, no
 /// `aws:` prefix.
-fn check_tags(tags: &[Tag]) -> Result<(), ApiError> {
+pub(super) fn check_tags(tags: &[Tag]) -> Result<(), ApiError> {
     let invalid = |m: &str| ApiError::client("InvalidTag", m);
     if tags.len() > 50 {
         return Err(invalid("Object tags cannot be greater than 50"));
