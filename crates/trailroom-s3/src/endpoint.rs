@@ -110,8 +110,17 @@ impl S3Endpoint {
         let handled = Handled::default();
         parts.extensions.insert(info.clone());
         parts.extensions.insert(handled.clone());
-        let request = Request::from_parts(parts, s3s::Body::from(body));
-        let response = self.call(request, &request_id).await;
+        let response = if guess.allowed {
+            let request = Request::from_parts(parts, s3s::Body::from(body));
+            self.call(request, &request_id).await
+        } else {
+            error_response(
+                "MethodNotAllowed",
+                StatusCode::METHOD_NOT_ALLOWED,
+                "The specified method is not allowed against this resource.",
+                &request_id,
+            )
+        };
         if !handled.0.load(Ordering::SeqCst) {
             // No handler took the call (unimplemented, or refused while parsing): record it here.
             let (status, body) = (response.status(), response.body());

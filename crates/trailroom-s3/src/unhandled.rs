@@ -47,6 +47,9 @@ pub(crate) struct Guess {
     /// Object-level (a data event) rather than bucket-level (a management event).
     pub data: bool,
     pub read_only: bool,
+    /// False for a method S3 does not allow on the resource (POST on an object that names no
+    /// POST operation), answered `405 MethodNotAllowed` without reaching a handler.
+    pub allowed: bool,
 }
 
 fn verb(method: &Method) -> &'static str {
@@ -75,12 +78,18 @@ pub(crate) fn guess(method: &Method, path: &str, query: &str, copy_source: bool)
         (Some(_), None) => bucket_operation(method, sub, &has),
         (Some(_), Some(_)) => (object_operation(method, sub, &has, copy_source), true),
     };
+    let object_post = *method == Method::POST && key.is_some() && sub.is_none();
+    let allowed = !object_post
+        || ["uploads", "uploadId", "restore", "select"]
+            .iter()
+            .any(|q| has(q));
     Guess {
         name,
         bucket,
         key,
         data,
         read_only: matches!(*method, Method::GET | Method::HEAD),
+        allowed,
     }
 }
 
