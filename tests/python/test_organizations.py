@@ -58,3 +58,24 @@ def test_outside_an_organization(server):
     code, message = code_of(org.describe_organization)
     assert (code, message) == ("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
     assert code_of(lambda: org.list_parents(ChildId=ACCOUNT))[0] == "AWSOrganizationsNotInUseException"
+
+
+def test_service_control_policy_management(organization):
+    org = organization.client("organizations")
+    content = '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "cloudtrail:DeleteTrail", "Resource": "*"}]}'
+    summary = org.create_policy(Name="KeepTrails", Description="no deletes", Type="SERVICE_CONTROL_POLICY",
+                                Content=content)["Policy"]["PolicySummary"]
+    described = org.describe_policy(PolicyId=summary["Id"])["Policy"]
+    assert described["PolicySummary"]["Name"] == "KeepTrails" and described["Content"] == content
+    assert described["PolicySummary"]["AwsManaged"] is False
+    updated = org.update_policy(PolicyId=summary["Id"], Name="KeepTrailsAlways",
+                                Description="still no deletes")["Policy"]
+    assert updated["PolicySummary"]["Name"] == "KeepTrailsAlways" and updated["Content"] == content
+    org.attach_policy(PolicyId=summary["Id"], TargetId=MEMBER)
+    attached = org.list_policies_for_target(TargetId=MEMBER, Filter="SERVICE_CONTROL_POLICY")["Policies"]
+    assert {p["Id"] for p in attached} == {"p-FullAWSAccess", summary["Id"]}
+    assert code_of(lambda: org.delete_policy(PolicyId=summary["Id"]))[0] == "PolicyInUseException"
+    org.detach_policy(PolicyId=summary["Id"], TargetId=MEMBER)
+    org.delete_policy(PolicyId=summary["Id"])
+    assert code_of(lambda: org.describe_policy(PolicyId=summary["Id"]))[0] == "PolicyNotFoundException"
+    assert org.describe_policy(PolicyId="p-FullAWSAccess")["Policy"]["PolicySummary"]["AwsManaged"] is True

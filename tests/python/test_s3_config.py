@@ -210,6 +210,45 @@ def test_configurations_by_id(server, s3):
     assert s3.list_bucket_intelligent_tiering_configurations(Bucket="conf")["IsTruncated"] is False
 
 
+# (the configuration, its response member, its list member, and get/put/delete/list by client
+#  method) of the other by-id kinds
+BY_ID = {
+    "analytics": ({"Id": "a1", "StorageClassAnalysis": {}}, "AnalyticsConfiguration",
+                  "AnalyticsConfigurationList",
+                  lambda s3: (s3.get_bucket_analytics_configuration, s3.put_bucket_analytics_configuration,
+                              s3.delete_bucket_analytics_configuration,
+                              s3.list_bucket_analytics_configurations)),
+    "inventory": ({"Id": "i1", "IsEnabled": True, "IncludedObjectVersions": "Current",
+                   "Schedule": {"Frequency": "Daily"},
+                   "Destination": {"S3BucketDestination": {"Bucket": "arn:aws:s3:::conf", "Format": "CSV"}}},
+                  "InventoryConfiguration", "InventoryConfigurationList",
+                  lambda s3: (s3.get_bucket_inventory_configuration, s3.put_bucket_inventory_configuration,
+                              s3.delete_bucket_inventory_configuration,
+                              s3.list_bucket_inventory_configurations)),
+    "intelligent-tiering": ({"Id": "t1", "Status": "Enabled",
+                             "Tierings": [{"Days": 90, "AccessTier": "ARCHIVE_ACCESS"}]},
+                            "IntelligentTieringConfiguration", "IntelligentTieringConfigurationList",
+                            lambda s3: (s3.get_bucket_intelligent_tiering_configuration,
+                                        s3.put_bucket_intelligent_tiering_configuration,
+                                        s3.delete_bucket_intelligent_tiering_configuration,
+                                        s3.list_bucket_intelligent_tiering_configurations)),
+}
+
+
+@pytest.mark.parametrize("kind", BY_ID)
+def test_other_configurations_by_id_round_trip(server, s3, kind):
+    config, member, list_member, methods = BY_ID[kind]
+    get, put, delete, listing = methods(s3)
+    ident = config["Id"]
+    assert code_of(lambda: get(Bucket="conf", Id=ident)) == ("NoSuchConfiguration", 404)
+    put(Bucket="conf", Id=ident, **{member: config})
+    assert get(Bucket="conf", Id=ident)[member]["Id"] == ident
+    assert [c["Id"] for c in listing(Bucket="conf")[list_member]] == [ident]
+    delete(Bucket="conf", Id=ident)
+    assert code_of(lambda: get(Bucket="conf", Id=ident)) == ("NoSuchConfiguration", 404)
+    assert event(server, f"PutBucket{member}")["requestParameters"]["bucketName"] == "conf"
+
+
 def test_bad_input_and_other_accounts(server, s3):
     assert code_of(lambda: s3.put_bucket_tagging(Bucket="conf", Tagging={"TagSet": [{"Key": "aws:x", "Value": "v"}]}))[0] == "InvalidTag"
     assert code_of(lambda: s3.put_bucket_logging(Bucket="conf", BucketLoggingStatus={

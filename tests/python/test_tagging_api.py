@@ -100,6 +100,7 @@ def test_tag_keys_and_values(shared_server, mixed):
     assert {"kind", "n"} <= set(keys)
     values = [v for page in tagging.get_paginator("get_tag_values").paginate(Key="kind") for v in page["TagValues"]]
     assert {"trail", "bucket", "topic", "room"} <= set(values)
+    assert tagging.get_tag_values(Key="no-such-key")["TagValues"] == []
 
 
 def test_either_door_sets_the_same_tags(shared_server, mixed):

@@ -59,10 +59,16 @@ pub fn read_client_tests(root: &std::path::Path) -> Result<String> {
     Ok(corpus)
 }
 
-/// Whether a client test calls operation `name` (boto3 and the Rust SDK both name the client
-/// method in snake case: `.create_room(`).
-fn is_called(client_tests: &str, name: &str) -> bool {
-    client_tests.contains(&format!(".{}(", crate::names::snake_case(name)))
+/// Whether a client test calls operation `name`: boto3 and the Rust SDK both name the client
+/// method in snake case, called directly (`.create_room(`) or taken to be called
+/// (`s3.get_bucket_acl,` in a table of methods); a longer name that merely starts the same
+/// (`.list_tags_for_resource` for `list_tags`) does not count.
+pub(crate) fn is_called(client_tests: &str, name: &str) -> bool {
+    let method = format!(".{}", crate::names::snake_case(name));
+    client_tests.match_indices(&method).any(|(at, _)| {
+        let next = client_tests[at + method.len()..].chars().next();
+        next.is_some_and(|c| !c.is_alphanumeric() && c != '_')
+    })
 }
 
 /// Renders the whole document.
@@ -82,11 +88,10 @@ pub fn render(
          `IAM action` is what authorization checks (on the resources the request names, see\n\
          `access.rs` of each service crate); errors are the exceptions the model lists for the\n\
          operation.\n\n\
-         The other services: IAM actions are `iam:<Action>`, STS `sts:AssumeRole`,\n\
-         `sts:GetFederationToken` and `sts:GetAccessKeyInfo` (GetCallerIdentity and\n\
-         GetSessionToken need no permission), SNS `SNS:<Action>`, Organizations\n\
-         `organizations:<Operation>`, S3 the action S3 documents for each call (`s3:GetObject` for\n\
-         GetObject and HeadObject, `s3:ListBucket` for ListObjects, `s3:ListAllMyBuckets`, …).\n\n",
+         IAM actions are `iam:<Action>`, STS `sts:AssumeRole`, `sts:GetFederationToken` and\n\
+         `sts:GetAccessKeyInfo` (GetCallerIdentity and GetSessionToken need no permission). The\n\
+         tagging API, SNS, EC2 region discovery, Organizations, S3 and S3 Control are listed in\n\
+         the last section, [The APIs around a trail](#the-apis-around-a-trail).\n\n",
     );
     for svc in services {
         let done = implemented.get(svc.spec.key).unwrap_or(&empty);

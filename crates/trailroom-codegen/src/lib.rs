@@ -10,6 +10,7 @@ pub mod botocore;
 pub mod coverage;
 mod emit;
 pub mod names;
+pub mod neighbours;
 pub mod pattern;
 mod rustfmt;
 pub mod service;
@@ -44,9 +45,15 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>> {
         .with_context(|| format!("reading {}", implemented_path.display()))?;
     let implemented = coverage::parse_implemented(&implemented_text, &services)?;
     let client_tests = coverage::read_client_tests(root)?;
+    let neighbours_path = root.join("model/neighbours.toml");
+    let neighbours_text = std::fs::read_to_string(&neighbours_path)
+        .with_context(|| format!("reading {}", neighbours_path.display()))?;
+    let neighbours = neighbours::parse(&neighbours_text)?;
+    let mut coverage_doc = coverage::render(&services, &implemented, &client_tests)?;
+    coverage_doc.push_str(&neighbours::render(&neighbours, &client_tests));
     files.push(GeneratedFile {
         path: PathBuf::from("docs/coverage.md"),
-        contents: coverage::render(&services, &implemented, &client_tests)?,
+        contents: coverage_doc,
     });
     Ok(files)
 }

@@ -18,9 +18,12 @@ pub const XMLNS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
 /// `eventSource` of EC2 calls.
 pub const EVENT_SOURCE: &str = "ec2.amazonaws.com";
 
+/// The EC2 actions answered here (all read-only).
+pub const OPERATIONS: [&str; 2] = ["DescribeRegions", "DescribeAvailabilityZones"];
+
 /// Whether `action` is answered here (both are reads).
 pub fn knows(action: &str) -> bool {
-    matches!(action, "DescribeRegions" | "DescribeAvailabilityZones")
+    OPERATIONS.contains(&action)
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {

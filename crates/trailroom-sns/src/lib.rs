@@ -73,6 +73,15 @@ const WRITES: [&str; 10] = [
     "SetSubscriptionAttributes",
 ];
 
+/// Every action answered here, with whether it is read-only (Publish, a data event, is not).
+pub fn operations() -> impl Iterator<Item = (&'static str, bool)> {
+    READS
+        .iter()
+        .map(|a| (*a, true))
+        .chain(WRITES.iter().map(|a| (*a, false)))
+        .chain([("Publish", false)])
+}
+
 /// How `action` is recorded, or `None` if SNS here has no such action.
 pub fn operation(action: &str) -> Option<Recording> {
     if action == "Publish" {

@@ -35,6 +35,11 @@ const OPERATIONS: &[(&str, bool)] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Operation(&'static str, bool);
 
+/// Every operation answered here, with whether it is read-only.
+pub fn operations() -> impl Iterator<Item = (&'static str, bool)> {
+    OPERATIONS.iter().copied()
+}
+
 impl Operation {
     /// The operation named by `X-Amz-Target`, if answered here.
     pub fn from_name(name: &str) -> Option<Self> {
