@@ -130,3 +130,25 @@ def admin(srv, action, key=ROOT_KEY, secret=ROOT_SECRET, **args):
     response = requests.post(url, data=body, headers=dict(request.headers))
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def aws_cli(srv, *args, check=True, key=ROOT_KEY, secret=ROOT_SECRET):
+    """Runs the AWS CLI of the running virtualenv against `srv` (the current CLI of
+    .venv-awscli when this virtualenv has none); asserts success unless `check` is false."""
+    import sys
+
+    cli = os.path.join(os.path.dirname(sys.executable), "aws")
+    if not os.path.exists(cli):
+        cli = os.path.join(os.path.dirname(__file__), "..", "..", ".venv-awscli", "bin", "aws")
+    env = dict(
+        os.environ,
+        AWS_ACCESS_KEY_ID=key,
+        AWS_SECRET_ACCESS_KEY=secret,
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE="/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+    )
+    result = subprocess.run([cli, *args, "--endpoint-url", srv.endpoint], env=env, capture_output=True, text=True)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result

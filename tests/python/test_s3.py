@@ -20,7 +20,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Server
+from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, aws_cli
 
 OTHER_ACCOUNT = "210987654321"
 OTHER_KEY = "AKIASECONDACCOUNT001"
@@ -477,20 +477,7 @@ def test_aws_chunked_signed_upload(srv):
 # ---- AWS CLI --------------------------------------------------------------------------------
 
 
-def aws(srv, *args, check=True):
-    env = dict(
-        os.environ,
-        AWS_ACCESS_KEY_ID=ROOT_KEY,
-        AWS_SECRET_ACCESS_KEY=ROOT_SECRET,
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE="/dev/null",
-        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-    )
-    cli = os.path.join(os.path.dirname(os.path.realpath(__import__("sys").executable)), "aws")
-    result = subprocess.run([cli, *args, "--endpoint-url", srv.endpoint], env=env, capture_output=True, text=True)
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
+aws = aws_cli
 
 
 def test_aws_cli_ls_and_cp(srv, tmp_path):
