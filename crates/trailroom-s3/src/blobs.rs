@@ -29,6 +29,14 @@ impl BlobStore {
         }
     }
 
+    /// Removes every blob (the test API's reset, after the object records are gone).
+    pub fn clear(&self) -> io::Result<()> {
+        match fs::remove_dir_all(&self.root) {
+            Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
+            _ => Ok(()),
+        }
+    }
+
     /// Removes temporary files a crash left behind. Call once at start, before serving.
     pub fn clean_temporary(&self) -> io::Result<()> {
         match fs::read_dir(self.tmp_dir()) {

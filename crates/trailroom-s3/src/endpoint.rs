@@ -43,6 +43,11 @@ pub struct S3Endpoint {
 }
 
 impl S3Endpoint {
+    /// Removes every object's bytes: for a reset that has already removed their records.
+    pub fn clear_objects(&self) -> std::io::Result<()> {
+        self.backend.blobs.clear()
+    }
+
     /// An endpoint over `store`, keeping object bytes under `<data_dir>/s3`.
     pub fn new(
         store: Arc<dyn Store>,

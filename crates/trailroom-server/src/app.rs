@@ -37,6 +37,8 @@ pub struct AppState {
     pub s3: trailroom_s3::S3Endpoint,
     /// Whose ID tokens `AssumeRoleWithWebIdentity` trusts.
     pub web_identity: Arc<trailroom_iam::federation::WebIdentityTrust>,
+    /// Trail delivery (started by [`serve`]).
+    pub delivery: Arc<crate::delivery::Delivery>,
 }
 
 impl AppState {
@@ -90,6 +92,7 @@ impl AppState {
                 ..CloudTrailService::default()
             }),
             sessions: Arc::default(),
+            delivery: Arc::default(),
             config: Arc::new(config),
         })
     }
@@ -109,6 +112,7 @@ pub fn router(state: AppState) -> Router {
             get(crate::sns_api::signing_cert),
         )
         .merge(crate::console::routes())
+        .merge(crate::test_api::routes(state.config.test_api_enabled()))
         .fallback(front_door::handle)
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
@@ -126,8 +130,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let store = state.store.clone();
     let pruner = tokio::spawn(crate::retention::prune_forever(state.clone()));
-    let worker = crate::delivery::worker(&state)?;
-    let delivery = tokio::spawn(crate::delivery::deliver_forever(state.clone(), worker));
+    state.delivery.start(&state).await?;
+    let delivery = tokio::spawn(crate::delivery::deliver_forever(state.clone()));
     let limits = crate::listener::Limits {
         max_connections: crate::listener::Limits::max_connections(state.config.max_connections),
         header_timeout: state.config.header_timeout,

@@ -73,6 +73,10 @@ pub struct Config {
     /// OpenID Connect issuers whose keys `AssumeRoleWithWebIdentity` trusts (AWS fetches them
     /// from the issuer; here they are configured).
     pub oidc_issuers: Vec<OidcIssuer>,
+    /// The unauthenticated test API (`/_trailroom/reset`, `/_trailroom/deliver`,
+    /// `/_trailroom/events` and LocalStack's and MiniStack's reset paths). Unset: on when the
+    /// server listens on a loopback address only.
+    pub test_api: Option<bool>,
 }
 
 /// An OpenID Connect issuer and the JSON Web Key Set its tokens are signed with.
@@ -220,7 +224,16 @@ impl Default for Config {
             test_identity_provider: true,
             s3_base_domains: vec!["localhost".into()],
             oidc_issuers: Vec::new(),
+            test_api: None,
         }
+    }
+}
+
+impl Config {
+    /// Whether the test API is served (see [`Config::test_api`]).
+    pub fn test_api_enabled(&self) -> bool {
+        self.test_api
+            .unwrap_or_else(|| self.listen.ip().is_loopback())
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use trailroom_cloudtrail::delivery::{CloudTrailTrails, TrailKeys};
-use trailroom_delivery::{SinkError, Sinks, Target, Worker};
+use trailroom_delivery::{DeliveryReport, SinkError, Sinks, Target, Worker};
 use trailroom_store::Store;
 
 use crate::app::AppState;
@@ -22,7 +22,12 @@ struct Destinations {
     store: Arc<dyn Store>,
     data_dir: PathBuf,
     external: BTreeMap<String, Arc<dyn object_store::ObjectStore>>,
+    /// While a pass runs for the test API: every object written, as `s3://bucket/key`.
+    written: Written,
 }
+
+/// The objects a delivery pass wrote, when someone is listening.
+type Written = Arc<std::sync::Mutex<Option<Vec<String>>>>;
 
 fn sink_error(code: &str, message: impl Into<String>) -> SinkError {
     SinkError {
@@ -40,6 +45,14 @@ impl Sinks for Destinations {
         body: Vec<u8>,
         metadata: &[(String, String)],
     ) -> Result<(), SinkError> {
+        if let Some(written) = self
+            .written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_mut()
+        {
+            written.push(format!("s3://{}/{key}", target.bucket));
+        }
         if let Some(external) = self.external.get(&target.bucket) {
             return put_external(external.as_ref(), key, body, metadata).await;
         }
@@ -116,39 +129,96 @@ fn external_store(bucket: &ExternalBucket) -> anyhow::Result<Arc<dyn object_stor
     Ok(Arc::new(store))
 }
 
-/// Builds the worker for `state`.
-pub fn worker(state: &AppState) -> anyhow::Result<Worker> {
-    let mut external = BTreeMap::new();
-    for bucket in &state.config.external_buckets {
-        external.insert(bucket.bucket.clone(), external_store(bucket)?);
+/// Trail delivery of a running server: the worker, run on the configured interval and on demand
+/// (the test API), one pass at a time.
+#[derive(Default)]
+pub struct Delivery {
+    worker: tokio::sync::Mutex<Option<Worker>>,
+    written: Written,
+}
+
+impl Delivery {
+    /// Builds the worker; until then passes do nothing.
+    pub async fn start(&self, state: &AppState) -> anyhow::Result<()> {
+        *self.worker.lock().await = Some(self.build(state)?);
+        Ok(())
     }
-    let destinations = Destinations {
-        store: state.store.clone(),
-        data_dir: state.config.data_dir.clone(),
-        external,
-    };
-    let keys = TrailKeys::new(
-        state.store.clone(),
-        state.cloudtrail.signing_key_validity_ms,
-    );
-    let mut worker = Worker::new(
-        state.store.clone(),
-        Arc::new(CloudTrailTrails),
-        Arc::new(destinations),
-        Arc::new(keys),
-    );
-    worker.digest_interval_ms = state.config.digest_interval.as_millis() as i64;
-    Ok(worker)
+
+    fn build(&self, state: &AppState) -> anyhow::Result<Worker> {
+        let mut external = BTreeMap::new();
+        for bucket in &state.config.external_buckets {
+            external.insert(bucket.bucket.clone(), external_store(bucket)?);
+        }
+        let destinations = Destinations {
+            store: state.store.clone(),
+            data_dir: state.config.data_dir.clone(),
+            external,
+            written: self.written.clone(),
+        };
+        let keys = TrailKeys::new(
+            state.store.clone(),
+            state.cloudtrail.signing_key_validity_ms,
+        );
+        let mut worker = Worker::new(
+            state.store.clone(),
+            Arc::new(CloudTrailTrails),
+            Arc::new(destinations),
+            Arc::new(keys),
+        );
+        worker.digest_interval_ms = state.config.digest_interval.as_millis() as i64;
+        Ok(worker)
+    }
+
+    /// One pass now; returns what it did and every object it wrote.
+    pub async fn run_now(
+        &self,
+        now_ms: i64,
+    ) -> Result<(DeliveryReport, Vec<String>), trailroom_store::StoreError> {
+        let worker = self.worker.lock().await;
+        let Some(worker) = worker.as_ref() else {
+            return Ok((DeliveryReport::default(), Vec::new()));
+        };
+        *self.lock_written() = Some(Vec::new());
+        let report = worker.run_once(now_ms).await;
+        let written = self.lock_written().take().unwrap_or_default();
+        report.map(|r| (r, written))
+    }
+
+    /// Runs `change` with no pass running, then starts over with a fresh worker (whose
+    /// in-memory backoffs belonged to the state `change` replaced).
+    pub async fn paused<R>(
+        &self,
+        state: &AppState,
+        change: impl std::future::Future<Output = R>,
+    ) -> anyhow::Result<R> {
+        let mut worker = self.worker.lock().await;
+        let result = change.await;
+        if worker.is_some() {
+            *worker = Some(self.build(state)?);
+        }
+        Ok(result)
+    }
+
+    fn lock_written(&self) -> std::sync::MutexGuard<'_, Option<Vec<String>>> {
+        self.written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A worker for `state` on its own (what the delivery benchmark drives).
+pub fn worker(state: &AppState) -> anyhow::Result<Worker> {
+    Delivery::default().build(state)
 }
 
 /// Runs delivery every `delivery_interval` until the task is aborted.
-pub async fn deliver_forever(state: AppState, worker: Worker) {
+pub async fn deliver_forever(state: AppState) {
     let mut ticker = tokio::time::interval(state.config.delivery_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match worker.run_once(state.clock.now_ms()).await {
-            Ok(report) if report.files + report.digests > 0 => {
+        match state.delivery.run_now(state.clock.now_ms()).await {
+            Ok((report, _)) if report.files + report.digests > 0 => {
                 tracing::info!(
                     files = report.files,
                     events = report.events,

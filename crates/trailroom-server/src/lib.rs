@@ -26,6 +26,7 @@ pub mod reports;
 pub mod retention;
 mod s3_api;
 mod sns_api;
+pub mod test_api;
 pub mod validate_cli;
 
 pub use app::{AppState, serve};

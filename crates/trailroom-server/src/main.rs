@@ -124,8 +124,11 @@ struct ServeArgs {
     #[arg(long)]
     listen: Option<std::net::SocketAddr>,
     /// Data directory (default ./data).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ephemeral")]
     data_dir: Option<PathBuf>,
+    /// Keep all state in a temporary data directory, removed when the server stops.
+    #[arg(long)]
+    ephemeral: bool,
     /// How often trails deliver log files, e.g. `2s`, `5m` (default 5m).
     #[arg(long, value_parser = humantime::parse_duration)]
     delivery_interval: Option<std::time::Duration>,
@@ -214,6 +217,10 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(dir) = args.data_dir {
         config.data_dir = dir;
     }
+    let ephemeral = ephemeral_dir(args.ephemeral)?;
+    if let Some(dir) = &ephemeral {
+        config.data_dir = dir.path().to_path_buf();
+    }
     if let Some(interval) = args.delivery_interval {
         config.delivery_interval = interval;
     }
@@ -248,9 +255,28 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
             );
         }
     }
+    if let Some(dir) = &ephemeral {
+        println!(
+            "data directory {} (temporary: removed on exit)",
+            dir.path().display()
+        );
+    }
     let served = serve(listener, state, shutdown_signal()).await;
     drop(lock);
+    drop(ephemeral);
     served
+}
+
+/// With `--ephemeral`, a fresh temporary data directory, removed when dropped.
+fn ephemeral_dir(ephemeral: bool) -> anyhow::Result<Option<tempfile::TempDir>> {
+    if !ephemeral {
+        return Ok(None);
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("trailroom-")
+        .tempdir()
+        .context("cannot create a temporary data directory")?;
+    Ok(Some(dir))
 }
 
 /// Resolves on SIGINT or SIGTERM.

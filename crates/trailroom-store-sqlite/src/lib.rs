@@ -170,6 +170,12 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn conformance_clear_all() {
+        let (_dir, store) = open_temp();
+        trailroom_store::testsuite::clear_all(store.as_ref()).await;
+    }
+
+    #[tokio::test]
     async fn conformance_many_concurrent_writers() {
         let (_dir, store) = open_temp();
         trailroom_store::testsuite::many_concurrent_writers(store.clone()).await;

@@ -217,6 +217,16 @@ impl WriteTxn for SqliteTxn<'_> {
         events::append(self.conn, event, None)
     }
 
+    fn clear_all(&mut self) -> StoreResult<()> {
+        // The term and stream dictionaries stay: the writer may hold their ids, and an unused
+        // entry costs nothing.
+        self.conn
+            .execute_batch(
+                "DELETE FROM docs; DELETE FROM event_log_resources; DELETE FROM event_log;",
+            )
+            .map_err(backend)
+    }
+
     fn prune_events(&mut self, before_ms: i64, limit: usize) -> StoreResult<usize> {
         events::prune(self.conn, before_ms, limit)
     }
@@ -308,6 +318,9 @@ impl WriteTxn for Refusing {
         refused()
     }
     fn append_event(&mut self, _: &EventRow) -> StoreResult<i64> {
+        refused()
+    }
+    fn clear_all(&mut self) -> StoreResult<()> {
         refused()
     }
     fn prune_events(&mut self, _: i64, _: usize) -> StoreResult<usize> {

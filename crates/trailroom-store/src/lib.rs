@@ -94,6 +94,9 @@ pub trait WriteTxn: ReadTxn {
     fn delete(&mut self, account: &str, kind: &str, id: &str) -> StoreResult<bool>;
     /// Appends an audit event; returns its position (greater than every earlier one's).
     fn append_event(&mut self, event: &EventRow) -> StoreResult<i64>;
+    /// Deletes every document and event of every account: the state of a fresh data directory.
+    /// Event positions keep growing afterwards (a position is never reused).
+    fn clear_all(&mut self) -> StoreResult<()>;
     /// Deletes at most `limit` events older than `before_ms`; returns how many went.
     fn prune_events(&mut self, before_ms: i64, limit: usize) -> StoreResult<usize>;
     /// Starts a nested unit that can be undone alone (a savepoint).

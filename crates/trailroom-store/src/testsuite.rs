@@ -111,6 +111,34 @@ pub async fn failed_work_is_undone(store: &dyn Store) {
     assert_eq!(found, None);
 }
 
+/// `clear_all` leaves no document and no event of any account, and positions keep growing.
+pub async fn clear_all(store: &dyn Store) {
+    let before = write(store, |tx| {
+        tx.put(&doc("111111111111", "a", Some("named")))?;
+        tx.put(&doc("222222222222", "b", None))?;
+        tx.append_event(&event(1, "CreateRoom", "room-1"))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    write(store, |tx| tx.clear_all()).await.unwrap().unwrap();
+    read(store, |tx| {
+        assert_eq!(tx.list("111111111111", "thing").unwrap(), vec![]);
+        assert_eq!(tx.get("222222222222", "thing", "b").unwrap(), None);
+        assert_eq!(tx.count_events().unwrap(), 0);
+    })
+    .unwrap();
+    let after = write(store, |tx| {
+        // The name of a cleared document is free again.
+        tx.put(&doc("111111111111", "c", Some("named")))?;
+        tx.append_event(&event(2, "CreateRoom", "room-2"))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(after > before);
+}
+
 fn event(seq_hint: i64, name: &str, resource: &str) -> EventRow {
     EventRow {
         seq: 0,

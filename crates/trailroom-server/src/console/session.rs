@@ -91,6 +91,13 @@ impl Sessions {
         entry.0 += 1;
     }
 
+    /// Ends every session (the test API's reset).
+    pub fn clear(&self) {
+        if let Ok(mut sessions) = self.by_token.lock() {
+            sessions.clear();
+        }
+    }
+
     fn end(&self, token: &str) {
         if let Ok(mut sessions) = self.by_token.lock() {
             sessions.remove(token);
