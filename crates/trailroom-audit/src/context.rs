@@ -107,6 +107,12 @@ impl CallContext {
     ) -> Self {
         let state = Mutex::new(CallState::default());
         let received_ms = clock.now_ms();
+        crate::request_note::note(|n| {
+            let service = info.event_source.trim_end_matches(".amazonaws.com");
+            n.service = Some(service.to_owned());
+            n.operation = Some(info.event_name.clone());
+            n.principal = Some(info.caller.principal.arn());
+        });
         Self {
             inner: Arc::new(Inner {
                 info,
@@ -255,6 +261,7 @@ impl CallContext {
         let result = outcome.map_err(store_failure)?.map_err(store_failure)?;
         if record {
             self.state().recorded = true;
+            crate::request_note::note(|n| n.recorded = true);
         }
         result
     }
@@ -275,6 +282,7 @@ impl CallContext {
         .map_err(store_failure)?
         .map_err(store_failure)?;
         self.state().recorded = true;
+        crate::request_note::note(|n| n.recorded = true);
         Ok(())
     }
 

@@ -10,6 +10,7 @@
 mod clock;
 mod context;
 pub mod record;
+pub mod request_note;
 mod user_identity;
 
 /// A resource's ARN and its tags, as each service hands them to the Resource Groups Tagging API.

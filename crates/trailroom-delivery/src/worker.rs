@@ -125,6 +125,37 @@ impl Worker {
         }
     }
 
+    /// Each trail's delivery lag at `now_ms`: the age of the oldest event of its accounts
+    /// recorded past its delivery cursor (zero when it has caught up). An upper bound: that event
+    /// may be one the trail does not take.
+    pub fn lags(&self, now_ms: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        trailroom_store::read(self.store.as_ref(), |txn| {
+            let mut lags = Vec::new();
+            for target in self.trails.targets(txn)? {
+                let cursor =
+                    load::<Cursor>(txn, &target, CURSOR_KIND, &target.key)?.current(&target);
+                // Only a logging window holds events to deliver; past the last one, none.
+                let Some(window) = target.windows.get(cursor.window) else {
+                    lags.push((target.trail_arn.clone(), 0));
+                    continue;
+                };
+                let after = cursor.last_seq.max(window.after_seq);
+                let mut oldest: Option<i64> = None;
+                for account in &target.accounts {
+                    let next = txn.events_after(account, None, after, 1)?;
+                    if let Some(event) = next.first() {
+                        oldest = Some(
+                            oldest.map_or(event.event_time_ms, |o| o.min(event.event_time_ms)),
+                        );
+                    }
+                }
+                let lag = oldest.map_or(0, |t| (now_ms - t).max(0));
+                lags.push((target.trail_arn.clone(), lag));
+            }
+            Ok(lags)
+        })?
+    }
+
     /// Delivers every trail's new events and due digests, finishes closed windows, forgets
     /// finished deleted trails.
     pub async fn run_once(&self, now_ms: i64) -> Result<DeliveryReport, StoreError> {

@@ -39,6 +39,8 @@ pub struct AppState {
     pub web_identity: Arc<trailroom_iam::federation::WebIdentityTrust>,
     /// Trail delivery (started by [`serve`]).
     pub delivery: Arc<crate::delivery::Delivery>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -73,8 +75,16 @@ impl AppState {
             keys: issuer_keys,
             test_idp: config.test_identity_provider,
         });
+        let delivery: Arc<crate::delivery::Delivery> = Arc::default();
+        let metrics = Arc::new(crate::metrics::Metrics::new(
+            store.clone(),
+            delivery.clone(),
+            clock.clone(),
+        ));
         Ok(Self {
             s3,
+            delivery,
+            metrics,
             web_identity,
             store,
             clock,
@@ -92,7 +102,6 @@ impl AppState {
                 ..CloudTrailService::default()
             }),
             sessions: Arc::default(),
-            delivery: Arc::default(),
             config: Arc::new(config),
         })
     }
@@ -102,6 +111,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
+        .route("/metrics", get(crate::metrics::scrape))
         .route("/admin/a4b/{action}", post(crate::admin_api::handle))
         .route(
             "/a4b/reports/{account}/{schedule}/{file}",
@@ -114,6 +124,10 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::console::routes())
         .merge(crate::test_api::routes(state.config.test_api_enabled()))
         .fallback(front_door::handle)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::request_log::log_request,
+        ))
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
 }

@@ -199,6 +199,17 @@ impl Delivery {
         Ok(result)
     }
 
+    /// Each trail's delivery lag in ms (empty before the worker starts, or while a pass runs).
+    pub fn lags(&self, now_ms: i64) -> Vec<(String, i64)> {
+        match self.worker.try_lock() {
+            Ok(worker) => worker
+                .as_ref()
+                .and_then(|w| w.lags(now_ms).ok())
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     fn lock_written(&self) -> std::sync::MutexGuard<'_, Option<Vec<String>>> {
         self.written
             .lock()
@@ -211,13 +222,24 @@ pub fn worker(state: &AppState) -> anyhow::Result<Worker> {
     Delivery::default().build(state)
 }
 
+/// One delivery pass now, counted in the metrics: what it did and the objects it wrote.
+pub async fn deliver_now(
+    state: &AppState,
+) -> Result<(DeliveryReport, Vec<String>), trailroom_store::StoreError> {
+    let pass = state.delivery.run_now(state.clock.now_ms()).await;
+    if let Ok((report, _)) = &pass {
+        state.metrics.observe_delivery(report);
+    }
+    pass
+}
+
 /// Runs delivery every `delivery_interval` until the task is aborted.
 pub async fn deliver_forever(state: AppState) {
     let mut ticker = tokio::time::interval(state.config.delivery_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match state.delivery.run_now(state.clock.now_ms()).await {
+        match deliver_now(&state).await {
             Ok((report, _)) if report.files + report.digests > 0 => {
                 tracing::info!(
                     files = report.files,

@@ -8,6 +8,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, header, request::Parts};
+use trailroom_audit::request_note;
 use trailroom_protocol::{ApiError, StatusCode, json, query::QueryParams};
 
 use crate::app::AppState;
@@ -40,7 +41,17 @@ pub async fn handle(
     request: Request,
 ) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let response = route(&state, peer, request, &request_id).await;
+    let source = source_ip(&state, request.headers(), peer);
+    request_note::note(|n| {
+        n.request_id = Some(request_id.clone());
+        n.source_ip = Some(source.clone());
+    });
+    claim_call(&request);
+    let response = route(&state, source, request, &request_id).await;
+    if response.status().as_u16() >= 400 {
+        let code = error_code(response.body());
+        request_note::note(|n| n.error_code = code);
+    }
     let (mut parts, body) = response.into_parts();
     finish_headers(&mut parts.headers, &request_id, state.clock.now_ms());
     Response::from_parts(parts, Body::from(body))
@@ -56,9 +67,48 @@ fn finish_headers(headers: &mut HeaderMap, request_id: &str, now_ms: i64) {
     }
 }
 
+/// Notes the service and operation a request names before it is authenticated: the credential
+/// scope's service, and the `X-Amz-Target` operation or `Action` of the query string.
+fn claim_call(request: &Request) {
+    let headers = request.headers();
+    let query = request.uri().query().unwrap_or_default();
+    let credential = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .map(str::to_owned)
+        .or_else(|| {
+            query
+                .split('&')
+                .find_map(|p| p.strip_prefix("X-Amz-Credential="))
+                .map(|c| c.replace("%2F", "/").replace("%2f", "/"))
+        });
+    let service = credential.as_deref().and_then(|c| c.split('/').nth(3));
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.rsplit('.').next());
+    let action = query.split('&').find_map(|p| p.strip_prefix("Action="));
+    if let Some(service) = service {
+        request_note::claim(service, target.or(action));
+    }
+}
+
+/// The error code of an error response: `__type` of a JSON body, `<Code>` of an XML one.
+fn error_code(body: &[u8]) -> Option<String> {
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+        let code = json.get("__type").and_then(|t| t.as_str())?;
+        return Some(code.rsplit('#').next().unwrap_or(code).to_owned());
+    }
+    let text = std::str::from_utf8(body).ok()?;
+    let start = text.find("<Code>")? + "<Code>".len();
+    let end = text[start..].find("</Code>")?;
+    Some(text[start..start + end].to_owned())
+}
+
 async fn route(
     state: &AppState,
-    peer: SocketAddr,
+    source_ip: String,
     request: Request,
     request_id: &str,
 ) -> http::Response<Bytes> {
@@ -73,7 +123,7 @@ async fn route(
         Err(err) => return body_error(family, err, limit, request_id),
     };
     let incoming = Incoming {
-        source_ip: source_ip(state, &parts, peer),
+        source_ip,
         user_agent: header_text(&parts.headers, header::USER_AGENT.as_str()),
         request_id: request_id.to_owned(),
         parts,
@@ -84,7 +134,14 @@ async fn route(
     }
     match classify(&incoming.parts, &incoming.body) {
         Classified::Json(target) => crate::json_api::call(state, incoming, &target).await,
-        Classified::Query(params) => query_api::call(state, incoming, params).await,
+        Classified::Query(params) => {
+            if let Some(action) = params.action() {
+                request_note::note(|n| {
+                    n.operation.get_or_insert_with(|| action.to_owned());
+                });
+            }
+            query_api::call(state, incoming, params).await
+        }
         // An unsigned request for a bucket or object path is an anonymous S3 request.
         Classified::Unknown if incoming.parts.uri.path() != "/" => {
             crate::s3_api::unsigned(&incoming.parts, request_id)
@@ -145,13 +202,13 @@ fn header_text(headers: &HeaderMap, name: &str) -> String {
 }
 
 /// The client's address: the peer, or the first hop of the trusted proxy header.
-fn source_ip(state: &AppState, parts: &Parts, peer: SocketAddr) -> String {
+fn source_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
     let forwarded = state
         .config
         .trusted_proxy_header
         .as_deref()
         .and_then(|name| {
-            let value = header_text(&parts.headers, name);
+            let value = header_text(headers, name);
             value
                 .split(',')
                 .next()

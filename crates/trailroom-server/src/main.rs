@@ -18,6 +18,24 @@ use trailroom_server::{AppState, Config, serve};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log lines as plain text or as one JSON object each (to stderr).
+    #[arg(
+        long,
+        global = true,
+        env = "TRAILROOM_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: LogFormat,
+    /// What to log: a level (`info`, `debug`, …) or a filter such as
+    /// `info,trailroom::request=warn`. Every request is one `info` line of `trailroom::request`.
+    #[arg(long, global = true, env = "TRAILROOM_LOG", default_value = "info")]
+    log_level: String,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -139,13 +157,18 @@ struct ServeArgs {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_new(&cli.log_level)
+        .with_context(|| format!("--log-level {:?} is not a level or filter", cli.log_level))?;
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_env("TRAILROOM_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
-    match Cli::parse().command {
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(filter);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
+    match cli.command {
         Command::Serve(args) => run_server(args).await,
         Command::Events(EventsCommand::Lookup(args)) => {
             events_cli::lookup(&args, &mut std::io::stdout().lock())

@@ -15,7 +15,10 @@ pub async fn prune_forever(state: AppState) {
     loop {
         match prune_once(&state).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(events = n, "pruned events past retention"),
+            Ok(n) => {
+                state.metrics.observe_pruned(n);
+                tracing::info!(events = n, "pruned events past retention");
+            }
             Err(err) => tracing::warn!(error = %err, "event pruning failed"),
         }
         tokio::time::sleep(interval).await;

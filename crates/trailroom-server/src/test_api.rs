@@ -105,7 +105,7 @@ async fn clear(state: &AppState) -> anyhow::Result<()> {
 /// Runs every trail's delivery now: `{"files": [...], "events": n, "digests": n, "failures": n}`
 /// with every object written. Digests are written when their period is over, as always.
 async fn deliver(State(state): State<AppState>) -> Response {
-    match state.delivery.run_now(state.clock.now_ms()).await {
+    match crate::delivery::deliver_now(&state).await {
         Ok((report, written)) => axum::Json(json!({
             "files": written,
             "logFiles": report.files,

@@ -26,6 +26,7 @@ use crate::writer::WriterMsg;
 /// A [`Store`] on an SQLite database file.
 pub struct SqliteStore {
     jobs: Mutex<Option<mpsc::Sender<WriterMsg>>>,
+    counters: Arc<trailroom_store::WriterCounters>,
     readers: reader::ReaderPool,
     checkpointer: Mutex<checkpointer::Checkpointer>,
 }
@@ -41,9 +42,11 @@ impl SqliteStore {
         ))
         .map_err(backend)?;
         let checkpointer = checkpointer::Checkpointer::spawn(path)?;
-        let jobs = writer::spawn(conn)?;
+        let counters = Arc::new(trailroom_store::WriterCounters::default());
+        let jobs = writer::spawn(conn, counters.clone())?;
         Ok(Arc::new(Self {
             jobs: Mutex::new(Some(jobs)),
+            counters,
             readers: reader::ReaderPool::new(path.to_owned()),
             checkpointer: Mutex::new(checkpointer),
         }))
@@ -51,6 +54,10 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn writer_stats(&self) -> trailroom_store::WriterStats {
+        self.counters.snapshot()
+    }
+
     fn submit(&self, job: WriteJob) {
         let sender = self.jobs.lock().expect("writer handle poisoned").clone();
         let refused = match sender {

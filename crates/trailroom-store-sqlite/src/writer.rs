@@ -2,11 +2,11 @@
 //! then tells each job how the commit went. Under load, one fsync covers hundreds of calls.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread;
 
 use rusqlite::Connection;
-use trailroom_store::{JobCompletion, StoreError, StoreResult, WriteJob};
+use trailroom_store::{JobCompletion, StoreError, StoreResult, WriteJob, WriterCounters};
 
 use crate::txn::SqliteTxn;
 use crate::{backend, run_cached};
@@ -23,11 +23,14 @@ pub(crate) enum WriterMsg {
 const MAX_BATCH: usize = 2048;
 
 /// Starts the writer thread on `conn`.
-pub(crate) fn spawn(conn: Connection) -> StoreResult<mpsc::Sender<WriterMsg>> {
+pub(crate) fn spawn(
+    conn: Connection,
+    counters: Arc<WriterCounters>,
+) -> StoreResult<mpsc::Sender<WriterMsg>> {
     let (tx, rx) = mpsc::channel();
     thread::Builder::new()
         .name("trailroom-writer".into())
-        .spawn(move || run(conn, rx))
+        .spawn(move || run(conn, rx, &counters))
         .map_err(|e| StoreError::Backend(format!("cannot start writer: {e}")))?;
     Ok(tx)
 }
@@ -39,7 +42,7 @@ pub(crate) fn refuse(job: WriteJob) {
     completion(Err(StoreError::Unavailable("store is shut down".into())));
 }
 
-fn run(mut conn: Connection, rx: mpsc::Receiver<WriterMsg>) {
+fn run(mut conn: Connection, rx: mpsc::Receiver<WriterMsg>, counters: &WriterCounters) {
     while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();
         let mut stop = None;
@@ -55,7 +58,11 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<WriterMsg>) {
             }
         }
         if !batch.is_empty() {
-            commit_batch(&mut conn, batch);
+            let started = std::time::Instant::now();
+            let jobs = batch.len();
+            if commit_batch(&mut conn, batch) {
+                counters.committed(jobs, started.elapsed());
+            }
         }
         if let Some(ack) = stop {
             drain_after_stop(&rx);
@@ -66,14 +73,16 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<WriterMsg>) {
     }
 }
 
-/// Runs each job in its own savepoint inside one transaction, commits, then completes them.
-fn commit_batch(conn: &mut Connection, batch: Vec<WriteJob>) {
+/// Runs each job in its own savepoint inside one transaction, commits, then completes them;
+/// returns whether the batch committed.
+fn commit_batch(conn: &mut Connection, batch: Vec<WriteJob>) -> bool {
     let completions = match run_cached(conn, "BEGIN IMMEDIATE") {
         Ok(()) => run_jobs(conn, batch),
         Err(err) => {
             let err = backend(err);
             tracing::error!(error = %err, "cannot begin a write transaction");
-            return fail_all(batch, err);
+            fail_all(batch, err);
+            return false;
         }
     };
     let committed = run_cached(conn, "COMMIT").map_err(backend);
@@ -81,9 +90,11 @@ fn commit_batch(conn: &mut Connection, batch: Vec<WriteJob>) {
         tracing::error!(error = %err, "group commit failed");
         let _ = conn.execute_batch("ROLLBACK");
     }
+    let ok = committed.is_ok();
     for completion in completions {
         completion(committed.clone());
     }
+    ok
 }
 
 fn run_jobs(conn: &Connection, batch: Vec<WriteJob>) -> Vec<JobCompletion> {

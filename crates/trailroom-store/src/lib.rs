@@ -107,8 +107,52 @@ pub trait WriteTxn: ReadTxn {
     fn rollback_nested(&mut self) -> StoreResult<()>;
 }
 
+/// What the writer has done since the store was opened (for metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WriterStats {
+    /// Group transactions committed.
+    pub commits: u64,
+    /// Jobs in them (the sum of batch sizes).
+    pub jobs: u64,
+    /// Time spent running and committing them, in seconds.
+    pub busy_seconds: f64,
+}
+
+/// Counters a writer thread keeps; read without stopping it.
+#[derive(Debug, Default)]
+pub struct WriterCounters {
+    commits: std::sync::atomic::AtomicU64,
+    jobs: std::sync::atomic::AtomicU64,
+    busy_nanos: std::sync::atomic::AtomicU64,
+}
+
+impl WriterCounters {
+    /// Counts one committed batch of `jobs` that took `busy`.
+    pub fn committed(&self, jobs: usize, busy: std::time::Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.commits.fetch_add(1, Relaxed);
+        self.jobs.fetch_add(jobs as u64, Relaxed);
+        let nanos = u64::try_from(busy.as_nanos()).unwrap_or(u64::MAX);
+        self.busy_nanos.fetch_add(nanos, Relaxed);
+    }
+
+    /// The counts so far.
+    pub fn snapshot(&self) -> WriterStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        WriterStats {
+            commits: self.commits.load(Relaxed),
+            jobs: self.jobs.load(Relaxed),
+            busy_seconds: self.busy_nanos.load(Relaxed) as f64 / 1e9,
+        }
+    }
+}
+
 /// A storage backend.
 pub trait Store: Send + Sync + 'static {
+    /// What the writer has done so far (zeros where a backend does not count).
+    fn writer_stats(&self) -> WriterStats {
+        WriterStats::default()
+    }
     /// Queues a job for the writer. The job runs inside a group transaction; its completion is
     /// called once that transaction has committed (or failed to).
     fn submit(&self, job: WriteJob);
