@@ -1,6 +1,8 @@
-//! `trailroom admin …`, `trailroom accounts …` and `trailroom organizations …`: operator commands on a data directory (the
-//! server may be running). The same A4B admin actions as `POST /admin/a4b/<action>`, for people
-//! at a shell; like the admin API they record no CloudTrail event.
+//! `trailroom admin …`, `trailroom accounts …` and `trailroom organizations …`: operator
+//! commands on a data directory. The same A4B admin actions as `POST /admin/a4b/<action>`, for
+//! people at a shell; like the admin API they record no CloudTrail event. A data directory a
+//! running server holds is never written behind its back: admin actions go through that
+//! server's admin API, the other commands refuse and say which server to stop.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,8 +12,32 @@ use trailroom_a4b::admin::{AdminCtx, actions, run};
 use trailroom_store::Store;
 use trailroom_store_sqlite::SqliteStore;
 
+use crate::admin_client::RootKey;
 use crate::bootstrap::{ensure_accounts, ensure_organizations};
 use crate::config::{AccountConfig, OrganizationConfig};
+use crate::data_dir::{DataDirLock, RunningServer};
+
+/// Where an admin action runs.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A data directory: locally when no server holds it, else through that server.
+    DataDir(std::path::PathBuf),
+    /// A server, through its admin API.
+    Endpoint(String),
+}
+
+/// Locks `data_dir` for a command that writes it, or refuses naming the server that holds it.
+fn lock_for_change(data_dir: &Path, command: &str) -> anyhow::Result<DataDirLock> {
+    match DataDirLock::acquire_or_holder(data_dir)? {
+        Ok(lock) => Ok(lock),
+        Err(RunningServer { text, .. }) => bail!(
+            "data dir {} is in use by {text}: `{command}` changes the data directory and \
+             cannot while a server runs on it; stop the server first (or declare it in the \
+             config file the server reads at start)",
+            data_dir.display()
+        ),
+    }
+}
 
 /// Opens the store of a data directory (creating it).
 pub(crate) fn open(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
@@ -29,10 +55,12 @@ pub fn list_actions(out: &mut impl std::io::Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs A4B admin action `name` with JSON `args` for `account`; prints the JSON result.
+/// Runs A4B admin action `name` with JSON `args` for `account` (locally) or for the account of
+/// `key` (through a server); prints the JSON result.
 pub async fn run_action(
-    data_dir: &Path,
+    target: &Target,
     account: &str,
+    key: &RootKey,
     name: &str,
     args: &str,
     now_ms: i64,
@@ -40,6 +68,26 @@ pub async fn run_action(
 ) -> anyhow::Result<()> {
     let args: serde_json::Value =
         serde_json::from_str(args).context("--json is not a JSON object")?;
+    let data_dir = match target {
+        Target::Endpoint(endpoint) => {
+            let value = crate::admin_client::run_action(endpoint, key, name, &args).await?;
+            return Ok(writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?);
+        }
+        Target::DataDir(dir) => dir,
+    };
+    let _lock = match DataDirLock::acquire_or_holder(data_dir)? {
+        Ok(lock) => lock,
+        Err(RunningServer { url: Some(url), .. }) => {
+            let value = crate::admin_client::run_action(&url, key, name, &args).await?;
+            return Ok(writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?);
+        }
+        Err(RunningServer { text, url: None }) => {
+            bail!(
+                "data dir {} is in use by {text}, which names no URL",
+                data_dir.display()
+            )
+        }
+    };
     let store = open(data_dir)?;
     let ctx = AdminCtx {
         account: account.to_owned(),
@@ -63,6 +111,7 @@ pub async fn add_account(
     if account.id.len() != 12 || !account.id.bytes().all(|b| b.is_ascii_digit()) {
         bail!("account id {:?} is not 12 digits", account.id);
     }
+    let _lock = lock_for_change(data_dir, "trailroom accounts add")?;
     let store = open(data_dir)?;
     let result = ensure_accounts(store.as_ref(), &[account], now_ms).await;
     store.shutdown();
@@ -77,6 +126,7 @@ pub async fn define_organization(
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<()> {
     org.check()?;
+    let _lock = lock_for_change(data_dir, "trailroom organizations create")?;
     let store = open(data_dir)?;
     let result = ensure_organizations(store.as_ref(), std::slice::from_ref(&org), now_ms).await;
     store.shutdown();

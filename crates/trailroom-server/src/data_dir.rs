@@ -18,7 +18,33 @@ pub struct DataDirLock {
     path: PathBuf,
 }
 
+/// The server holding a data directory, as it described itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningServer {
+    /// The lock file's text (`trailroom pid N listening on URL`).
+    pub text: String,
+    /// The URL it listens on, when it wrote one.
+    pub url: Option<String>,
+}
+
 impl DataDirLock {
+    /// Locks `dir` for a command that changes it, or names the server that holds it.
+    pub fn acquire_or_holder(dir: &Path) -> anyhow::Result<Result<Self, RunningServer>> {
+        match Self::acquire(dir) {
+            Ok(lock) => Ok(Ok(lock)),
+            Err(err) if err.to_string().contains(" is in use by ") => {
+                let text = std::fs::read_to_string(dir.join(LOCK_FILE)).unwrap_or_default();
+                let text = text.trim().to_owned();
+                let url = text
+                    .split(" listening on ")
+                    .nth(1)
+                    .map(|u| u.trim().to_owned());
+                Ok(Err(RunningServer { text, url }))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
     /// Locks `dir` (creating it), or says which server holds it.
     pub fn acquire(dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)
@@ -78,6 +104,10 @@ mod tests {
         first.describe("http://127.0.0.1:4570").unwrap();
         let err = DataDirLock::acquire(dir.path()).unwrap_err().to_string();
         assert!(err.contains("is in use by trailroom pid"), "{err}");
+        let running = DataDirLock::acquire_or_holder(dir.path())
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(running.url.as_deref(), Some("http://127.0.0.1:4570"));
         assert!(err.contains("listening on http://127.0.0.1:4570"), "{err}");
         drop(first);
         DataDirLock::acquire(dir.path()).unwrap();

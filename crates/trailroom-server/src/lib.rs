@@ -7,6 +7,7 @@
 
 pub mod admin_api;
 pub mod admin_cli;
+pub mod admin_client;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;

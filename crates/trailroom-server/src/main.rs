@@ -72,12 +72,24 @@ enum AdminCommand {
         /// Arguments as a JSON object, e.g. '{"DeviceName": "Echo", ...}'.
         #[arg(long, default_value = "{}")]
         json: String,
-        /// Account to act for.
+        /// Account to act for (on a data directory no server holds; through a server, the
+        /// account is the root key's).
         #[arg(long, default_value = trailroom_identity::DEFAULT_ACCOUNT_ID)]
         account: String,
-        /// Data directory of the server.
-        #[arg(long, default_value = "data")]
+        /// Data directory of the server. When a server holds it, the action goes through that
+        /// server's admin API.
+        #[arg(long, default_value = "data", conflicts_with = "endpoint")]
         data_dir: PathBuf,
+        /// A running server to act through (its admin API), e.g. http://127.0.0.1:4570.
+        #[arg(long, env = "TRAILROOM_ENDPOINT")]
+        endpoint: Option<String>,
+        /// Root access key id of the account, to sign admin API calls (default: the default
+        /// account's).
+        #[arg(long, env = "AWS_ACCESS_KEY_ID", default_value = trailroom_identity::DEFAULT_ROOT_ACCESS_KEY_ID)]
+        access_key_id: String,
+        /// Root secret access key of the account.
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY", default_value = trailroom_identity::DEFAULT_ROOT_SECRET_KEY, hide_default_value = true)]
+        secret_access_key: String,
     },
 }
 
@@ -186,10 +198,21 @@ async fn main() -> anyhow::Result<()> {
             json,
             account,
             data_dir,
+            endpoint,
+            access_key_id,
+            secret_access_key,
         }) => {
             let now = chrono::Utc::now().timestamp_millis();
+            let target = match endpoint {
+                Some(endpoint) => admin_cli::Target::Endpoint(endpoint),
+                None => admin_cli::Target::DataDir(data_dir),
+            };
+            let key = trailroom_server::admin_client::RootKey {
+                access_key_id,
+                secret_access_key,
+            };
             let mut out = std::io::stdout().lock();
-            admin_cli::run_action(&data_dir, &account, &action, &json, now, &mut out).await
+            admin_cli::run_action(&target, &account, &key, &action, &json, now, &mut out).await
         }
         Command::Idp(command) => {
             let now = chrono::Utc::now().timestamp_millis();
