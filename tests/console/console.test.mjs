@@ -31,6 +31,9 @@ before(async () => {
   const line = await new Promise((ok) => createInterface({ input: server.stdout }).once("line", ok));
   endpoint = line.split(" ").at(-1);
   aws(["iam", "create-user", "--user-name", "Alice"]);
+  // Authorization is on: Alice may run Alexa for Business.
+  aws(["iam", "put-user-policy", "--user-name", "Alice", "--policy-name", "a4b",
+    "--policy-document", '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "a4b:*", "Resource": "*"}]}']);
   alice = aws(["iam", "create-access-key", "--user-name", "Alice"]).AccessKey;
   const asAlice = (args) => aws(args, alice.AccessKeyId, alice.SecretAccessKey);
   const profile = asAlice(["alexaforbusiness", "create-profile", "--profile-name", "HQ", "--timezone", "UTC",

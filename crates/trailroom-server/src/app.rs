@@ -41,6 +41,10 @@ pub struct AppState {
     pub delivery: Arc<crate::delivery::Delivery>,
     /// What `/metrics` reports.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// HTTPS, when configured.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// The self-signed certificate written for clients to trust, when one was generated.
+    pub tls_certificate: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -75,6 +79,13 @@ impl AppState {
             keys: issuer_keys,
             test_idp: config.test_identity_provider,
         });
+        let (tls, tls_certificate) = match config.tls() {
+            Some(source) => {
+                let (acceptor, written) = crate::tls::acceptor(&source, &config.data_dir)?;
+                (Some(acceptor), written)
+            }
+            None => (None, None),
+        };
         let delivery: Arc<crate::delivery::Delivery> = Arc::default();
         let metrics = Arc::new(crate::metrics::Metrics::new(
             store.clone(),
@@ -85,6 +96,8 @@ impl AppState {
             s3,
             delivery,
             metrics,
+            tls,
+            tls_certificate,
             web_identity,
             store,
             clock,
@@ -107,8 +120,31 @@ impl AppState {
     }
 }
 
+/// CORS for browser-based SDK clients: preflights answered for the configured origins, any
+/// method, the request's own headers (a wildcard would not cover `Authorization`), every
+/// response header readable. Never with credentials, so the console's cookie stays its own.
+fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowHeaders, AllowOrigin, Any, CorsLayer};
+    let allow_origin = match origins.iter().any(|o| o == "*") {
+        true => AllowOrigin::any(),
+        false => AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| http::HeaderValue::from_str(o).ok()),
+        ),
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods(Any)
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers(Any)
+        .max_age(std::time::Duration::from_secs(3600))
+}
+
 /// The router: health, then every AWS request through the front door.
 pub fn router(state: AppState) -> Router {
+    let cors = (!state.config.cors_allowed_origins.is_empty())
+        .then(|| cors(&state.config.cors_allowed_origins));
     Router::new()
         .route("/health", get(health))
         .route("/metrics", get(crate::metrics::scrape))
@@ -124,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::console::routes())
         .merge(crate::test_api::routes(state.config.test_api_enabled()))
         .fallback(front_door::handle)
+        .layer(tower::util::option_layer(cors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::request_log::log_request,
@@ -150,7 +187,8 @@ pub async fn serve(
         max_connections: crate::listener::Limits::max_connections(state.config.max_connections),
         header_timeout: state.config.header_timeout,
     };
-    crate::listener::serve(listener, router(state), limits, shutdown).await;
+    let tls = state.tls.clone();
+    crate::listener::serve(listener, router(state), limits, tls, shutdown).await;
     pruner.abort();
     delivery.abort();
     store.shutdown();

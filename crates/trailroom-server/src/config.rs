@@ -73,6 +73,16 @@ pub struct Config {
     /// OpenID Connect issuers whose keys `AssumeRoleWithWebIdentity` trusts (AWS fetches them
     /// from the issuer; here they are configured).
     pub oidc_issuers: Vec<OidcIssuer>,
+    /// Serve HTTPS with this certificate chain (PEM); needs `tls_key`.
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate generated at start for localhost (written to
+    /// `<data dir>/tls/self-signed.pem`).
+    pub tls_self_signed: bool,
+    /// Origins browsers may call from (CORS); `["*"]` (the default) lets any page call, without
+    /// credentials; empty turns CORS off.
+    pub cors_allowed_origins: Vec<String>,
     /// The unauthenticated test API (`/_trailroom/reset`, `/_trailroom/deliver`,
     /// `/_trailroom/events` and LocalStack's and MiniStack's reset paths). Unset: on when the
     /// server listens on a loopback address only.
@@ -225,11 +235,36 @@ impl Default for Config {
             s3_base_domains: vec!["localhost".into()],
             oidc_issuers: Vec::new(),
             test_api: None,
+            tls_cert: None,
+            tls_key: None,
+            tls_self_signed: false,
+            cors_allowed_origins: vec!["*".into()],
         }
     }
 }
 
 impl Config {
+    /// Where the TLS certificate comes from, when HTTPS is on.
+    pub fn tls(&self) -> Option<crate::tls::TlsSource> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsSource::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ if self.tls_self_signed => Some(crate::tls::TlsSource::SelfSigned),
+            _ => None,
+        }
+    }
+
+    /// `https` when TLS is on, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls().is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// Whether the test API is served (see [`Config::test_api`]).
     pub fn test_api_enabled(&self) -> bool {
         self.test_api
@@ -324,6 +359,11 @@ impl Config {
         if self.event_retention_days < 1 {
             return Err(ConfigError::Invalid(
                 "event_retention_days must be at least 1".into(),
+            ));
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(ConfigError::Invalid(
+                "tls_cert and tls_key go together (--tls-cert and --tls-key)".into(),
             ));
         }
         if self

@@ -30,6 +30,7 @@ pub mod retention;
 mod s3_api;
 mod sns_api;
 pub mod test_api;
+pub mod tls;
 pub mod validate_cli;
 
 pub use app::{AppState, serve};

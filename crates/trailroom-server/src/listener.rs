@@ -16,7 +16,7 @@ use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore, watch};
 use tower::ServiceExt as _;
 
@@ -106,6 +106,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
@@ -151,9 +152,23 @@ pub async fn serve(
             limits,
         };
         let id = registry.add(live);
-        let (router, registry) = (router.clone(), registry.clone());
+        let (router, registry, tls) = (router.clone(), registry.clone(), tls.clone());
         tokio::spawn(async move {
-            conn.run(stream, peer, router).await;
+            match tls {
+                None => conn.run(stream, peer, router).await,
+                Some(acceptor) => {
+                    // The handshake has the headers' deadline, so a silent client cannot hold
+                    // the slot.
+                    let handshake = acceptor.accept(stream);
+                    match tokio::time::timeout(limits.header_timeout, handshake).await {
+                        Ok(Ok(stream)) => conn.run(stream, peer, router).await,
+                        Ok(Err(err)) => {
+                            tracing::debug!(%peer, error = %err, "TLS handshake failed")
+                        }
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
+            }
             registry.remove(id);
             drop(permit);
         });
@@ -177,7 +192,10 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(mut self, stream: TcpStream, peer: SocketAddr, router: Router) {
+    async fn run<S>(mut self, stream: S, peer: SocketAddr, router: Router)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
         let in_flight = self.in_flight.clone();
         let service = router
             .map_request(move |mut request: http::Request<Incoming>| {

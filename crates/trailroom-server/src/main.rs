@@ -165,6 +165,16 @@ struct ServeArgs {
     /// Length of a digest period, e.g. `20s`, `1h` (default 1h).
     #[arg(long, value_parser = humantime::parse_duration)]
     digest_interval: Option<std::time::Duration>,
+    /// Serve HTTPS with this certificate chain (PEM file); needs --tls-key.
+    #[arg(long, requires = "tls_key", conflicts_with = "tls")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM file) of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// `self-signed`: serve HTTPS with a certificate generated for localhost, written to
+    /// <data dir>/tls/self-signed.pem for clients to trust.
+    #[arg(long, value_parser = ["self-signed"])]
+    tls: Option<String>,
 }
 
 #[tokio::main]
@@ -273,25 +283,28 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(interval) = args.digest_interval {
         config.digest_interval = interval;
     }
+    if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+        config.tls_cert = Some(cert);
+        config.tls_key = Some(key);
+    }
+    if args.tls.is_some() {
+        config.tls_self_signed = true;
+    }
     config.check()?;
     let mut lock = trailroom_server::data_dir::DataDirLock::acquire(&config.data_dir)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    lock.describe(&format!("http://{address}"))?;
-    trailroom_a4b::set_public_url(
-        &config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{address}")),
-    );
+    let url = format!("{}://{address}", config.scheme());
+    lock.describe(&url)?;
+    trailroom_a4b::set_public_url(&config.public_url.clone().unwrap_or_else(|| url.clone()));
     let default_account = config
         .default_account
         .then(|| config.root_access_key_id.clone());
     let state = AppState::open(config).await?;
     tracing::info!(%address, "trailroom serving");
-    println!("trailroom listening on http://{address}");
+    println!("trailroom listening on {url}");
     if let Some(key) = default_account {
         println!("default account 123456789012, root access key {key}");
         if key == trailroom_identity::DEFAULT_ROOT_ACCESS_KEY_ID {
@@ -300,6 +313,12 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
                 trailroom_identity::DEFAULT_ROOT_SECRET_KEY
             );
         }
+    }
+    if let Some(pem) = &state.tls_certificate {
+        println!(
+            "TLS certificate {} (self-signed for localhost: trust it with --ca-bundle)",
+            pem.display()
+        );
     }
     if let Some(dir) = &ephemeral {
         println!(
