@@ -130,3 +130,54 @@ test("event history: filter, open an event, download CSV and JSON", async () => 
   assert.match(lookups.Events[0].CloudTrailEvent, /HeadlessChrome|Chrome/);
   await context.close();
 });
+
+test("paging a preset range, failed calls marked, details panel, reload keeps the session", async () => {
+  // 22 more writes (with what is there already: more than 3 pages of 10), one of them failing.
+  for (let i = 0; i < 21; i += 1) aws(["alexaforbusiness", "create-skill-group", "--skill-group-name", `Group ${i}`]);
+  assert.throws(() => aws(["alexaforbusiness", "create-skill-group", "--skill-group-name", "Group 0"]));
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page);
+  await page.waitForSelector("#history-view:not([hidden])");
+  await page.selectOption("#page-size", "10");
+  await page.click("#apply");  // the default preset: Last day
+  await page.waitForFunction(() => document.querySelectorAll("#events tbody tr").length === 10);
+  const seen = new Set();
+  for (let pageNumber = 1; pageNumber <= 3; pageNumber += 1) {
+    await page.waitForFunction((n) => document.querySelector("#page-number").textContent === String(n), pageNumber);
+    await page.waitForFunction(() => document.querySelectorAll("#events tbody tr").length === 10);
+    assert.equal(await page.textContent("#history-error"), "", `page ${pageNumber} loads`);
+    for (const id of await page.$$eval("#events tbody tr a.event-link", (as) => as.map((a) => a.dataset.index + a.textContent))) seen.add(`${pageNumber}:${id}`);
+    if (pageNumber < 3) await page.click("#next");
+  }
+  assert.equal(seen.size, 30);
+
+  // The failed call is marked with its error code; its user name is a link that filters.
+  await page.selectOption("#attribute", "EventName");
+  await page.fill("#value", "CreateSkillGroup");
+  await page.click("#apply");
+  await page.waitForSelector("#events tbody tr.failed");
+  const failed = await page.$$eval("#events tbody tr.failed td", (tds) => tds.map((td) => td.textContent));
+  assert.equal(failed[0], "CreateSkillGroup");
+  assert.equal(failed.at(-1), "AlreadyExistsException");
+  // Event links are keyboard-reachable: they have an href, Enter opens the event.
+  await page.focus("#events tbody tr.failed a.event-link");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#detail-view:not([hidden])");
+  const details = await page.$$eval("#detail-panel dt, #detail-panel dd", (els) => els.map((e) => e.textContent));
+  const detail = Object.fromEntries(details.flatMap((v, i) => (i % 2 === 0 ? [[v, details[i + 1]]] : [])));
+  assert.equal(detail["Error code"], "AlreadyExistsException");
+  assert.equal(detail["AWS region"], "us-east-1");
+  assert.equal(detail["Read-only"], "false");
+  assert.match(detail["Request ID"], /^[0-9a-f-]{36}$/);
+  assert.equal(detail["AWS access key"], ROOT_KEY);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, "event-detail-failed.png"), fullPage: true });
+
+  // A reload keeps the session and shows Event history again.
+  await page.reload();
+  await page.waitForSelector("#history-view:not([hidden])");
+  assert.match(await page.textContent("#who"), /arn:aws:iam::123456789012:root/);
+  await page.waitForSelector("#events tbody tr");
+  await context.close();
+});

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/style.css", get(|| async { asset("style.css") }))
         .route("/console/api/login", post(session::login))
         .route("/console/api/logout", post(session::logout))
+        .route("/console/api/session", get(session::current))
         .route("/console/api/events", get(events))
         .route("/console/api/download", get(download::download))
         .layer(axum::middleware::map_response(security_headers))

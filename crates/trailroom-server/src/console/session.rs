@@ -238,6 +238,19 @@ async fn record_sign_in(
     }
 }
 
+/// `GET /console/api/session`: who the session cookie signs in as (a reload keeps the session).
+pub(crate) async fn current(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match state
+        .sessions
+        .caller(state.store.as_ref(), &headers, state.clock.now_ms())
+    {
+        Some(caller) => {
+            axum::Json(serde_json::json!({ "arn": caller.principal.arn() })).into_response()
+        }
+        None => unauthorized(),
+    }
+}
+
 pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie(&headers) {
         state.sessions.end(&token);

@@ -1,8 +1,11 @@
-// trailroom console: sign in, Event history, event detail, downloads. Plain JS, no build step.
+// trailroom console: sign in (kept across reloads), Event history, event detail, downloads.
+// Plain JS, no build step.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { tokens: [null], page: 0, events: [] };
+// `query` is the filter as it was when the search started: every page of one search uses the
+// same time range (a preset range is fixed then, not recomputed per page).
+const state = { tokens: [null], page: 0, events: [], query: null };
 
 function show(view) {
   for (const id of ["login-view", "history-view", "detail-view"]) $(id).hidden = id !== view;
@@ -29,8 +32,9 @@ function filterParams() {
   }
   const now = Date.now();
   if ($("range").value === "custom") {
-    if ($("start").value) params.set("start", new Date($("start").value).getTime());
-    if ($("end").value) params.set("end", new Date($("end").value).getTime());
+    // The custom range is read as UTC, as the table shows times.
+    if ($("start").value) params.set("start", Date.parse(`${$("start").value}Z`));
+    if ($("end").value) params.set("end", Date.parse(`${$("end").value}Z`));
   } else {
     params.set("start", now - Number($("range").value) * 60000);
     params.set("end", now);
@@ -45,25 +49,54 @@ function cell(text) {
   return td;
 }
 
+// A link (reachable by keyboard) that runs `action`.
+function link(text, className, action) {
+  const a = document.createElement("a");
+  a.textContent = text ?? "";
+  a.className = className;
+  a.href = "#";
+  a.addEventListener("click", (e) => { e.preventDefault(); action(); });
+  return a;
+}
+
+// A cell whose values each filter the history by `attribute` when followed.
+function filterCell(values, attribute) {
+  const td = document.createElement("td");
+  values.filter(Boolean).forEach((value, i) => {
+    if (i > 0) td.append(", ");
+    td.append(link(value, "filter-link", () => filterBy(attribute, value)));
+  });
+  return td;
+}
+
+function filterBy(attribute, value) {
+  $("attribute").value = attribute;
+  $("value").value = value;
+  show("history-view");
+  restart();
+}
+
 function render() {
   const body = $("events").querySelector("tbody");
   body.replaceChildren();
   for (const [index, event] of state.events.entries()) {
     const row = document.createElement("tr");
+    const errorCode = event.record?.errorCode;
+    if (errorCode) row.classList.add("failed");
     const name = document.createElement("td");
-    const link = document.createElement("a");
-    link.textContent = event.eventName;
-    link.className = "event-link";
-    link.dataset.index = index;
-    link.addEventListener("click", () => openEvent(index));
-    name.append(link);
+    const open = link(event.eventName, "event-link", () => openEvent(index));
+    open.dataset.index = index;
+    name.append(open);
+    const error = cell(errorCode);
+    error.className = "error-code";
     row.append(
       name,
       cell(new Date(event.eventTime).toISOString().replace(".000Z", "Z")),
-      cell(event.username),
+      filterCell([event.username], "Username"),
       cell(event.eventSource),
       cell(event.resourceTypes.join(", ")),
-      cell(event.resourceNames.join(", ")),
+      filterCell(event.resourceNames, "ResourceName"),
+      error,
     );
     body.append(row);
   }
@@ -75,7 +108,7 @@ function render() {
 
 async function load() {
   $("history-error").textContent = "";
-  const params = filterParams();
+  const params = new URLSearchParams(state.query ?? filterParams());
   params.set("max", $("page-size").value);
   const token = state.tokens[state.page];
   if (token) params.set("token", token);
@@ -90,6 +123,7 @@ async function load() {
 }
 
 function restart() {
+  state.query = filterParams();
   state.tokens = [null];
   state.page = 0;
   return load();
@@ -106,11 +140,42 @@ function openEvent(index) {
     body.append(row);
   });
   $("detail-json").textContent = JSON.stringify(event.record, null, 2);
+  $("copy-status").textContent = "";
+  renderDetails(event);
   show("detail-view");
 }
 
+// AWS's Details panel: who, when, from where, and how the call ended.
+function renderDetails(event) {
+  const record = event.record ?? {};
+  const identity = record.userIdentity ?? {};
+  const rows = [
+    ["Event time", new Date(event.eventTime).toISOString()],
+    ["User name", event.username],
+    ["AWS access key", identity.accessKeyId],
+    ["Source IP address", record.sourceIPAddress],
+    ["Event source", event.eventSource],
+    ["Event ID", event.eventId],
+    ["Request ID", record.requestID],
+    ["AWS region", record.awsRegion],
+    ["Error code", record.errorCode],
+    ["Read-only", String(event.readOnly ?? record.readOnly)],
+  ];
+  const panel = $("detail-panel");
+  panel.replaceChildren();
+  for (const [label, value] of rows) {
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    const dd = document.createElement("dd");
+    dd.textContent = value ?? "-";
+    panel.append(dt, dd);
+  }
+}
+
 function download(format) {
-  const params = filterParams();
+  const params = new URLSearchParams(state.query ?? filterParams());
+  params.delete("max");
+  params.delete("token");
   params.set("format", format);
   const link = document.createElement("a");
   link.href = `/console/api/download?${params}`;
@@ -147,6 +212,14 @@ $("refresh").addEventListener("click", () => restart());
 $("prev").addEventListener("click", () => { state.page -= 1; load(); });
 $("next").addEventListener("click", () => { state.page += 1; load(); });
 $("back").addEventListener("click", () => show("history-view"));
+$("copy-json").addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText($("detail-json").textContent);
+    $("copy-status").textContent = "Copied";
+  } catch {
+    $("copy-status").textContent = "Select the text to copy it";
+  }
+});
 $("download-csv").addEventListener("click", () => download("csv"));
 $("download-json").addEventListener("click", () => download("json"));
 $("logout").addEventListener("click", async () => {
@@ -154,4 +227,11 @@ $("logout").addEventListener("click", async () => {
   $("who").textContent = "";
   show("login-view");
 });
-show("login-view");
+// A reload keeps the session: ask the server whether the cookie is still good.
+api("/console/api/session")
+  .then((who) => {
+    $("who").textContent = who.arn;
+    show("history-view");
+    return restart();
+  })
+  .catch(() => show("login-view"));
