@@ -204,6 +204,21 @@ fn check_account_id(id: &str) -> Result<(), ConfigError> {
     }
 }
 
+/// A listen address: `host:port`, `localhost:port`, or a bare port (on 127.0.0.1).
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    if let Some(port) = text.strip_prefix("localhost:")
+        && let Ok(port) = port.parse::<u16>()
+    {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    text.parse()
+        .map_err(|_| format!("{text:?} is not a port or host:port (such as 4570 or 0.0.0.0:4570)"))
+}
+
 /// Port the server listens on by default.
 pub const DEFAULT_PORT: u16 = 4570;
 
@@ -323,7 +338,7 @@ impl Config {
 
     fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(value) = env("TRAILROOM_LISTEN") {
-            self.listen = value.parse().map_err(|_| ConfigError::Env {
+            self.listen = parse_listen(&value).map_err(|_| ConfigError::Env {
                 name: "TRAILROOM_LISTEN",
                 value,
             })?;
@@ -418,6 +433,20 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listen_takes_a_port_or_an_address() {
+        assert_eq!(parse_listen("4571").unwrap().to_string(), "127.0.0.1:4571");
+        assert_eq!(
+            parse_listen("localhost:4572").unwrap().to_string(),
+            "127.0.0.1:4572"
+        );
+        assert_eq!(
+            parse_listen("0.0.0.0:4573").unwrap().to_string(),
+            "0.0.0.0:4573"
+        );
+        assert!(parse_listen("somewhere").is_err());
+    }
 
     #[test]
     fn file_then_environment() {

@@ -37,11 +37,11 @@ pub struct LookupArgs {
     /// AccessKeyId, ReadOnly, ResourceType, ResourceName).
     #[arg(long)]
     pub attribute: Option<String>,
-    /// Only events at or after this time (RFC 3339).
-    #[arg(long)]
+    /// Only events at or after this time: RFC 3339, a date (UTC), or an age such as `1h`.
+    #[arg(long, value_parser = crate::cli_time::parse_time)]
     pub start: Option<DateTime<Utc>>,
-    /// Only events at or before this time (RFC 3339).
-    #[arg(long)]
+    /// Only events at or before this time: RFC 3339, a date (UTC), or an age such as `10m`.
+    #[arg(long, value_parser = crate::cli_time::parse_time)]
     pub end: Option<DateTime<Utc>>,
     /// Most events to print.
     #[arg(long, default_value_t = 50)]

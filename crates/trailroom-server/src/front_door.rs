@@ -113,6 +113,9 @@ async fn route(
     request_id: &str,
 ) -> http::Response<Bytes> {
     let (parts, body) = request.into_parts();
+    if is_browser_at_root(&parts) {
+        return home_page();
+    }
     let family = family_of(&parts);
     // A JSON request (`X-Amz-Target`) is never S3's, whatever its scope says.
     let s3 = family == Family::Query && crate::s3_api::is_s3(&parts);
@@ -153,6 +156,35 @@ async fn route(
         }
         Classified::Unknown => json::error(&ApiError::unknown_operation()),
     }
+}
+
+/// A person's browser at `/` (an unsigned GET asking for HTML), not an S3 ListBuckets.
+fn is_browser_at_root(parts: &Parts) -> bool {
+    parts.method == Method::GET
+        && parts.uri.path() == "/"
+        && parts.uri.query().is_none_or(str::is_empty)
+        && !parts.headers.contains_key(header::AUTHORIZATION)
+        && header_text(&parts.headers, header::ACCEPT.as_str()).contains("text/html")
+}
+
+/// A short page pointing at what a person can open here.
+fn home_page() -> http::Response<Bytes> {
+    let page = concat!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<title>trailroom</title></head><body><h1>trailroom</h1>",
+        "<p>An AWS-compatible Alexa for Business service with CloudTrail audit logging. ",
+        "Point AWS clients here with <code>--endpoint-url</code>.</p><ul>",
+        "<li><a href=\"/console\">Console</a>: Event history</li>",
+        "<li><a href=\"/health\">/health</a> and <a href=\"/metrics\">/metrics</a></li>",
+        "<li>Documentation: the README and docs/coverage.md of the source</li>",
+        "</ul></body></html>"
+    );
+    let mut response = http::Response::new(Bytes::from_static(page.as_bytes()));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
 }
 
 /// The protocol family a request claims, before its body is read.

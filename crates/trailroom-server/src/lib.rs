@@ -11,6 +11,7 @@ pub mod admin_client;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
+pub mod cli_time;
 pub mod config;
 pub mod console;
 pub mod data_dir;

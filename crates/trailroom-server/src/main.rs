@@ -150,11 +150,11 @@ struct ServeArgs {
     /// Configuration file (TOML).
     #[arg(long, env = "TRAILROOM_CONFIG")]
     config: Option<PathBuf>,
-    /// Address to listen on (default 127.0.0.1:4570).
-    #[arg(long)]
+    /// Address to listen on: a port (on 127.0.0.1) or host:port (default 127.0.0.1:4570).
+    #[arg(long, env = "TRAILROOM_LISTEN", value_parser = trailroom_server::config::parse_listen)]
     listen: Option<std::net::SocketAddr>,
     /// Data directory (default ./data).
-    #[arg(long, conflicts_with = "ephemeral")]
+    #[arg(long, env = "TRAILROOM_DATA_DIR", conflicts_with = "ephemeral")]
     data_dir: Option<PathBuf>,
     /// Keep all state in a temporary data directory, removed when the server stops.
     #[arg(long)]

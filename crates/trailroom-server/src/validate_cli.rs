@@ -17,16 +17,20 @@ use trailroom_store_sqlite::SqliteStore;
 /// Arguments of `trailroom validate`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ValidateArgs {
-    /// ARN of the trail.
-    #[arg(long)]
-    pub trail_arn: String,
-    /// Start of the range (RFC 3339).
-    #[arg(long)]
+    /// The trail: its ARN, or its name (in --account and --region).
+    #[arg(long, alias = "trail-arn")]
+    pub trail: String,
+    /// Account of a trail given by name.
+    #[arg(long, default_value = trailroom_identity::DEFAULT_ACCOUNT_ID)]
+    pub account: String,
+    /// Start of the range: RFC 3339, a date (UTC), or an age such as `2h`.
+    #[arg(long, value_parser = crate::cli_time::parse_time)]
     pub start_time: DateTime<Utc>,
-    /// End of the range (RFC 3339); now when omitted.
-    #[arg(long)]
+    /// End of the range (same forms); now when omitted.
+    #[arg(long, value_parser = crate::cli_time::parse_time)]
     pub end_time: Option<DateTime<Utc>>,
-    /// Region whose files to check; the trail's home region when omitted.
+    /// Region whose files to check; the trail's home region when omitted (and where a trail
+    /// given by name lives: us-east-1 when omitted).
     #[arg(long)]
     pub region: Option<String>,
     /// Print every valid file too.
@@ -123,16 +127,23 @@ fn open(data_dir: &Path) -> anyhow::Result<std::sync::Arc<SqliteStore>> {
 /// Validates and prints; returns whether everything was valid.
 pub fn run(args: &ValidateArgs, out: &mut impl Write) -> anyhow::Result<bool> {
     let store = open(&args.data_dir)?;
-    let account = args
-        .trail_arn
+    let trail_arn = match args.trail.starts_with("arn:") {
+        true => args.trail.clone(),
+        false => trailroom_cloudtrail::trails::trail_arn(
+            args.region.as_deref().unwrap_or("us-east-1"),
+            &args.account,
+            &args.trail,
+        ),
+    };
+    let account = trail_arn
         .split(':')
         .nth(4)
         .context("not a trail ARN")?
         .to_owned();
     let trail: TrailRecord = trailroom_store::read(store.as_ref(), |txn| {
-        txn.get(&account, TRAIL_KIND, &args.trail_arn)
+        txn.get(&account, TRAIL_KIND, &trail_arn)
     })??
-    .with_context(|| format!("A trail could not be found for {}", args.trail_arn))?
+    .with_context(|| format!("A trail could not be found for {trail_arn}"))?
     .decode()?;
     let region = args
         .region
@@ -162,7 +173,7 @@ pub fn run(args: &ValidateArgs, out: &mut impl Write) -> anyhow::Result<bool> {
     writeln!(
         out,
         "Validating log files for trail {} between {} and {}\n",
-        args.trail_arn,
+        trail_arn,
         args.start_time.format("%Y-%m-%dT%H:%M:%SZ"),
         end.format("%Y-%m-%dT%H:%M:%SZ")
     )?;
