@@ -181,3 +181,60 @@ test("paging a preset range, failed calls marked, details panel, reload keeps th
   await page.waitForSelector("#events tbody tr");
   await context.close();
 });
+
+test("trails view, overview counts equal LookupEvents, and a caller without cloudtrail permissions is refused", async () => {
+  const policy = JSON.stringify({ Version: "2012-10-17", Statement: [
+    { Sid: "Acl", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: "arn:aws:s3:::console-logs" },
+    { Sid: "Write", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:PutObject",
+      Resource: "arn:aws:s3:::console-logs/AWSLogs/123456789012/*", Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } } }] });
+  aws(["s3api", "create-bucket", "--bucket", "console-logs"]);
+  aws(["s3api", "put-bucket-policy", "--bucket", "console-logs", "--policy", policy]);
+  aws(["cloudtrail", "create-trail", "--name", "console-trail", "--s3-bucket-name", "console-logs", "--is-multi-region-trail"]);
+  aws(["cloudtrail", "start-logging", "--name", "console-trail"]);
+  const delivered = await (await fetch(`${endpoint}/_trailroom/deliver`, { method: "POST" })).json();
+  assert.ok(delivered.logFiles >= 1);
+
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page);
+  await page.waitForSelector("#history-view:not([hidden])");
+  await page.click("#tab-trails");
+  await page.waitForSelector("#trails tbody tr");
+  const row = await page.$$eval("#trails tbody tr td", (tds) => tds.map((td) => td.textContent));
+  assert.equal(row[0], "console-trail");
+  assert.equal(row[1], "us-east-1");
+  assert.equal(row[2], "Yes");
+  assert.equal(row[3], "Logging");
+  assert.equal(row[4], "console-logs");
+  assert.match(row[6], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, "trails.png"), fullPage: true });
+
+  // Quiet for a second, so the overview's range ends before anything else is recorded.
+  await new Promise((ok) => setTimeout(ok, 1100));
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes("/console/api/overview")),
+    page.click("#tab-overview"),
+  ]);
+  const asked = new URL(response.url()).searchParams;
+  const overview = await response.json();
+  await page.waitForFunction((n) => document.querySelector("#overview-total").textContent === String(n), overview.total);
+  const start = Math.floor(Number(asked.get("start")) / 1000);
+  const end = Math.floor(Number(asked.get("end")) / 1000);
+  const looked = aws(["cloudtrail", "lookup-events", "--start-time", String(start), "--end-time", String(end)]);
+  assert.equal(overview.total, looked.Events.length);
+  const bars = await page.$$eval("#histogram .bar", (bs) => bs.reduce((sum, b) => sum + Number(b.dataset.count), 0));
+  assert.equal(bars, overview.total);
+  const topNames = await page.$$eval("#top-eventNames tbody tr td:first-child", (tds) => tds.map((td) => td.textContent));
+  assert.ok(topNames.includes("CreateSkillGroup") || topNames.includes("LookupEvents"), `${topNames}`);
+  await page.screenshot({ path: join(ARTIFACTS, "overview.png"), fullPage: true });
+  await context.close();
+
+  // Alice may run A4B but not read CloudTrail: the console says so instead of showing history.
+  const alicePage = await browser.newPage();
+  await signIn(alicePage, alice.AccessKeyId, alice.SecretAccessKey);
+  await alicePage.waitForSelector("#history-view:not([hidden])");
+  await alicePage.waitForFunction(() => document.querySelector("#history-error").textContent !== "");
+  assert.match(await alicePage.textContent("#history-error"), /AccessDeniedException: .*cloudtrail:LookupEvents/);
+  await alicePage.close();
+});

@@ -49,19 +49,23 @@ pub(crate) async fn download(
     let mut filter = filter.clone();
     filter.max = Some(PAGE);
     filter.token = None;
-    ctx.set_request_parameters(trailroom_model::Audit::to_audit_json(&filter.request()));
+    let parameters = trailroom_model::Audit::to_audit_json(&filter.request());
+    ctx.set_request_parameters(parameters.clone());
     // The first page decides the call's outcome, recorded before anything is sent.
-    let first = {
-        let (ctx, state, request) = (ctx.clone(), state.clone(), filter.request());
-        tokio::task::spawn_blocking(move || {
-            trailroom_cloudtrail::lookup::lookup_events(
-                &ctx,
-                request,
-                state.cloudtrail.retention_days(),
-            )
-        })
-        .await
-        .unwrap_or_else(|_| Err(trailroom_protocol::ApiError::internal()))
+    let first = match ctx.check_authorized(Some(&parameters)) {
+        Err(denied) => Err(denied),
+        Ok(()) => {
+            let (ctx, state, request) = (ctx.clone(), state.clone(), filter.request());
+            tokio::task::spawn_blocking(move || {
+                trailroom_cloudtrail::lookup::lookup_events(
+                    &ctx,
+                    request,
+                    state.cloudtrail.retention_days(),
+                )
+            })
+            .await
+            .unwrap_or_else(|_| Err(trailroom_protocol::ApiError::internal()))
+        }
     };
     if let Err(err) = ctx
         .finish(first.as_ref().map(|_| serde_json::Value::Null))

@@ -9,6 +9,7 @@
 
 mod download;
 mod session;
+mod views;
 
 use std::net::SocketAddr;
 
@@ -38,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/api/session", get(session::current))
         .route("/console/api/events", get(events))
         .route("/console/api/download", get(download::download))
+        .route("/console/api/trails", get(views::trails))
+        .route("/console/api/overview", get(views::overview))
         .layer(axum::middleware::map_response(security_headers))
 }
 
@@ -106,7 +109,7 @@ pub(crate) struct Filter {
     token: Option<String>,
 }
 
-fn default_region() -> String {
+pub(crate) fn default_region() -> String {
     "us-east-1".into()
 }
 
@@ -148,11 +151,31 @@ pub(crate) fn lookup_context(
     peer: SocketAddr,
     headers: &HeaderMap,
 ) -> CallContext {
+    console_call(
+        state,
+        caller,
+        region,
+        peer,
+        headers,
+        trailroom_model::cloudtrail::Operation::LookupEvents,
+    )
+}
+
+/// A CloudTrail call the console makes for the signed-in caller: recorded as the AWS console's
+/// are, and authorized like any other call (the caller needs `cloudtrail:<Operation>`).
+pub(crate) fn console_call(
+    state: &AppState,
+    caller: trailroom_identity::Caller,
+    region: &str,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    op: trailroom_model::cloudtrail::Operation,
+) -> CallContext {
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    CallContext::new(
+    let ctx = CallContext::new(
         CallInfo {
             caller,
             region: region.to_owned(),
@@ -160,7 +183,7 @@ pub(crate) fn lookup_context(
             source_ip: peer.ip().to_string(),
             user_agent: user_agent.to_owned(),
             event_source: trailroom_model::cloudtrail::EVENT_SOURCE.into(),
-            event_name: "LookupEvents".into(),
+            event_name: op.name().into(),
             read_only: true,
             log_response: false,
             tls_details: None,
@@ -169,7 +192,26 @@ pub(crate) fn lookup_context(
         state.store.clone(),
         state.clock.clone(),
         state.config.recording,
-    )
+    );
+    if state.config.authorization {
+        ctx.set_authorizer(std::sync::Arc::new(move |ctx, parameters| {
+            let accesses = trailroom_cloudtrail::access::accesses(
+                op,
+                parameters,
+                ctx.region(),
+                ctx.account_id(),
+            );
+            trailroom_authz::check_call(ctx, &accesses).map_err(|refused| match refused {
+                trailroom_authz::Refused::Denied(denied) => ApiError::new(
+                    "AccessDeniedException",
+                    StatusCode::FORBIDDEN,
+                    denied.message(),
+                ),
+                trailroom_authz::Refused::Failed(err) => err,
+            })
+        }));
+    }
+    ctx
 }
 
 /// Runs one lookup page and records it.
@@ -179,12 +221,11 @@ pub(crate) async fn lookup_page(
     filter: &Filter,
 ) -> Result<LookupEventsResponse, ApiError> {
     let request = filter.request();
-    ctx.set_request_parameters(trailroom_model::Audit::to_audit_json(&request));
-    let result = trailroom_cloudtrail::lookup::lookup_events(
-        ctx,
-        request,
-        state.cloudtrail.retention_days(),
-    );
+    let parameters = trailroom_model::Audit::to_audit_json(&request);
+    ctx.set_request_parameters(parameters.clone());
+    let result = ctx.check_authorized(Some(&parameters)).and_then(|()| {
+        trailroom_cloudtrail::lookup::lookup_events(ctx, request, state.cloudtrail.retention_days())
+    });
     ctx.finish(result.as_ref().map(|_| serde_json::Value::Null))
         .await?;
     result

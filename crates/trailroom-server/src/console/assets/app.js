@@ -7,9 +7,87 @@ const $ = (id) => document.getElementById(id);
 // same time range (a preset range is fixed then, not recomputed per page).
 const state = { tokens: [null], page: 0, events: [], query: null };
 
+const VIEWS = ["login-view", "history-view", "detail-view", "trails-view", "overview-view"];
+
 function show(view) {
-  for (const id of ["login-view", "history-view", "detail-view"]) $(id).hidden = id !== view;
+  for (const id of VIEWS) $(id).hidden = id !== view;
   $("logout").hidden = view === "login-view";
+  $("views").hidden = view === "login-view";
+  for (const [tab, shown] of [["tab-history", "history-view"], ["tab-trails", "trails-view"], ["tab-overview", "overview-view"]]) {
+    $(tab).classList.toggle("current", shown === view);
+  }
+}
+
+// Seconds (as the API answers times) or nothing, as an ISO time.
+function isoSeconds(seconds) {
+  return seconds ? new Date(seconds * 1000).toISOString().replace(".000Z", "Z") : "";
+}
+
+async function loadTrails() {
+  show("trails-view");
+  $("trails-error").textContent = "";
+  const body = $("trails").querySelector("tbody");
+  body.replaceChildren();
+  try {
+    const { trails } = await api("/console/api/trails");
+    for (const { info, trail, status, error } of trails) {
+      const row = document.createElement("tr");
+      const where = trail ? `${trail.S3BucketName}${trail.S3KeyPrefix ? `/${trail.S3KeyPrefix}` : ""}` : "";
+      row.append(
+        cell(info.Name),
+        cell(info.HomeRegion),
+        cell(trail ? (trail.IsMultiRegionTrail ? "Yes" : "No") : ""),
+        cell(status ? (status.IsLogging ? "Logging" : "Off") : error),
+        cell(where),
+        cell(trail?.SnsTopicARN),
+        cell(isoSeconds(status?.LatestDeliveryTime)),
+        cell(isoSeconds(status?.LatestDigestDeliveryTime)),
+        cell(status?.LatestDeliveryError),
+      );
+      body.append(row);
+    }
+    $("no-trails").hidden = trails.length > 0;
+  } catch (error) {
+    $("trails-error").textContent = error.message;
+  }
+}
+
+async function loadOverview() {
+  show("overview-view");
+  $("overview-error").textContent = "";
+  const end = Date.now();
+  const params = new URLSearchParams({
+    start: end - Number($("overview-range").value) * 60000,
+    end,
+    region: $("overview-region").value || "us-east-1",
+  });
+  try {
+    const overview = await api(`/console/api/overview?${params}`);
+    $("overview-total").textContent = String(overview.total);
+    $("overview-truncated").hidden = !overview.truncated;
+    const most = Math.max(1, ...overview.buckets.map((b) => b.count));
+    const chart = $("histogram");
+    chart.replaceChildren();
+    for (const bucket of overview.buckets) {
+      const bar = document.createElement("div");
+      bar.className = "bar";
+      bar.style.height = `${(100 * bucket.count) / most}%`;
+      bar.title = `${new Date(bucket.start).toISOString()}: ${bucket.count}`;
+      bar.dataset.count = bucket.count;
+      chart.append(bar);
+    }
+    for (const list of ["eventNames", "users", "errorCodes", "sourceIps"]) {
+      const body = $(`top-${list}`).querySelector("tbody");
+      body.replaceChildren();
+      for (const { key, count } of overview[list]) {
+        const row = document.createElement("tr");
+        row.append(cell(key), cell(String(count)));
+        body.append(row);
+      }
+    }
+  } catch (error) {
+    $("overview-error").textContent = error.message;
+  }
 }
 
 async function api(path, options = {}) {
@@ -212,6 +290,10 @@ $("refresh").addEventListener("click", () => restart());
 $("prev").addEventListener("click", () => { state.page -= 1; load(); });
 $("next").addEventListener("click", () => { state.page += 1; load(); });
 $("back").addEventListener("click", () => show("history-view"));
+$("tab-history").addEventListener("click", (e) => { e.preventDefault(); show("history-view"); });
+$("tab-trails").addEventListener("click", (e) => { e.preventDefault(); loadTrails(); });
+$("tab-overview").addEventListener("click", (e) => { e.preventDefault(); loadOverview(); });
+$("overview-form").addEventListener("submit", (e) => { e.preventDefault(); loadOverview(); });
 $("copy-json").addEventListener("click", async () => {
   try {
     await navigator.clipboard.writeText($("detail-json").textContent);
