@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -27,7 +27,8 @@ function aws(args, key = ROOT_KEY, secret = ROOT_SECRET) {
 
 before(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "trailroom-console-"));
-  server = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "ignore"] });
+  server = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--digest-interval", "1s"],
+    { stdio: ["ignore", "pipe", "ignore"] });
   const line = await new Promise((ok) => createInterface({ input: server.stdout }).once("line", ok));
   endpoint = line.split(" ").at(-1);
   aws(["iam", "create-user", "--user-name", "Alice"]);
@@ -189,7 +190,8 @@ test("trails view, overview counts equal LookupEvents, and a caller without clou
       Resource: "arn:aws:s3:::console-logs/AWSLogs/123456789012/*", Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } } }] });
   aws(["s3api", "create-bucket", "--bucket", "console-logs"]);
   aws(["s3api", "put-bucket-policy", "--bucket", "console-logs", "--policy", policy]);
-  aws(["cloudtrail", "create-trail", "--name", "console-trail", "--s3-bucket-name", "console-logs", "--is-multi-region-trail"]);
+  aws(["cloudtrail", "create-trail", "--name", "console-trail", "--s3-bucket-name", "console-logs", "--is-multi-region-trail",
+    "--enable-log-file-validation"]);
   aws(["cloudtrail", "start-logging", "--name", "console-trail"]);
   const delivered = await (await fetch(`${endpoint}/_trailroom/deliver`, { method: "POST" })).json();
   assert.ok(delivered.logFiles >= 1);
@@ -209,6 +211,33 @@ test("trails view, overview counts equal LookupEvents, and a caller without clou
   assert.match(row[6], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/);
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, "trails.png"), fullPage: true });
+
+  // One trail: its files, one file's records, validation; then an edited file is invalid.
+  await new Promise((ok) => setTimeout(ok, 1200));
+  await fetch(`${endpoint}/_trailroom/deliver`, { method: "POST" });  // the digest of the period
+  await page.click("#trails tbody tr a.trail-link");
+  await page.waitForSelector("#trail-view:not([hidden])");
+  await page.waitForSelector("#files tbody tr a.file-link");
+  const key = await page.textContent("#files tbody tr a.file-link");
+  await page.click("#files tbody tr a.file-link");
+  await page.waitForSelector("#file-json:not([hidden])");
+  assert.ok(JSON.parse(await page.textContent("#file-json")).Records.length >= 1);
+  const verdicts = async () => {
+    await page.click("#validate-button");
+    await page.waitForFunction(() => !["", "Validating…"].includes(document.querySelector("#validate-summary").textContent));
+    return page.$$eval("#verdicts tbody tr", (rows) => rows.map((r) => [...r.children].map((td) => td.textContent)));
+  };
+  const before = await verdicts();
+  assert.ok(before.some(([kind, , result]) => kind.includes("Digest") && result === "valid"), JSON.stringify(before));
+  const checked = before.find(([kind, , result]) => kind.includes("Log") && result === "valid");
+  assert.ok(checked, JSON.stringify(before));
+  const checkedKey = checked[1].replace("s3://console-logs/", "");
+  const forged = join(mkdtempSync(join(tmpdir(), "forged-")), "forged.json");
+  writeFileSync(forged, JSON.stringify({ Records: [] }));
+  aws(["s3api", "put-object", "--bucket", "console-logs", "--key", checkedKey, "--body", forged]);
+  const after = await verdicts();
+  assert.ok(after.some(([, location, result]) => location.endsWith(checkedKey) && result.startsWith("INVALID")), JSON.stringify(after));
+  await page.screenshot({ path: join(ARTIFACTS, "validate.png"), fullPage: true });
 
   // Quiet for a second, so the overview's range ends before anything else is recorded.
   await new Promise((ok) => setTimeout(ok, 1100));

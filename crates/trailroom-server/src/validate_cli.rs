@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
 use trailroom_cloudtrail::trails::{TRAIL_KIND, TrailRecord};
-use trailroom_delivery::validate::{Object, ObjectSource, PublicKeys, Request, validate};
+use trailroom_delivery::validate::{Object, ObjectSource, PublicKeys, Report, Request, validate};
 use trailroom_s3::records::object_id;
 use trailroom_s3::{BUCKET_KIND, OBJECT_KIND, ObjectRecord};
 use trailroom_store::Store;
@@ -124,32 +124,48 @@ fn open(data_dir: &Path) -> anyhow::Result<std::sync::Arc<SqliteStore>> {
     SqliteStore::open(&path).with_context(|| format!("cannot open {}", path.display()))
 }
 
-/// Validates and prints; returns whether everything was valid.
-pub fn run(args: &ValidateArgs, out: &mut impl Write) -> anyhow::Result<bool> {
-    let store = open(&args.data_dir)?;
-    let trail_arn = match args.trail.starts_with("arn:") {
-        true => args.trail.clone(),
-        false => trailroom_cloudtrail::trails::trail_arn(
-            args.region.as_deref().unwrap_or("us-east-1"),
-            &args.account,
-            &args.trail,
-        ),
-    };
+/// A trail's ARN from a name (in `account` and `region`, us-east-1 when unset) or an ARN.
+pub fn trail_arn_of(trail: &str, account: &str, region: Option<&str>) -> String {
+    match trail.starts_with("arn:") {
+        true => trail.to_owned(),
+        false => {
+            trailroom_cloudtrail::trails::trail_arn(region.unwrap_or("us-east-1"), account, trail)
+        }
+    }
+}
+
+/// The trail `trail_arn` as stored.
+pub fn load_trail(store: &dyn Store, trail_arn: &str) -> anyhow::Result<TrailRecord> {
     let account = trail_arn
         .split(':')
         .nth(4)
         .context("not a trail ARN")?
         .to_owned();
-    let trail: TrailRecord = trailroom_store::read(store.as_ref(), |txn| {
-        txn.get(&account, TRAIL_KIND, &trail_arn)
-    })??
-    .with_context(|| format!("A trail could not be found for {trail_arn}"))?
-    .decode()?;
-    let region = args
-        .region
-        .clone()
-        .unwrap_or_else(|| trail.home_region.clone());
-    let end = args.end_time.unwrap_or_else(Utc::now);
+    let trail = trailroom_store::read(store, |txn| txn.get(&account, TRAIL_KIND, trail_arn))??
+        .with_context(|| format!("A trail could not be found for {trail_arn}"))?
+        .decode()?;
+    Ok(trail)
+}
+
+/// Validates the files `trail` delivered for `region` (its home region when unset) between
+/// `start_ms` and `end_ms`, reading this server's buckets in `data_dir`; `progress` sees each
+/// digest checked.
+pub fn validate_trail(
+    store: &dyn Store,
+    data_dir: &Path,
+    trail: &TrailRecord,
+    region: Option<&str>,
+    start_ms: i64,
+    end_ms: i64,
+    progress: impl FnMut(&str),
+) -> anyhow::Result<Report> {
+    let account = trail
+        .trail_arn
+        .split(':')
+        .nth(4)
+        .context("not a trail ARN")?
+        .to_owned();
+    let region = region.unwrap_or(&trail.home_region).to_owned();
     let request = Request {
         bucket: &trail.s3_bucket_name,
         prefix: trail.s3_key_prefix.as_deref(),
@@ -158,18 +174,66 @@ pub fn run(args: &ValidateArgs, out: &mut impl Write) -> anyhow::Result<bool> {
         region: &region,
         trail_name: &trail.name,
         home_region: &trail.home_region,
-        start_ms: args.start_time.timestamp_millis(),
-        end_ms: end.timestamp_millis(),
+        start_ms,
+        end_ms,
     };
-    let objects = LocalObjects {
-        store: store.as_ref(),
-        data_dir: &args.data_dir,
-    };
+    let objects = LocalObjects { store, data_dir };
     let keys = Keys {
-        store: store.as_ref(),
+        store,
         account: account.clone(),
         region: region.clone(),
     };
+    validate(&objects, &keys, &request, progress).map_err(anyhow::Error::msg)
+}
+
+/// The log files (not digests) a trail's bucket holds under its prefix, newest first.
+pub fn log_files(
+    store: &dyn Store,
+    data_dir: &Path,
+    trail: &TrailRecord,
+) -> anyhow::Result<Vec<String>> {
+    let objects = LocalObjects { store, data_dir };
+    let prefix = match &trail.s3_key_prefix {
+        Some(prefix) => format!("{prefix}/AWSLogs/"),
+        None => "AWSLogs/".to_owned(),
+    };
+    let mut keys: Vec<String> = objects
+        .list(&trail.s3_bucket_name, &prefix)
+        .map_err(anyhow::Error::msg)?
+        .into_iter()
+        .filter(|k| k.contains("/CloudTrail/") && k.ends_with(".json.gz"))
+        .collect();
+    // Keys end in `_<yyyymmddThhmmZ>_<unique>.json.gz`: newest first by that time.
+    keys.sort_by_cached_key(|k| {
+        std::cmp::Reverse(k.rsplit('_').nth(1).unwrap_or_default().to_owned())
+    });
+    Ok(keys)
+}
+
+/// The records of one delivered log file of `trail`.
+pub fn log_file_records(
+    store: &dyn Store,
+    data_dir: &Path,
+    trail: &TrailRecord,
+    key: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let objects = LocalObjects { store, data_dir };
+    let (gzipped, _) = objects
+        .get(&trail.s3_bucket_name, key)
+        .map_err(anyhow::Error::msg)?
+        .with_context(|| format!("no file {key}"))?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut text)
+        .context("the file is not gzipped JSON")?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Validates and prints; returns whether everything was valid.
+pub fn run(args: &ValidateArgs, out: &mut impl Write) -> anyhow::Result<bool> {
+    let store = open(&args.data_dir)?;
+    let trail_arn = trail_arn_of(&args.trail, &args.account, args.region.as_deref());
+    let trail = load_trail(store.as_ref(), &trail_arn)?;
+    let end = args.end_time.unwrap_or_else(Utc::now);
     writeln!(
         out,
         "Validating log files for trail {} between {} and {}\n",
@@ -181,11 +245,18 @@ pub fn run(args: &ValidateArgs, out: &mut impl Write) -> anyhow::Result<bool> {
     bar.set_style(indicatif::ProgressStyle::with_template(
         "{spinner} {pos} digest files checked {msg}",
     )?);
-    let report = validate(&objects, &keys, &request, |key| {
-        bar.inc(1);
-        bar.set_message(key.rsplit('/').next().unwrap_or_default().to_owned());
-    })
-    .map_err(anyhow::Error::msg)?;
+    let report = validate_trail(
+        store.as_ref(),
+        &args.data_dir,
+        &trail,
+        args.region.as_deref(),
+        args.start_time.timestamp_millis(),
+        end.timestamp_millis(),
+        |key| {
+            bar.inc(1);
+            bar.set_message(key.rsplit('/').next().unwrap_or_default().to_owned());
+        },
+    )?;
     bar.finish_and_clear();
     for verdict in &report.verdicts {
         match &verdict.problem {

@@ -41,6 +41,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/api/download", get(download::download))
         .route("/console/api/trails", get(views::trails))
         .route("/console/api/overview", get(views::overview))
+        .route("/console/api/files", get(views::files))
+        .route("/console/api/file", get(views::file))
+        .route("/console/api/validate", get(views::validate))
         .layer(axum::middleware::map_response(security_headers))
 }
 

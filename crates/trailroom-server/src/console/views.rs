@@ -283,3 +283,169 @@ mod tests {
         assert_eq!(listed.len(), 3);
     }
 }
+
+/// Which trail (by ARN) a files or validation view is about, and what of it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TrailQuery {
+    trail: String,
+    /// One delivered file (`/console/api/file`).
+    key: Option<String>,
+    /// Validation range, epoch ms.
+    start: Option<i64>,
+    end: Option<i64>,
+}
+
+/// The trail a view reads, as the console reads it: a recorded, authorized GetTrail, then the
+/// caller's S3 permissions on its bucket (the files are read as the AWS CLI's validate-logs
+/// reads them, with the caller's rights).
+async fn readable_trail(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    trail_arn: &str,
+) -> Result<trailroom_cloudtrail::trails::TrailRecord, Response> {
+    let Some(caller) = state
+        .sessions
+        .caller(state.store.as_ref(), headers, state.clock.now_ms())
+    else {
+        return Err(session::unauthorized());
+    };
+    let region = trail_arn
+        .split(':')
+        .nth(3)
+        .unwrap_or("us-east-1")
+        .to_owned();
+    let ctx = console_call(state, caller, &region, peer, headers, Operation::GetTrail);
+    let request = GetTrailRequest {
+        name: Some(trail_arn.to_owned()),
+    };
+    call(
+        &ctx,
+        json!({"name": trail_arn}),
+        state.cloudtrail.get_trail(&ctx, request),
+    )
+    .await
+    .map_err(|err| api_error(&err))?;
+    let trail = crate::validate_cli::load_trail(state.store.as_ref(), trail_arn)
+        .map_err(|err| api_error(&ApiError::client("TrailNotFoundException", err.to_string())))?;
+    if state.config.authorization {
+        let bucket = format!("arn:aws:s3:::{}", trail.s3_bucket_name);
+        let accesses = [
+            trailroom_authz::Access::new("s3:ListBucket", bucket.clone()),
+            trailroom_authz::Access::new("s3:GetObject", format!("{bucket}/*")),
+        ];
+        trailroom_authz::check_call(&ctx, &accesses).map_err(|refused| match refused {
+            trailroom_authz::Refused::Denied(denied) => api_error(&ApiError::new(
+                "AccessDenied",
+                axum::http::StatusCode::FORBIDDEN,
+                denied.message(),
+            )),
+            trailroom_authz::Refused::Failed(err) => api_error(&err),
+        })?;
+    }
+    Ok(trail)
+}
+
+fn internal(err: anyhow::Error) -> Response {
+    api_error(&ApiError::client("InvalidRequest", err.to_string()))
+}
+
+/// `GET /console/api/files?trail=ARN`: the trail's delivered log files, newest first.
+pub(crate) async fn files(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<TrailQuery>,
+) -> Response {
+    let trail = match readable_trail(&state, &headers, peer, &query.trail).await {
+        Ok(trail) => trail,
+        Err(response) => return response,
+    };
+    let data_dir = state.config.data_dir.clone();
+    let store = state.store.clone();
+    let listed = tokio::task::spawn_blocking(move || {
+        crate::validate_cli::log_files(store.as_ref(), &data_dir, &trail)
+    })
+    .await;
+    match listed {
+        Ok(Ok(mut keys)) => {
+            keys.truncate(500);
+            axum::Json(json!({"files": keys})).into_response()
+        }
+        Ok(Err(err)) => internal(err),
+        Err(_) => api_error(&ApiError::internal()),
+    }
+}
+
+/// `GET /console/api/file?trail=ARN&key=KEY`: one delivered file's records.
+pub(crate) async fn file(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<TrailQuery>,
+) -> Response {
+    let trail = match readable_trail(&state, &headers, peer, &query.trail).await {
+        Ok(trail) => trail,
+        Err(response) => return response,
+    };
+    let key = query.key.unwrap_or_default();
+    let (store, data_dir) = (state.store.clone(), state.config.data_dir.clone());
+    let read = tokio::task::spawn_blocking(move || {
+        crate::validate_cli::log_file_records(store.as_ref(), &data_dir, &trail, &key)
+    })
+    .await;
+    match read {
+        Ok(Ok(records)) => axum::Json(records).into_response(),
+        Ok(Err(err)) => internal(err),
+        Err(_) => api_error(&ApiError::internal()),
+    }
+}
+
+/// `GET /console/api/validate?trail=ARN&start&end`: what `trailroom validate` says, per digest
+/// and file.
+pub(crate) async fn validate(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<TrailQuery>,
+) -> Response {
+    let trail = match readable_trail(&state, &headers, peer, &query.trail).await {
+        Ok(trail) => trail,
+        Err(response) => return response,
+    };
+    let now = state.clock.now_ms();
+    let (start, end) = (
+        query.start.unwrap_or(now - 3_600_000),
+        query.end.unwrap_or(now),
+    );
+    let (store, data_dir) = (state.store.clone(), state.config.data_dir.clone());
+    let checked = tokio::task::spawn_blocking(move || {
+        crate::validate_cli::validate_trail(
+            store.as_ref(),
+            &data_dir,
+            &trail,
+            None,
+            start,
+            end,
+            |_| {},
+        )
+    })
+    .await;
+    match checked {
+        Ok(Ok(report)) => {
+            let verdicts: Vec<Value> = report
+                .verdicts
+                .iter()
+                .map(|v| json!({"kind": v.kind, "location": v.location, "problem": v.problem}))
+                .collect();
+            axum::Json(json!({
+                "valid": report.is_valid(),
+                "verdicts": verdicts,
+                "summary": report.summary(),
+            }))
+            .into_response()
+        }
+        Ok(Err(err)) => internal(err),
+        Err(_) => api_error(&ApiError::internal()),
+    }
+}

@@ -7,7 +7,7 @@ const $ = (id) => document.getElementById(id);
 // same time range (a preset range is fixed then, not recomputed per page).
 const state = { tokens: [null], page: 0, events: [], query: null };
 
-const VIEWS = ["login-view", "history-view", "detail-view", "trails-view", "overview-view"];
+const VIEWS = ["login-view", "history-view", "detail-view", "trails-view", "trail-view", "overview-view"];
 
 function show(view) {
   for (const id of VIEWS) $(id).hidden = id !== view;
@@ -33,8 +33,10 @@ async function loadTrails() {
     for (const { info, trail, status, error } of trails) {
       const row = document.createElement("tr");
       const where = trail ? `${trail.S3BucketName}${trail.S3KeyPrefix ? `/${trail.S3KeyPrefix}` : ""}` : "";
+      const name = document.createElement("td");
+      name.append(link(info.Name, "trail-link", () => openTrail(info.TrailARN)));
       row.append(
-        cell(info.Name),
+        name,
         cell(info.HomeRegion),
         cell(trail ? (trail.IsMultiRegionTrail ? "Yes" : "No") : ""),
         cell(status ? (status.IsLogging ? "Logging" : "Off") : error),
@@ -49,6 +51,67 @@ async function loadTrails() {
     $("no-trails").hidden = trails.length > 0;
   } catch (error) {
     $("trails-error").textContent = error.message;
+  }
+}
+
+// One trail: its delivered files (open one to read its records) and log file validation.
+async function openTrail(arn) {
+  state.trail = arn;
+  show("trail-view");
+  $("trail-title").textContent = arn;
+  $("trail-error").textContent = "";
+  $("validate-summary").textContent = "";
+  $("verdicts").querySelector("tbody").replaceChildren();
+  $("file-title").textContent = "";
+  $("file-json").hidden = true;
+  const body = $("files").querySelector("tbody");
+  body.replaceChildren();
+  try {
+    const { files } = await api(`/console/api/files?${new URLSearchParams({ trail: arn })}`);
+    for (const key of files) {
+      const row = document.createElement("tr");
+      const td = document.createElement("td");
+      td.append(link(key, "file-link", () => openFile(key)));
+      row.append(td);
+      body.append(row);
+    }
+  } catch (error) {
+    $("trail-error").textContent = error.message;
+  }
+}
+
+async function openFile(key) {
+  try {
+    const records = await api(`/console/api/file?${new URLSearchParams({ trail: state.trail, key })}`);
+    $("file-title").textContent = key;
+    $("file-json").textContent = JSON.stringify(records, null, 2);
+    $("file-json").hidden = false;
+  } catch (error) {
+    $("trail-error").textContent = error.message;
+  }
+}
+
+async function validateTrail() {
+  const end = Date.now();
+  const params = new URLSearchParams({
+    trail: state.trail, start: end - Number($("validate-range").value) * 60000, end,
+  });
+  $("validate-summary").textContent = "Validating…";
+  const body = $("verdicts").querySelector("tbody");
+  body.replaceChildren();
+  try {
+    const result = await api(`/console/api/validate?${params}`);
+    for (const verdict of result.verdicts) {
+      const row = document.createElement("tr");
+      const outcome = cell(verdict.problem ? `INVALID: ${verdict.problem}` : "valid");
+      if (verdict.problem) row.classList.add("failed");
+      row.append(cell(verdict.kind), cell(verdict.location), outcome);
+      body.append(row);
+    }
+    $("validate-summary").textContent = result.summary.join(" ") || "No digests found";
+  } catch (error) {
+    $("validate-summary").textContent = "";
+    $("trail-error").textContent = error.message;
   }
 }
 
@@ -294,6 +357,8 @@ $("tab-history").addEventListener("click", (e) => { e.preventDefault(); show("hi
 $("tab-trails").addEventListener("click", (e) => { e.preventDefault(); loadTrails(); });
 $("tab-overview").addEventListener("click", (e) => { e.preventDefault(); loadOverview(); });
 $("overview-form").addEventListener("submit", (e) => { e.preventDefault(); loadOverview(); });
+$("validate-form").addEventListener("submit", (e) => { e.preventDefault(); validateTrail(); });
+$("back-to-trails").addEventListener("click", () => loadTrails());
 $("copy-json").addEventListener("click", async () => {
   try {
     await navigator.clipboard.writeText($("detail-json").textContent);
