@@ -59,3 +59,20 @@ def test_times_as_dates_and_ages_and_validate_by_name(tmp_path):
         assert "arn:aws:cloudtrail:us-east-1:123456789012:trail/by-name" in validated.stdout, validated.stderr
     finally:
         srv.stop()
+
+
+def test_errors_once_env_everywhere_and_flags_each_command_uses(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('lisen = "127.0.0.1:1"\n')
+    started = run("serve", "--config", str(bad))
+    assert started.returncode != 0 and started.stderr.count("unknown field `lisen`") == 1, started.stderr
+    data = str(tmp_path / "data")
+    Server(data).start().stop()
+    env = dict(os.environ, TRAILROOM_DATA_DIR=data)
+    looked = subprocess.run([BINARY, "events", "lookup", "--output", "json"], capture_output=True, text=True,
+                            env=env, cwd=tmp_path, timeout=60)
+    assert looked.returncode == 0, looked.stderr
+    assert "unexpected argument '--max'" in run("events", "tail", "--max", "1").stderr
+    unknown = run("admin", "a4b", "no-such-action", "--data-dir", str(tmp_path / "untouched"))
+    assert unknown.returncode != 0 and "import-device" in unknown.stderr
+    assert not os.path.exists(tmp_path / "untouched"), "an unknown action creates nothing"

@@ -66,6 +66,13 @@ pub async fn run_action(
     now_ms: i64,
     out: &mut impl std::io::Write,
 ) -> anyhow::Result<()> {
+    if !actions().any(|action| action.name == name) {
+        let known: Vec<&str> = actions().map(|action| action.name).collect();
+        bail!(
+            "no admin action named {name}; the actions are: {}",
+            known.join(", ")
+        );
+    }
     let args: serde_json::Value =
         serde_json::from_str(args).context("--json is not a JSON object")?;
     let data_dir = match target {

@@ -102,11 +102,10 @@ pub struct OidcIssuer {
 impl OidcIssuer {
     /// The issuer's keys, read from its JWKS file.
     pub fn keys(&self) -> Result<Vec<trailroom_federation::oidc::TrustedKey>, ConfigError> {
-        let text =
-            std::fs::read_to_string(&self.jwks_file).map_err(|source| ConfigError::Read {
-                path: self.jwks_file.clone(),
-                source,
-            })?;
+        let text = std::fs::read_to_string(&self.jwks_file).map_err(|cause| ConfigError::Read {
+            path: self.jwks_file.clone(),
+            cause,
+        })?;
         trailroom_federation::oidc::keys_from_jwks(&self.issuer, &text).map_err(|e| {
             ConfigError::Invalid(format!(
                 "JWKS file {} of issuer {}: {e}",
@@ -291,16 +290,18 @@ impl Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        /// Shown in the message only (not as a source too, so it is printed once).
+        cause: std::io::Error,
     },
     /// The file is not valid configuration.
-    #[error("invalid config file {path}: {source}")]
+    #[error("invalid config file {path}: {cause}")]
     Parse {
         path: PathBuf,
-        source: Box<toml::de::Error>,
+        /// Shown in the message only.
+        cause: Box<toml::de::Error>,
     },
     /// An environment variable has a bad value.
     #[error("invalid value for {name}: {value}")]
@@ -326,13 +327,13 @@ impl Config {
     }
 
     fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        toml::from_str(&text).map_err(|cause| ConfigError::Parse {
             path: path.to_owned(),
-            source: Box::new(source),
+            cause: Box::new(cause),
         })
     }
 

@@ -21,11 +21,11 @@ pub enum Output {
     Json,
 }
 
-/// A lookup's filter, from the command line.
+/// Which events, from the command line (`events lookup` and `events tail`).
 #[derive(Debug, Clone, clap::Args)]
-pub struct LookupArgs {
+pub struct FilterArgs {
     /// Data directory of the server.
-    #[arg(long, default_value = "data")]
+    #[arg(long, env = "TRAILROOM_DATA_DIR", default_value = "data")]
     pub data_dir: std::path::PathBuf,
     /// Account whose events to show.
     #[arg(long, default_value = trailroom_identity::DEFAULT_ACCOUNT_ID)]
@@ -37,6 +37,13 @@ pub struct LookupArgs {
     /// AccessKeyId, ReadOnly, ResourceType, ResourceName).
     #[arg(long)]
     pub attribute: Option<String>,
+}
+
+/// A lookup's filter, range, size and format, from the command line.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LookupArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Only events at or after this time: RFC 3339, a date (UTC), or an age such as `1h`.
     #[arg(long, value_parser = crate::cli_time::parse_time)]
     pub start: Option<DateTime<Utc>>,
@@ -92,11 +99,16 @@ fn open(data_dir: &Path) -> anyhow::Result<std::sync::Arc<SqliteStore>> {
 
 /// `events lookup`: newest first, paging through the store until `max` events are printed.
 pub fn lookup(args: &LookupArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = open(&args.data_dir)?;
-    let key = args.attribute.as_deref().map(parse_attribute).transpose()?;
+    let filter = &args.filter;
+    let store = open(&filter.data_dir)?;
+    let key = filter
+        .attribute
+        .as_deref()
+        .map(parse_attribute)
+        .transpose()?;
     let mut query = EventQuery {
-        account_id: args.account.clone(),
-        region: args.region.clone(),
+        account_id: filter.account.clone(),
+        region: filter.region.clone(),
         key,
         start_ms: args.start.map_or(0, |t| t.timestamp_millis()),
         end_ms: args.end.map_or(i64::MAX, |t| t.timestamp_millis()),
@@ -120,7 +132,7 @@ pub fn lookup(args: &LookupArgs, out: &mut impl Write) -> anyhow::Result<()> {
 }
 
 /// `events tail`: prints events as they are recorded, oldest first, until interrupted.
-pub fn tail(args: &LookupArgs, poll: Duration, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn tail(args: &FilterArgs, poll: Duration, out: &mut impl Write) -> anyhow::Result<()> {
     let store = open(&args.data_dir)?;
     let key = args.attribute.as_deref().map(parse_attribute).transpose()?;
     let total = trailroom_store::read(store.as_ref(), |txn| txn.count_events())??;

@@ -40,7 +40,7 @@ pub enum IdpCommand {
 #[derive(Debug, Args)]
 pub struct DataDir {
     /// Data directory of the server.
-    #[arg(long, default_value = "data")]
+    #[arg(long, env = "TRAILROOM_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 }
 

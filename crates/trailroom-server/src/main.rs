@@ -78,7 +78,12 @@ enum AdminCommand {
         account: String,
         /// Data directory of the server. When a server holds it, the action goes through that
         /// server's admin API.
-        #[arg(long, default_value = "data", conflicts_with = "endpoint")]
+        #[arg(
+            long,
+            env = "TRAILROOM_DATA_DIR",
+            default_value = "data",
+            conflicts_with = "endpoint"
+        )]
         data_dir: PathBuf,
         /// A running server to act through (its admin API), e.g. http://127.0.0.1:4570.
         #[arg(long, env = "TRAILROOM_ENDPOINT")]
@@ -107,7 +112,7 @@ enum AccountsCommand {
         #[arg(long)]
         secret_access_key: String,
         /// Data directory of the server.
-        #[arg(long, default_value = "data")]
+        #[arg(long, env = "TRAILROOM_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
     },
 }
@@ -126,7 +131,7 @@ enum OrganizationsCommand {
         #[arg(long)]
         id: Option<String>,
         /// Data directory of the server.
-        #[arg(long, default_value = "data")]
+        #[arg(long, env = "TRAILROOM_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
     },
 }
@@ -138,7 +143,7 @@ enum EventsCommand {
     /// Follow events as they are recorded.
     Tail {
         #[command(flatten)]
-        args: LookupArgs,
+        args: trailroom_server::events_cli::FilterArgs,
         /// How often to look for new events, in milliseconds.
         #[arg(long, default_value_t = 500)]
         poll_ms: u64,

@@ -37,7 +37,7 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub verbose: bool,
     /// Data directory of the server.
-    #[arg(long, default_value = "data")]
+    #[arg(long, env = "TRAILROOM_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 }
 
