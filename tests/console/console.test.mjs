@@ -141,17 +141,27 @@ test("paging a preset range, failed calls marked, details panel, reload keeps th
   await signIn(page);
   await page.waitForSelector("#history-view:not([hidden])");
   await page.selectOption("#page-size", "10");
-  await page.click("#apply");  // the default preset: Last day
-  await page.waitForFunction(() => document.querySelectorAll("#events tbody tr").length === 10);
-  const seen = new Set();
-  for (let pageNumber = 1; pageNumber <= 3; pageNumber += 1) {
-    await page.waitForFunction((n) => document.querySelector("#page-number").textContent === String(n), pageNumber);
-    await page.waitForFunction(() => document.querySelectorAll("#events tbody tr").length === 10);
-    assert.equal(await page.textContent("#history-error"), "", `page ${pageNumber} loads`);
-    for (const id of await page.$$eval("#events tbody tr a.event-link", (as) => as.map((a) => a.dataset.index + a.textContent))) seen.add(`${pageNumber}:${id}`);
-    if (pageNumber < 3) await page.click("#next");
+  // Every preset range pages through three pages (the range is fixed when the search starts).
+  for (const preset of ["30", "60", "720", "1440", "129600"]) {
+    await page.selectOption("#range", preset);
+    await page.click("#apply");
+    const seen = new Set();
+    for (let pageNumber = 1; pageNumber <= 3; pageNumber += 1) {
+      await page.waitForFunction((n) => document.querySelector("#page-number").textContent === String(n), pageNumber);
+      await page.waitForFunction(() => document.querySelectorAll("#events tbody tr").length === 10);
+      assert.equal(await page.textContent("#history-error"), "", `preset ${preset}, page ${pageNumber} loads`);
+      const ids = await page.$$eval("#events tbody tr td:nth-child(2)", (tds) => tds.map((td) => td.textContent));
+      for (const [i, id] of ids.entries()) seen.add(`${pageNumber}:${i}:${id}`);
+      if (pageNumber < 3) await page.click("#next");
+    }
+    assert.equal(seen.size, 30, `preset ${preset}`);
   }
-  assert.equal(seen.size, 30);
+  await page.selectOption("#range", "1440");
+
+  // Column preferences: a hidden column stays hidden after a reload.
+  await page.click("#columns summary");
+  await page.uncheck("#column-choices input[data-column='3']");  // Event source
+  assert.equal(await page.isVisible("#events thead th:nth-child(4)"), false);
 
   // The failed call is marked with its error code; its user name is a link that filters.
   await page.selectOption("#attribute", "EventName");
@@ -175,11 +185,13 @@ test("paging a preset range, failed calls marked, details panel, reload keeps th
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, "event-detail-failed.png"), fullPage: true });
 
-  // A reload keeps the session and shows Event history again.
+  // A reload keeps the session and shows Event history again, with the column preferences.
   await page.reload();
   await page.waitForSelector("#history-view:not([hidden])");
   assert.match(await page.textContent("#who"), /arn:aws:iam::123456789012:root/);
   await page.waitForSelector("#events tbody tr");
+  assert.equal(await page.isVisible("#events thead th:nth-child(4)"), false);
+  assert.equal(await page.isVisible("#events tbody tr td:nth-child(4)"), false);
   await context.close();
 });
 

@@ -217,6 +217,45 @@ function filterBy(attribute, value) {
   restart();
 }
 
+// Column preferences: which columns are hidden, kept in this browser.
+const COLUMNS_KEY = "trailroom.hiddenColumns";
+
+function hiddenColumns() {
+  try {
+    return new Set(JSON.parse(localStorage.getItem(COLUMNS_KEY) ?? "[]"));
+  } catch {
+    return new Set();
+  }
+}
+
+function applyColumns() {
+  const hidden = hiddenColumns();
+  for (const row of $("events").querySelectorAll("tr")) {
+    [...row.children].forEach((cell, index) => { cell.hidden = hidden.has(index); });
+  }
+}
+
+function columnChoices() {
+  const hidden = hiddenColumns();
+  const choices = $("column-choices");
+  choices.replaceChildren();
+  [...$("events").querySelectorAll("thead th")].forEach((th, index) => {
+    const label = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.checked = !hidden.has(index);
+    box.dataset.column = index;
+    box.addEventListener("change", () => {
+      const now = hiddenColumns();
+      if (box.checked) now.delete(index); else now.add(index);
+      localStorage.setItem(COLUMNS_KEY, JSON.stringify([...now]));
+      applyColumns();
+    });
+    label.append(box, th.textContent);
+    choices.append(label);
+  });
+}
+
 function render() {
   const body = $("events").querySelector("tbody");
   body.replaceChildren();
@@ -241,6 +280,7 @@ function render() {
     );
     body.append(row);
   }
+  applyColumns();
   $("empty").hidden = state.events.length > 0;
   $("page-number").textContent = String(state.page + 1);
   $("prev").disabled = state.page === 0;
@@ -374,6 +414,7 @@ $("logout").addEventListener("click", async () => {
   $("who").textContent = "";
   show("login-view");
 });
+columnChoices();
 // A reload keeps the session: ask the server whether the cookie is still good.
 api("/console/api/session")
   .then((who) => {
