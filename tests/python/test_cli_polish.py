@@ -76,3 +76,10 @@ def test_errors_once_env_everywhere_and_flags_each_command_uses(tmp_path):
     unknown = run("admin", "a4b", "no-such-action", "--data-dir", str(tmp_path / "untouched"))
     assert unknown.returncode != 0 and "import-device" in unknown.stderr
     assert not os.path.exists(tmp_path / "untouched"), "an unknown action creates nothing"
+
+
+def test_serve_help_names_every_environment_variable():
+    help_text = run("serve", "--help").stdout
+    for name in ("TRAILROOM_CONFIG", "TRAILROOM_LISTEN", "TRAILROOM_DATA_DIR", "TRAILROOM_ROOT_ACCESS_KEY_ID",
+                 "TRAILROOM_ROOT_SECRET_ACCESS_KEY", "TRAILROOM_LOG", "TRAILROOM_LOG_FORMAT"):
+        assert name in help_text, name

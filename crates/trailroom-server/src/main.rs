@@ -150,7 +150,18 @@ enum EventsCommand {
     },
 }
 
+/// The environment `serve` reads besides its flags' own variables.
+const SERVE_ENVIRONMENT: &str = "Environment (flags win over it; it wins over the config file):
+  TRAILROOM_CONFIG                  the config file (--config)
+  TRAILROOM_LISTEN                  address or port to listen on (--listen)
+  TRAILROOM_DATA_DIR                data directory (--data-dir; every command reads it)
+  TRAILROOM_ROOT_ACCESS_KEY_ID      root access key id of the default account
+  TRAILROOM_ROOT_SECRET_ACCESS_KEY  its secret access key
+  TRAILROOM_LOG                     what to log (--log-level)
+  TRAILROOM_LOG_FORMAT              text or json (--log-format)";
+
 #[derive(clap::Args)]
+#[command(after_help = SERVE_ENVIRONMENT)]
 struct ServeArgs {
     /// Configuration file (TOML).
     #[arg(long, env = "TRAILROOM_CONFIG")]
