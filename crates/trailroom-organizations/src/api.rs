@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 use trailroom_audit::{CallContext, store_failure};
 use trailroom_protocol::ApiError;
+use trailroom_protocol::operations::{OperationTable, TableOperation};
 
 use crate::record::{OrganizationRecord, account_arn, organization_of};
 
@@ -15,7 +16,7 @@ pub const TARGET_PREFIX: &str = "AWSOrganizationsV20161128";
 pub const EVENT_SOURCE: &str = "organizations.amazonaws.com";
 
 /// The Organizations operations this server answers: `(name, readOnly)`.
-const OPERATIONS: &[(&str, bool)] = &[
+pub const OPERATIONS: OperationTable = OperationTable::new(&[
     ("DescribeOrganization", true),
     ("ListAccounts", true),
     ("ListRoots", true),
@@ -35,35 +36,14 @@ const OPERATIONS: &[(&str, bool)] = &[
     ("DetachPolicy", false),
     ("ListPoliciesForTarget", true),
     ("ListTargetsForPolicy", true),
-];
+]);
 
 /// An Organizations operation this server answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Operation(&'static str, bool);
+pub type Operation = TableOperation;
 
 /// Every operation answered here, with whether it is read-only.
 pub fn operations() -> impl Iterator<Item = (&'static str, bool)> {
-    OPERATIONS.iter().copied()
-}
-
-impl Operation {
-    /// The operation named by `X-Amz-Target`, if answered here.
-    pub fn from_name(name: &str) -> Option<Self> {
-        OPERATIONS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(n, read_only)| Self(n, *read_only))
-    }
-
-    /// The wire name (`eventName`).
-    pub fn name(self) -> &'static str {
-        self.0
-    }
-
-    /// Whether the call changes nothing.
-    pub fn read_only(self) -> bool {
-        self.1
-    }
+    OPERATIONS.all()
 }
 
 /// Runs `op` for the caller of `ctx`; returns the JSON response body and, for writes, the
@@ -169,11 +149,11 @@ mod tests {
 
     #[test]
     fn operations_by_name() {
-        for (name, read_only) in OPERATIONS {
-            let op = Operation::from_name(name).unwrap();
-            assert_eq!((op.name(), op.read_only()), (*name, *read_only));
+        for (name, read_only) in OPERATIONS.all() {
+            let op = OPERATIONS.find(name).unwrap();
+            assert_eq!((op.name(), op.read_only()), (name, read_only));
         }
-        assert_eq!(Operation::from_name("CreateOrganization"), None);
+        assert_eq!(OPERATIONS.find("CreateOrganization"), None);
     }
 
     #[test]

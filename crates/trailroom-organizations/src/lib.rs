@@ -17,7 +17,7 @@ pub mod scp;
 mod scp_api;
 pub(crate) mod structure;
 
-pub use api::{EVENT_SOURCE, Operation, TARGET_PREFIX, call, operations};
+pub use api::{EVENT_SOURCE, OPERATIONS, Operation, TARGET_PREFIX, call, operations};
 pub use record::{
     Membership, OrganizationRecord, account_arn, derive_id, ensure, is_valid_id, organization_of,
 };

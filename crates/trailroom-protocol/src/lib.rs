@@ -6,6 +6,7 @@
 
 mod error;
 pub mod json;
+pub mod operations;
 pub mod query;
 pub mod regions;
 

@@ -37,11 +37,13 @@ impl JsonService {
                 .map(Self::CloudTrail)
                 .ok_or_else(unknown)
         } else if target.prefix_matches(trailroom_organizations::TARGET_PREFIX) {
-            trailroom_organizations::Operation::from_name(target.operation)
+            trailroom_organizations::OPERATIONS
+                .find(target.operation)
                 .map(Self::Organizations)
                 .ok_or_else(unknown)
         } else if target.prefix_matches(trailroom_tagging::TARGET_PREFIX) {
-            trailroom_tagging::Operation::from_name(target.operation)
+            trailroom_tagging::OPERATIONS
+                .find(target.operation)
                 .map(Self::Tagging)
                 .ok_or_else(unknown)
         } else {

@@ -14,6 +14,7 @@ mod write;
 use serde_json::{Map, Value, json};
 use trailroom_audit::CallContext;
 use trailroom_protocol::ApiError;
+use trailroom_protocol::operations::{OperationTable, TableOperation};
 
 /// `X-Amz-Target` prefix of the tagging API.
 pub const TARGET_PREFIX: &str = "ResourceGroupsTaggingAPI_20170126";
@@ -23,41 +24,20 @@ pub const EVENT_SOURCE: &str = "tagging.amazonaws.com";
 pub const SIGNING_NAME: &str = "tagging";
 
 /// The operations answered here: `(name, readOnly)`.
-const OPERATIONS: &[(&str, bool)] = &[
+pub const OPERATIONS: OperationTable = OperationTable::new(&[
     ("GetResources", true),
     ("GetTagKeys", true),
     ("GetTagValues", true),
     ("TagResources", false),
     ("UntagResources", false),
-];
+]);
 
 /// A tagging API operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Operation(&'static str, bool);
+pub type Operation = TableOperation;
 
 /// Every operation answered here, with whether it is read-only.
 pub fn operations() -> impl Iterator<Item = (&'static str, bool)> {
-    OPERATIONS.iter().copied()
-}
-
-impl Operation {
-    /// The operation named by `X-Amz-Target`, if answered here.
-    pub fn from_name(name: &str) -> Option<Self> {
-        OPERATIONS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(n, read_only)| Self(n, *read_only))
-    }
-
-    /// The wire name (`eventName`).
-    pub fn name(self) -> &'static str {
-        self.0
-    }
-
-    /// Whether the call changes nothing.
-    pub fn read_only(self) -> bool {
-        self.1
-    }
+    OPERATIONS.all()
 }
 
 /// `InvalidParameterException` (400).

@@ -240,11 +240,9 @@ async fn events(
     headers: HeaderMap,
     Query(filter): Query<Filter>,
 ) -> Response {
-    let Some(caller) = state
-        .sessions
-        .caller(state.store.as_ref(), &headers, state.clock.now_ms())
-    else {
-        return session::unauthorized();
+    let caller = match session::signed_in(&state, &headers) {
+        Ok(caller) => caller,
+        Err(refused) => return *refused,
     };
     if let Err(err) = filter.check_region() {
         return api_error(&err);

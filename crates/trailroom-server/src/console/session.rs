@@ -268,6 +268,14 @@ fn refused() -> Response {
     (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
 }
 
+/// The caller signed in with the request's session cookie, or the answer to give without one.
+pub(crate) fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
+    state
+        .sessions
+        .caller(state.store.as_ref(), headers, state.clock.now_ms())
+        .ok_or_else(|| Box::new(unauthorized()))
+}
+
 /// The answer to console API calls without a valid session.
 pub(crate) fn unauthorized() -> Response {
     let body = serde_json::json!({ "code": "NotSignedIn", "message": "Sign in first." });

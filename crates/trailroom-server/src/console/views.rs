@@ -52,11 +52,9 @@ pub(crate) async fn trails(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(caller) = state
-        .sessions
-        .caller(state.store.as_ref(), &headers, state.clock.now_ms())
-    else {
-        return session::unauthorized();
+    let caller = match session::signed_in(&state, &headers) {
+        Ok(caller) => caller,
+        Err(refused) => return *refused,
     };
     let region = "us-east-1";
     let context = |op| console_call(&state, caller.clone(), region, peer, &headers, op);
@@ -165,11 +163,9 @@ pub(crate) async fn overview(
     headers: HeaderMap,
     Query(range): Query<OverviewRange>,
 ) -> Response {
-    let Some(caller) = state
-        .sessions
-        .caller(state.store.as_ref(), &headers, state.clock.now_ms())
-    else {
-        return session::unauthorized();
+    let caller = match session::signed_in(&state, &headers) {
+        Ok(caller) => caller,
+        Err(refused) => return *refused,
     };
     let days = (range.end - range.start) / (24 * 3_600_000);
     if !trailroom_protocol::regions::is_known(&range.region)
@@ -304,12 +300,7 @@ async fn readable_trail(
     peer: SocketAddr,
     trail_arn: &str,
 ) -> Result<trailroom_cloudtrail::trails::TrailRecord, Response> {
-    let Some(caller) = state
-        .sessions
-        .caller(state.store.as_ref(), headers, state.clock.now_ms())
-    else {
-        return Err(session::unauthorized());
-    };
+    let caller = session::signed_in(state, headers).map_err(|refused| *refused)?;
     let region = trail_arn
         .split(':')
         .nth(3)
@@ -346,8 +337,32 @@ async fn readable_trail(
     Ok(trail)
 }
 
-fn internal(err: anyhow::Error) -> Response {
-    api_error(&ApiError::client("InvalidRequest", err.to_string()))
+/// Reads `query.trail` as the console reads it ([`readable_trail`]), then runs `work` on a
+/// blocking thread with the store, the data directory and the trail; its JSON is the answer.
+async fn on_trail(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    trail_arn: &str,
+    work: impl FnOnce(
+        &dyn trailroom_store::Store,
+        &std::path::Path,
+        trailroom_cloudtrail::trails::TrailRecord,
+    ) -> anyhow::Result<Value>
+    + Send
+    + 'static,
+) -> Response {
+    let trail = match readable_trail(state, headers, peer, trail_arn).await {
+        Ok(trail) => trail,
+        Err(response) => return response,
+    };
+    let (store, data_dir) = (state.store.clone(), state.config.data_dir.clone());
+    let done = tokio::task::spawn_blocking(move || work(store.as_ref(), &data_dir, trail)).await;
+    match done {
+        Ok(Ok(value)) => axum::Json(value).into_response(),
+        Ok(Err(err)) => api_error(&ApiError::client("InvalidRequest", err.to_string())),
+        Err(_) => api_error(&ApiError::internal()),
+    }
 }
 
 /// `GET /console/api/files?trail=ARN`: the trail's delivered log files, newest first.
@@ -357,24 +372,18 @@ pub(crate) async fn files(
     headers: HeaderMap,
     Query(query): Query<TrailQuery>,
 ) -> Response {
-    let trail = match readable_trail(&state, &headers, peer, &query.trail).await {
-        Ok(trail) => trail,
-        Err(response) => return response,
-    };
-    let data_dir = state.config.data_dir.clone();
-    let store = state.store.clone();
-    let listed = tokio::task::spawn_blocking(move || {
-        crate::validate_cli::log_files(store.as_ref(), &data_dir, &trail)
-    })
-    .await;
-    match listed {
-        Ok(Ok(mut keys)) => {
+    on_trail(
+        &state,
+        &headers,
+        peer,
+        &query.trail,
+        |store, data_dir, trail| {
+            let mut keys = crate::validate_cli::log_files(store, data_dir, &trail)?;
             keys.truncate(500);
-            axum::Json(json!({"files": keys})).into_response()
-        }
-        Ok(Err(err)) => internal(err),
-        Err(_) => api_error(&ApiError::internal()),
-    }
+            Ok(json!({"files": keys}))
+        },
+    )
+    .await
 }
 
 /// `GET /console/api/file?trail=ARN&key=KEY`: one delivered file's records.
@@ -384,21 +393,17 @@ pub(crate) async fn file(
     headers: HeaderMap,
     Query(query): Query<TrailQuery>,
 ) -> Response {
-    let trail = match readable_trail(&state, &headers, peer, &query.trail).await {
-        Ok(trail) => trail,
-        Err(response) => return response,
-    };
     let key = query.key.unwrap_or_default();
-    let (store, data_dir) = (state.store.clone(), state.config.data_dir.clone());
-    let read = tokio::task::spawn_blocking(move || {
-        crate::validate_cli::log_file_records(store.as_ref(), &data_dir, &trail, &key)
-    })
-    .await;
-    match read {
-        Ok(Ok(records)) => axum::Json(records).into_response(),
-        Ok(Err(err)) => internal(err),
-        Err(_) => api_error(&ApiError::internal()),
-    }
+    on_trail(
+        &state,
+        &headers,
+        peer,
+        &query.trail,
+        move |store, data_dir, trail| {
+            crate::validate_cli::log_file_records(store, data_dir, &trail, &key)
+        },
+    )
+    .await
 }
 
 /// `GET /console/api/validate?trail=ARN&start&end`: what `trailroom validate` says, per digest
@@ -409,43 +414,37 @@ pub(crate) async fn validate(
     headers: HeaderMap,
     Query(query): Query<TrailQuery>,
 ) -> Response {
-    let trail = match readable_trail(&state, &headers, peer, &query.trail).await {
-        Ok(trail) => trail,
-        Err(response) => return response,
-    };
     let now = state.clock.now_ms();
     let (start, end) = (
         query.start.unwrap_or(now - 3_600_000),
         query.end.unwrap_or(now),
     );
-    let (store, data_dir) = (state.store.clone(), state.config.data_dir.clone());
-    let checked = tokio::task::spawn_blocking(move || {
-        crate::validate_cli::validate_trail(
-            store.as_ref(),
-            &data_dir,
-            &trail,
-            None,
-            start,
-            end,
-            |_| {},
-        )
-    })
-    .await;
-    match checked {
-        Ok(Ok(report)) => {
+    on_trail(
+        &state,
+        &headers,
+        peer,
+        &query.trail,
+        move |store, data_dir, trail| {
+            let report = crate::validate_cli::validate_trail(
+                store,
+                data_dir,
+                &trail,
+                None,
+                start,
+                end,
+                |_| {},
+            )?;
             let verdicts: Vec<Value> = report
                 .verdicts
                 .iter()
                 .map(|v| json!({"kind": v.kind, "location": v.location, "problem": v.problem}))
                 .collect();
-            axum::Json(json!({
+            Ok(json!({
                 "valid": report.is_valid(),
                 "verdicts": verdicts,
                 "summary": report.summary(),
             }))
-            .into_response()
-        }
-        Ok(Err(err)) => internal(err),
-        Err(_) => api_error(&ApiError::internal()),
-    }
+        },
+    )
+    .await
 }
