@@ -198,8 +198,14 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let filter = EnvFilter::try_new(&cli.log_level)
         .with_context(|| format!("--log-level {:?} is not a level or filter", cli.log_level))?;
+    // Lines go to stderr through a buffer a background thread drains (one request line each
+    // would otherwise be a write per request); never dropped: a full buffer makes logging wait.
+    // The guard flushes what is left when main returns.
+    let (writer, flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     let logs = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(filter);
     match cli.log_format {
@@ -247,6 +253,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Validate(args) => {
             let valid = trailroom_server::validate_cli::run(&args, &mut std::io::stdout().lock())?;
             if !valid {
+                drop(flush_on_exit);
                 std::process::exit(1);
             }
             Ok(())
