@@ -13,7 +13,7 @@ use trailroom_store::{ReadTxn, WriteTxn};
 use crate::output::{SnsOutput, invalid_parameter, required};
 use crate::records::{TOPIC_KIND, TopicRecord};
 use crate::topic_attributes::check_data_protection_policy;
-use crate::topics::{OwnedTopic, authorize, find_topic, given_tags};
+use crate::topics::{OwnedTopic, authorize, find_topic, given_tags, save_topic};
 
 /// SNS's limit of tags on one topic.
 pub const MAX_TAGS: usize = 50;
@@ -85,12 +85,7 @@ pub fn apply_tags(
         return Err(TagError::TooMany);
     }
     let result = current.clone();
-    let doc = topic
-        .record
-        .to_doc(&topic.owner)
-        .map_err(|e| TagError::Failed(store_failure(e)))?;
-    txn.put(&doc)
-        .map_err(|e| TagError::Failed(store_failure(e)))?;
+    save_topic(txn, &topic).map_err(TagError::Failed)?;
     Ok(result)
 }
 
@@ -200,13 +195,7 @@ pub(crate) async fn put_data_protection_policy(
         let mut current =
             find_topic(txn, &arn)?.ok_or_else(|| ApiError::from(TagError::NotFound))?;
         current.record.data_protection_policy = Some(policy);
-        txn.put(
-            &current
-                .record
-                .to_doc(&current.owner)
-                .map_err(store_failure)?,
-        )
-        .map_err(store_failure)?;
+        save_topic(txn, &current)?;
         Ok(SnsOutput::new(json!(null), |_| {}))
     })
     .await

@@ -47,6 +47,12 @@ pub(crate) fn find_topic(txn: &dyn ReadTxn, arn: &str) -> Result<Option<OwnedTop
     .transpose()
 }
 
+/// Stores `topic` as it now is.
+pub(crate) fn save_topic(txn: &mut dyn WriteTxn, topic: &OwnedTopic) -> Result<(), ApiError> {
+    let doc = topic.record.to_doc(&topic.owner).map_err(store_failure)?;
+    txn.put(&doc).map_err(store_failure)
+}
+
 /// The topic, or `NotFound`.
 pub(crate) fn load_topic(ctx: &CallContext, arn: &str) -> Result<OwnedTopic, ApiError> {
     ctx.read(|txn| find_topic(txn, arn))?
@@ -344,13 +350,7 @@ pub(crate) async fn set_attributes(
         } else {
             attributes.insert(name, value);
         }
-        txn.put(
-            &current
-                .record
-                .to_doc(&current.owner)
-                .map_err(store_failure)?,
-        )
-        .map_err(store_failure)?;
+        save_topic(txn, &current)?;
         Ok(SnsOutput::new(json!(null), |_| {}))
     })
     .await
