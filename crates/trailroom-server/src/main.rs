@@ -351,7 +351,19 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
     }
     let served = serve(listener, state, shutdown_signal()).await;
     drop(lock);
-    drop(ephemeral);
+    if let Some(dir) = ephemeral {
+        // Store connections may still be closing (SQLite removes its -wal/-shm files then):
+        // retry until the directory is gone rather than leave it behind.
+        for _ in 0..50 {
+            match std::fs::remove_dir_all(dir.path()) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                _ => break,
+            }
+        }
+        drop(dir);
+    }
     served
 }
 
