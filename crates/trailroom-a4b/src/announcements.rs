@@ -9,7 +9,7 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
-use crate::admin::{AdminAction, AdminCtx};
+use crate::support::admin::{AdminAction, AdminCtx};
 use crate::arn::{Arn, ResourceType, new_arn};
 use crate::rooms;
 use crate::support::errors::{already_exists, invalid, required};

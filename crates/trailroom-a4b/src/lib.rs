@@ -12,7 +12,7 @@ pub mod arn;
 pub mod resources;
 pub mod support;
 
-pub use schedules::set_public_url;
+pub use schedules::{DEFAULT_PUBLIC_URL, ReportFile, report_download};
 pub use tagging::{change_tags, resources_with_tags};
 
 mod address_books;
@@ -39,8 +39,19 @@ use trailroom_protocol::ApiError;
 pub const REGION: &str = "us-east-1";
 
 /// Alexa for Business's handlers.
-#[derive(Debug, Clone, Default)]
-pub struct A4bService;
+#[derive(Debug, Clone)]
+pub struct A4bService {
+    /// The server's public base URL (`http://host:port`), where report download links point.
+    pub public_url: String,
+}
+
+impl Default for A4bService {
+    fn default() -> Self {
+        Self {
+            public_url: DEFAULT_PUBLIC_URL.to_owned(),
+        }
+    }
+}
 
 /// Each method hands its call to the family module that owns the resource.
 impl AlexaForBusiness for A4bService {
@@ -451,7 +462,7 @@ impl AlexaForBusiness for A4bService {
         ctx: &CallContext,
         input: ListBusinessReportSchedulesRequest,
     ) -> Result<ListBusinessReportSchedulesResponse, ApiError> {
-        schedules::list_business_report_schedules(ctx, input).await
+        schedules::list_business_report_schedules(ctx, input, &self.public_url).await
     }
 
     async fn list_conference_providers(

@@ -12,7 +12,7 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{Doc, ReadTxn, WriteTxn};
 
-use crate::admin::{AdminAction, AdminCtx};
+use crate::support::admin::{AdminAction, AdminCtx};
 use crate::rooms::{RoomRecord, require_room};
 use crate::support::errors::{invalid, required};
 use crate::support::search::{binding, page};

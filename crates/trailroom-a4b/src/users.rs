@@ -10,7 +10,7 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
-use crate::admin::{AdminAction, AdminCtx};
+use crate::support::admin::{AdminAction, AdminCtx};
 use crate::arn::{ResourceType, new_arn};
 use crate::support::errors::{in_use, invalid, limit_exceeded, not_found, required};
 use crate::support::idempotency::Token;

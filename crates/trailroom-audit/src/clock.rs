@@ -13,6 +13,7 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // the one read of the system clock
     fn now_ms(&self) -> i64 {
         chrono::Utc::now().timestamp_millis()
     }

@@ -91,26 +91,11 @@ fn lookup_key(attributes: &[LookupAttribute]) -> Result<Option<LookupKey>, ApiEr
             ));
         }
     };
-    let value = attribute.attribute_value.clone().unwrap_or_default();
-    let key = match attribute.attribute_key.as_deref().unwrap_or_default() {
-        "EventId" => LookupKey::EventId(value),
-        "EventName" => LookupKey::EventName(value),
-        "EventSource" => LookupKey::EventSource(value),
-        "Username" => LookupKey::Username(value),
-        "AccessKeyId" => LookupKey::AccessKeyId(value),
-        "ResourceType" => LookupKey::ResourceType(value),
-        "ResourceName" => LookupKey::ResourceName(value),
-        "ReadOnly" => match value.as_str() {
-            "true" => LookupKey::ReadOnly(true),
-            "false" => LookupKey::ReadOnly(false),
-            _ => return Err(invalid("ReadOnly must be 'true' or 'false'.")),
-        },
-        other => {
-            return Err(invalid(&format!(
-                "Lookup attribute key {other} is not supported."
-            )));
-        }
-    };
+    let key = LookupKey::parse(
+        attribute.attribute_key.as_deref().unwrap_or_default(),
+        attribute.attribute_value.as_deref().unwrap_or_default(),
+    )
+    .map_err(|e| invalid(&e.to_string()))?;
     Ok(Some(key))
 }
 

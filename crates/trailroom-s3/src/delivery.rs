@@ -112,6 +112,7 @@ pub async fn put_object_as_service(
     metadata: BTreeMap<String, String>,
     service_principal: &str,
     source_arn: &str,
+    now_ms: i64,
 ) -> Result<(), S3DeliveryError> {
     check_service_access(
         store,
@@ -131,7 +132,6 @@ pub async fn put_object_as_service(
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect(),
     };
-    let now_ms = chrono::Utc::now().timestamp_millis();
     let record = new_record(bucket, key, &bytes, attributes, now_ms);
     let blobs = BlobStore::new(data_dir);
     store_object(&blobs, store, &owner, record, bytes, None).await?;
@@ -192,6 +192,7 @@ mod tests {
                 meta.clone(),
                 SERVICE,
                 source,
+                0,
             )
         };
         put("logs", key, TRAIL).await.unwrap();

@@ -101,7 +101,9 @@ impl AppState {
             web_identity,
             store,
             clock,
-            a4b: Arc::new(A4bService),
+            a4b: Arc::new(A4bService {
+                public_url: config.base_url(),
+            }),
             cloudtrail: Arc::new(CloudTrailService {
                 retention_days: config.event_retention_days,
                 lookup_rate: config

@@ -4,9 +4,20 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
+/// Now, from the system clock (the one place the command line reads it).
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(now_ms()).unwrap_or_default()
+}
+
+/// Now in milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    use trailroom_audit::Clock;
+    trailroom_audit::SystemClock.now_ms()
+}
+
 /// Parses `text` as of now.
 pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    parse_time_at(text, Utc::now())
+    parse_time_at(text, now())
 }
 
 fn parse_time_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {

@@ -279,6 +279,14 @@ impl Config {
         }
     }
 
+    /// The base URL for links this server hands out: `public_url`, else `<scheme>://<listen>`.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("{}://{}", self.scheme(), self.listen),
+        }
+    }
+
     /// Whether the test API is served (see [`Config::test_api`]).
     pub fn test_api_enabled(&self) -> bool {
         self.test_api

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use trailroom_audit::Clock;
 use trailroom_cloudtrail::delivery::{CloudTrailTrails, TrailKeys};
 use trailroom_delivery::{DeliveryReport, SinkError, Sinks, Target, Worker};
 use trailroom_store::Store;
@@ -24,6 +25,8 @@ struct Destinations {
     external: BTreeMap<String, Arc<dyn object_store::ObjectStore>>,
     /// While a pass runs for the test API: every object written, as `s3://bucket/key`.
     written: Written,
+    /// When objects and notifications are stamped.
+    clock: Arc<dyn Clock>,
 }
 
 /// The objects a delivery pass wrote, when someone is listening.
@@ -66,6 +69,7 @@ impl Sinks for Destinations {
             metadata,
             CLOUDTRAIL,
             &target.trail_arn,
+            self.clock.now_ms(),
         )
         .await
         .map_err(|e| sink_error(e.code(), e.message()))
@@ -84,6 +88,7 @@ impl Sinks for Destinations {
             &message,
             CLOUDTRAIL,
             &target.trail_arn,
+            self.clock.now_ms(),
         )
         .await
         .map(|_| ())
@@ -154,6 +159,7 @@ impl Delivery {
             data_dir: state.config.data_dir.clone(),
             external,
             written: self.written.clone(),
+            clock: state.clock.clone(),
         };
         let keys = TrailKeys::new(
             state.store.clone(),

@@ -71,22 +71,7 @@ pub fn parse_attribute(text: &str) -> anyhow::Result<LookupKey> {
     let (key, value) = text
         .split_once('=')
         .context("attribute must be Key=Value")?;
-    let value = value.to_owned();
-    Ok(match key {
-        "EventId" => LookupKey::EventId(value),
-        "EventName" => LookupKey::EventName(value),
-        "EventSource" => LookupKey::EventSource(value),
-        "Username" => LookupKey::Username(value),
-        "AccessKeyId" => LookupKey::AccessKeyId(value),
-        "ResourceType" => LookupKey::ResourceType(value),
-        "ResourceName" => LookupKey::ResourceName(value),
-        "ReadOnly" => match value.as_str() {
-            "true" => LookupKey::ReadOnly(true),
-            "false" => LookupKey::ReadOnly(false),
-            _ => bail!("ReadOnly must be true or false"),
-        },
-        other => bail!("unknown lookup attribute {other}"),
-    })
+    LookupKey::parse(key, value).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn open(data_dir: &Path) -> anyhow::Result<std::sync::Arc<SqliteStore>> {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
-use trailroom_server::admin_cli;
+use trailroom_server::{admin_cli, cli_time};
 use trailroom_server::events_cli::{self, LookupArgs};
 use trailroom_server::{AppState, Config, serve};
 
@@ -234,7 +234,7 @@ async fn main() -> anyhow::Result<()> {
             access_key_id,
             secret_access_key,
         }) => {
-            let now = chrono::Utc::now().timestamp_millis();
+            let now = cli_time::now_ms();
             let target = match endpoint {
                 Some(endpoint) => admin_cli::Target::Endpoint(endpoint),
                 None => admin_cli::Target::DataDir(data_dir),
@@ -247,7 +247,7 @@ async fn main() -> anyhow::Result<()> {
             admin_cli::run_action(&target, &account, &key, &action, &json, now, &mut out).await
         }
         Command::Idp(command) => {
-            let now = chrono::Utc::now().timestamp_millis();
+            let now = cli_time::now_ms();
             trailroom_server::idp_cli::run(command, now, &mut std::io::stdout().lock()).await
         }
         Command::Validate(args) => {
@@ -269,7 +269,7 @@ async fn main() -> anyhow::Result<()> {
                 root_access_key_id: access_key_id,
                 root_secret_access_key: secret_access_key,
             };
-            admin_cli::add_account(&data_dir, account, chrono::Utc::now().timestamp_millis()).await
+            admin_cli::add_account(&data_dir, account, cli_time::now_ms()).await
         }
         Command::Organizations(OrganizationsCommand::Create {
             management_account,
@@ -282,7 +282,7 @@ async fn main() -> anyhow::Result<()> {
                 management_account,
                 member_accounts,
             };
-            let now = chrono::Utc::now().timestamp_millis();
+            let now = cli_time::now_ms();
             admin_cli::define_organization(&data_dir, org, now, &mut std::io::stdout().lock()).await
         }
     }
@@ -321,7 +321,7 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     let url = format!("{}://{address}", config.scheme());
     lock.describe(&url)?;
-    trailroom_a4b::set_public_url(&config.public_url.clone().unwrap_or_else(|| url.clone()));
+    config.listen = address;
     let default_account = config
         .default_account
         .then(|| config.root_access_key_id.clone());

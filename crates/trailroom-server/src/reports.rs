@@ -6,8 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use trailroom_a4b::admin::{AdminCtx, run};
-
 use crate::app::AppState;
 
 /// Serves one report file as CSV.
@@ -16,21 +14,17 @@ pub async fn download(
     Path((account, _schedule, file)): Path<(String, String, String)>,
     uri: Uri,
 ) -> Response {
-    let ctx = AdminCtx {
-        account,
-        region: trailroom_a4b::REGION.into(),
-        now_ms: state.clock.now_ms(),
-    };
-    let args = serde_json::json!({ "DownloadUrl": uri.to_string() });
-    match run(state.store.clone(), ctx, "get-business-report", args).await {
+    let now_ms = state.clock.now_ms();
+    let url = uri.to_string();
+    let report = trailroom_store::read(state.store.as_ref(), |txn| {
+        trailroom_a4b::report_download(txn, &account, &url, now_ms)
+    })
+    .map_err(trailroom_audit::store_failure)
+    .and_then(|report| report);
+    match report {
         Ok(report) => {
-            let csv = report
-                .get("Csv")
-                .and_then(|c| c.as_str())
-                .unwrap_or_default()
-                .to_owned();
             let disposition = format!("attachment; filename=\"{file}\"");
-            let mut response = csv.into_response();
+            let mut response = report.csv.into_response();
             let headers = response.headers_mut();
             headers.insert(
                 header::CONTENT_TYPE,

@@ -233,7 +233,7 @@ pub fn run(args: &ValidateArgs, out: &mut impl Write) -> anyhow::Result<bool> {
     let store = open(&args.data_dir)?;
     let trail_arn = trail_arn_of(&args.trail, &args.account, args.region.as_deref());
     let trail = load_trail(store.as_ref(), &trail_arn)?;
-    let end = args.end_time.unwrap_or_else(Utc::now);
+    let end = args.end_time.unwrap_or_else(crate::cli_time::now);
     writeln!(
         out,
         "Validating log files for trail {} between {} and {}\n",

@@ -378,6 +378,7 @@ pub async fn publish_as_service(
     message: &str,
     service_principal: &str,
     source_arn: &str,
+    now_ms: i64,
 ) -> Result<String, SnsError> {
     let source_arn = Some(source_arn).filter(|s| !s.is_empty());
     check_service_publish(store, topic_arn, service_principal, source_arn)?;
@@ -399,7 +400,6 @@ pub async fn publish_as_service(
     let parsed = parse_message(&params)?;
     let topic = load(store, topic_arn)?;
     let message_id = uuid::Uuid::new_v4().to_string();
-    let now_ms = chrono::Utc::now().timestamp_millis();
     let outgoing = trailroom_store::read(store, |txn| {
         deliveries(txn, &topic, &parsed, &message_id, now_ms)
     })
@@ -473,28 +473,28 @@ mod service_tests {
         let store: Arc<dyn Store> = SqliteStore::open(&dir.path().join("db")).unwrap();
         let store = store.as_ref();
         let missing =
-            publish_as_service(store, ARN, None, "m", "cloudtrail.amazonaws.com", TRAIL).await;
+            publish_as_service(store, ARN, None, "m", "cloudtrail.amazonaws.com", TRAIL, 0).await;
         assert_eq!(missing.unwrap_err().code(), "NotFound");
         topic(store, default_policy(ARN, "123456789012")).await;
         let denied =
-            publish_as_service(store, ARN, None, "m", "cloudtrail.amazonaws.com", TRAIL).await;
+            publish_as_service(store, ARN, None, "m", "cloudtrail.amazonaws.com", TRAIL, 0).await;
         assert_eq!(denied.unwrap_err().code(), "AuthorizationError");
         let policy = json!({"Statement": [{"Sid": "AWSCloudTrailSNSPolicy20131101", "Effect": "Allow",
             "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "SNS:Publish", "Resource": ARN,
             "Condition": {"StringEquals": {"AWS:SourceArn": TRAIL}}}]});
         topic(store, policy.to_string()).await;
         let svc = "cloudtrail.amazonaws.com";
-        let id = publish_as_service(store, ARN, Some("s"), "{}", svc, TRAIL).await;
+        let id = publish_as_service(store, ARN, Some("s"), "{}", svc, TRAIL, 0).await;
         assert_eq!(id.unwrap().len(), 36);
         // The condition names the trail: another trail, or none, does not match.
         let other = "arn:aws:cloudtrail:us-east-1:123456789012:trail/other";
         assert!(
-            publish_as_service(store, ARN, None, "m", svc, other)
+            publish_as_service(store, ARN, None, "m", svc, other, 0)
                 .await
                 .is_err()
         );
         assert!(
-            publish_as_service(store, ARN, None, "m", svc, "")
+            publish_as_service(store, ARN, None, "m", svc, "", 0)
                 .await
                 .is_err()
         );

@@ -53,6 +53,39 @@ pub enum LookupKey {
     ResourceName(String),
 }
 
+/// Why a `Key=Value` pair is not a [`LookupKey`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LookupKeyError {
+    /// The key is none of the eight Event history attributes.
+    #[error("Lookup attribute key {0} is not supported.")]
+    UnknownKey(String),
+    /// `ReadOnly` takes `true` or `false` only.
+    #[error("ReadOnly must be 'true' or 'false'.")]
+    ReadOnlyNotBoolean,
+}
+
+impl LookupKey {
+    /// The attribute named `key` (as LookupEvents spells it) with `value`.
+    pub fn parse(key: &str, value: &str) -> Result<Self, LookupKeyError> {
+        let text = || value.to_owned();
+        Ok(match key {
+            "EventId" => Self::EventId(text()),
+            "EventName" => Self::EventName(text()),
+            "EventSource" => Self::EventSource(text()),
+            "Username" => Self::Username(text()),
+            "AccessKeyId" => Self::AccessKeyId(text()),
+            "ResourceType" => Self::ResourceType(text()),
+            "ResourceName" => Self::ResourceName(text()),
+            "ReadOnly" => match value {
+                "true" => Self::ReadOnly(true),
+                "false" => Self::ReadOnly(false),
+                _ => return Err(LookupKeyError::ReadOnlyNotBoolean),
+            },
+            other => return Err(LookupKeyError::UnknownKey(other.to_owned())),
+        })
+    }
+}
+
 /// An Event history query: newest first, bounded by time and a position cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventQuery {

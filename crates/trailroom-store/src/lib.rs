@@ -20,7 +20,7 @@ pub mod testsuite;
 
 pub use doc::{Doc, DocKey};
 pub use error::{StoreError, StoreResult};
-pub use event::{EventQuery, EventRow, LookupKey};
+pub use event::{EventQuery, EventRow, LookupKey, LookupKeyError};
 pub use job::{JobCompletion, WriteJob, read, write};
 
 /// Read access to the stored state: documents and events.

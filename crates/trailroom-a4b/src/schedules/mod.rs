@@ -6,7 +6,7 @@
 
 mod report;
 
-pub use report::set_public_url;
+pub use report::DEFAULT_PUBLIC_URL;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -16,7 +16,7 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{Doc, ReadTxn, WriteTxn};
 
-use crate::admin::{AdminAction, AdminCtx};
+use crate::support::admin::{AdminAction, AdminCtx};
 use crate::announcements;
 use crate::arn::{ResourceType, new_arn};
 use crate::rooms;
@@ -216,6 +216,7 @@ fn last_report(
     account: &str,
     record: &ScheduleRecord,
     now_ms: i64,
+    public_url: &str,
 ) -> Result<Option<BusinessReport>, ApiError> {
     let Some(delivery) = record.delivery(now_ms) else {
         return Ok(None);
@@ -259,6 +260,7 @@ fn last_report(
             );
             let nonce = uuid::Uuid::new_v4().simple().to_string();
             result.download_url = Some(report::download_url(
+                public_url,
                 &path,
                 &record.secret,
                 now_ms,
@@ -272,6 +274,7 @@ fn last_report(
 pub(crate) async fn list_business_report_schedules(
     ctx: &CallContext,
     input: ListBusinessReportSchedulesRequest,
+    public_url: &str,
 ) -> Result<ListBusinessReportSchedulesResponse, ApiError> {
     let account = ctx.account_id();
     let now = ctx.now_ms();
@@ -281,7 +284,7 @@ pub(crate) async fn list_business_report_schedules(
         records
             .into_iter()
             .map(|record| {
-                let last = last_report(txn, account, &record, now)?;
+                let last = last_report(txn, account, &record, now, public_url)?;
                 Ok(BusinessReportSchedule {
                     last_business_report: last,
                     ..record.schedule
@@ -302,13 +305,59 @@ pub(crate) async fn list_business_report_schedules(
     })
 }
 
-/// The CSV of the latest report of `record` at `now_ms`, with its file name and covered days.
+/// A business report file: its schedule, name, the days it covers and its CSV.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    pub schedule_arn: String,
+    pub file_name: String,
+    /// First and last day covered, `YYYY-MM-DD`.
+    pub first_day: String,
+    pub last_day: String,
+    pub csv: String,
+}
+
+/// The report a download link ListBusinessReportSchedules handed out points at, if the link is
+/// unexpired, untampered, of `account` and still names the schedule's latest report.
+pub fn report_download(
+    txn: &dyn ReadTxn,
+    account: &str,
+    url: &str,
+    now_ms: i64,
+) -> Result<ReportFile, ApiError> {
+    let denied = || {
+        ApiError::client(
+            "AccessDeniedException",
+            "The download link is invalid or has expired.",
+        )
+    };
+    let link = DownloadLink::parse(url)
+        .filter(|l| l.account == account)
+        .ok_or_else(denied)?;
+    let arn = format!(
+        "arn:aws:a4b:{}:{account}:{}/{}/{}",
+        crate::REGION,
+        TYPE.segment(),
+        crate::arn::org_id(account, crate::REGION),
+        link.schedule_id
+    );
+    let record = records::load::<ScheduleRecord>(txn, account, TYPE, &arn)?.ok_or_else(denied)?;
+    let current = report::file_name(
+        record.schedule.format.as_deref(),
+        record.delivery(now_ms).map_or(0, |d| d.last_day),
+    );
+    if !link.is_valid(&record.secret, now_ms) || link.file != current {
+        return Err(denied());
+    }
+    report_content(txn, account, &record, now_ms)
+}
+
+/// The latest report of `record` at `now_ms`.
 fn report_content(
     txn: &dyn ReadTxn,
     account: &str,
     record: &ScheduleRecord,
     now_ms: i64,
-) -> Result<Value, ApiError> {
+) -> Result<ReportFile, ApiError> {
     let delivery = record
         .delivery(now_ms)
         .ok_or_else(|| not_found("business report (the schedule has not started)"))?;
@@ -330,13 +379,13 @@ fn report_content(
             .map(|a| (a.created_time, a.room_arns.as_slice()))
             .collect(),
     };
-    Ok(json!({
-        "ScheduleArn": record.arn(),
-        "FileName": report::file_name(record.schedule.format.as_deref(), delivery.last_day),
-        "FirstDay": report::format_date(first_day),
-        "LastDay": report::format_date(delivery.last_day),
-        "Csv": report::csv(&activity, first_day, delivery.last_day),
-    }))
+    Ok(ReportFile {
+        schedule_arn: record.arn(),
+        file_name: report::file_name(record.schedule.format.as_deref(), delivery.last_day),
+        first_day: report::format_date(first_day),
+        last_day: report::format_date(delivery.last_day),
+        csv: report::csv(&activity, first_day, delivery.last_day),
+    })
 }
 
 fn parse_args<T: serde::de::DeserializeOwned>(args: Value) -> Result<T, ApiError> {
@@ -359,44 +408,25 @@ fn get_business_report(
     args: Value,
 ) -> Result<Value, ApiError> {
     let args: GetReport = parse_args(args)?;
-    let record = match (&args.schedule_arn, &args.download_url) {
-        (Some(arn), None) => require(tx, &ctx.account, Some(arn))?,
-        (None, Some(url)) => {
-            let denied = || {
-                ApiError::client(
-                    "AccessDeniedException",
-                    "The download link is invalid or has expired.",
-                )
-            };
-            let link = DownloadLink::parse(url)
-                .filter(|l| l.account == ctx.account)
-                .ok_or_else(denied)?;
-            let arn = format!(
-                "arn:aws:a4b:{}:{}:{}/{}/{}",
-                ctx.region,
-                ctx.account,
-                TYPE.segment(),
-                crate::arn::org_id(&ctx.account, &ctx.region),
-                link.schedule_id
-            );
-            let record = records::load::<ScheduleRecord>(tx, &ctx.account, TYPE, &arn)?
-                .ok_or_else(denied)?;
-            let current = report::file_name(
-                record.schedule.format.as_deref(),
-                record.delivery(ctx.now_ms).map_or(0, |d| d.last_day),
-            );
-            if !link.is_valid(&record.secret, ctx.now_ms) || link.file != current {
-                return Err(denied());
-            }
-            record
+    let report = match (&args.schedule_arn, &args.download_url) {
+        (Some(arn), None) => {
+            let record = require(tx, &ctx.account, Some(arn))?;
+            report_content(tx, &ctx.account, &record, ctx.now_ms)?
         }
+        (None, Some(url)) => report_download(tx, &ctx.account, url, ctx.now_ms)?,
         _ => {
             return Err(ApiError::validation(
                 "Give exactly one of ScheduleArn and DownloadUrl.",
             ));
         }
     };
-    report_content(tx, &ctx.account, &record, ctx.now_ms)
+    Ok(json!({
+        "ScheduleArn": report.schedule_arn,
+        "FileName": report.file_name,
+        "FirstDay": report.first_day,
+        "LastDay": report.last_day,
+        "Csv": report.csv,
+    }))
 }
 
 #[derive(Deserialize)]

@@ -12,21 +12,8 @@ pub(super) const DOWNLOAD_TTL_MS: i64 = DAY_MS;
 /// The server's report route, below its public base URL.
 pub(super) const DOWNLOAD_PATH: &str = "/a4b/reports";
 
-/// The server's public base URL (`http://host:port`), set once at start by the server.
-static PUBLIC_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-/// Sets the base URL download links point at; the first call wins.
-pub fn set_public_url(url: &str) {
-    let _ = PUBLIC_URL.set(url.trim_end_matches('/').to_owned());
-}
-
-/// Where download links point.
-fn download_base() -> String {
-    let base = PUBLIC_URL
-        .get()
-        .map_or("http://localhost:4570", String::as_str);
-    format!("{base}{DOWNLOAD_PATH}")
-}
+/// Where download links point when the server names no public URL.
+pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:4570";
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`).
 pub(super) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
@@ -196,14 +183,19 @@ pub(super) fn download_path(account: &str, schedule_id: &str, file: &str) -> Str
     format!("/{account}/{schedule_id}/{file}")
 }
 
-/// A fresh download link, valid for a day from `now_ms`.
-pub(super) fn download_url(path: &str, secret: &str, now_ms: i64, nonce: &str) -> String {
+/// A fresh download link below `public_url` (the server's base URL), valid for a day from
+/// `now_ms`.
+pub(super) fn download_url(
+    public_url: &str,
+    path: &str,
+    secret: &str,
+    now_ms: i64,
+    nonce: &str,
+) -> String {
     let expires = now_ms + DOWNLOAD_TTL_MS;
     let signature = signature(secret, path, expires, nonce);
-    format!(
-        "{}{path}?Expires={expires}&Nonce={nonce}&Signature={signature}",
-        download_base()
-    )
+    let base = public_url.trim_end_matches('/');
+    format!("{base}{DOWNLOAD_PATH}{path}?Expires={expires}&Nonce={nonce}&Signature={signature}")
 }
 
 /// A download link taken apart: its path under [`DOWNLOAD_PATH`] and its query.
@@ -356,7 +348,7 @@ mod tests {
     #[test]
     fn download_links_verify_and_expire() {
         let path = download_path("123456789012", "abc", "usage_report_2024-03-05.csv");
-        let url = download_url(&path, "secret", 1_000, "n1");
+        let url = download_url(DEFAULT_PUBLIC_URL, &path, "secret", 1_000, "n1");
         let link = DownloadLink::parse(&url).unwrap();
         assert_eq!(
             (link.account.as_str(), link.schedule_id.as_str()),

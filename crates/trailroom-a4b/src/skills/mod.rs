@@ -18,7 +18,7 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
-use crate::admin::{AdminAction, AdminCtx};
+use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{invalid, limit_exceeded, not_found, required};
 use crate::support::search::{binding, page};
 

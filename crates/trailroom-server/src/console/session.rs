@@ -214,14 +214,7 @@ async fn record_sign_in(
         state.clock.clone(),
         state.config.recording,
     );
-    let login_to = format!(
-        "{}/console/",
-        state
-            .config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", state.config.listen))
-    );
+    let login_to = format!("{}/console/", state.config.base_url());
     ctx.set_console_sign_in(serde_json::json!({
         "LoginTo": login_to, "MobileVersion": "No", "MFAUsed": "No"
     }));
