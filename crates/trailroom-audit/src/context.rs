@@ -14,10 +14,7 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 
 use crate::clock::Clock;
-use crate::record::{
-    Record, RecordResource, cap_100k, format_event_time, new_event_id, truncate_1k,
-};
-use crate::{EVENT_VERSION, user_identity};
+use crate::event::{Category, EventParts, event_row, non_empty};
 
 /// The fixed facts of a call, known before any handler runs.
 #[derive(Debug, Clone)]
@@ -308,7 +305,6 @@ impl CallContext {
     fn event_row(&self, response: Result<Value, &ApiError>) -> EventRow {
         let info = &self.inner.info;
         let now_ms = self.inner.received_ms;
-        let account_id = self.account_id().to_owned();
         let (request_parameters, mut resources, sign_in, failure_response) = {
             let state = self.state();
             let parameters = state.request_parameters.clone();
@@ -333,60 +329,17 @@ impl CallContext {
             Ok(value) => (non_empty(value), None),
             Err(err) => (failure_response.unwrap_or(Value::Null), Some(err)),
         };
-        let record = Record {
-            event_version: EVENT_VERSION,
-            user_identity: user_identity(&info.caller),
-            event_time: format_event_time(now_ms),
-            event_source: info.event_source.clone(),
-            event_name: info.event_name.clone(),
-            aws_region: info.region.clone(),
-            source_ip_address: info.source_ip.clone(),
-            user_agent: truncate_1k(info.user_agent.clone()),
-            error_code: error
-                .filter(|e| !e.code().is_empty())
-                .map(|e| truncate_1k(e.code().to_owned())),
-            error_message: error.map(|e| truncate_1k(e.message().to_owned())),
-            request_parameters: cap_100k(non_empty(request_parameters)),
-            response_elements: cap_100k(response_elements),
-            additional_event_data: sign_in.clone(),
-            request_id: info.request_id.clone(),
-            event_id: new_event_id(now_ms),
-            read_only: info.read_only,
-            resources: resources
-                .iter()
-                .map(|r| RecordResource {
-                    arn: r.name.clone(),
-                    account_id: account_id.clone(),
-                    resource_type: r.resource_type.clone(),
-                })
-                .collect(),
-            event_type: match sign_in {
-                Some(_) => "AwsConsoleSignIn",
-                None => "AwsApiCall",
-            },
-            management_event: true,
-            recipient_account_id: account_id.clone(),
-            event_category: "Management",
-            tls_details: info.tls_details.clone(),
-        };
-        EventRow {
-            seq: 0,
-            event_id: record.event_id.clone(),
-            account_id,
-            region: info.region.clone(),
-            event_time_ms: now_ms,
-            event_name: info.event_name.clone(),
-            event_source: info.event_source.clone(),
-            username: Some(info.caller.principal.display_name()),
-            access_key_id: Some(info.caller.access_key_id.clone()).filter(|key| !key.is_empty()),
-            read_only: info.read_only,
-            category: "Management".into(),
-            resources: resources
-                .into_iter()
-                .map(|r| (r.resource_type, r.name))
-                .collect(),
-            record_json: serde_json::to_string(&record).unwrap_or_default(),
-        }
+        event_row(EventParts {
+            info,
+            category: Category::Management,
+            now_ms,
+            request_parameters,
+            response_elements,
+            error,
+            resources: &resources,
+            resource_account: None,
+            sign_in,
+        })
     }
 }
 
@@ -402,14 +355,6 @@ impl CallObserver for CallContext {
 
     fn authorize(&self, parameters: Option<&Value>) -> Result<(), ApiError> {
         self.check_authorized(parameters)
-    }
-}
-
-/// An empty object means "no parameters" / "no response body": CloudTrail writes null.
-fn non_empty(value: Value) -> Value {
-    match value {
-        Value::Object(map) if map.is_empty() => Value::Null,
-        other => other,
     }
 }
 

@@ -16,6 +16,7 @@ mod context;
 mod document;
 mod evaluate;
 mod pattern;
+pub mod resource;
 mod variables;
 
 pub use context::Context;

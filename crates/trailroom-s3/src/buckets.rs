@@ -229,7 +229,7 @@ pub(crate) async fn put_policy(
         || crate::bucket_config::settings::public_access_block(&bucket)
             .and_then(|b| b.block_public_policy)
             .unwrap_or(false);
-    if blocks_public && crate::policy::is_public(&policy) {
+    if blocks_public && trailroom_policy::resource::is_public(&policy) {
         return Err(errors::access_denied_because(format!(
             "User: {} is not authorized to perform: s3:PutBucketPolicy on resource: \"{}\" \
              because public policies are blocked by the BlockPublicPolicy block public access \

@@ -10,10 +10,7 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use trailroom_audit::record::{
-    Record, RecordResource, format_event_time, new_event_id, truncate_1k,
-};
-use trailroom_audit::{CallContext, CallInfo, Clock, EVENT_VERSION, Resource, user_identity};
+use trailroom_audit::{CallContext, CallInfo, Clock, DataEvent, Resource, data_event};
 use trailroom_identity::Caller;
 use trailroom_protocol::ApiError;
 use trailroom_store::{EventRow, Store};
@@ -173,84 +170,6 @@ pub fn object_call(
         resource_account: call.bucket_owner.as_deref(),
     };
     data_event(&event, outcome, now_ms)
-}
-
-/// A data event of any service (S3 object calls, SNS Publish): a CloudTrail record like a
-/// management event's, but `eventCategory: "Data"` and `managementEvent: false`, stored in the
-/// `Data` category so Event history leaves it out.
-pub struct DataEvent<'a> {
-    /// The call's fixed facts (caller, region, source, name, readOnly).
-    pub info: &'a CallInfo,
-    /// `requestParameters`.
-    pub request_parameters: Value,
-    /// `responseElements` of a successful call.
-    pub response_elements: Value,
-    /// `resources`.
-    pub resources: &'a [Resource],
-    /// The account owning the resources, when not the caller's.
-    pub resource_account: Option<&'a str>,
-}
-
-/// The stored row of a data event; `outcome` is the error returned to the client, if any.
-pub fn data_event(event: &DataEvent<'_>, outcome: Result<(), &ApiError>, now_ms: i64) -> EventRow {
-    let info = event.info;
-    let account = info.caller.principal.account_id().to_owned();
-    let owner = event.resource_account.unwrap_or(&account).to_owned();
-    let error = outcome.err();
-    let record = Record {
-        event_version: EVENT_VERSION,
-        user_identity: user_identity(&info.caller),
-        event_time: format_event_time(now_ms),
-        event_source: info.event_source.clone(),
-        event_name: info.event_name.clone(),
-        aws_region: info.region.clone(),
-        source_ip_address: info.source_ip.clone(),
-        user_agent: truncate_1k(info.user_agent.clone()),
-        error_code: error.map(|e| e.code().to_owned()),
-        error_message: error.map(|e| truncate_1k(e.message().to_owned())),
-        request_parameters: event.request_parameters.clone(),
-        response_elements: match error {
-            None => event.response_elements.clone(),
-            Some(_) => Value::Null,
-        },
-        additional_event_data: None,
-        request_id: info.request_id.clone(),
-        event_id: new_event_id(now_ms),
-        read_only: info.read_only,
-        resources: event
-            .resources
-            .iter()
-            .map(|r| RecordResource {
-                arn: r.name.clone(),
-                account_id: owner.clone(),
-                resource_type: r.resource_type.clone(),
-            })
-            .collect(),
-        event_type: "AwsApiCall",
-        management_event: false,
-        recipient_account_id: account.clone(),
-        event_category: "Data",
-        tls_details: info.tls_details.clone(),
-    };
-    EventRow {
-        seq: 0,
-        event_id: record.event_id.clone(),
-        account_id: account,
-        region: info.region.clone(),
-        event_time_ms: now_ms,
-        event_name: info.event_name.clone(),
-        event_source: info.event_source.clone(),
-        username: Some(info.caller.principal.display_name()),
-        access_key_id: Some(info.caller.access_key_id.clone()).filter(|k| !k.is_empty()),
-        read_only: info.read_only,
-        category: "Data".into(),
-        resources: event
-            .resources
-            .iter()
-            .map(|r| (r.resource_type.clone(), r.name.clone()))
-            .collect(),
-        record_json: serde_json::to_string(&record).unwrap_or_default(),
-    }
 }
 
 /// S3's `requestParameters`: `bucketName`, `Host`, `key` when there is one, then `extra`.

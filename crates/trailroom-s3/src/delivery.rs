@@ -13,7 +13,7 @@ use trailroom_store::Store;
 
 use crate::blobs::BlobStore;
 use crate::objects::{Attributes, new_record, store_object};
-use crate::policy::allows;
+use trailroom_policy::resource::allows;
 use crate::records::{bucket_arn, object_arn};
 use crate::service::{OwnedBucket, find_bucket};
 

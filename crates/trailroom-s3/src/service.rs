@@ -12,7 +12,7 @@ use trailroom_store::{ReadTxn, Store};
 use crate::blobs::BlobStore;
 use crate::calls::{Recorder, RequestInfo};
 use crate::errors;
-use crate::policy::{Decision, PolicyPrincipal, evaluate_text};
+use trailroom_policy::resource::{Decision, PolicyPrincipal, evaluate_text};
 use crate::records::{BUCKET_KIND, BucketRecord};
 use trailroom_authz::{Access, CallFacts, Refused};
 

@@ -13,8 +13,8 @@ use trailroom_audit::{CallInfo, Clock, Resource, store_failure};
 use trailroom_identity::Caller;
 use trailroom_protocol::ApiError;
 use trailroom_protocol::query::QueryParams;
-use trailroom_s3::policy::allows;
-use trailroom_s3::{DataEvent, data_event};
+use trailroom_policy::resource::allows;
+use trailroom_audit::{DataEvent, data_event};
 use trailroom_store::{ReadTxn, Store};
 
 use crate::delivery::{Outgoing, send_in_background};

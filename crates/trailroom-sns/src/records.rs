@@ -242,7 +242,7 @@ mod tests {
         let arn = "arn:aws:sns:us-east-1:123456789012:t";
         let policy = default_policy(arn, "123456789012");
         let empty = Default::default();
-        assert!(!trailroom_s3::policy::allows(
+        assert!(!trailroom_policy::resource::allows(
             &policy,
             "cloudtrail.amazonaws.com",
             "SNS:Publish",

@@ -79,7 +79,7 @@ pub(crate) fn check(name: &str, value: &str, fifo: bool, creating: bool) -> Resu
 fn check_value(name: &str, value: &str, fifo: bool) -> Result<(), ApiError> {
     let bad = |reason: &str| Err(invalid_parameter(&format!("{name}: {reason}")));
     match name {
-        "Policy" => trailroom_s3::policy::validate_topic_policy(value)
+        "Policy" => validate_topic_policy(value)
             .map_err(|m| ApiError::client("InvalidParameter", m)),
         "DeliveryPolicy" | "ArchivePolicy" if !is_json_object(value) && !value.is_empty() => {
             bad("failed to parse JSON")
@@ -156,6 +156,23 @@ pub(crate) fn check_data_protection_policy(value: &str) -> Result<(), ApiError> 
         ))
     }
 }
+
+/// Checks an SNS topic policy's structure; the error is the `InvalidParameter` message.
+fn validate_topic_policy(text: &str) -> Result<(), String> {
+    let policy: serde_json::Value = serde_json::from_str(text)
+        .ok()
+        .filter(serde_json::Value::is_object)
+        .ok_or_else(|| "Invalid parameter: Policy Error: null".to_owned())?;
+    let statements = trailroom_policy::resource::statements(&policy);
+    if statements.is_empty() {
+        return Err("Invalid parameter: Policy Error: Missing required field Statement".into());
+    }
+    for statement in statements {
+        trailroom_policy::resource::validate_statement(statement).map_err(|m| format!("Invalid parameter: Policy Error: {m}"))?;
+    }
+    Ok(())
+}
+
 
 #[cfg(test)]
 mod tests {

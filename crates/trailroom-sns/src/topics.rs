@@ -8,7 +8,7 @@ use trailroom_audit::{CallContext, store_failure};
 use trailroom_identity::Caller;
 use trailroom_protocol::ApiError;
 use trailroom_protocol::query::QueryParams;
-use trailroom_s3::policy::{Decision, PolicyPrincipal, evaluate_text};
+use trailroom_policy::resource::{Decision, PolicyPrincipal, evaluate_text};
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use crate::output::{

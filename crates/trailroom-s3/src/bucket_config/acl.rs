@@ -12,7 +12,7 @@ use super::stored::StoredAcl;
 use super::{Sub, stored};
 use crate::buckets::owner;
 use crate::errors;
-use crate::policy::is_public;
+use trailroom_policy::resource::is_public;
 use crate::service::{OwnedBucket, S3Backend, request_info};
 
 pub(crate) const ACL: Sub = Sub {
