@@ -33,17 +33,27 @@ use trailroom_model::cloudtrail::{
 use trailroom_protocol::ApiError;
 
 /// CloudTrail's handlers.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CloudTrailService {
     /// How long Event history keeps events, in days (90 when 0).
     pub retention_days: i64,
     /// AWS's LookupEvents throttle, when turned on.
     pub lookup_rate: Option<RateLimit>,
-    /// Buckets served by an external S3-compatible endpoint rather than this server's S3: a
-    /// trail may deliver to them without the local existence and bucket policy checks.
-    pub external_buckets: Vec<String>,
+    /// The buckets and topics trails deliver to (see [`trails::Destinations`]).
+    pub destinations: std::sync::Arc<dyn trails::Destinations>,
     /// How long a digest signing key signs before a new one is made, in ms (30 days when 0).
     pub signing_key_validity_ms: i64,
+}
+
+impl Default for CloudTrailService {
+    fn default() -> Self {
+        Self {
+            retention_days: 0,
+            lookup_rate: None,
+            destinations: std::sync::Arc::new(trails::FixedDestinations::default()),
+            signing_key_validity_ms: 0,
+        }
+    }
 }
 
 impl CloudTrailService {
@@ -84,7 +94,7 @@ impl CloudTrail for CloudTrailService {
         ctx: &CallContext,
         input: CreateTrailRequest,
     ) -> Result<CreateTrailResponse, ApiError> {
-        trails::create_trail(ctx, input, self.external_buckets.clone()).await
+        trails::create_trail(ctx, input, self.destinations.clone()).await
     }
 
     async fn update_trail(
@@ -92,7 +102,7 @@ impl CloudTrail for CloudTrailService {
         ctx: &CallContext,
         input: UpdateTrailRequest,
     ) -> Result<UpdateTrailResponse, ApiError> {
-        trails::update_trail(ctx, input, self.external_buckets.clone()).await
+        trails::update_trail(ctx, input, self.destinations.clone()).await
     }
 
     async fn delete_trail(

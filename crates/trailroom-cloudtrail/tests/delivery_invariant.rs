@@ -25,13 +25,15 @@ use trailroom_audit::{CallContext, CallInfo, Clock, ManualClock};
 use trailroom_cloudtrail::CloudTrailService;
 use trailroom_cloudtrail::delivery::CloudTrailTrails;
 use trailroom_cloudtrail::keys::{self, SigningKey};
-use trailroom_cloudtrail::trails::{self, S3_BUCKET_KIND, TRAIL_KIND, TrailRecord};
+use trailroom_cloudtrail::trails::{
+    self, BucketView, FixedDestinations, TRAIL_KIND, TrailRecord,
+};
 use trailroom_delivery::digest::DigestKey;
 use trailroom_delivery::validate::{self, Object, ObjectSource, PublicKeys};
 use trailroom_delivery::{DigestKeys, SinkError, Sinks, Target, Worker};
 use trailroom_identity::{Caller, Principal};
 use trailroom_model::cloudtrail::*;
-use trailroom_store::{Doc, EventRow, Store};
+use trailroom_store::{EventRow, Store};
 use trailroom_store_sqlite::SqliteStore;
 
 const ACCOUNT: &str = "123456789012";
@@ -299,37 +301,17 @@ impl World {
             _guard: guard,
             store,
             clock: Arc::new(ManualClock::new(START_MS)),
-            svc: CloudTrailService::default(),
+            svc: CloudTrailService {
+                destinations: Arc::new(destinations()),
+                ..CloudTrailService::default()
+            },
             bucket,
             worker,
             incarnations: Vec::new(),
             seen_seq: 0,
             created: 0,
         };
-        world.put_bucket().await;
         world
-    }
-
-    /// The bucket as the S3 service stores it, with AWS's documented CloudTrail policy.
-    async fn put_bucket(&self) {
-        let policy = json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{BUCKET}")},
-            {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{BUCKET}/*"),
-             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]});
-        let doc = Doc {
-            account: ACCOUNT.into(),
-            kind: S3_BUCKET_KIND.into(),
-            id: BUCKET.into(),
-            name: None,
-            parent: None,
-            body: json!({"Name": BUCKET, "Region": HOME, "CreatedMs": 0, "Policy": policy.to_string()}),
-        };
-        trailroom_store::write(self.store.as_ref(), move |tx| tx.put(&doc))
-            .await
-            .unwrap()
-            .unwrap();
     }
 
     fn ctx(&self, region: &str, source: &str, name: &str, read_only: bool) -> CallContext {
@@ -775,4 +757,22 @@ fn a_recreated_trail_delivers_its_first_events() {
         Op::Advance { ms: 2_000 },
         Op::Deliver,
     ]);
+}
+
+/// The bucket as CloudTrail sees it through its port, with AWS's documented CloudTrail policy.
+fn destinations() -> FixedDestinations {
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{BUCKET}")},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{BUCKET}/*"),
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]});
+    let bucket = BucketView::Local {
+        region: HOME.into(),
+        policy: Some(policy.to_string()),
+    };
+    FixedDestinations {
+        buckets: [(BUCKET.to_owned(), bucket)].into(),
+        topics: Default::default(),
+    }
 }

@@ -40,4 +40,4 @@ pub use endpoint::{S3Endpoint, error_response, region_error};
 /// request is signed for a region that does not exist.
 pub const DEFAULT_REGION: &str = "us-east-1";
 pub use records::{BUCKET_KIND, BucketRecord, OBJECT_KIND, ObjectRecord};
-pub use service::S3Backend;
+pub use service::{S3Backend, bucket_named};

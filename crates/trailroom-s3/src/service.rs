@@ -78,6 +78,11 @@ pub(crate) struct OwnedBucket {
     pub record: BucketRecord,
 }
 
+/// The bucket with this globally unique name, as stored (for other services' checks).
+pub fn bucket_named(txn: &dyn ReadTxn, name: &str) -> Result<Option<BucketRecord>, ApiError> {
+    Ok(find_bucket(txn, name)?.map(|owned| owned.record))
+}
+
 /// Looks a bucket up by its globally unique name.
 pub(crate) fn find_bucket(txn: &dyn ReadTxn, name: &str) -> Result<Option<OwnedBucket>, ApiError> {
     let Some(doc) = txn.find_by_id(BUCKET_KIND, name).map_err(store_failure)? else {

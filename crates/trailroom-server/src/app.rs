@@ -15,6 +15,7 @@ use trailroom_store::Store;
 use trailroom_store_sqlite::SqliteStore;
 
 use crate::bootstrap::{ensure_accounts, ensure_organizations};
+use crate::trail_destinations::ServerDestinations;
 use crate::config::Config;
 use crate::front_door;
 
@@ -109,11 +110,13 @@ impl AppState {
                 lookup_rate: config
                     .lookup_events_rate_limit
                     .map(trailroom_cloudtrail::RateLimit::new),
-                external_buckets: config
-                    .external_buckets
-                    .iter()
-                    .map(|b| b.bucket.clone())
-                    .collect(),
+                destinations: Arc::new(ServerDestinations {
+                    external_buckets: config
+                        .external_buckets
+                        .iter()
+                        .map(|b| b.bucket.clone())
+                        .collect(),
+                }),
                 ..CloudTrailService::default()
             }),
             sessions: Arc::default(),

@@ -194,7 +194,7 @@ async fn a4b_scenario_is_recorded_and_looked_up() {
 }
 
 #[tokio::test]
-async fn unknown_operations_and_bad_input_are_typed_errors() {
+async fn bad_input_is_answered_with_the_modelled_error_codes() {
     let h = start().await;
     let root = sdk_config(&h, ROOT_KEY, ROOT_SECRET, None).await;
     let a4b = aws_sdk_alexaforbusiness::Client::new(&root);

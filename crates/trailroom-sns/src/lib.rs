@@ -31,6 +31,7 @@ pub use output::{SnsOutput, request_parameters};
 pub use publish::{SnsError, check_service_publish, publish, publish_as_service};
 pub use records::{SUBSCRIPTION_KIND, SubscriptionRecord, TOPIC_KIND, TopicRecord};
 pub use subscriptions::{confirm_anonymously, unsubscribe_anonymously};
+pub use topics::topic_named;
 
 /// XML namespace of SNS responses.
 pub const XMLNS: &str = "http://sns.amazonaws.com/doc/2010-03-31/";

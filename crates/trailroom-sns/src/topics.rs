@@ -30,6 +30,15 @@ pub(crate) struct OwnedTopic {
     pub record: TopicRecord,
 }
 
+/// The topic `arn`, as stored (for other services' checks); `None` when there is none, or when
+/// `arn` is not a topic ARN.
+pub fn topic_named(txn: &dyn ReadTxn, arn: &str) -> Result<Option<TopicRecord>, ApiError> {
+    if TopicArn::parse(arn).is_none() {
+        return Ok(None);
+    }
+    Ok(find_topic(txn, arn)?.map(|owned| owned.record))
+}
+
 /// The topic named by `arn` in `txn`, if it exists.
 pub(crate) fn find_topic(txn: &dyn ReadTxn, arn: &str) -> Result<Option<OwnedTopic>, ApiError> {
     let Some(parsed) = TopicArn::parse(arn) else {

@@ -2,22 +2,64 @@
 //! bucket (name, existence, policy), the SNS topic (name, existence, policy), the KMS key id and
 //! the CloudWatch Logs pair.
 //!
-//! Buckets and topics are read from the S3 and SNS services' documents (`s3_bucket`, id = bucket
-//! name; `sns_topic`, id = topic ARN); this module knows only those fields. A bucket listed in the
-//! server's `external_buckets` lives on an external S3-compatible endpoint and is not checked.
+//! Buckets and topics are asked of a [`Destinations`] port, which the server implements with the
+//! S3 and SNS services' own readers: this crate knows nothing of how they store them. A bucket on
+//! an external S3-compatible endpoint is not checked.
 
-use serde_json::Value;
-use trailroom_audit::store_failure;
+use std::collections::BTreeMap;
+
 use trailroom_policy::{Context, Principal, resource_policy_allows};
 use trailroom_protocol::ApiError;
 use trailroom_store::ReadTxn;
 
 use super::names::PARTITION;
 
-/// Document kind of the S3 service's buckets.
-pub const S3_BUCKET_KIND: &str = "s3_bucket";
-/// Document kind of the SNS service's topics.
-pub const SNS_TOPIC_KIND: &str = "sns_topic";
+/// A bucket as CloudTrail needs to see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BucketView {
+    /// No such bucket.
+    Missing,
+    /// A bucket on an external S3-compatible endpoint: not checked here.
+    External,
+    /// A bucket of this server.
+    Local {
+        /// The bucket's region.
+        region: String,
+        /// Its bucket policy, if it has one.
+        policy: Option<String>,
+    },
+}
+
+/// What CloudTrail asks of the services it delivers to, read in the caller's transaction so the
+/// check and the trail's write cannot race.
+pub trait Destinations: Send + Sync + std::fmt::Debug {
+    /// The bucket named `name`.
+    fn bucket(&self, txn: &dyn ReadTxn, name: &str) -> Result<BucketView, ApiError>;
+    /// The policy of the topic `arn` (`Some("")` for a topic without one); `None` when there is
+    /// no such topic.
+    fn topic_policy(&self, txn: &dyn ReadTxn, arn: &str) -> Result<Option<String>, ApiError>;
+}
+
+/// Destinations fixed in memory: what a CloudTrail service without S3 and SNS sees (every bucket
+/// and topic missing unless listed), and what tests give it.
+#[derive(Debug, Clone, Default)]
+pub struct FixedDestinations {
+    /// Buckets by name.
+    pub buckets: BTreeMap<String, BucketView>,
+    /// Topic policies by topic ARN.
+    pub topics: BTreeMap<String, String>,
+}
+
+impl Destinations for FixedDestinations {
+    fn bucket(&self, _txn: &dyn ReadTxn, name: &str) -> Result<BucketView, ApiError> {
+        Ok(self.buckets.get(name).cloned().unwrap_or(BucketView::Missing))
+    }
+
+    fn topic_policy(&self, _txn: &dyn ReadTxn, arn: &str) -> Result<Option<String>, ApiError> {
+        Ok(self.topics.get(arn).cloned())
+    }
+}
+
 /// The principal CloudTrail acts as.
 pub const CLOUDTRAIL_PRINCIPAL: &str = "cloudtrail.amazonaws.com";
 
@@ -82,45 +124,35 @@ pub(crate) fn validate_prefix(prefix: &str) -> Result<(), ApiError> {
 /// Checks that the bucket exists and that its policy lets CloudTrail write the trail's logs.
 pub(crate) fn check_bucket(
     txn: &dyn ReadTxn,
-    external_buckets: &[String],
+    destinations: &dyn Destinations,
     bucket: &str,
     prefix: Option<&str>,
     trail: ForTrail<'_>,
 ) -> Result<BucketCheck, ApiError> {
-    if external_buckets.iter().any(|b| b == bucket) {
-        return Ok(BucketCheck {
-            external: true,
-            region: None,
-        });
-    }
-    let Some(doc) = txn
-        .find_by_id(S3_BUCKET_KIND, bucket)
-        .map_err(store_failure)?
-    else {
-        return Err(ApiError::client(
-            "S3BucketDoesNotExistException",
-            format!("S3 bucket {bucket} does not exist!"),
-        ));
+    let (region, policy) = match destinations.bucket(txn, bucket)? {
+        BucketView::External => {
+            return Ok(BucketCheck {
+                external: true,
+                region: None,
+            });
+        }
+        BucketView::Missing => {
+            return Err(ApiError::client(
+                "S3BucketDoesNotExistException",
+                format!("S3 bucket {bucket} does not exist!"),
+            ));
+        }
+        BucketView::Local { region, policy } => (region, policy),
     };
-    let policy = doc
-        .body
-        .get("Policy")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if !bucket_policy_allows(policy, bucket, prefix, trail) {
+    if !bucket_policy_allows(policy.as_deref().unwrap_or_default(), bucket, prefix, trail) {
         return Err(ApiError::client(
             "InsufficientS3BucketPolicyException",
             format!("Incorrect S3 bucket policy is detected for bucket: {bucket}"),
         ));
     }
-    let region = doc
-        .body
-        .get("Region")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
     Ok(BucketCheck {
         external: false,
-        region,
+        region: Some(region),
     })
 }
 
@@ -208,6 +240,7 @@ pub(crate) fn sns_topic_arn(input: &str, region: &str, account: &str) -> Result<
 /// Checks that the topic exists and that its policy lets CloudTrail publish to it.
 pub(crate) fn check_topic(
     txn: &dyn ReadTxn,
+    destinations: &dyn Destinations,
     topic_arn: &str,
     trail: ForTrail<'_>,
 ) -> Result<(), ApiError> {
@@ -217,15 +250,9 @@ pub(crate) fn check_topic(
             format!("SNS Topic does not exist or the topic policy is incorrect: {topic_arn}"),
         )
     };
-    let doc = txn
-        .find_by_id(SNS_TOPIC_KIND, topic_arn)
-        .map_err(store_failure)?
+    let policy = destinations
+        .topic_policy(txn, topic_arn)?
         .ok_or_else(insufficient)?;
-    let policy = doc
-        .body
-        .pointer("/Attributes/Policy")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
     let context: Context = [
         ("aws:SourceArn", trail.arn),
         ("aws:SourceAccount", trail.account),
@@ -233,7 +260,7 @@ pub(crate) fn check_topic(
     .into_iter()
     .collect();
     let cloudtrail = cloudtrail_principal();
-    match resource_policy_allows(policy, &cloudtrail, "SNS:Publish", topic_arn, &context) {
+    match resource_policy_allows(&policy, &cloudtrail, "SNS:Publish", topic_arn, &context) {
         true => Ok(()),
         false => Err(insufficient()),
     }

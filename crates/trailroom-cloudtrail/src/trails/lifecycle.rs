@@ -1,6 +1,8 @@
 //! CreateTrail, UpdateTrail, DeleteTrail: configuration checks, the name and quota rules across
 //! regions, and the destination checks, all inside the call's write so they cannot race.
 
+use std::sync::Arc;
+
 use trailroom_audit::{CallContext, Seal, store_failure};
 use trailroom_model::cloudtrail::{
     CreateTrailRequest, CreateTrailResponse, DeleteTrailRequest, DeleteTrailResponse,
@@ -10,7 +12,7 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use super::destinations::{
-    ForTrail, check_bucket, check_cloudwatch, check_topic, kms_key_arn, kms_region, sns_topic_arn,
+    Destinations, ForTrail, check_bucket, check_cloudwatch, check_topic, kms_key_arn, kms_region, sns_topic_arn,
     validate_bucket_name, validate_prefix,
 };
 use super::names::{REGIONS, trail_arn, validate_trail_name};
@@ -29,7 +31,7 @@ pub const MAX_TRAILS_PER_REGION: usize = 5;
 pub(crate) async fn create_trail(
     ctx: &CallContext,
     input: CreateTrailRequest,
-    external_buckets: Vec<String>,
+    destinations: Arc<dyn Destinations>,
 ) -> Result<CreateTrailResponse, ApiError> {
     let (account, region, now) = (
         ctx.account_id().to_owned(),
@@ -47,7 +49,7 @@ pub(crate) async fn create_trail(
             region: &region,
         };
         check_room(&caller.all_trails(&*tx)?, &trail)?;
-        check_destinations(&*tx, &external_buckets, &mut trail, Recheck::ALL)?;
+        check_destinations(&*tx, destinations.as_ref(), &mut trail, Recheck::ALL)?;
         tx.put(&trail.to_doc().map_err(store_failure)?)
             .map_err(store_failure)?;
         let status = TrailStatus::new(&trail);
@@ -119,7 +121,7 @@ fn new_trail(
 pub(crate) async fn update_trail(
     ctx: &CallContext,
     input: UpdateTrailRequest,
-    external_buckets: Vec<String>,
+    destinations: Arc<dyn Destinations>,
 ) -> Result<UpdateTrailResponse, ApiError> {
     let (account, region, now) = (
         ctx.account_id().to_owned(),
@@ -144,7 +146,7 @@ pub(crate) async fn update_trail(
             others.retain(|t| t.trail_arn != trail.trail_arn);
             check_room(&others, &trail)?;
         }
-        check_destinations(&*tx, &external_buckets, &mut trail, recheck)?;
+        check_destinations(&*tx, destinations.as_ref(), &mut trail, recheck)?;
         trail.updated_ms = now;
         trail.remember_scope(scope, tx.last_event_seq().map_err(store_failure)?);
         tx.put(&trail.to_doc().map_err(store_failure)?)
@@ -344,7 +346,7 @@ fn check_room(others: &[TrailRecord], trail: &TrailRecord) -> Result<(), ApiErro
 /// manages an organization); records whether the bucket is external.
 fn check_destinations(
     txn: &dyn ReadTxn,
-    external_buckets: &[String],
+    destinations: &dyn Destinations,
     trail: &mut TrailRecord,
     recheck: Recheck,
 ) -> Result<(), ApiError> {
@@ -361,7 +363,7 @@ fn check_destinations(
         let prefix = trail.s3_key_prefix.as_deref();
         let bucket = check_bucket(
             txn,
-            external_buckets,
+            destinations,
             &trail.s3_bucket_name,
             prefix,
             for_trail,
@@ -382,7 +384,7 @@ fn check_destinations(
     if recheck.topic
         && let Some(topic) = &trail.sns_topic_arn
     {
-        check_topic(txn, topic, for_trail)?;
+        check_topic(txn, destinations, topic, for_trail)?;
     }
     Ok(())
 }

@@ -74,7 +74,7 @@ mod tags;
 mod tests;
 
 pub use admission::{admits, is_global_service_event, selectors_admit};
-pub use destinations::{CLOUDTRAIL_PRINCIPAL, S3_BUCKET_KIND, SNS_TOPIC_KIND};
+pub use destinations::{BucketView, CLOUDTRAIL_PRINCIPAL, Destinations, FixedDestinations};
 pub use lifecycle::MAX_TRAILS_PER_REGION;
 pub use names::{PARTITION, REGIONS, trail_arn};
 pub use record::{

@@ -1,6 +1,5 @@
 //! The trail handlers end to end on a real SQLite store: calls through the `CloudTrail` trait
-//! with a `CallContext`, bucket and topic documents written as the S3 and SNS services write
-//! them, and a manual clock.
+//! with a `CallContext`, buckets and topics behind the `Destinations` port, and a manual clock.
 
 use std::sync::Arc;
 
@@ -10,7 +9,7 @@ use trailroom_identity::{Caller as Identity, Principal};
 use trailroom_model::Timestamp;
 use trailroom_model::cloudtrail::*;
 use trailroom_protocol::ApiError;
-use trailroom_store::{Doc, Store, read, write};
+use trailroom_store::{Store, read, write};
 use trailroom_store_sqlite::SqliteStore;
 
 use super::*;
@@ -20,8 +19,27 @@ use crate::keys;
 const ACCOUNT: &str = "123456789012";
 const START: i64 = 1_700_000_000_000;
 
+/// Buckets and topics the test sets up while the service runs.
+#[derive(Debug, Default)]
+struct TestDestinations(std::sync::Mutex<FixedDestinations>);
+
+impl Destinations for TestDestinations {
+    fn bucket(&self, txn: &dyn trailroom_store::ReadTxn, name: &str) -> Result<BucketView, ApiError> {
+        self.0.lock().unwrap().bucket(txn, name)
+    }
+
+    fn topic_policy(
+        &self,
+        txn: &dyn trailroom_store::ReadTxn,
+        arn: &str,
+    ) -> Result<Option<String>, ApiError> {
+        self.0.lock().unwrap().topic_policy(txn, arn)
+    }
+}
+
 struct Harness {
     store: Arc<dyn Store>,
+    destinations: Arc<TestDestinations>,
     clock: Arc<ManualClock>,
     svc: CloudTrailService,
     _dir: tempfile::TempDir,
@@ -31,12 +49,20 @@ impl Harness {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let destinations = Arc::new(TestDestinations::default());
+        destinations
+            .0
+            .lock()
+            .unwrap()
+            .buckets
+            .insert("external-logs".into(), BucketView::External);
         let svc = CloudTrailService {
-            external_buckets: vec!["external-logs".into()],
+            destinations: destinations.clone(),
             ..CloudTrailService::default()
         };
         Self {
             store,
+            destinations,
             clock: Arc::new(ManualClock::new(START)),
             svc,
             _dir: dir,
@@ -71,40 +97,21 @@ impl Harness {
         self.ctx_as(ACCOUNT, region, op)
     }
 
-    async fn put_doc(&self, doc: Doc) {
-        write(self.store.as_ref(), move |tx| tx.put(&doc))
-            .await
-            .unwrap()
-            .unwrap();
-    }
-
-    /// A bucket as the S3 service stores it.
+    /// A bucket of this server in us-east-1.
     async fn bucket(&self, name: &str, policy: Option<String>) {
-        let body = json!({"Name": name, "Region": "us-east-1", "CreatedMs": 0, "Policy": policy});
-        self.put_doc(Doc {
-            account: ACCOUNT.into(),
-            kind: S3_BUCKET_KIND.into(),
-            id: name.into(),
-            name: None,
-            parent: None,
-            body,
-        })
-        .await;
+        let bucket = BucketView::Local {
+            region: "us-east-1".into(),
+            policy,
+        };
+        let mut fixed = self.destinations.0.lock().unwrap();
+        fixed.buckets.insert(name.into(), bucket);
     }
 
-    /// A topic as the SNS service stores it.
+    /// A topic of this server in us-east-1.
     async fn topic(&self, name: &str, policy: &str) {
         let arn = format!("arn:aws:sns:us-east-1:{ACCOUNT}:{name}");
-        let body = json!({"TopicArn": arn, "Name": name, "Region": "us-east-1", "Attributes": {"Policy": policy}});
-        self.put_doc(Doc {
-            account: ACCOUNT.into(),
-            kind: SNS_TOPIC_KIND.into(),
-            id: arn,
-            name: None,
-            parent: None,
-            body,
-        })
-        .await;
+        let mut fixed = self.destinations.0.lock().unwrap();
+        fixed.topics.insert(arn, policy.into());
     }
 
     async fn create(
