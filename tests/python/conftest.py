@@ -4,13 +4,16 @@ The server binary comes from TRAILROOM_BIN (set by scripts/test); each server ge
 directory and a free loopback port chosen by the OS.
 """
 
+import contextlib
 import os
 import subprocess
 import tempfile
+import time
 
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 ROOT_KEY = "AKIAIOSFODNN7EXAMPLE"
 ROOT_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -90,6 +93,105 @@ def shared_server():
             yield srv
         finally:
             srv.stop()
+
+
+@contextlib.contextmanager
+def server_with_account(account, key, secret):
+    """A server whose config file adds a second account (`account`, with root key `key` and
+    `secret`); stopped, and its directory removed, on exit."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = os.path.join(tmp, "trailroom.toml")
+        with open(config, "w") as f:
+            f.write(
+                f'[[accounts]]\nid = "{account}"\nroot_access_key_id = "{key}"\n'
+                f'root_secret_access_key = "{secret}"\n'
+            )
+        srv = Server(os.path.join(tmp, "data"), ["--config", config]).start()
+        try:
+            yield srv
+        finally:
+            srv.stop()
+
+
+@pytest.fixture
+def a4b(server):
+    """An A4B client of the `server` fixture (root credentials)."""
+    return server.client("alexaforbusiness")
+
+
+def unchecked(srv):
+    """An A4B client that skips boto3's own parameter checks, to reach the server's validation."""
+    return boto3.client("alexaforbusiness", endpoint_url=srv.endpoint, region_name="us-east-1",
+                        aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET,
+                        config=NO_RETRIES.merge(Config(parameter_validation=False)))
+
+
+# ---- errors: `err` is what `with pytest.raises(ClientError) as err` binds ----------------------
+
+
+def code(err):
+    return err.value.response["Error"]["Code"]
+
+
+def status(err):
+    return err.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def message(err):
+    return err.value.response["Error"]["Message"]
+
+
+def code_400(err):
+    """The error code of a failure that must have been answered with HTTP 400."""
+    assert status(err) == 400, err.value.response
+    return code(err)
+
+
+def expect(error_code, call, **kwargs):
+    """Calls `call(**kwargs)`, which must fail with `error_code` and HTTP 400; returns the
+    `pytest.raises` info."""
+    with pytest.raises(ClientError) as err:
+        call(**kwargs)
+    assert code(err) == error_code, err.value.response
+    assert status(err) == 400
+    return err
+
+
+def error_response(call, *args, **kwargs):
+    """Calls `call(*args, **kwargs)`, which must fail with a ClientError; returns botocore's
+    parsed error response (`Error`, `ResponseMetadata`, ...)."""
+    with pytest.raises(ClientError) as err:
+        call(*args, **kwargs)
+    return err.value.response
+
+
+def error_of(call, *args, **kwargs):
+    """Calls `call(*args, **kwargs)`, which must fail with a ClientError; returns (error code,
+    HTTP status, error message or None)."""
+    response = error_response(call, *args, **kwargs)
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"].get("Message")
+
+
+# ---- waiting -----------------------------------------------------------------------------------
+
+
+def wait_until(predicate, timeout=30, interval=0.5):
+    """Calls `predicate` until it returns something true or `timeout` seconds have passed;
+    returns its last answer (false on a timeout: the caller decides what that means)."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value or time.time() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+def wait_for(predicate, timeout=30, what="condition", interval=0.25):
+    """Like `wait_until`, but a timeout fails with "timed out waiting for <what>"."""
+    value = wait_until(predicate, timeout, interval)
+    if not value:
+        raise AssertionError(f"timed out waiting for {what}")
+    return value
 
 
 ALLOW_ALL = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'

@@ -2,32 +2,10 @@
 contacts (many-to-many, 100 per book), deletes, the 25-book quota, search and paging, tags and
 idempotency tokens."""
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, NO_RETRIES, ROOT_KEY, ROOT_SECRET, admin
-
-
-def code(err):
-    return err.value.response["Error"]["Code"]
-
-
-def status(err):
-    return err.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def a4b(server):
-    return server.client("alexaforbusiness")
-
-
-def unchecked(server):
-    """A client that skips boto3's own parameter checks, to reach the server's validation."""
-    return boto3.client("alexaforbusiness", endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET,
-                        config=NO_RETRIES.merge(Config(parameter_validation=False)))
+from conftest import ACCOUNT, admin, code, status, unchecked
 
 
 def missing_arn(kind):

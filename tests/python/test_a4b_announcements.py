@@ -4,25 +4,10 @@ resources. Which rooms an announcement reached is read back through the admin su
 
 import time
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, NO_RETRIES, ROOT_KEY, ROOT_SECRET, admin
-
-
-def code(err):
-    return err.value.response["Error"]["Code"]
-
-
-def status(err):
-    return err.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def a4b(server):
-    return server.client("alexaforbusiness")
+from conftest import ACCOUNT, admin, code, status, unchecked
 
 
 TEXT = {"TextList": [{"Locale": "en-US", "Value": "Fire drill at noon"}]}
@@ -88,9 +73,7 @@ def test_content_and_filter_errors(server, a4b, building):
     with pytest.raises(ClientError) as err:
         send(a4b, [{"Key": "DeviceName", "Values": ["x"]}])
     assert code(err) == "ValidationException"
-    raw = boto3.client("alexaforbusiness", endpoint_url=server.endpoint, region_name="us-east-1",
-                       aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET,
-                       config=NO_RETRIES.merge(Config(parameter_validation=False)))
+    raw = unchecked(server)
     with pytest.raises(ClientError) as err:
         raw.send_announcement(RoomFilters=[], Content=TEXT, TimeToLiveInSeconds=3601)
     assert code(err) == "ValidationException"

@@ -5,20 +5,7 @@ with its errors, CUSTOM dial-in rules, replace-style updates, deleting the defau
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT
-
-
-def code(err):
-    return err.value.response["Error"]["Code"]
-
-
-def status(err):
-    return err.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def a4b(server):
-    return server.client("alexaforbusiness")
+from conftest import ACCOUNT, code, status
 
 
 MISSING = f"arn:aws:a4b:us-east-1:{ACCOUNT}:conference-provider/{'0' * 32}/{'1' * 32}"

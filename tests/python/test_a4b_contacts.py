@@ -2,32 +2,10 @@
 (PhoneNumber or PhoneNumbers, at least one number or SIP address), updates that replace lists,
 search filters, sorting and paging over more than 100 contacts."""
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, NO_RETRIES, ROOT_KEY, ROOT_SECRET
-
-
-def code(err):
-    return err.value.response["Error"]["Code"]
-
-
-def status(err):
-    return err.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def a4b(server):
-    return server.client("alexaforbusiness")
-
-
-def unchecked(server):
-    """A client that skips boto3's own parameter checks, to reach the server's validation."""
-    return boto3.client("alexaforbusiness", endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET,
-                        config=NO_RETRIES.merge(Config(parameter_validation=False)))
+from conftest import ACCOUNT, code, status, unchecked
 
 
 MISSING = f"arn:aws:a4b:us-east-1:{ACCOUNT}:contact/{'0' * 32}/{'1' * 32}"

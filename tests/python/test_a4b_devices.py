@@ -11,29 +11,12 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, admin
+from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, admin, expect
 
 ECHO_TYPE = "A3VRME03NAXFUB"
 CA_ARN = f"arn:aws:acm-pca:us-east-1:{ACCOUNT}:certificate-authority/11111111-2222-3333-4444-555555555555"
 TRUST_ANCHOR = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZ3Jvb3Q=\n-----END CERTIFICATE-----\n"
-
-
-def code(err):
-    return err.value.response["Error"]["Code"]
-
-
-def status(err):
-    return err.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def expect(error_code, call, **kwargs):
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    assert code(err) == error_code, err.value.response
-    assert status(err) == 400
-    return err
 
 
 def admin_raw(srv, action, **args):
@@ -44,11 +27,6 @@ def admin_raw(srv, action, **args):
     SigV4Auth(Credentials(ROOT_KEY, ROOT_SECRET), "trailroom", "us-east-1").add_auth(request)
     response = requests.post(url, data=body, headers=dict(request.headers))
     return response.status_code, response.json()
-
-
-@pytest.fixture
-def a4b(server):
-    return server.client("alexaforbusiness")
 
 
 def serial():

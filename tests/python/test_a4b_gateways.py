@@ -6,20 +6,7 @@ in creation order up to their quotas."""
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, admin
-
-
-def code(err):
-    return err.value.response["Error"]["Code"]
-
-
-def status(err):
-    return err.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def a4b(server):
-    return server.client("alexaforbusiness")
+from conftest import ACCOUNT, admin, code, status
 
 
 def missing(kind):

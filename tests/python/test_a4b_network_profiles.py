@@ -5,30 +5,10 @@ handling (clear in Get, absent from Search, hidden in CloudTrail) and search pag
 import json
 import uuid
 
-import pytest
-from botocore.exceptions import ClientError
-
-from conftest import ACCOUNT, admin
+from conftest import ACCOUNT, admin, expect
 
 CA_ARN = f"arn:aws:acm-pca:us-east-1:{ACCOUNT}:certificate-authority/11111111-2222-3333-4444-555555555555"
 TRUST_ANCHOR = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZ3Jvb3Q=\n-----END CERTIFICATE-----\n"
-
-
-def code(err):
-    return err.value.response["Error"]["Code"]
-
-
-def expect(error_code, call, **kwargs):
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    assert code(err) == error_code, err.value.response
-    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return err
-
-
-@pytest.fixture
-def a4b(server):
-    return server.client("alexaforbusiness")
 
 
 def psk(a4b, name="Guest", ssid="guest", **args):

@@ -7,20 +7,7 @@ import tempfile
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, Server
-
-
-def code(err):
-    return err.value.response["Error"]["Code"]
-
-
-def status(err):
-    return err.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def a4b(server):
-    return server.client("alexaforbusiness")
+from conftest import ACCOUNT, Server, code, status
 
 
 def test_first_profile_is_default_and_rooms_use_it(a4b):

@@ -8,20 +8,7 @@ import datetime
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, admin
-
-
-def code(err):
-    return err.value.response["Error"]["Code"]
-
-
-def status(err):
-    return err.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def a4b(server):
-    return server.client("alexaforbusiness")
+from conftest import ACCOUNT, admin, code, status
 
 
 MISSING = f"arn:aws:a4b:us-east-1:{ACCOUNT}:schedule/{'0' * 32}/{'1' * 32}"

@@ -8,7 +8,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, admin
+from conftest import ACCOUNT, admin, code_400
 
 MEETING_TIMER = "amzn1.ask.skill.6c2d7f9e-8a5a-4d7e-9f9d-7c1a4e8d3b07"
 QUICK_POLL = "amzn1.ask.skill.8e4f9b1a-0c7c-4f9a-9b1f-9e3c6a0f5d09"
@@ -20,12 +20,6 @@ MISSING_GROUP = f"arn:aws:a4b:us-east-1:{ACCOUNT}:skill-group/{'a' * 32}/{'b' * 
 
 def a4b(srv):
     return srv.client("alexaforbusiness")
-
-
-def error_of(excinfo):
-    response = excinfo.value.response
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return response["Error"]["Code"]
 
 
 def skills_of(client, group):
@@ -50,7 +44,7 @@ def test_create_skill_group_name_taken_is_already_exists(server):
     client.create_skill_group(SkillGroupName="Ops")
     with pytest.raises(ClientError) as err:
         client.create_skill_group(SkillGroupName="Ops", Description="again")
-    assert error_of(err) == "AlreadyExistsException"
+    assert code_400(err) == "AlreadyExistsException"
     client.create_skill_group(SkillGroupName="ops")  # names are case-sensitive
 
 
@@ -64,10 +58,10 @@ def test_create_skill_group_token_and_tags(server):
     assert first == again
     with pytest.raises(ClientError) as err:
         client.create_skill_group(SkillGroupName="Other", ClientRequestToken=token)
-    assert error_of(err) == "AlreadyExistsException"
+    assert code_400(err) == "AlreadyExistsException"
     with pytest.raises(ClientError) as err:
         client.create_skill_group(SkillGroupName="Sys", Tags=[{"Key": "aws:x", "Value": "y"}])
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     assert client.search_skill_groups()["TotalCount"] == 1
 
 
@@ -75,17 +69,17 @@ def test_get_skill_group_errors(server):
     client = a4b(server)
     with pytest.raises(ClientError) as err:
         client.get_skill_group()
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     with pytest.raises(ClientError) as err:
         client.get_skill_group(SkillGroupArn=MISSING_GROUP)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     # Another type's ARN, and another account's, are not found either.
     room_arn = MISSING_GROUP.replace("skill-group/", "room/")
     other = MISSING_GROUP.replace(ACCOUNT, "210987654321")
     for arn in (room_arn, other):
         with pytest.raises(ClientError) as err:
             client.get_skill_group(SkillGroupArn=arn)
-        assert error_of(err) == "NotFoundException"
+        assert code_400(err) == "NotFoundException"
 
 
 def test_update_skill_group_is_partial(server):
@@ -107,14 +101,14 @@ def test_update_skill_group_errors(server):
     arn = client.create_skill_group(SkillGroupName="Mine")["SkillGroupArn"]
     with pytest.raises(ClientError) as err:
         client.update_skill_group(SkillGroupArn=arn, SkillGroupName="Taken")
-    assert error_of(err) == "NameInUseException"
+    assert code_400(err) == "NameInUseException"
     assert client.get_skill_group(SkillGroupArn=arn)["SkillGroup"]["SkillGroupName"] == "Mine"
     with pytest.raises(ClientError) as err:
         client.update_skill_group(SkillGroupArn=MISSING_GROUP, Description="x")
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     with pytest.raises(ClientError) as err:
         client.update_skill_group(Description="x")
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
 
 
 def test_delete_skill_group(server):
@@ -123,13 +117,13 @@ def test_delete_skill_group(server):
     client.delete_skill_group(SkillGroupArn=arn)
     with pytest.raises(ClientError) as err:
         client.get_skill_group(SkillGroupArn=arn)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     with pytest.raises(ClientError) as err:
         client.delete_skill_group(SkillGroupArn=arn)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     with pytest.raises(ClientError) as err:
         client.delete_skill_group()
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     client.create_skill_group(SkillGroupName="Temp")
 
 
@@ -161,14 +155,14 @@ def test_associate_needs_an_approved_skill_and_a_group(server):
     for skill in (MEETING_TIMER, UNKNOWN):
         with pytest.raises(ClientError) as err:
             client.associate_skill_with_skill_group(SkillGroupArn=group, SkillId=skill)
-        assert error_of(err) == "NotFoundException"
+        assert code_400(err) == "NotFoundException"
     client.approve_skill(SkillId=MEETING_TIMER)
     with pytest.raises(ClientError) as err:
         client.associate_skill_with_skill_group(SkillGroupArn=MISSING_GROUP, SkillId=MEETING_TIMER)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     with pytest.raises(ClientError) as err:
         client.associate_skill_with_skill_group(SkillId=MEETING_TIMER)
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     assert skills_of(client, group) == []
 
 
@@ -178,7 +172,7 @@ def test_associate_linking_skill_needs_the_org_link(server):
     group = client.create_skill_group(SkillGroupName="Rooms")["SkillGroupArn"]
     with pytest.raises(ClientError) as err:
         client.associate_skill_with_skill_group(SkillGroupArn=group, SkillId=ROOM_FINDER)
-    assert error_of(err) == "SkillNotLinkedException"
+    assert code_400(err) == "SkillNotLinkedException"
     client.put_skill_authorization(SkillId=ROOM_FINDER, AuthorizationResult={"Code": "oauth-code"})
     client.associate_skill_with_skill_group(SkillGroupArn=group, SkillId=ROOM_FINDER)
     assert skills_of(client, group) == [ROOM_FINDER]
@@ -197,7 +191,7 @@ def test_skill_group_holds_at_most_25_skills(server):
         client.associate_skill_with_skill_group(SkillGroupArn=group, SkillId=skill)
     with pytest.raises(ClientError) as err:
         client.associate_skill_with_skill_group(SkillGroupArn=group, SkillId=skills[25])
-    assert error_of(err) == "LimitExceededException"
+    assert code_400(err) == "LimitExceededException"
     # Re-associating a member is not a 26th skill.
     client.associate_skill_with_skill_group(SkillGroupArn=group, SkillId=skills[0])
     pages = list(client.get_paginator("list_skills").paginate(SkillGroupArn=group))
@@ -210,13 +204,13 @@ def test_disassociate_errors(server):
     group = client.create_skill_group(SkillGroupName="G")["SkillGroupArn"]
     with pytest.raises(ClientError) as err:
         client.disassociate_skill_from_skill_group(SkillGroupArn=group, SkillId=UNKNOWN)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     with pytest.raises(ClientError) as err:
         client.disassociate_skill_from_skill_group(SkillGroupArn=MISSING_GROUP, SkillId=MEETING_TIMER)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     with pytest.raises(ClientError) as err:
         client.disassociate_skill_from_skill_group(SkillId=MEETING_TIMER)
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
 
 
 # --- Rooms -------------------------------------------------------------------------------------
@@ -243,14 +237,14 @@ def test_room_skills_resolve_until_the_group_is_deleted(server):
     client.disassociate_skill_from_skill_group(SkillGroupArn=group, SkillId=HELP_DESK)
     with pytest.raises(ClientError) as err:
         client.resolve_room(UserId=alexa_user, SkillId=HELP_DESK)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     client.associate_skill_with_skill_group(SkillGroupArn=group, SkillId=HELP_DESK)
     client.resolve_room(UserId=alexa_user, SkillId=HELP_DESK)
 
     client.delete_skill_group(SkillGroupArn=group)
     with pytest.raises(ClientError) as err:
         client.resolve_room(UserId=alexa_user, SkillId=HELP_DESK)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     # The room itself is untouched.
     assert client.get_room(RoomArn=room)["Room"]["RoomName"] == "Huddle"
 
@@ -272,7 +266,7 @@ def test_rejecting_a_skill_stops_it_resolving(server):
     client.reject_skill(SkillId=MEETING_TIMER)
     with pytest.raises(ClientError) as err:
         client.resolve_room(UserId=alexa_user, SkillId=MEETING_TIMER)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
 
 
 # --- SearchSkillGroups -------------------------------------------------------------------------
@@ -319,7 +313,7 @@ def test_search_skill_groups_errors(groups):
                    {"NextToken": "nonsense"}):
         with pytest.raises(ClientError) as err:
             groups.search_skill_groups(**kwargs)
-        assert error_of(err) == "ValidationException"
+        assert code_400(err) == "ValidationException"
 
 
 def test_search_skill_groups_paginator(server):

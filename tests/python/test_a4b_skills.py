@@ -3,10 +3,14 @@ ListSkills, account linking, private skills for enrolled users, the invitation c
 (§7.5) and the publish-private-skill admin action.
 """
 
+import json
+import os
+import sqlite3
+
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, admin, allow_role, new_user
+from conftest import ACCOUNT, admin, allow_role, code_400, new_user, unchecked
 
 EXPENSE = "amzn1.ask.skill.0b6c1f3e-2a94-4d1e-9f37-1c5a8e2d7b01"  # linking
 MARKET = "amzn1.ask.skill.1d7e2a4f-3b05-4e2f-8a48-2d6b9f3e8c02"
@@ -19,26 +23,6 @@ UNKNOWN = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 
 def a4b(srv, *creds):
     return srv.client("alexaforbusiness", *creds)
-
-
-def unvalidated(srv):
-    """A client that skips boto3's own parameter checks, to reach the server's validation."""
-    import boto3
-    from botocore.config import Config
-
-    from conftest import ROOT_KEY, ROOT_SECRET
-
-    return boto3.client(
-        "alexaforbusiness", endpoint_url=srv.endpoint, region_name="us-east-1",
-        aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET,
-        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
-    )
-
-
-def error_of(excinfo):
-    response = excinfo.value.response
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return response["Error"]["Code"]
 
 
 def listed(client, **kwargs):
@@ -68,7 +52,7 @@ def test_store_categories_paginate(shared_server):
     assert [c["CategoryId"] for p in pages for c in p["CategoryList"]] == list(range(1001, 1011))
     with pytest.raises(ClientError) as err:
         client.list_skills_store_categories(NextToken="not-a-token")
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
 
 
 def test_store_skills_by_category_are_full_records(shared_server):
@@ -98,13 +82,13 @@ def test_store_skills_by_category_are_full_records(shared_server):
 def test_store_skills_unknown_category_is_empty_and_paging(shared_server):
     client = a4b(shared_server)
     assert client.list_skills_store_skills_by_category(CategoryId=4242)["SkillsStoreSkills"] == []
-    raw = unvalidated(shared_server)
+    raw = unchecked(shared_server)
     with pytest.raises(ClientError) as err:
         raw.list_skills_store_skills_by_category(CategoryId=0)
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     with pytest.raises(ClientError) as err:
         raw.list_skills_store_skills_by_category(CategoryId=1006, MaxResults=11)
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     assert client.can_paginate("list_skills_store_skills_by_category")
     pages = list(client.get_paginator("list_skills_store_skills_by_category").paginate(
         CategoryId=1006, PaginationConfig={"PageSize": 1}))
@@ -113,7 +97,7 @@ def test_store_skills_unknown_category_is_empty_and_paging(shared_server):
     token = client.list_skills_store_skills_by_category(CategoryId=1006, MaxResults=1)["NextToken"]
     with pytest.raises(ClientError) as err:
         client.list_skills_store_skills_by_category(CategoryId=1007, NextToken=token)
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
 
 
 # --- ApproveSkill / RejectSkill / ListSkills ---------------------------------------------------
@@ -141,10 +125,10 @@ def test_approve_unknown_skill_is_not_found(server):
     client = a4b(server)
     with pytest.raises(ClientError) as err:
         client.approve_skill(SkillId=UNKNOWN)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     with pytest.raises(ClientError) as err:
         client.approve_skill(SkillId="not-a-skill")
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
 
 
 def test_list_skills_filters(server):
@@ -166,13 +150,13 @@ def test_list_skills_errors(server):
     group = f"arn:aws:a4b:us-east-1:{ACCOUNT}:skill-group/{'a' * 32}/{'b' * 32}"
     with pytest.raises(ClientError) as err:
         client.list_skills(SkillGroupArn=group)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     with pytest.raises(ClientError) as err:
-        unvalidated(server).list_skills(MaxResults=11)
-    assert error_of(err) == "ValidationException"
+        unchecked(server).list_skills(MaxResults=11)
+    assert code_400(err) == "ValidationException"
     with pytest.raises(ClientError) as err:
         client.list_skills(NextToken="bogus")
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
 
 
 def test_reject_skill_leaves_the_organization_and_its_groups(server):
@@ -187,7 +171,7 @@ def test_reject_skill_leaves_the_organization_and_its_groups(server):
     assert listed(client, SkillGroupArn=group) == [MARKET]
     with pytest.raises(ClientError) as err:
         client.reject_skill(SkillId=MEETING_TIMER)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     # A rejected skill can be approved again; it comes back last and outside its old groups.
     client.approve_skill(SkillId=MEETING_TIMER)
     assert listed(client) == [MARKET, MEETING_TIMER]
@@ -206,7 +190,7 @@ def test_reject_private_skill_returns_it_to_pending(server):
 def test_reject_unknown_skill_is_not_found(server):
     with pytest.raises(ClientError) as err:
         a4b(server).reject_skill(SkillId=UNKNOWN)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
 
 
 def test_skill_quota_and_list_paginator(server):
@@ -225,7 +209,7 @@ def test_skill_quota_and_list_paginator(server):
     assert len(approved) == 100
     with pytest.raises(ClientError) as err:
         client.approve_skill(SkillId=published[-1])
-    assert error_of(err) == "LimitExceededException"
+    assert code_400(err) == "LimitExceededException"
 
     assert client.can_paginate("list_skills")
     pages = list(client.get_paginator("list_skills").paginate())
@@ -263,11 +247,11 @@ def test_skill_authorization_for_org_and_room(server):
     assert listed(client, EnablementType="PENDING") == [ROOM_FINDER]
     with pytest.raises(ClientError) as err:
         client.delete_skill_authorization(SkillId=ROOM_FINDER)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     client.delete_skill_authorization(SkillId=ROOM_FINDER, RoomArn=room_arn)
     with pytest.raises(ClientError) as err:
         client.delete_skill_authorization(SkillId=ROOM_FINDER, RoomArn=room_arn)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
 
 
 def test_put_skill_authorization_errors(server):
@@ -276,20 +260,20 @@ def test_put_skill_authorization_errors(server):
     client.approve_skill(SkillId=MEETING_TIMER)
     with pytest.raises(ClientError) as err:
         client.put_skill_authorization(SkillId=EXPENSE, AuthorizationResult={"State": "x"})
-    assert error_of(err) == "UnauthorizedException"
+    assert code_400(err) == "UnauthorizedException"
     with pytest.raises(ClientError) as err:
-        unvalidated(server).put_skill_authorization(SkillId=EXPENSE, AuthorizationResult={"Code": ""})
-    assert error_of(err) == "ValidationException"
+        unchecked(server).put_skill_authorization(SkillId=EXPENSE, AuthorizationResult={"Code": ""})
+    assert code_400(err) == "ValidationException"
     with pytest.raises(ClientError) as err:
         client.put_skill_authorization(SkillId=MEETING_TIMER, AuthorizationResult={"Code": "c"})
-    assert error_of(err) == "UnauthorizedException"
+    assert code_400(err) == "UnauthorizedException"
     with pytest.raises(ClientError) as err:
         client.put_skill_authorization(SkillId=ROOM_FINDER, AuthorizationResult={"Code": "c"})
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     missing_room = f"arn:aws:a4b:us-east-1:{ACCOUNT}:room/{'a' * 32}/{'b' * 32}"
     with pytest.raises(ClientError) as err:
         client.put_skill_authorization(SkillId=EXPENSE, AuthorizationResult={"Code": "c"}, RoomArn=missing_room)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     assert listed(client, EnablementType="PENDING") == [EXPENSE]
 
 
@@ -309,7 +293,7 @@ def test_role_sessions_may_link_only_private_skills(server):
     client.approve_skill(SkillId=HR_BENEFITS)
     with pytest.raises(ClientError) as err:
         session.put_skill_authorization(SkillId=EXPENSE, AuthorizationResult={"Code": "c"})
-    assert error_of(err) == "UnauthorizedException"
+    assert code_400(err) == "UnauthorizedException"
     session.put_skill_authorization(SkillId=HR_BENEFITS, AuthorizationResult={"Code": "c"})
     assert listed(client, EnablementType="ENABLED") == [HR_BENEFITS]
 
@@ -327,14 +311,41 @@ def test_authorization_result_is_redacted_in_cloudtrail(server):
 # --- AssociateSkillWithUsers / DisassociateSkillFromUsers --------------------------------------
 
 
+def offered_to_users(srv, skill):
+    """Whether the account offers `skill` to its enrolled users. No A4B operation reads this back
+    (AssociateSkillWithUsers has no Get or List counterpart), so this reads the server's store: the
+    account's state for the skill (kind `a4b_org_skill`, crates/trailroom-a4b/src/skills/org.rs)
+    and its `AvailableToUsers` flag. A call is answered once its write is committed."""
+    db = sqlite3.connect(f"file:{os.path.join(srv.data_dir, 'trailroom.db')}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT body FROM docs WHERE account = ? AND kind = 'a4b_org_skill' AND id = ?",
+                         (ACCOUNT, skill)).fetchone()
+    finally:
+        db.close()
+    return row is not None and json.loads(row[0])["AvailableToUsers"] is True
+
+
 def test_private_skills_are_offered_to_users(server):
     client = a4b(server)
+    assert not offered_to_users(server, HELP_DESK)
     client.associate_skill_with_users(SkillId=HELP_DESK)
-    client.associate_skill_with_users(SkillId=HELP_DESK)
+    assert offered_to_users(server, HELP_DESK)
+    client.associate_skill_with_users(SkillId=HELP_DESK)  # offering again changes nothing
+    assert offered_to_users(server, HELP_DESK)
+    # Offering a skill to users does not approve it for the organization's rooms.
+    assert listed(client) == []
     client.disassociate_skill_from_users(SkillId=HELP_DESK)
-    client.disassociate_skill_from_users(SkillId=HELP_DESK)
+    assert not offered_to_users(server, HELP_DESK)
+    client.disassociate_skill_from_users(SkillId=HELP_DESK)  # withdrawing again is no error
+    assert not offered_to_users(server, HELP_DESK)
+    # A published private skill can be offered too; withdrawing it keeps its approval.
     published = admin(server, "publish-private-skill", SkillName="Badge Printer")["SkillId"]
+    client.approve_skill(SkillId=published)
     client.associate_skill_with_users(SkillId=published)
+    assert offered_to_users(server, published) and not offered_to_users(server, HELP_DESK)
+    client.disassociate_skill_from_users(SkillId=published)
+    assert not offered_to_users(server, published)
+    assert listed(client) == [published]
 
 
 def test_skill_with_users_needs_a_private_skill(server):
@@ -343,7 +354,7 @@ def test_skill_with_users_needs_a_private_skill(server):
         for skill in (MEETING_TIMER, UNKNOWN):
             with pytest.raises(ClientError) as err:
                 call(SkillId=skill)
-            assert error_of(err) == "NotFoundException"
+            assert code_400(err) == "NotFoundException"
 
 
 # --- Invitation configuration ------------------------------------------------------------------
@@ -353,7 +364,7 @@ def test_invitation_configuration_round_trip(server):
     client = a4b(server)
     with pytest.raises(ClientError) as err:
         client.get_invitation_configuration()
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     client.put_invitation_configuration(
         OrganizationName="Example Corp", ContactEmail="it@example.com", PrivateSkillIds=[HELP_DESK, HR_BENEFITS])
     config = client.get_invitation_configuration()
@@ -372,17 +383,17 @@ def test_invitation_configuration_errors(server):
     for skills in ([UNKNOWN], [MEETING_TIMER]):
         with pytest.raises(ClientError) as err:
             client.put_invitation_configuration(OrganizationName="Org", PrivateSkillIds=skills)
-        assert error_of(err) == "NotFoundException"
-    raw = unvalidated(server)
+        assert code_400(err) == "NotFoundException"
+    raw = unchecked(server)
     with pytest.raises(ClientError) as err:
         raw.put_invitation_configuration(OrganizationName="Org", PrivateSkillIds=[HELP_DESK] * 4)
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     with pytest.raises(ClientError) as err:
         raw.put_invitation_configuration(OrganizationName="Org", ContactEmail="not-an-email")
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     with pytest.raises(ClientError) as err:
         client.get_invitation_configuration()
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     published = admin(server, "publish-private-skill", SkillName="Visitor Sign-in")["SkillId"]
     client.put_invitation_configuration(OrganizationName="Org", PrivateSkillIds=[published])
 
@@ -417,4 +428,4 @@ def test_publish_private_skill_errors(server):
     # A skill id never published to the account is unknown.
     with pytest.raises(ClientError) as err:
         a4b(server).approve_skill(SkillId=private_skill(7))
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"

@@ -3,30 +3,16 @@ room's smart-home skills, forgetting, the admin seeding action, and what deletin
 
 import json
 
-import pytest
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
 
-from conftest import ROOT_KEY, ROOT_SECRET, admin
+from conftest import ROOT_KEY, ROOT_SECRET, admin, expect
 
 LIGHTS = "amzn1.ask.skill.9f5a0c2b-1d8d-4a0b-8c2a-0f4d7b1a6e10"
 THERMOSTAT = "amzn1.ask.skill.a06b1d3c-2e9e-4b1c-9d3b-1a5e8c2b7f11"
 TIMER = "amzn1.ask.skill.6c2d7f9e-8a5a-4d7e-9f9d-7c1a4e8d3b07"
-
-
-def expect(error_code, call, **kwargs):
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    assert err.value.response["Error"]["Code"] == error_code, err.value.response
-    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-
-
-@pytest.fixture
-def a4b(server):
-    return server.client("alexaforbusiness")
 
 
 def make_room(a4b, name="Lobby"):

@@ -5,20 +5,7 @@ tags dying with their resource, and the ListTags paginator."""
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, admin
-
-
-def code(err):
-    return err.value.response["Error"]["Code"]
-
-
-def status(err):
-    return err.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def a4b(server):
-    return server.client("alexaforbusiness")
+from conftest import ACCOUNT, admin, code, status
 
 
 def tags_of(a4b, arn):

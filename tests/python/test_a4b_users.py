@@ -7,17 +7,11 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, admin
+from conftest import ACCOUNT, admin, code_400
 
 
 def a4b(srv):
     return srv.client("alexaforbusiness")
-
-
-def error_of(excinfo):
-    response = excinfo.value.response
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return response["Error"]["Code"]
 
 
 def user_data(client, arn):
@@ -50,7 +44,7 @@ def test_create_user_with_a_taken_user_id_is_resource_in_use(server):
     create(client, "grace")
     with pytest.raises(ClientError) as err:
         create(client, "grace", FirstName="Other")
-    assert error_of(err) == "ResourceInUseException"
+    assert code_400(err) == "ResourceInUseException"
     # The id is case-sensitive (a4b.md §2.5): a different case is another user.
     create(client, "Grace")
 
@@ -63,7 +57,7 @@ def test_create_user_token_replays_and_rejects_other_parameters(server):
     assert first == again
     with pytest.raises(ClientError) as err:
         client.create_user(UserId="linus2", ClientRequestToken=token)
-    assert error_of(err) == "AlreadyExistsException"
+    assert code_400(err) == "AlreadyExistsException"
     assert client.search_users()["TotalCount"] == 1
 
 
@@ -71,10 +65,10 @@ def test_create_user_validates_the_model(server):
     client = a4b(server)
     with pytest.raises(ClientError) as err:
         client.create_user(UserId="has space")
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     with pytest.raises(ClientError) as err:
         client.create_user(UserId="x", Tags=[{"Key": "aws:system", "Value": "v"}])
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     assert client.search_users()["TotalCount"] == 0
 
 
@@ -97,12 +91,12 @@ def test_delete_user_needs_the_matching_enrollment(server):
     enrollment = user_data(client, arn)["EnrollmentId"]
     with pytest.raises(ClientError) as err:
         client.delete_user(UserArn=arn, EnrollmentId="0" * 32)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     client.delete_user(UserArn=arn, EnrollmentId=enrollment)
     assert client.search_users()["Users"] == []
     with pytest.raises(ClientError) as err:
         client.delete_user(UserArn=arn, EnrollmentId=enrollment)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     # The UserId is free again.
     create(client, "bob")
 
@@ -111,11 +105,11 @@ def test_delete_user_errors(server):
     client = a4b(server)
     with pytest.raises(ClientError) as err:
         client.delete_user(EnrollmentId="abc")
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     foreign = f"arn:aws:a4b:us-east-1:{ACCOUNT}:room/{'a' * 32}/{'b' * 32}"
     with pytest.raises(ClientError) as err:
         client.delete_user(UserArn=foreign, EnrollmentId="abc")
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
 
 
 def test_delete_registered_user(server):
@@ -148,7 +142,7 @@ def test_invitation_lifecycle(server):
 
     with pytest.raises(ClientError) as err:
         client.send_invitation(UserArn=arn)
-    assert error_of(err) == "InvalidUserStatusException"
+    assert code_400(err) == "InvalidUserStatusException"
 
     # Revoking a registered user's enrollment starts over with a new enrollment.
     client.revoke_invitation(UserArn=arn, EnrollmentId=enrollment)
@@ -163,14 +157,14 @@ def test_send_invitation_errors(server):
     client = a4b(server)
     with pytest.raises(ClientError) as err:
         client.send_invitation()
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     with pytest.raises(ClientError) as err:
         client.send_invitation(UserArn=f"arn:aws:a4b:us-east-1:{ACCOUNT}:user/{'a' * 32}/{'b' * 32}")
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     other_account = f"arn:aws:a4b:us-east-1:210987654321:user/{'a' * 32}/{'b' * 32}"
     with pytest.raises(ClientError) as err:
         client.send_invitation(UserArn=other_account)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
 
 
 def test_revoke_pending_invitation_keeps_the_enrollment(server):
@@ -192,16 +186,16 @@ def test_revoke_invitation_errors(server):
     enrollment = user_data(client, arn)["EnrollmentId"]
     with pytest.raises(ClientError) as err:
         client.revoke_invitation(UserArn=arn)
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     client.send_invitation(UserArn=arn)
     with pytest.raises(ClientError) as err:
         client.revoke_invitation(UserArn=arn, EnrollmentId="f" * 32)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
     client.revoke_invitation(UserArn=arn, EnrollmentId=enrollment)
     # Nothing left to revoke.
     with pytest.raises(ClientError) as err:
         client.revoke_invitation(UserArn=arn, EnrollmentId=enrollment)
-    assert error_of(err) == "NotFoundException"
+    assert code_400(err) == "NotFoundException"
 
 
 def test_accept_invitation_admin_errors(server):
@@ -280,17 +274,17 @@ def test_search_users_rejects_unknown_keys_and_tokens(people):
     client, _ = people
     with pytest.raises(ClientError) as err:
         client.search_users(Filters=[{"Key": "Phone", "Values": ["1"]}])
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     with pytest.raises(ClientError) as err:
         client.search_users(SortCriteria=[{"Key": "EnrollmentId", "Value": "ASC"}])
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     token = client.search_users(MaxResults=1)["NextToken"]
     with pytest.raises(ClientError) as err:
         client.search_users(MaxResults=1, NextToken=token, Filters=[{"Key": "UserId", "Values": ["a"]}])
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
     with pytest.raises(ClientError) as err:
         client.search_users(NextToken="garbage")
-    assert error_of(err) == "ValidationException"
+    assert code_400(err) == "ValidationException"
 
 
 def test_search_users_paginator_walks_every_user(server):

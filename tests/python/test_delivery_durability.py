@@ -7,8 +7,8 @@ import json
 import threading
 import time
 
-from conftest import ACCOUNT, Server
-from test_delivery import BUCKET, bucket_policy, wait_for
+from conftest import ACCOUNT, Server, wait_for
+from test_delivery import BUCKET, bucket_policy
 
 
 def setup_trail(srv, multi_region=False):

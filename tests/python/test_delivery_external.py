@@ -11,8 +11,7 @@ import time
 import boto3
 import pytest
 
-from conftest import Server
-from test_delivery import wait_for
+from conftest import Server, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MOTO = os.path.join(ROOT, ".venv-moto", "bin", "moto_server")

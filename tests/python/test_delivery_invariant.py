@@ -14,7 +14,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, Server
+from conftest import Server, wait_until
 
 BUCKET = "invariant-logs"
 
@@ -72,15 +72,6 @@ def delivered(srv, prefix):
 
 def names_in(srv, prefix):
     return sorted(delivered(srv, prefix)[1].values())
-
-
-def wait_until(predicate, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return predicate()
 
 
 def test_stop_then_start_within_one_interval_delivers_the_stopped_window(tmp_path):

@@ -28,7 +28,8 @@ def small_disk():
         os.rmdir(mount)
 
 
-def error_of(call):
+def failure_of(call):
+    """(error code, HTTP status) of `call` if it fails, None if it succeeds."""
     try:
         call()
     except ClientError as err:
@@ -49,7 +50,7 @@ def test_a_full_disk_answers_503_and_recovers(small_disk):
         stored, failures = [], []
         for i in range(60):
             key = f"o{i}"
-            failure = error_of(lambda: s3.put_object(Bucket="fill", Key=key, Body=os.urandom(512 * 1024)))
+            failure = failure_of(lambda: s3.put_object(Bucket="fill", Key=key, Body=os.urandom(512 * 1024)))
             if failure is None:
                 stored.append(key)
             else:
@@ -58,8 +59,8 @@ def test_a_full_disk_answers_503_and_recovers(small_disk):
                     break
         assert failures, "the disk never filled"
         assert set(failures) <= {("ServiceUnavailable", 503)}, failures
-        assert error_of(lambda: sts.get_caller_identity()) in (None, ("ServiceUnavailable", 503))
-        assert error_of(lambda: a4b.create_skill_group(SkillGroupName="full")) in (
+        assert failure_of(lambda: sts.get_caller_identity()) in (None, ("ServiceUnavailable", 503))
+        assert failure_of(lambda: a4b.create_skill_group(SkillGroupName="full")) in (
             None, ("ServiceUnavailableException", 503))
         tmp = os.path.join(small_disk, "data", "s3", ".tmp")
         assert not os.path.isdir(tmp) or os.listdir(tmp) == []

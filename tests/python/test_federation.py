@@ -10,10 +10,7 @@ import os
 import subprocess
 import time
 
-import botocore.exceptions
-import pytest
-
-from conftest import ACCOUNT, allow_role
+from conftest import ACCOUNT, allow_role, error_of
 from test_recording import record_of
 
 ISSUER = "https://token.actions.githubusercontent.com"
@@ -57,12 +54,6 @@ def oidc_setup(server, role="Deploy", trust=None):
     return role_arn
 
 
-def error_of(call):
-    with pytest.raises(botocore.exceptions.ClientError) as info:
-        call()
-    return info.value.response["Error"], info.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
 def test_web_identity_role_session_and_its_events(server):
     role_arn = oidc_setup(server)
     sts = server.client("sts")
@@ -102,41 +93,41 @@ def test_web_identity_refusals_are_answered_and_recorded(server):
     role_arn = oidc_setup(server)
     sts = server.client("sts")
     # The trust policy's subject condition does not hold.
-    error, status = error_of(lambda: sts.assume_role_with_web_identity(
+    code, status, message = error_of(lambda: sts.assume_role_with_web_identity(
         RoleArn=role_arn, RoleSessionName="s1", WebIdentityToken=token(server, subject="repo:evil/repo:ref:x")))
-    assert (error["Code"], status) == ("AccessDenied", 403)
-    assert error["Message"] == "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+    assert (code, status) == ("AccessDenied", 403)
+    assert message == "Not authorized to perform sts:AssumeRoleWithWebIdentity"
     _, record = record_of(server, "AssumeRoleWithWebIdentity")
     assert record["errorCode"] == "AccessDenied" and record["userIdentity"]["userName"] == "repo:evil/repo:ref:x"
 
-    error, status = error_of(lambda: sts.assume_role_with_web_identity(
+    code, status, message = error_of(lambda: sts.assume_role_with_web_identity(
         RoleArn=role_arn, RoleSessionName="s1", WebIdentityToken=token(server, audience="other")))
-    assert (error["Code"], error["Message"], status) == ("InvalidIdentityToken", "Incorrect token audience", 400)
+    assert (code, message, status) == ("InvalidIdentityToken", "Incorrect token audience", 400)
 
-    error, _ = error_of(lambda: sts.assume_role_with_web_identity(
+    code, _, message = error_of(lambda: sts.assume_role_with_web_identity(
         RoleArn=role_arn, RoleSessionName="s1", WebIdentityToken=token(server, issuer="https://accounts.example.com")))
-    assert error["Code"] == "InvalidIdentityToken"
-    assert error["Message"] == "No OpenIDConnect provider found in your account for https://accounts.example.com"
+    assert code == "InvalidIdentityToken"
+    assert message == "No OpenIDConnect provider found in your account for https://accounts.example.com"
 
     good = token(server)
     head, body, signature = good.split(".")
     forged_claims = json.loads(base64.urlsafe_b64decode(body + "=="))
     forged_claims["sub"] = "repo:octo-org/admin:ref:refs/heads/main"
     forged = base64.urlsafe_b64encode(json.dumps(forged_claims).encode()).decode().rstrip("=")
-    error, _ = error_of(lambda: sts.assume_role_with_web_identity(
+    code, _, _ = error_of(lambda: sts.assume_role_with_web_identity(
         RoleArn=role_arn, RoleSessionName="s1", WebIdentityToken=f"{head}.{forged}.{signature}"))
-    assert error["Code"] == "InvalidIdentityToken"
+    assert code == "InvalidIdentityToken"
 
     short = token(server, SUBJECT, "sts.amazonaws.com", ISSUER, "--lifetime", "1s")
     time.sleep(2.1)
-    error, _ = error_of(lambda: sts.assume_role_with_web_identity(
+    code, _, message = error_of(lambda: sts.assume_role_with_web_identity(
         RoleArn=role_arn, RoleSessionName="s1", WebIdentityToken=short))
-    assert error["Code"] == "ExpiredTokenException"
-    assert error["Message"].startswith("Token expired: current date/time ")
+    assert code == "ExpiredTokenException"
+    assert message.startswith("Token expired: current date/time ")
 
-    error, _ = error_of(lambda: sts.assume_role_with_web_identity(
+    code, _, _ = error_of(lambda: sts.assume_role_with_web_identity(
         RoleArn=f"arn:aws:iam::{ACCOUNT}:role/Missing", RoleSessionName="s1", WebIdentityToken=good))
-    assert error["Code"] == "AccessDenied"
+    assert code == "AccessDenied"
     codes = [json.loads(e["CloudTrailEvent"]).get("errorCode") for e in server.client("cloudtrail").lookup_events(
         LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "AssumeRoleWithWebIdentity"}])["Events"]]
     assert sorted(c for c in codes if c) == sorted(
@@ -149,9 +140,9 @@ def test_token_session_tags_need_tag_session_and_become_principal_tags(server):
     role_arn = oidc_setup(server, trust=web_trust(conditions))
     tagged = token(server, SUBJECT, "sts.amazonaws.com", ISSUER, "--tag", "team=blue", "--source-identity", "octocat")
     sts = server.client("sts")
-    error, _ = error_of(lambda: sts.assume_role_with_web_identity(
+    code, _, _ = error_of(lambda: sts.assume_role_with_web_identity(
         RoleArn=role_arn, RoleSessionName="s1", WebIdentityToken=tagged))
-    assert error["Code"] == "AccessDenied"
+    assert code == "AccessDenied"
     server.client("iam").update_assume_role_policy(RoleName="Deploy", PolicyDocument=web_trust(
         conditions, ("sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity")))
     out = sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="s1", WebIdentityToken=tagged)
@@ -185,8 +176,8 @@ def test_oidc_provider_lifecycle(server):
     arn = iam.create_open_id_connect_provider(Url=ISSUER + "/", ClientIDList=["a"], Tags=[{"Key": "k", "Value": "v"}])[
         "OpenIDConnectProviderArn"]
     assert arn == OIDC_ARN
-    error, status = error_of(lambda: iam.create_open_id_connect_provider(Url=ISSUER, ClientIDList=["a"]))
-    assert (error["Code"], status) == ("EntityAlreadyExists", 409)
+    code, status, _ = error_of(lambda: iam.create_open_id_connect_provider(Url=ISSUER, ClientIDList=["a"]))
+    assert (code, status) == ("EntityAlreadyExists", 409)
     iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="b")
     iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="a")
     iam.update_open_id_connect_provider_thumbprint(OpenIDConnectProviderArn=arn, ThumbprintList=["a" * 40])
@@ -194,13 +185,13 @@ def test_oidc_provider_lifecycle(server):
     assert got["Url"] == PROVIDER_URL and got["ClientIDList"] == ["b"] and got["ThumbprintList"] == ["a" * 40]
     assert got["Tags"] == [{"Key": "k", "Value": "v"}]
     assert [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]] == [arn]
-    error, _ = error_of(lambda: iam.update_open_id_connect_provider_thumbprint(
+    code, _, _ = error_of(lambda: iam.update_open_id_connect_provider_thumbprint(
         OpenIDConnectProviderArn=arn, ThumbprintList=["z" * 40]))
-    assert error["Code"] == "ValidationError"
+    assert code == "ValidationError"
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
-    error, status = error_of(lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn))
-    assert (error["Code"], status) == ("NoSuchEntity", 404)
-    assert error["Message"] == f"OpenIDConnect Provider not found for arn {arn}"
+    code, status, message = error_of(lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn))
+    assert (code, status) == ("NoSuchEntity", 404)
+    assert message == f"OpenIDConnect Provider not found for arn {arn}"
 
 
 def saml_setup(server, role="Engineers", conditions=None):
@@ -253,11 +244,11 @@ def test_saml_refusals(server):
     good = saml_response(server, role_arn)
     xml = base64.b64decode(good).decode()
     tampered = base64.b64encode(xml.replace("alice@example.com", "mallory@example.com").encode()).decode()
-    error, status = error_of(lambda: sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=SAML_ARN, SAMLAssertion=tampered))
-    assert (error["Code"], error["Message"], status) == ("InvalidIdentityToken", "Response signature invalid", 400)
+    code, status, message = error_of(lambda: sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=SAML_ARN, SAMLAssertion=tampered))
+    assert (code, message, status) == ("InvalidIdentityToken", "Response signature invalid", 400)
     other_role = f"arn:aws:iam::{ACCOUNT}:role/Admins"
-    error, status = error_of(lambda: sts.assume_role_with_saml(RoleArn=other_role, PrincipalArn=SAML_ARN, SAMLAssertion=good))
-    assert (error["Code"], status) == ("AccessDenied", 403)
+    code, status, _ = error_of(lambda: sts.assume_role_with_saml(RoleArn=other_role, PrincipalArn=SAML_ARN, SAMLAssertion=good))
+    assert (code, status) == ("AccessDenied", 403)
     # Another identity provider's key (a fresh data directory) signs nothing this provider trusts.
     import tempfile
     with tempfile.TemporaryDirectory() as other_dir:
@@ -265,8 +256,8 @@ def test_saml_refusals(server):
         foreign = subprocess.run(
             [binary, "idp", "saml-response", "--entity-id", SAML_ENTITY, "--subject", "eve", "--role",
              f"{role_arn},{SAML_ARN}", "--data-dir", other_dir], check=True, capture_output=True, text=True).stdout.strip()
-    error, _ = error_of(lambda: sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=SAML_ARN, SAMLAssertion=foreign))
-    assert error["Message"] == "Response signature invalid"
+    _, _, message = error_of(lambda: sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=SAML_ARN, SAMLAssertion=foreign))
+    assert message == "Response signature invalid"
     _, record = record_of(server, "AssumeRoleWithSAML")
     assert record["errorCode"] == "InvalidIdentityToken" and record["userIdentity"]["userName"] == "eve"
 
@@ -281,8 +272,8 @@ def test_saml_provider_lifecycle(server):
     other = idp(server, "saml-metadata", "--entity-id", "https://other.example.com")
     iam.update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=other)
     assert "other.example.com" in iam.get_saml_provider(SAMLProviderArn=arn)["SAMLMetadataDocument"]
-    error, _ = error_of(lambda: iam.create_saml_provider(Name="Bad", SAMLMetadataDocument="<x/>" * 300))
-    assert (error["Code"], error["Message"]) == ("InvalidInput", "Could not parse metadata")
+    code, _, message = error_of(lambda: iam.create_saml_provider(Name="Bad", SAMLMetadataDocument="<x/>" * 300))
+    assert (code, message) == ("InvalidInput", "Could not parse metadata")
     iam.delete_saml_provider(SAMLProviderArn=arn)
     assert iam.list_saml_providers()["SAMLProviderList"] == []
 
@@ -295,9 +286,9 @@ def test_assume_role_session_tags_and_transitive_chaining(server):
     allow_role(server, "First")
     sts = server.client("sts")
     tags = [{"Key": "project", "Value": "apollo"}]
-    error, status = error_of(lambda: sts.assume_role(RoleArn=first, RoleSessionName="first", Tags=tags))
-    assert (error["Code"], status) == ("AccessDenied", 403)
-    assert error["Message"] == f"User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: sts:TagSession on resource: {first}"
+    code, status, message = error_of(lambda: sts.assume_role(RoleArn=first, RoleSessionName="first", Tags=tags))
+    assert (code, status) == ("AccessDenied", 403)
+    assert message == f"User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: sts:TagSession on resource: {first}"
     iam.update_assume_role_policy(RoleName="First", PolicyDocument=trust(["sts:AssumeRole", "sts:TagSession"]))
     creds = sts.assume_role(RoleArn=first, RoleSessionName="first", Tags=tags, TransitiveTagKeys=["project"])["Credentials"]
     _, record = record_of(server, "AssumeRole")
@@ -309,9 +300,9 @@ def test_assume_role_session_tags_and_transitive_chaining(server):
     as_first = server.client("sts", creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
     chained = as_first.assume_role(RoleArn=second, RoleSessionName="chained")["Credentials"]
     server.client("alexaforbusiness", chained["AccessKeyId"], chained["SecretAccessKey"], chained["SessionToken"]).search_rooms()
-    error, _ = error_of(lambda: as_first.assume_role(RoleArn=second, RoleSessionName="chained",
+    code, _, _ = error_of(lambda: as_first.assume_role(RoleArn=second, RoleSessionName="chained",
                                                     Tags=[{"Key": "project", "Value": "gemini"}]))
-    assert error["Code"] == "InvalidParameterValue"
+    assert code == "InvalidParameterValue"
 
 
 def test_configured_issuer_keys_and_the_test_provider_switch(tmp_path):
@@ -344,12 +335,12 @@ def test_configured_issuer_keys_and_the_test_provider_switch(tmp_path):
         assert out["Provider"] == OIDC_ARN
         # The issuer's key does not vouch for another issuer.
         srv.client("iam").create_open_id_connect_provider(Url="https://other.example.com", ClientIDList=["sts.amazonaws.com"])
-        error, _ = error_of(lambda: sts.assume_role_with_web_identity(
+        code, _, _ = error_of(lambda: sts.assume_role_with_web_identity(
             RoleArn=role_arn, RoleSessionName="no", WebIdentityToken=mint(issuer_dir, "https://other.example.com")))
-        assert error["Code"] == "InvalidIdentityToken"
+        assert code == "InvalidIdentityToken"
         # The server's own test identity provider is switched off.
-        error, _ = error_of(lambda: sts.assume_role_with_web_identity(
+        code, _, _ = error_of(lambda: sts.assume_role_with_web_identity(
             RoleArn=role_arn, RoleSessionName="no", WebIdentityToken=mint(data_dir)))
-        assert error["Code"] == "InvalidIdentityToken"
+        assert code == "InvalidIdentityToken"
     finally:
         srv.stop()

@@ -3,9 +3,8 @@ account under it), trusted access for CloudTrail, member accounts refused, and t
 no organization exists."""
 
 import pytest
-from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, Server
+from conftest import ACCOUNT, Server, error_of
 
 MEMBER = "444455556666"
 MEMBER_KEY, MEMBER_SECRET = "AKIAMEMBEREXAMPLE001", "member/secret/key/EXAMPLEKEY00000000001"
@@ -24,12 +23,6 @@ def organization(tmp_path):
         srv.stop()
 
 
-def code_of(call):
-    with pytest.raises(ClientError) as info:
-        call()
-    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
-
-
 def test_structure_reads_of_the_management_account(organization):
     org = organization.client("organizations")
     root = org.list_roots()["Roots"][0]["Id"]
@@ -45,19 +38,19 @@ def test_structure_reads_of_the_management_account(organization):
     principals = org.list_aws_service_access_for_organization()["EnabledServicePrincipals"]
     assert [p["ServicePrincipal"] for p in principals] == ["cloudtrail.amazonaws.com"]
     assert org.list_delegated_administrators()["DelegatedAdministrators"] == []
-    assert code_of(lambda: org.describe_account(AccountId="999999999999"))[0] == "AccountNotFoundException"
-    assert code_of(lambda: org.list_parents(ChildId="999999999999"))[0] == "ChildNotFoundException"
-    assert code_of(lambda: org.list_accounts_for_parent(ParentId="r-zzzz"))[0] == "ParentNotFoundException"
+    assert error_of(lambda: org.describe_account(AccountId="999999999999"))[0] == "AccountNotFoundException"
+    assert error_of(lambda: org.list_parents(ChildId="999999999999"))[0] == "ChildNotFoundException"
+    assert error_of(lambda: org.list_accounts_for_parent(ParentId="r-zzzz"))[0] == "ParentNotFoundException"
     member = organization.client("organizations", MEMBER_KEY, MEMBER_SECRET)
     assert member.describe_organization()["Organization"]["MasterAccountId"] == ACCOUNT
-    assert code_of(lambda: member.list_accounts_for_parent(ParentId=root))[0] == "AccessDeniedException"
+    assert error_of(lambda: member.list_accounts_for_parent(ParentId=root))[0] == "AccessDeniedException"
 
 
 def test_outside_an_organization(server):
     org = server.client("organizations")
-    code, message = code_of(org.describe_organization)
+    code, _, message = error_of(org.describe_organization)
     assert (code, message) == ("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
-    assert code_of(lambda: org.list_parents(ChildId=ACCOUNT))[0] == "AWSOrganizationsNotInUseException"
+    assert error_of(lambda: org.list_parents(ChildId=ACCOUNT))[0] == "AWSOrganizationsNotInUseException"
 
 
 def test_service_control_policy_management(organization):
@@ -74,8 +67,8 @@ def test_service_control_policy_management(organization):
     org.attach_policy(PolicyId=summary["Id"], TargetId=MEMBER)
     attached = org.list_policies_for_target(TargetId=MEMBER, Filter="SERVICE_CONTROL_POLICY")["Policies"]
     assert {p["Id"] for p in attached} == {"p-FullAWSAccess", summary["Id"]}
-    assert code_of(lambda: org.delete_policy(PolicyId=summary["Id"]))[0] == "PolicyInUseException"
+    assert error_of(lambda: org.delete_policy(PolicyId=summary["Id"]))[0] == "PolicyInUseException"
     org.detach_policy(PolicyId=summary["Id"], TargetId=MEMBER)
     org.delete_policy(PolicyId=summary["Id"])
-    assert code_of(lambda: org.describe_policy(PolicyId=summary["Id"]))[0] == "PolicyNotFoundException"
+    assert error_of(lambda: org.describe_policy(PolicyId=summary["Id"]))[0] == "PolicyNotFoundException"
     assert org.describe_policy(PolicyId="p-FullAWSAccess")["Policy"]["PolicySummary"]["AwsManaged"] is True

@@ -3,27 +3,17 @@ answers an unknown one as AWS does, nothing is recorded for it; S3 refuses a req
 another region than the bucket's with the region it expects (and boto3 follows it); JSON services
 check the scope's service; the console and the CLI refuse unknown regions."""
 
-import json
 import os
 import subprocess
 
-import pytest
 import requests
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
 
-from conftest import ROOT_KEY, ROOT_SECRET
+from conftest import ROOT_KEY, ROOT_SECRET, error_of
 
 FAKE = "zz-fake-1"
-
-
-def code_of(call):
-    with pytest.raises(ClientError) as info:
-        call()
-    err = info.value.response
-    return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def signed(endpoint, service, region, target=None, body=b"{}", method="POST", path="/", s3=False):
@@ -38,11 +28,11 @@ def signed(endpoint, service, region, target=None, body=b"{}", method="POST", pa
 
 def test_json_services_refuse_an_unknown_region_and_record_nothing(shared_server):
     ct = shared_server.client("cloudtrail", region=FAKE)
-    code, message, status = code_of(lambda: ct.describe_trails())
+    code, status, message = error_of(lambda: ct.describe_trails())
     assert (code, status) == ("InvalidSignatureException", 403)
     assert message == f"Credential should be scoped to a valid region, not '{FAKE}'. "
     a4b = shared_server.client("alexaforbusiness", region=FAKE)
-    assert code_of(lambda: a4b.search_rooms())[0] == "InvalidSignatureException"
+    assert error_of(lambda: a4b.search_rooms())[0] == "InvalidSignatureException"
     # Region strings no client would send, signed by hand.
     for region in ["x" * 300, "US-EAST-1", "us-east-1 "]:
         response = signed(shared_server.endpoint, "cloudtrail", region,
@@ -55,11 +45,11 @@ def test_json_services_refuse_an_unknown_region_and_record_nothing(shared_server
 
 def test_query_services_refuse_an_unknown_region(shared_server):
     sts = shared_server.client("sts", region=FAKE)
-    code, message, status = code_of(lambda: sts.get_caller_identity())
+    code, status, message = error_of(lambda: sts.get_caller_identity())
     assert (code, status) == ("SignatureDoesNotMatch", 403)
     assert message == f"Credential should be scoped to a valid region, not '{FAKE}'. "
     sns = shared_server.client("sns", region=FAKE)
-    assert code_of(lambda: sns.list_topics())[0] == "SignatureDoesNotMatch"
+    assert error_of(lambda: sns.list_topics())[0] == "SignatureDoesNotMatch"
     # A known region other than us-east-1 works and is recorded there.
     assert shared_server.client("sts", region="eu-west-1").get_caller_identity()["Account"]
 

@@ -6,8 +6,6 @@ import hashlib
 import hmac
 import json
 import os
-import subprocess
-import tempfile
 import time
 from unittest import mock
 
@@ -18,9 +16,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, aws_cli
+from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, aws_cli, error_of, error_response, server_with_account
 
 OTHER_ACCOUNT = "210987654321"
 OTHER_KEY = "AKIASECONDACCOUNT001"
@@ -30,18 +27,8 @@ OTHER_SECRET = "c2Vjb25kIGFjY291bnQgc2VjcmV0IGtleSBleGFtcGxlMDE"
 @pytest.fixture(scope="module")
 def srv():
     """One server with a second account, for the whole module."""
-    with tempfile.TemporaryDirectory() as tmp:
-        config = os.path.join(tmp, "trailroom.toml")
-        with open(config, "w") as f:
-            f.write(
-                f'[[accounts]]\nid = "{OTHER_ACCOUNT}"\nroot_access_key_id = "{OTHER_KEY}"\n'
-                f'root_secret_access_key = "{OTHER_SECRET}"\n'
-            )
-        server = Server(os.path.join(tmp, "data"), ["--config", config]).start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    with server_with_account(OTHER_ACCOUNT, OTHER_KEY, OTHER_SECRET) as server:
+        yield server
 
 
 def s3_client(srv, key=ROOT_KEY, secret=ROOT_SECRET, region="us-east-1", **config):
@@ -53,13 +40,6 @@ def s3_client(srv, key=ROOT_KEY, secret=ROOT_SECRET, region="us-east-1", **confi
         aws_secret_access_key=secret,
         config=Config(retries={"max_attempts": 1, "mode": "standard"}, signature_version="s3v4", **config),
     )
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(ClientError) as raised:
-        call(*args, **kwargs)
-    response = raised.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response
 
 
 _counter = [0]
@@ -95,8 +75,8 @@ def test_bucket_lifecycle_and_location(srv):
 
 def test_bucket_errors(srv):
     s3 = s3_client(srv)
-    code, status, response = error_of(s3.delete_bucket, Bucket="no-such-bucket-here")
-    assert (code, status) == ("NoSuchBucket", 404)
+    response = error_response(s3.delete_bucket, Bucket="no-such-bucket-here")
+    assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == ("NoSuchBucket", 404)
     assert response["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
     assert error_of(s3.create_bucket, Bucket="Bad_Name")[:2] == ("InvalidBucketName", 400)
     assert error_of(s3.create_bucket, Bucket="ab")[:2] == ("InvalidBucketName", 400)
@@ -191,12 +171,12 @@ def test_bucket_policy_round_trip_and_errors(srv):
     response = s3.put_bucket_policy(Bucket=name, Policy=text)
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert s3.get_bucket_policy(Bucket=name)["Policy"] == text
-    code, status, response = error_of(s3.put_bucket_policy, Bucket=name, Policy="not json")
+    code, status, _ = error_of(s3.put_bucket_policy, Bucket=name, Policy="not json")
     assert (code, status) == ("MalformedPolicy", 400)
     wrong_bucket = json.dumps(cloudtrail_policy("some-other-bucket"))
-    code, _, response = error_of(s3.put_bucket_policy, Bucket=name, Policy=wrong_bucket)
+    code, _, message = error_of(s3.put_bucket_policy, Bucket=name, Policy=wrong_bucket)
     assert code == "MalformedPolicy"
-    assert response["Error"]["Message"] == "Policy has invalid resource"
+    assert message == "Policy has invalid resource"
     # The failed puts left the good policy in place.
     assert s3.get_bucket_policy(Bucket=name)["Policy"] == text
     assert s3.delete_bucket_policy(Bucket=name)["ResponseMetadata"]["HTTPStatusCode"] == 204
@@ -346,8 +326,8 @@ def test_list_objects_v2_tokens_and_start_after(srv):
 
 
 def test_signature_failures_answer_s3_errors(srv):
-    code, status, response = error_of(s3_client(srv, secret="wrong-secret").list_buckets)
-    assert (code, status) == ("SignatureDoesNotMatch", 403)
+    response = error_response(s3_client(srv, secret="wrong-secret").list_buckets)
+    assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == ("SignatureDoesNotMatch", 403)
     assert response["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
     code, status, _ = error_of(s3_client(srv, key="AKIADOESNOTEXIST0000").list_buckets)
     assert (code, status) == ("InvalidAccessKeyId", 403)

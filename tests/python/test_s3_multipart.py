@@ -7,15 +7,10 @@ import os
 
 import pytest
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import ClientError
+
+from conftest import error_of
 
 MIB = 1024 * 1024
-
-
-def code_of(call):
-    with pytest.raises(ClientError) as info:
-        call()
-    return info.value.response["Error"]["Code"]
 
 
 @pytest.fixture
@@ -44,7 +39,7 @@ def test_upload_list_complete_and_the_etag(s3):
     assert got["Body"].read() == first + second
     assert got["ContentType"] == "application/x-test" and got["Metadata"] == {"origin": "test"}
     assert "Uploads" not in s3.list_multipart_uploads(Bucket="big")
-    assert code_of(lambda: s3.list_parts(Bucket="big", Key="blob", UploadId=upload)) == "NoSuchUpload"
+    assert error_of(lambda: s3.list_parts(Bucket="big", Key="blob", UploadId=upload))[0] == "NoSuchUpload"
 
 
 def test_completion_checks(s3):
@@ -53,10 +48,10 @@ def test_completion_checks(s3):
     e2 = s3.upload_part(Bucket="big", Key="k", UploadId=upload, PartNumber=2, Body=b"tail")["ETag"]
     complete = lambda parts: s3.complete_multipart_upload(  # noqa: E731
         Bucket="big", Key="k", UploadId=upload, MultipartUpload={"Parts": parts})
-    assert code_of(lambda: complete([{"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}])) == "InvalidPartOrder"
-    assert code_of(lambda: complete([{"PartNumber": 1, "ETag": '"00000000000000000000000000000000"'}])) == "InvalidPart"
-    assert code_of(lambda: complete([{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}])) == "EntityTooSmall"
-    assert code_of(lambda: s3.upload_part(Bucket="big", Key="k", UploadId=upload, PartNumber=10001, Body=b"x")) == "InvalidArgument"
+    assert error_of(lambda: complete([{"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}]))[0] == "InvalidPartOrder"
+    assert error_of(lambda: complete([{"PartNumber": 1, "ETag": '"00000000000000000000000000000000"'}]))[0] == "InvalidPart"
+    assert error_of(lambda: complete([{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]))[0] == "EntityTooSmall"
+    assert error_of(lambda: s3.upload_part(Bucket="big", Key="k", UploadId=upload, PartNumber=10001, Body=b"x"))[0] == "InvalidArgument"
     # One part alone may be small.
     complete([{"PartNumber": 2, "ETag": e2}])
     assert s3.get_object(Bucket="big", Key="k")["Body"].read() == b"tail"
@@ -74,8 +69,8 @@ def test_abort_and_copy_part(s3):
     other = s3.create_multipart_upload(Bucket="big", Key="gone")["UploadId"]
     s3.upload_part(Bucket="big", Key="gone", UploadId=other, PartNumber=1, Body=b"x")
     s3.abort_multipart_upload(Bucket="big", Key="gone", UploadId=other)
-    assert code_of(lambda: s3.upload_part(Bucket="big", Key="gone", UploadId=other, PartNumber=2, Body=b"y")) == "NoSuchUpload"
-    assert code_of(lambda: s3.abort_multipart_upload(Bucket="big", Key="gone", UploadId="nonexistent")) == "NoSuchUpload"
+    assert error_of(lambda: s3.upload_part(Bucket="big", Key="gone", UploadId=other, PartNumber=2, Body=b"y"))[0] == "NoSuchUpload"
+    assert error_of(lambda: s3.abort_multipart_upload(Bucket="big", Key="gone", UploadId="nonexistent"))[0] == "NoSuchUpload"
 
 
 def test_transfer_manager_uploads_large_files(s3):

@@ -3,18 +3,14 @@ subscriptions confirmed through a real endpoint (a ThreadingHTTPServer on 127.0.
 reaching it with SNS's envelope and headers, retries, policies, errors and recording."""
 
 import json
-import os
 import queue
-import tempfile
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, Server
+from conftest import ACCOUNT, Server, error_of, server_with_account
 
 OTHER_ACCOUNT = "210987654321"
 OTHER_KEY = "AKIASECONDACCOUNT002"
@@ -23,18 +19,9 @@ OTHER_SECRET = "c2Vjb25kIGFjY291bnQgc2VjcmV0IGtleSBleGFtcGxlMDI"
 
 @pytest.fixture(scope="module")
 def srv():
-    with tempfile.TemporaryDirectory() as tmp:
-        config = os.path.join(tmp, "trailroom.toml")
-        with open(config, "w") as f:
-            f.write(
-                f'[[accounts]]\nid = "{OTHER_ACCOUNT}"\nroot_access_key_id = "{OTHER_KEY}"\n'
-                f'root_secret_access_key = "{OTHER_SECRET}"\n'
-            )
-        server = Server(os.path.join(tmp, "data"), ["--config", config]).start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    """One server with a second account, for the whole module."""
+    with server_with_account(OTHER_ACCOUNT, OTHER_KEY, OTHER_SECRET) as server:
+        yield server
 
 
 class Endpoint:
@@ -82,13 +69,6 @@ def endpoint():
         yield e
     finally:
         e.close()
-
-
-def error_of(call, **kwargs):
-    with pytest.raises(ClientError) as raised:
-        call(**kwargs)
-    response = raised.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Message"]
 
 
 def confirmed_subscription(sns, topic, endpoint):

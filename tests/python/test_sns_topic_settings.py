@@ -6,16 +6,8 @@ policies, and CreateTopic's idempotency rules. Every call is recorded."""
 import json
 
 import pytest
-from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT
-
-
-def error_of(call, **kwargs):
-    with pytest.raises(ClientError) as raised:
-        call(**kwargs)
-    response = raised.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Message"]
+from conftest import ACCOUNT, error_of
 
 
 STANDARD_ATTRIBUTES = {

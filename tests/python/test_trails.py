@@ -19,17 +19,9 @@ import pytest
 import rsa
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, Server
+from conftest import ACCOUNT, Server, code, message
 
 EXTERNAL_BUCKET = "trailroom-external-logs"
-
-
-def code(err):
-    return err.value.response["Error"]["Code"]
-
-
-def message(err):
-    return err.value.response["Error"]["Message"]
 
 
 def arn_of(name, region="us-east-1"):
