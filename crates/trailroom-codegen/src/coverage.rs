@@ -7,21 +7,44 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, Result, bail};
 
+use crate::handlers::HandlerTable;
 use crate::service::Service;
 
 /// Implemented operation names per service key, from `model/implemented.toml`.
 pub type Implemented = BTreeMap<String, BTreeSet<String>>;
 
-/// Parses `model/implemented.toml` and checks every name against the models.
-pub fn parse_implemented(toml_text: &str, services: &[Service]) -> Result<Implemented> {
-    let raw: BTreeMap<String, Vec<String>> =
+/// A service's entry in `model/implemented.toml`: the names of implemented operations, or (for
+/// a service whose forwarding is generated) each operation with its handler module.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Listed {
+    Names(Vec<String>),
+    Handlers(HandlerTable),
+}
+
+/// Parses `model/implemented.toml` and checks every name against the models: the implemented
+/// names per service, and the handler tables of services that have one.
+pub fn parse_implemented(
+    toml_text: &str,
+    services: &[Service],
+) -> Result<(Implemented, BTreeMap<String, HandlerTable>)> {
+    let raw: BTreeMap<String, Listed> =
         toml::from_str(toml_text).context("parsing model/implemented.toml")?;
     let mut out = Implemented::new();
-    for (key, names) in raw {
+    let mut tables = BTreeMap::new();
+    for (key, listed) in raw {
         let svc = services
             .iter()
             .find(|s| s.spec.key == key)
             .with_context(|| format!("model/implemented.toml: unknown service {key:?}"))?;
+        let names = match listed {
+            Listed::Names(names) => names,
+            Listed::Handlers(table) => {
+                let names = table.keys().cloned().collect();
+                tables.insert(key.clone(), table);
+                names
+            }
+        };
         let set = out.entry(key.clone()).or_default();
         for name in names {
             if !svc.model.operations.contains_key(&name) {
@@ -32,7 +55,7 @@ pub fn parse_implemented(toml_text: &str, services: &[Service]) -> Result<Implem
             }
         }
     }
-    Ok(out)
+    Ok((out, tables))
 }
 
 /// Where the client tests live: pinned boto3/AWS CLI tests and the Rust SDK tests.

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Context, Result, bail};
 
 use crate::botocore::{Member, Model, Operation, Shape, StructureShape};
+use crate::handlers::HandlerCrate;
 
 /// Static facts about one service that the model does not carry.
 #[derive(Debug)]
@@ -27,6 +28,9 @@ pub struct ServiceSpec {
     pub read_only_overrides: &'static [(&'static str, bool, &'static str)],
     /// Error codes handlers may raise beyond the model: (code, HTTP status, reason).
     pub extra_errors: &'static [(&'static str, u16, &'static str)],
+    /// The crate whose trait impl is generated from `model/implemented.toml`'s handler table
+    /// (every operation then needs a handler); `None` when the impl is hand-written.
+    pub handlers: Option<HandlerCrate>,
 }
 
 /// The services trailroom serves, in generation order.
@@ -54,6 +58,17 @@ pub const SERVICES: &[ServiceSpec] = &[
             400,
             "AWS's own samples branch on it for unusable parameters (a4b.md 0)",
         )],
+        handlers: Some(HandlerCrate {
+            file: "crates/trailroom-a4b/src/operations.rs",
+            service_type: "crate::A4bService",
+            context_type: "CallContext",
+            uses: &[
+                "trailroom_audit::CallContext",
+                "trailroom_model::a4b::*",
+                "trailroom_protocol::ApiError",
+                "crate::*",
+            ],
+        }),
     },
     ServiceSpec {
         key: "cloudtrail",
@@ -67,6 +82,7 @@ pub const SERVICES: &[ServiceSpec] = &[
             "generates a query with a model: IAM access level Write",
         )],
         extra_errors: &[],
+        handlers: None,
     },
 ];
 
