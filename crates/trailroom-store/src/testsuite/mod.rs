@@ -1,0 +1,13 @@
+//! Conformance suite: behaviour every [`Store`](crate::Store) backend must show, one file per
+//! topic (documents, events, concurrency, durability). Each backend's tests call these functions
+//! on a fresh store, so SQLite and later backends are held to the same contract.
+
+mod concurrency;
+mod documents;
+mod durability;
+mod events;
+
+pub use concurrency::many_concurrent_writers;
+pub use documents::{clear_all, documents, failed_work_is_undone};
+pub use durability::{check_marker, write_marker};
+pub use events::events;
