@@ -9,8 +9,8 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
-use crate::support::admin::{AdminAction, AdminCtx};
 use crate::arn::{ResourceType, new_arn};
+use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{already_exists, limit_exceeded, renamed};
 use crate::support::idempotency::Token;

@@ -9,9 +9,9 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
-use crate::support::admin::{AdminAction, AdminCtx};
 use crate::arn::{Arn, ResourceType, new_arn};
 use crate::rooms;
+use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{already_exists, invalid, required};
 use crate::support::idempotency::Token;
 use crate::support::records::{self, Keys};

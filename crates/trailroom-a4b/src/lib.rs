@@ -36,6 +36,19 @@ mod users;
 /// The only region Alexa for Business was offered in.
 pub const REGION: &str = "us-east-1";
 
+/// Refuses a call signed for any other region than [`REGION`].
+pub fn check_region(region: &str) -> Result<(), trailroom_protocol::ApiError> {
+    match region == REGION {
+        true => Ok(()),
+        false => Err(trailroom_protocol::ApiError::client(
+            "ValidationException",
+            format!(
+                "Alexa for Business is available only in {REGION}; this request was signed for {region}"
+            ),
+        )),
+    }
+}
+
 /// Alexa for Business's handlers.
 #[derive(Debug, Clone)]
 pub struct A4bService {

@@ -12,8 +12,8 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{Doc, ReadTxn, WriteTxn};
 
-use crate::support::admin::{AdminAction, AdminCtx};
 use crate::rooms::{RoomRecord, require_room};
+use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{invalid, required};
 use crate::support::search::{binding, page};
 

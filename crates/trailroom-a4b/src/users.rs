@@ -10,8 +10,8 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
-use crate::support::admin::{AdminAction, AdminCtx};
 use crate::arn::{ResourceType, new_arn};
+use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{in_use, invalid, limit_exceeded, not_found, required};
 use crate::support::idempotency::Token;
 use crate::support::records::{self, Keys};

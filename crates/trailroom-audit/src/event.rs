@@ -217,17 +217,28 @@ mod tests {
             resource_account: None,
             sign_in: None,
         }));
-        for field in ["errorCode", "errorMessage", "userAgent", "requestParameters"] {
+        for field in [
+            "errorCode",
+            "errorMessage",
+            "userAgent",
+            "requestParameters",
+        ] {
             assert_eq!(data[field], management[field], "{field}");
         }
         assert!(data["errorCode"].as_str().unwrap().len() <= 1_024);
         assert!(data["requestParameters"].to_string().len() < 110_000);
         assert_eq!(
-            (data["eventCategory"].as_str(), data["managementEvent"].as_bool()),
+            (
+                data["eventCategory"].as_str(),
+                data["managementEvent"].as_bool()
+            ),
             (Some("Data"), Some(false))
         );
         assert_eq!(
-            (management["eventCategory"].as_str(), management["managementEvent"].as_bool()),
+            (
+                management["eventCategory"].as_str(),
+                management["managementEvent"].as_bool()
+            ),
             (Some("Management"), Some(true))
         );
     }

@@ -25,9 +25,7 @@ use trailroom_audit::{CallContext, CallInfo, Clock, ManualClock};
 use trailroom_cloudtrail::CloudTrailService;
 use trailroom_cloudtrail::delivery::CloudTrailTrails;
 use trailroom_cloudtrail::keys::{self, SigningKey};
-use trailroom_cloudtrail::trails::{
-    self, BucketView, FixedDestinations, TRAIL_KIND, TrailRecord,
-};
+use trailroom_cloudtrail::trails::{self, BucketView, FixedDestinations, TRAIL_KIND, TrailRecord};
 use trailroom_delivery::digest::DigestKey;
 use trailroom_delivery::validate::{self, Object, ObjectSource, PublicKeys};
 use trailroom_delivery::{DigestKeys, SinkError, Sinks, Target, Worker};

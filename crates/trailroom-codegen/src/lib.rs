@@ -44,8 +44,7 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>> {
     let implemented_path = root.join("model/implemented.toml");
     let implemented_text = std::fs::read_to_string(&implemented_path)
         .with_context(|| format!("reading {}", implemented_path.display()))?;
-    let (implemented, handler_tables) =
-        coverage::parse_implemented(&implemented_text, &services)?;
+    let (implemented, handler_tables) = coverage::parse_implemented(&implemented_text, &services)?;
     for svc in &services {
         let (Some(krate), Some(table)) = (svc.spec.handlers, handler_tables.get(svc.spec.key))
         else {

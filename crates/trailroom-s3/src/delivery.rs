@@ -13,9 +13,9 @@ use trailroom_store::Store;
 
 use crate::blobs::BlobStore;
 use crate::objects::{Attributes, new_record, store_object};
-use trailroom_policy::resource::allows;
 use crate::records::{bucket_arn, object_arn};
 use crate::service::{OwnedBucket, find_bucket};
+use trailroom_policy::resource::allows;
 
 /// Why a service could not use a bucket. `code` is S3's error code (`NoSuchBucket`,
 /// `AccessDenied`, `InternalError`), which CloudTrail reports as `LatestDeliveryError`.

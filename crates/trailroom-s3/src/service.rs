@@ -12,9 +12,9 @@ use trailroom_store::{ReadTxn, Store};
 use crate::blobs::BlobStore;
 use crate::calls::{Recorder, RequestInfo};
 use crate::errors;
-use trailroom_policy::resource::{Decision, PolicyPrincipal, evaluate_text};
 use crate::records::{BUCKET_KIND, BucketRecord};
 use trailroom_authz::{Access, CallFacts, Refused};
+use trailroom_policy::resource::{Decision, PolicyPrincipal, evaluate_text};
 
 /// The S3 implementation behind s3s: buckets and object metadata in the store, bytes in files.
 #[derive(Clone)]

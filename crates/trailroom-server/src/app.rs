@@ -15,9 +15,9 @@ use trailroom_store::Store;
 use trailroom_store_sqlite::SqliteStore;
 
 use crate::bootstrap::{ensure_accounts, ensure_organizations};
-use crate::trail_destinations::ServerDestinations;
 use crate::config::Config;
 use crate::front_door;
+use crate::trail_destinations::ServerDestinations;
 
 /// Everything a request handler can reach.
 #[derive(Clone)]

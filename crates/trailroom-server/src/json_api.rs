@@ -120,16 +120,10 @@ impl JsonService {
         }
     }
 
-    /// A4B exists only in us-east-1.
+    /// The service's own region rule (A4B exists only in us-east-1).
     fn check_region(self, region: &str) -> Result<(), ApiError> {
         match self {
-            Self::A4b(_) if region != trailroom_a4b::REGION => Err(ApiError::client(
-                "ValidationException",
-                format!(
-                    "Alexa for Business is available only in {}; this request was signed for {region}",
-                    trailroom_a4b::REGION
-                ),
-            )),
+            Self::A4b(_) => trailroom_a4b::check_region(region),
             _ => Ok(()),
         }
     }

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
-use trailroom_server::{admin_cli, cli_time};
 use trailroom_server::events_cli::{self, LookupArgs};
 use trailroom_server::{AppState, Config, serve};
+use trailroom_server::{admin_cli, cli_time};
 
 #[derive(Parser)]
 #[command(

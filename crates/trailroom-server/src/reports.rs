@@ -2,11 +2,11 @@
 //! the signed, expiring links ListBusinessReportSchedules hands out for schedules without a
 //! bucket. The signature is the credential, as with S3 presigned URLs.
 
+use crate::app::AppState;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use crate::app::AppState;
 
 /// Serves one report file as CSV.
 pub async fn download(

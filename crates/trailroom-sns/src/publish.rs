@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 use trailroom_audit::{CallInfo, Clock, Resource, store_failure};
+use trailroom_audit::{DataEvent, data_event};
 use trailroom_identity::Caller;
+use trailroom_policy::resource::allows;
 use trailroom_protocol::ApiError;
 use trailroom_protocol::query::QueryParams;
-use trailroom_policy::resource::allows;
-use trailroom_audit::{DataEvent, data_event};
 use trailroom_store::{ReadTxn, Store};
 
 use crate::delivery::{Outgoing, send_in_background};

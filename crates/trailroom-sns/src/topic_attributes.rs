@@ -79,8 +79,9 @@ pub(crate) fn check(name: &str, value: &str, fifo: bool, creating: bool) -> Resu
 fn check_value(name: &str, value: &str, fifo: bool) -> Result<(), ApiError> {
     let bad = |reason: &str| Err(invalid_parameter(&format!("{name}: {reason}")));
     match name {
-        "Policy" => validate_topic_policy(value)
-            .map_err(|m| ApiError::client("InvalidParameter", m)),
+        "Policy" => {
+            validate_topic_policy(value).map_err(|m| ApiError::client("InvalidParameter", m))
+        }
         "DeliveryPolicy" | "ArchivePolicy" if !is_json_object(value) && !value.is_empty() => {
             bad("failed to parse JSON")
         }
@@ -168,11 +169,11 @@ fn validate_topic_policy(text: &str) -> Result<(), String> {
         return Err("Invalid parameter: Policy Error: Missing required field Statement".into());
     }
     for statement in statements {
-        trailroom_policy::resource::validate_statement(statement).map_err(|m| format!("Invalid parameter: Policy Error: {m}"))?;
+        trailroom_policy::resource::validate_statement(statement)
+            .map_err(|m| format!("Invalid parameter: Policy Error: {m}"))?;
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use trailroom_audit::{CallContext, store_failure};
 use trailroom_identity::Caller;
+use trailroom_policy::resource::{Decision, PolicyPrincipal, evaluate_text};
 use trailroom_protocol::ApiError;
 use trailroom_protocol::query::QueryParams;
-use trailroom_policy::resource::{Decision, PolicyPrincipal, evaluate_text};
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use crate::output::{

@@ -13,9 +13,9 @@ use super::record::{
     self, CONNECTION_STATUS, DETAIL_CODES, DEVICE_STATUS, DeviceRecord, FEATURES, OFFLINE, ONLINE,
     STATUSES, check_room_capacity, require, save,
 };
-use crate::support::admin::{AdminAction, AdminCtx};
 use crate::arn::new_arn;
 use crate::rooms::require_room;
+use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::invalid;
 
 /// Admin actions of the device family.

@@ -52,7 +52,11 @@ pub struct FixedDestinations {
 
 impl Destinations for FixedDestinations {
     fn bucket(&self, _txn: &dyn ReadTxn, name: &str) -> Result<BucketView, ApiError> {
-        Ok(self.buckets.get(name).cloned().unwrap_or(BucketView::Missing))
+        Ok(self
+            .buckets
+            .get(name)
+            .cloned()
+            .unwrap_or(BucketView::Missing))
     }
 
     fn topic_policy(&self, _txn: &dyn ReadTxn, arn: &str) -> Result<Option<String>, ApiError> {

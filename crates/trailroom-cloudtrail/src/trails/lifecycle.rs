@@ -12,8 +12,8 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use super::destinations::{
-    Destinations, ForTrail, check_bucket, check_cloudwatch, check_topic, kms_key_arn, kms_region, sns_topic_arn,
-    validate_bucket_name, validate_prefix,
+    Destinations, ForTrail, check_bucket, check_cloudwatch, check_topic, kms_key_arn, kms_region,
+    sns_topic_arn, validate_bucket_name, validate_prefix,
 };
 use super::names::{REGIONS, trail_arn, validate_trail_name};
 use super::organization::managed_organization;
@@ -361,13 +361,7 @@ fn check_destinations(
     };
     if recheck.bucket {
         let prefix = trail.s3_key_prefix.as_deref();
-        let bucket = check_bucket(
-            txn,
-            destinations,
-            &trail.s3_bucket_name,
-            prefix,
-            for_trail,
-        )?;
+        let bucket = check_bucket(txn, destinations, &trail.s3_bucket_name, prefix, for_trail)?;
         let key_region = trail.kms_key_id.as_deref().and_then(kms_region);
         if let (Some(key_region), Some(bucket_region)) = (key_region, bucket.region.as_deref())
             && key_region != bucket_region

@@ -24,7 +24,11 @@ const START: i64 = 1_700_000_000_000;
 struct TestDestinations(std::sync::Mutex<FixedDestinations>);
 
 impl Destinations for TestDestinations {
-    fn bucket(&self, txn: &dyn trailroom_store::ReadTxn, name: &str) -> Result<BucketView, ApiError> {
+    fn bucket(
+        &self,
+        txn: &dyn trailroom_store::ReadTxn,
+        name: &str,
+    ) -> Result<BucketView, ApiError> {
         self.0.lock().unwrap().bucket(txn, name)
     }
 

@@ -12,8 +12,8 @@ use super::stored::StoredAcl;
 use super::{Sub, stored};
 use crate::buckets::owner;
 use crate::errors;
-use trailroom_policy::resource::is_public;
 use crate::service::{OwnedBucket, S3Backend, request_info};
+use trailroom_policy::resource::is_public;
 
 pub(crate) const ACL: Sub = Sub {
     key: "acl",
