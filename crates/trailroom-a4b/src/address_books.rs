@@ -13,7 +13,7 @@ use crate::arn::{ResourceType, new_arn};
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{already_exists, limit_exceeded, renamed};
-use crate::support::idempotency::Token;
+use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -93,34 +93,25 @@ pub(crate) async fn create_address_book(
             input.client_request_token.as_deref(),
             &input,
         );
-        if let Some(replayed) = token
-            .as_ref()
-            .map(|t| t.replay(tx, &account))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(replayed);
-        }
-        if all_books(tx, &account)?.len() >= MAX_ADDRESS_BOOKS {
-            return Err(limit_exceeded("address books", MAX_ADDRESS_BOOKS));
-        }
-        let record = AddressBookRecord {
-            book: AddressBook {
-                address_book_arn: Some(arn.clone()),
-                name: input.name.clone(),
-                description: input.description.clone(),
-            },
-            contact_arns: Vec::new(),
-        };
-        save(tx, &account, &record)?;
-        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateAddressBookResponse {
-            address_book_arn: Some(arn),
-        };
-        if let Some(token) = &token {
-            token.remember(tx, &account, &response)?;
-        }
-        Ok(response)
+        once(tx, &account, token, |tx| {
+            if all_books(tx, &account)?.len() >= MAX_ADDRESS_BOOKS {
+                return Err(limit_exceeded("address books", MAX_ADDRESS_BOOKS));
+            }
+            let record = AddressBookRecord {
+                book: AddressBook {
+                    address_book_arn: Some(arn.clone()),
+                    name: input.name.clone(),
+                    description: input.description.clone(),
+                },
+                contact_arns: Vec::new(),
+            };
+            save(tx, &account, &record)?;
+            tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+            let response = CreateAddressBookResponse {
+                address_book_arn: Some(arn),
+            };
+            Ok(response)
+        })
     })
     .await
 }

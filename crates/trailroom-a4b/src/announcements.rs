@@ -13,7 +13,7 @@ use crate::arn::{Arn, ResourceType, new_arn};
 use crate::rooms;
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{already_exists, invalid, required};
-use crate::support::idempotency::Token;
+use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 
@@ -169,32 +169,23 @@ pub(crate) async fn send_announcement(
             input.client_request_token.as_deref(),
             &input,
         );
-        if let Some(replayed) = token
-            .as_ref()
-            .map(|t| t.replay(tx, &account))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(replayed);
-        }
-        enforce_rate(tx, &account, now)?;
-        let record = AnnouncementRecord {
-            announcement_arn: arn.clone(),
-            created_time: now,
-            expires_time: now + ttl * 1000,
-            room_arns: matching_rooms(tx, &account, &filters)?,
-            content,
-        };
-        records::save(tx, &account, TYPE, &arn, &record, Keys::default(), |n| {
-            already_exists("announcement", n)
-        })?;
-        let response = SendAnnouncementResponse {
-            announcement_arn: Some(arn),
-        };
-        if let Some(token) = &token {
-            token.remember(tx, &account, &response)?;
-        }
-        Ok(response)
+        once(tx, &account, token, |tx| {
+            enforce_rate(tx, &account, now)?;
+            let record = AnnouncementRecord {
+                announcement_arn: arn.clone(),
+                created_time: now,
+                expires_time: now + ttl * 1000,
+                room_arns: matching_rooms(tx, &account, &filters)?,
+                content,
+            };
+            records::save(tx, &account, TYPE, &arn, &record, Keys::default(), |n| {
+                already_exists("announcement", n)
+            })?;
+            let response = SendAnnouncementResponse {
+                announcement_arn: Some(arn),
+            };
+            Ok(response)
+        })
     })
     .await
 }

@@ -9,7 +9,7 @@ use trailroom_store::{Doc, ReadTxn, WriteTxn};
 
 use crate::arn::{Arn, ResourceType, new_arn};
 use crate::support::errors::{already_exists, invalid, limit_exceeded, not_found, required};
-use crate::support::idempotency::Token;
+use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{binding, page};
 use crate::support::tags;
@@ -98,37 +98,28 @@ pub(crate) async fn create_conference_provider(
             input.client_request_token.as_deref(),
             &input,
         );
-        if let Some(replayed) = token
-            .as_ref()
-            .map(|t| t.replay(tx, &account))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(replayed);
-        }
-        if tx.list(&account, TYPE.kind()).map_err(store_failure)?.len() >= MAX_PROVIDERS {
-            return Err(limit_exceeded("conference providers", MAX_PROVIDERS));
-        }
-        let record = ProviderRecord {
-            provider: ConferenceProvider {
-                arn: Some(arn.clone()),
-                name: input.conference_provider_name.clone(),
-                type_: Some(provider_type),
-                ip_dial_in: input.ip_dial_in.clone(),
-                pstn_dial_in: input.pstn_dial_in.clone(),
-                meeting_setting: input.meeting_setting.clone(),
-            },
-            created_ms: records::next_created_time(tx, &account, TYPE, now)?,
-        };
-        save(tx, &account, &record)?;
-        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateConferenceProviderResponse {
-            conference_provider_arn: Some(arn),
-        };
-        if let Some(token) = &token {
-            token.remember(tx, &account, &response)?;
-        }
-        Ok(response)
+        once(tx, &account, token, |tx| {
+            if tx.list(&account, TYPE.kind()).map_err(store_failure)?.len() >= MAX_PROVIDERS {
+                return Err(limit_exceeded("conference providers", MAX_PROVIDERS));
+            }
+            let record = ProviderRecord {
+                provider: ConferenceProvider {
+                    arn: Some(arn.clone()),
+                    name: input.conference_provider_name.clone(),
+                    type_: Some(provider_type),
+                    ip_dial_in: input.ip_dial_in.clone(),
+                    pstn_dial_in: input.pstn_dial_in.clone(),
+                    meeting_setting: input.meeting_setting.clone(),
+                },
+                created_ms: records::next_created_time(tx, &account, TYPE, now)?,
+            };
+            save(tx, &account, &record)?;
+            tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+            let response = CreateConferenceProviderResponse {
+                conference_provider_arn: Some(arn),
+            };
+            Ok(response)
+        })
     })
     .await
 }

@@ -13,7 +13,7 @@ use crate::address_books;
 use crate::arn::{ResourceType, new_arn};
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{already_exists, invalid, limit_exceeded};
-use crate::support::idempotency::Token;
+use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -78,31 +78,22 @@ pub(crate) async fn create_contact(
             input.client_request_token.as_deref(),
             &input,
         );
-        if let Some(replayed) = token
-            .as_ref()
-            .map(|t| t.replay(tx, &account))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(replayed);
-        }
-        if tx
-            .list(&account, TYPE.kind())
-            .map_err(trailroom_audit::store_failure)?
-            .len()
-            >= MAX_CONTACTS
-        {
-            return Err(limit_exceeded("contacts", MAX_CONTACTS));
-        }
-        save(tx, &account, &contact)?;
-        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateContactResponse {
-            contact_arn: Some(arn),
-        };
-        if let Some(token) = &token {
-            token.remember(tx, &account, &response)?;
-        }
-        Ok(response)
+        once(tx, &account, token, |tx| {
+            if tx
+                .list(&account, TYPE.kind())
+                .map_err(trailroom_audit::store_failure)?
+                .len()
+                >= MAX_CONTACTS
+            {
+                return Err(limit_exceeded("contacts", MAX_CONTACTS));
+            }
+            save(tx, &account, &contact)?;
+            tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+            let response = CreateContactResponse {
+                contact_arn: Some(arn),
+            };
+            Ok(response)
+        })
     })
     .await
 }

@@ -14,7 +14,7 @@ use crate::arn::{ResourceType, new_arn};
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{already_exists, limit_exceeded, renamed};
-use crate::support::idempotency::Token;
+use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{binding, page};
 use crate::support::tags;
@@ -185,39 +185,30 @@ pub(crate) async fn create_gateway_group(
             input.client_request_token.as_deref(),
             &input,
         );
-        if let Some(replayed) = token
-            .as_ref()
-            .map(|t| t.replay(tx, &account))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(replayed);
-        }
-        if tx
-            .list(&account, GROUP.kind())
-            .map_err(store_failure)?
-            .len()
-            >= MAX_GROUPS
-        {
-            return Err(limit_exceeded("gateway groups", MAX_GROUPS));
-        }
-        let record = GroupRecord {
-            group: GatewayGroup {
-                arn: Some(arn.clone()),
-                name: input.name.clone(),
-                description: input.description.clone(),
-            },
-            created_ms: records::next_created_time(tx, &account, GROUP, now)?,
-        };
-        save_group(tx, &account, &record)?;
-        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateGatewayGroupResponse {
-            gateway_group_arn: Some(arn),
-        };
-        if let Some(token) = &token {
-            token.remember(tx, &account, &response)?;
-        }
-        Ok(response)
+        once(tx, &account, token, |tx| {
+            if tx
+                .list(&account, GROUP.kind())
+                .map_err(store_failure)?
+                .len()
+                >= MAX_GROUPS
+            {
+                return Err(limit_exceeded("gateway groups", MAX_GROUPS));
+            }
+            let record = GroupRecord {
+                group: GatewayGroup {
+                    arn: Some(arn.clone()),
+                    name: input.name.clone(),
+                    description: input.description.clone(),
+                },
+                created_ms: records::next_created_time(tx, &account, GROUP, now)?,
+            };
+            save_group(tx, &account, &record)?;
+            tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+            let response = CreateGatewayGroupResponse {
+                gateway_group_arn: Some(arn),
+            };
+            Ok(response)
+        })
     })
     .await
 }

@@ -12,7 +12,7 @@ use trailroom_protocol::ApiError;
 use crate::arn::{ResourceType, new_arn};
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{already_exists, in_use, invalid, limit_exceeded, renamed};
-use crate::support::idempotency::Token;
+use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -179,32 +179,23 @@ pub(crate) async fn create_network_profile(
             input.client_request_token.as_deref(),
             &input,
         );
-        if let Some(replayed) = token
-            .as_ref()
-            .map(|t| t.replay(tx, &account))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(replayed);
-        }
-        check_security(&profile)?;
-        if tx
-            .list(&account, TYPE.kind())
-            .map_err(trailroom_audit::store_failure)?
-            .len()
-            >= MAX_NETWORK_PROFILES
-        {
-            return Err(limit_exceeded("network profiles", MAX_NETWORK_PROFILES));
-        }
-        save(tx, &account, &profile)?;
-        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateNetworkProfileResponse {
-            network_profile_arn: Some(arn),
-        };
-        if let Some(token) = &token {
-            token.remember(tx, &account, &response)?;
-        }
-        Ok(response)
+        once(tx, &account, token, |tx| {
+            check_security(&profile)?;
+            if tx
+                .list(&account, TYPE.kind())
+                .map_err(trailroom_audit::store_failure)?
+                .len()
+                >= MAX_NETWORK_PROFILES
+            {
+                return Err(limit_exceeded("network profiles", MAX_NETWORK_PROFILES));
+            }
+            save(tx, &account, &profile)?;
+            tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+            let response = CreateNetworkProfileResponse {
+                network_profile_arn: Some(arn),
+            };
+            Ok(response)
+        })
     })
     .await
 }

@@ -9,7 +9,7 @@ use trailroom_protocol::ApiError;
 use crate::arn::{ResourceType, new_arn};
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{already_exists, in_use, invalid, limit_exceeded, renamed};
-use crate::support::idempotency::Token;
+use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -100,48 +100,39 @@ pub(crate) async fn create_profile(
             input.client_request_token.as_deref(),
             &input,
         );
-        if let Some(replayed) = token
-            .as_ref()
-            .map(|t| t.replay(tx, &account))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(replayed);
-        }
-        let existing: Vec<Profile> = records::list(tx, &account, TYPE)?;
-        if existing.len() >= MAX_PROFILES {
-            return Err(limit_exceeded("room profiles", MAX_PROFILES));
-        }
-        let profile = Profile {
-            profile_arn: Some(arn.clone()),
-            profile_name: input.profile_name.clone(),
-            is_default: Some(existing.iter().all(|p| p.is_default != Some(true))),
-            address: input.address.clone(),
-            timezone: input.timezone.clone(),
-            distance_unit: input.distance_unit.clone(),
-            temperature_unit: input.temperature_unit.clone(),
-            wake_word: input.wake_word.clone(),
-            locale: input.locale.clone(),
-            setup_mode_disabled: input.setup_mode_disabled,
-            max_volume_limit: input.max_volume_limit,
-            pstn_enabled: input.pstn_enabled,
-            data_retention_opt_in: input.data_retention_opt_in,
-            address_book_arn: None,
-            meeting_room_configuration: input
-                .meeting_room_configuration
-                .as_ref()
-                .map(convert)
-                .transpose()?,
-        };
-        save(tx, &account, &profile)?;
-        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateProfileResponse {
-            profile_arn: Some(arn),
-        };
-        if let Some(token) = &token {
-            token.remember(tx, &account, &response)?;
-        }
-        Ok(response)
+        once(tx, &account, token, |tx| {
+            let existing: Vec<Profile> = records::list(tx, &account, TYPE)?;
+            if existing.len() >= MAX_PROFILES {
+                return Err(limit_exceeded("room profiles", MAX_PROFILES));
+            }
+            let profile = Profile {
+                profile_arn: Some(arn.clone()),
+                profile_name: input.profile_name.clone(),
+                is_default: Some(existing.iter().all(|p| p.is_default != Some(true))),
+                address: input.address.clone(),
+                timezone: input.timezone.clone(),
+                distance_unit: input.distance_unit.clone(),
+                temperature_unit: input.temperature_unit.clone(),
+                wake_word: input.wake_word.clone(),
+                locale: input.locale.clone(),
+                setup_mode_disabled: input.setup_mode_disabled,
+                max_volume_limit: input.max_volume_limit,
+                pstn_enabled: input.pstn_enabled,
+                data_retention_opt_in: input.data_retention_opt_in,
+                address_book_arn: None,
+                meeting_room_configuration: input
+                    .meeting_room_configuration
+                    .as_ref()
+                    .map(convert)
+                    .transpose()?,
+            };
+            save(tx, &account, &profile)?;
+            tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+            let response = CreateProfileResponse {
+                profile_arn: Some(arn),
+            };
+            Ok(response)
+        })
     })
     .await
 }

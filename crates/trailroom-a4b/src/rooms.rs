@@ -15,7 +15,7 @@ use trailroom_store::{Doc, ReadTxn, WriteTxn};
 use crate::arn::{ResourceType, new_arn};
 use crate::support::convert::convert;
 use crate::support::errors::{already_exists, invalid, not_found, renamed, required};
-use crate::support::idempotency::Token;
+use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -90,37 +90,28 @@ pub(crate) async fn create_room(
     let ctx_in = ctx.clone();
     ctx.write(move |tx| {
         let token = Token::of("CreateRoom", input.client_request_token.as_deref(), &input);
-        if let Some(replayed) = token
-            .as_ref()
-            .map(|t| t.replay(tx, &account))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(replayed);
-        }
-        let profile = resolve_profile(tx, &account, input.profile_arn.as_deref())?;
-        let profile_arn = profile.profile_arn.unwrap_or_default();
-        // The record names the profile the room got, given or default, before the room itself.
-        ctx_in.add_resource("AWS::A4B::Profile", profile_arn.clone());
-        let record = RoomRecord {
-            room: Room {
-                room_arn: Some(arn.clone()),
-                room_name: input.room_name.clone(),
-                description: input.description.clone(),
-                provider_calendar_id: input.provider_calendar_id.clone(),
-                profile_arn: Some(profile_arn),
-            },
-            skill_group_arns: Vec::new(),
-        };
-        save(tx, &account, &record)?;
-        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateRoomResponse {
-            room_arn: Some(arn),
-        };
-        if let Some(token) = &token {
-            token.remember(tx, &account, &response)?;
-        }
-        Ok(response)
+        once(tx, &account, token, |tx| {
+            let profile = resolve_profile(tx, &account, input.profile_arn.as_deref())?;
+            let profile_arn = profile.profile_arn.unwrap_or_default();
+            // The record names the profile the room got, given or default, before the room itself.
+            ctx_in.add_resource("AWS::A4B::Profile", profile_arn.clone());
+            let record = RoomRecord {
+                room: Room {
+                    room_arn: Some(arn.clone()),
+                    room_name: input.room_name.clone(),
+                    description: input.description.clone(),
+                    provider_calendar_id: input.provider_calendar_id.clone(),
+                    profile_arn: Some(profile_arn),
+                },
+                skill_group_arns: Vec::new(),
+            };
+            save(tx, &account, &record)?;
+            tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+            let response = CreateRoomResponse {
+                room_arn: Some(arn),
+            };
+            Ok(response)
+        })
     })
     .await
 }

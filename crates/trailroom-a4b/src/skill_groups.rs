@@ -14,7 +14,7 @@ use crate::arn::{ResourceType, new_arn};
 use crate::rooms::RoomRecord;
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{already_exists, limit_exceeded, not_found, renamed, required};
-use crate::support::idempotency::Token;
+use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -139,35 +139,26 @@ pub(crate) async fn create_skill_group(
             input.client_request_token.as_deref(),
             &input,
         );
-        if let Some(replayed) = token
-            .as_ref()
-            .map(|t| t.replay(tx, &account))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(replayed);
-        }
-        let existing: Vec<Value> = records::list(tx, &account, TYPE)?;
-        if existing.len() >= MAX_GROUPS {
-            return Err(limit_exceeded("skill groups", MAX_GROUPS));
-        }
-        let record = SkillGroupRecord {
-            group: SkillGroup {
-                skill_group_arn: Some(arn.clone()),
-                skill_group_name: Some(name),
-                description: input.description.clone(),
-            },
-            skill_ids: Vec::new(),
-        };
-        save(tx, &account, &record)?;
-        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateSkillGroupResponse {
-            skill_group_arn: Some(arn),
-        };
-        if let Some(token) = &token {
-            token.remember(tx, &account, &response)?;
-        }
-        Ok(response)
+        once(tx, &account, token, |tx| {
+            let existing: Vec<Value> = records::list(tx, &account, TYPE)?;
+            if existing.len() >= MAX_GROUPS {
+                return Err(limit_exceeded("skill groups", MAX_GROUPS));
+            }
+            let record = SkillGroupRecord {
+                group: SkillGroup {
+                    skill_group_arn: Some(arn.clone()),
+                    skill_group_name: Some(name),
+                    description: input.description.clone(),
+                },
+                skill_ids: Vec::new(),
+            };
+            save(tx, &account, &record)?;
+            tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+            let response = CreateSkillGroupResponse {
+                skill_group_arn: Some(arn),
+            };
+            Ok(response)
+        })
     })
     .await
 }

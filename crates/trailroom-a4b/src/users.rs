@@ -13,7 +13,7 @@ use trailroom_store::{ReadTxn, WriteTxn};
 use crate::arn::{ResourceType, new_arn};
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{in_use, invalid, limit_exceeded, not_found, required};
-use crate::support::idempotency::Token;
+use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -213,40 +213,31 @@ pub(crate) async fn create_user(
     let arn = new_arn(TYPE, &account, ctx.region());
     ctx.write(move |tx| {
         let token = Token::of("CreateUser", input.client_request_token.as_deref(), &input);
-        if let Some(replayed) = token
-            .as_ref()
-            .map(|t| t.replay(tx, &account))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(replayed);
-        }
-        let existing: Vec<Value> = records::list(tx, &account, TYPE)?;
-        if existing.len() >= MAX_USERS {
-            return Err(limit_exceeded("users", MAX_USERS));
-        }
-        let user = UserRecord {
-            user: UserData {
-                user_arn: Some(arn.clone()),
-                first_name: input.first_name.clone(),
-                last_name: input.last_name.clone(),
-                email: input.email.clone(),
-                enrollment_status: Some(Status::Initialized.as_str().to_owned()),
-                enrollment_id: Some(new_id()),
-            },
-            user_id,
-            invitation_id: None,
-            invitation_sent_ms: None,
-        };
-        save(tx, &account, &user)?;
-        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateUserResponse {
-            user_arn: Some(arn),
-        };
-        if let Some(token) = &token {
-            token.remember(tx, &account, &response)?;
-        }
-        Ok(response)
+        once(tx, &account, token, |tx| {
+            let existing: Vec<Value> = records::list(tx, &account, TYPE)?;
+            if existing.len() >= MAX_USERS {
+                return Err(limit_exceeded("users", MAX_USERS));
+            }
+            let user = UserRecord {
+                user: UserData {
+                    user_arn: Some(arn.clone()),
+                    first_name: input.first_name.clone(),
+                    last_name: input.last_name.clone(),
+                    email: input.email.clone(),
+                    enrollment_status: Some(Status::Initialized.as_str().to_owned()),
+                    enrollment_id: Some(new_id()),
+                },
+                user_id,
+                invitation_id: None,
+                invitation_sent_ms: None,
+            };
+            save(tx, &account, &user)?;
+            tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+            let response = CreateUserResponse {
+                user_arn: Some(arn),
+            };
+            Ok(response)
+        })
     })
     .await
 }

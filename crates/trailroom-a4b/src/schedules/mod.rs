@@ -22,7 +22,7 @@ use crate::rooms;
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::convert::merged;
 use crate::support::errors::{already_exists, invalid, limit_exceeded, not_found};
-use crate::support::idempotency::Token;
+use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{binding, page};
 use crate::support::tags;
@@ -121,40 +121,31 @@ pub(crate) async fn create_business_report_schedule(
             input.client_request_token.as_deref(),
             &input,
         );
-        if let Some(replayed) = token
-            .as_ref()
-            .map(|t| t.replay(tx, &account))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(replayed);
-        }
-        if tx.list(&account, TYPE.kind()).map_err(store_failure)?.len() >= MAX_SCHEDULES {
-            return Err(limit_exceeded("business report schedules", MAX_SCHEDULES));
-        }
-        let record = ScheduleRecord {
-            schedule: BusinessReportSchedule {
-                schedule_arn: Some(arn.clone()),
-                schedule_name: input.schedule_name.clone(),
-                s3_bucket_name: input.s3_bucket_name.clone(),
-                s3_key_prefix: input.s3_key_prefix.clone(),
-                format: input.format.clone(),
-                content_range: input.content_range.clone(),
-                recurrence: input.recurrence.clone(),
-                last_business_report: None,
-            },
-            created_ms: records::next_created_time(tx, &account, TYPE, now)?,
-            secret,
-        };
-        save(tx, &account, &record)?;
-        tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
-        let response = CreateBusinessReportScheduleResponse {
-            schedule_arn: Some(arn),
-        };
-        if let Some(token) = &token {
-            token.remember(tx, &account, &response)?;
-        }
-        Ok(response)
+        once(tx, &account, token, |tx| {
+            if tx.list(&account, TYPE.kind()).map_err(store_failure)?.len() >= MAX_SCHEDULES {
+                return Err(limit_exceeded("business report schedules", MAX_SCHEDULES));
+            }
+            let record = ScheduleRecord {
+                schedule: BusinessReportSchedule {
+                    schedule_arn: Some(arn.clone()),
+                    schedule_name: input.schedule_name.clone(),
+                    s3_bucket_name: input.s3_bucket_name.clone(),
+                    s3_key_prefix: input.s3_key_prefix.clone(),
+                    format: input.format.clone(),
+                    content_range: input.content_range.clone(),
+                    recurrence: input.recurrence.clone(),
+                    last_business_report: None,
+                },
+                created_ms: records::next_created_time(tx, &account, TYPE, now)?,
+                secret,
+            };
+            save(tx, &account, &record)?;
+            tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
+            let response = CreateBusinessReportScheduleResponse {
+                schedule_arn: Some(arn),
+            };
+            Ok(response)
+        })
     })
     .await
 }

@@ -19,16 +19,35 @@ struct Remembered {
 }
 
 /// A token and the request it came with.
-pub struct Token<'a> {
+pub struct Token {
     id: String,
     parameters: String,
-    _token: &'a str,
 }
 
-impl<'a> Token<'a> {
+/// Runs `create` once per token: a repeat with the same parameters replays the first response
+/// without running it, a repeat with other parameters is `AlreadyExistsException`, and without a
+/// token `create` simply runs.
+pub fn once<O: Serialize + DeserializeOwned>(
+    tx: &mut dyn WriteTxn,
+    account: &str,
+    token: Option<Token>,
+    create: impl FnOnce(&mut dyn WriteTxn) -> Result<O, ApiError>,
+) -> Result<O, ApiError> {
+    let Some(token) = token else {
+        return create(tx);
+    };
+    if let Some(replayed) = token.replay(tx, account)? {
+        return Ok(replayed);
+    }
+    let response = create(tx)?;
+    token.remember(tx, account, &response)?;
+    Ok(response)
+}
+
+impl Token {
     /// The token of `operation` carrying `request` (whose token member is ignored in the
     /// comparison because it is the token itself). `None` when the caller sent no token.
-    pub fn of(operation: &str, token: Option<&'a str>, request: &impl Serialize) -> Option<Self> {
+    pub fn of(operation: &str, token: Option<&str>, request: &impl Serialize) -> Option<Self> {
         let token = token?;
         let mut value = serde_json::to_value(request).unwrap_or_default();
         if let Value::Object(map) = &mut value {
@@ -37,12 +56,11 @@ impl<'a> Token<'a> {
         Some(Self {
             id: format!("{operation}:{token}"),
             parameters: binding(&value),
-            _token: token,
         })
     }
 
     /// The response to replay, if this token was used before with the same parameters.
-    pub fn replay<O: DeserializeOwned>(
+    fn replay<O: DeserializeOwned>(
         &self,
         txn: &dyn ReadTxn,
         account: &str,
@@ -63,7 +81,7 @@ impl<'a> Token<'a> {
     }
 
     /// Remembers `response` for later replays.
-    pub fn remember(
+    fn remember(
         &self,
         tx: &mut dyn WriteTxn,
         account: &str,
