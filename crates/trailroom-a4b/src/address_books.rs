@@ -2,7 +2,7 @@
 //! ARNs of its contacts (many-to-many, at most 100 per book); deleting a book leaves its contacts
 //! alone and clears any profile that referenced it (a4b.md §2.2, §2.3).
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
@@ -10,6 +10,7 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use crate::arn::{ResourceType, new_arn};
+use crate::records::address_books::{AddressBookRecord, TYPE, all_books, require, save};
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{already_exists, limit_exceeded, renamed};
@@ -18,68 +19,10 @@ use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
 
-const TYPE: ResourceType = ResourceType::AddressBook;
 /// Address books per account [AG quotas].
 const MAX_ADDRESS_BOOKS: usize = 25;
 /// Contacts per address book [AG quotas].
 const MAX_CONTACTS_PER_BOOK: usize = 100;
-
-/// A stored address book: the model's `AddressBook` plus its members. Stored under its ARN,
-/// named by `Name` (unique).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct AddressBookRecord {
-    /// The book as GetAddressBook returns it.
-    #[serde(flatten)]
-    pub book: AddressBook,
-    /// Contacts in the book, in the order they were added.
-    #[serde(rename = "ContactArns", default)]
-    pub contact_arns: Vec<String>,
-}
-
-impl AddressBookRecord {
-    fn arn(&self) -> String {
-        self.book.address_book_arn.clone().unwrap_or_default()
-    }
-}
-
-fn save(tx: &mut dyn WriteTxn, account: &str, record: &AddressBookRecord) -> Result<(), ApiError> {
-    let name = record.book.name.clone().unwrap_or_default();
-    records::save(
-        tx,
-        account,
-        TYPE,
-        &record.arn(),
-        record,
-        Keys {
-            name: Some(&name),
-            parent: None,
-        },
-        |n| already_exists("address book", n),
-    )
-}
-
-/// Every address book of `account` (for contact searches and deletes).
-pub(crate) fn all_books(
-    txn: &dyn ReadTxn,
-    account: &str,
-) -> Result<Vec<AddressBookRecord>, ApiError> {
-    records::list(txn, account, TYPE)
-}
-
-/// Removes a deleted contact from every book that holds it (a4b.md §2.3).
-pub(crate) fn forget_contact(
-    tx: &mut dyn WriteTxn,
-    account: &str,
-    contact_arn: &str,
-) -> Result<(), ApiError> {
-    for mut record in all_books(tx, account)? {
-        if record.contact_arns.iter().any(|c| c == contact_arn) {
-            record.contact_arns.retain(|c| c != contact_arn);
-            save(tx, account, &record)?;
-        }
-    }
-    Ok(())
-}
 
 pub(crate) async fn create_address_book(
     ctx: &CallContext,
@@ -114,14 +57,6 @@ pub(crate) async fn create_address_book(
         })
     })
     .await
-}
-
-fn require(
-    txn: &dyn ReadTxn,
-    account: &str,
-    arn: Option<&str>,
-) -> Result<AddressBookRecord, ApiError> {
-    records::require(txn, account, TYPE, arn.unwrap_or_default())
 }
 
 pub(crate) async fn get_address_book(

@@ -2,7 +2,7 @@
 //! (a4b.md §7.10). Delivery is simulated: the announcement is recorded with the rooms it reached
 //! and its expiry, which business reports count; zero matching rooms is still a success.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
@@ -10,14 +10,14 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use crate::arn::{Arn, ResourceType, new_arn};
-use crate::rooms;
+use crate::records::announcements::{AnnouncementRecord, TYPE, sent};
+use crate::records::rooms;
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{already_exists, invalid, required};
 use crate::support::idempotency::{Token, once};
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 
-const TYPE: ResourceType = ResourceType::Announcement;
 /// Announcements an account may send per second (a4b.md §7.10).
 const MAX_PER_SECOND: usize = 10;
 /// Default `TimeToLiveInSeconds` [M].
@@ -25,25 +25,6 @@ const DEFAULT_TTL_SECONDS: i32 = 300;
 /// How long sent announcements are kept for business reports (the longest report range plus a
 /// margin).
 const KEEP_MS: i64 = 35 * 86_400_000;
-
-/// A sent announcement, stored under its ARN.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(crate) struct AnnouncementRecord {
-    pub announcement_arn: String,
-    /// When it was sent, ms since the epoch.
-    pub created_time: i64,
-    /// When undelivered copies are dropped, ms since the epoch.
-    pub expires_time: i64,
-    /// The rooms it was sent to.
-    pub room_arns: Vec<String>,
-    pub content: Content,
-}
-
-/// Every stored announcement of `account` (for business reports).
-pub(crate) fn sent(txn: &dyn ReadTxn, account: &str) -> Result<Vec<AnnouncementRecord>, ApiError> {
-    records::list(txn, account, TYPE)
-}
 
 /// Exactly one of the three content lists, holding one item (a4b.md §4).
 fn check_content(content: &Content) -> Result<(), ApiError> {

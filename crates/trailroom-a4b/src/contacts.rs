@@ -9,8 +9,8 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
-use crate::address_books;
 use crate::arn::{ResourceType, new_arn};
+use crate::records::address_books;
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{already_exists, invalid, limit_exceeded};
 use crate::support::idempotency::{Token, once};

@@ -1,9 +1,10 @@
 //! Alexa for Business.
 //!
 //! Owns: [`A4bService`], the implementation of the generated `AlexaForBusiness` trait (its
-//! forwarding, `operations.rs`, generated from `model/implemented.toml`), one module per resource
-//! family; ARNs as AWS issued them ([`arn`]); and which resources a call names, for
-//! the audit record ([`resources`]) and for authorization ([`access`]).
+//! forwarding, `operations.rs`, generated from `model/implemented.toml`); one module per resource
+//! family over the stored records and their cascades (`records/`: operation modules import it
+//! and `support`, never each other); ARNs as AWS issued them ([`arn`]); and which resources a
+//! call names, for the audit record ([`resources`]) and for authorization ([`access`]).
 //!
 //! Knows nothing about HTTP or SQL: handlers take a `CallContext` and talk to the store traits.
 
@@ -25,6 +26,7 @@ mod gateways;
 mod network_profiles;
 mod operations;
 mod profiles;
+pub(crate) mod records;
 mod rooms;
 mod schedules;
 mod skill_groups;

@@ -9,64 +9,17 @@ use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
-use crate::arn::{ResourceType, new_arn};
+use crate::arn::new_arn;
+use crate::records::network_profiles::{ENTERPRISE, TYPE, all, require, save};
 use crate::support::convert::{convert, merged};
-use crate::support::errors::{already_exists, in_use, invalid, limit_exceeded, renamed};
+use crate::support::errors::{in_use, invalid, limit_exceeded, renamed};
 use crate::support::idempotency::{Token, once};
-use crate::support::records::{self, Keys};
+use crate::support::records::{self};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
 
-const TYPE: ResourceType = ResourceType::NetworkProfile;
 /// No published quota; a4b.md §5.1 picks 100.
 const MAX_NETWORK_PROFILES: usize = 100;
-/// The only security type that uses certificates instead of passwords.
-const ENTERPRISE: &str = "WPA2_ENTERPRISE";
-
-/// Saves `profile` under its unique name.
-fn save(
-    tx: &mut dyn trailroom_store::WriteTxn,
-    account: &str,
-    profile: &NetworkProfile,
-) -> Result<(), ApiError> {
-    let arn = profile.network_profile_arn.clone().unwrap_or_default();
-    let name = profile.network_profile_name.clone().unwrap_or_default();
-    records::save(
-        tx,
-        account,
-        TYPE,
-        &arn,
-        profile,
-        Keys {
-            name: Some(&name),
-            parent: None,
-        },
-        |n| already_exists("network profile", n),
-    )
-}
-
-/// The network profile at `arn`, or NotFound (for devices).
-pub(crate) fn require(
-    txn: &dyn trailroom_store::ReadTxn,
-    account: &str,
-    arn: &str,
-) -> Result<NetworkProfile, ApiError> {
-    records::require(txn, account, TYPE, arn)
-}
-
-/// Every network profile of `account` (for the device search view).
-pub(crate) fn all(
-    txn: &dyn trailroom_store::ReadTxn,
-    account: &str,
-) -> Result<Vec<NetworkProfile>, ApiError> {
-    records::list(txn, account, TYPE)
-}
-
-/// Whether `profile` issues device certificates (WPA2 Enterprise).
-pub(crate) fn is_enterprise(profile: &NetworkProfile) -> bool {
-    profile.security_type.as_deref() == Some(ENTERPRISE)
-}
-
 fn present(value: Option<&str>) -> bool {
     value.is_some_and(|v| !v.is_empty())
 }
@@ -229,7 +182,9 @@ pub(crate) async fn update_network_profile(
         let new_name = updated.network_profile_name.clone().unwrap_or_default();
         save(tx, &account, &updated).map_err(renamed("network profile", new_name))?;
         let ca_changed = updated.certificate_authority_arn != current.certificate_authority_arn;
-        crate::devices::network_profile_changed(tx, &account, &updated, ca_changed, now_ms)?;
+        crate::records::devices::network_profile_changed(
+            tx, &account, &updated, ca_changed, now_ms,
+        )?;
         Ok(UpdateNetworkProfileResponse {})
     })
     .await
@@ -243,7 +198,7 @@ pub(crate) async fn delete_network_profile(
     let arn = crate::support::errors::required(input.network_profile_arn, "networkProfileArn")?;
     ctx.write(move |tx| {
         require(tx, &account, &arn)?;
-        let users = crate::devices::devices_using_network_profile(tx, &account, &arn)?;
+        let users = crate::records::devices::devices_using_network_profile(tx, &account, &arn)?;
         if users > 0 {
             return Err(in_use(format!(
                 "The network profile {arn} is associated with {users} device(s)."

@@ -7,47 +7,16 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
 use crate::arn::{ResourceType, new_arn};
+use crate::records::profiles::{TYPE, default_profile, save};
 use crate::support::convert::{convert, merged};
-use crate::support::errors::{already_exists, in_use, invalid, limit_exceeded, renamed};
+use crate::support::errors::{in_use, invalid, limit_exceeded, renamed};
 use crate::support::idempotency::{Token, once};
-use crate::support::records::{self, Keys};
+use crate::support::records::{self};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
 
-const TYPE: ResourceType = ResourceType::Profile;
 /// Profiles per account [AG quotas].
 const MAX_PROFILES: usize = 100;
-
-/// Saves `profile` under its name.
-fn save(
-    tx: &mut dyn trailroom_store::WriteTxn,
-    account: &str,
-    profile: &Profile,
-) -> Result<(), ApiError> {
-    let arn = profile.profile_arn.clone().unwrap_or_default();
-    let name = profile.profile_name.clone().unwrap_or_default();
-    records::save(
-        tx,
-        account,
-        TYPE,
-        &arn,
-        profile,
-        Keys {
-            name: Some(&name),
-            parent: None,
-        },
-        |n| already_exists("profile", n),
-    )
-}
-
-/// The account's default profile, if any.
-pub(crate) fn default_profile(
-    txn: &dyn trailroom_store::ReadTxn,
-    account: &str,
-) -> Result<Option<Profile>, ApiError> {
-    let profiles: Vec<Profile> = records::list(txn, account, TYPE)?;
-    Ok(profiles.into_iter().find(|p| p.is_default == Some(true)))
-}
 
 /// Checks the meeting-room ranges the documentation gives (a4b.md §4).
 fn check_meeting_room(config: &Value) -> Result<(), ApiError> {

@@ -4,68 +4,24 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
 use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
 use trailroom_audit::store_failure;
-use trailroom_store::{Doc, ReadTxn, WriteTxn};
+use trailroom_store::{Doc, ReadTxn};
 
 use crate::arn::{ResourceType, new_arn};
+use crate::records::rooms::{RoomRecord, TYPE, require_room, save};
 use crate::support::convert::convert;
-use crate::support::errors::{already_exists, invalid, not_found, renamed, required};
+use crate::support::errors::{invalid, not_found, renamed, required};
 use crate::support::idempotency::{Token, once};
-use crate::support::records::{self, Keys};
+use crate::support::records::{self};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
-use crate::{devices, profiles, skill_groups, skills, smart_home};
 
-/// A stored room: the model's `Room` plus the skill groups associated with it. Stored under its
-/// ARN, named by `RoomName` (unique), with the profile ARN as parent.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct RoomRecord {
-    /// The room as Get/Search return it.
-    #[serde(flatten)]
-    pub room: Room,
-    /// Skill groups associated with the room.
-    #[serde(rename = "SkillGroupArns", default)]
-    pub skill_group_arns: Vec<String>,
-}
-
-/// Every room of `account`.
-pub(crate) fn all_rooms(
-    txn: &dyn trailroom_store::ReadTxn,
-    account: &str,
-) -> Result<Vec<RoomRecord>, ApiError> {
-    records::list(txn, account, ResourceType::Room)
-}
-
-/// The room at `arn`, or NotFound.
-pub(crate) fn require_room(
-    txn: &dyn trailroom_store::ReadTxn,
-    account: &str,
-    arn: &str,
-) -> Result<RoomRecord, ApiError> {
-    records::require(txn, account, ResourceType::Room, arn)
-}
-
-const TYPE: ResourceType = ResourceType::Room;
 /// Document kind of room skill parameters: id `<room>|<skill>|<key>`, parent the room.
 const PARAMETER_KIND: &str = "a4b_room_skill_parameter";
-
-/// Saves `record` under its name, with its profile as parent.
-fn save(tx: &mut dyn WriteTxn, account: &str, record: &RoomRecord) -> Result<(), ApiError> {
-    let room = &record.room;
-    let arn = room.room_arn.clone().unwrap_or_default();
-    let keys = Keys {
-        name: room.room_name.as_deref(),
-        parent: room.profile_arn.as_deref(),
-    };
-    records::save(tx, account, TYPE, &arn, record, keys, |n| {
-        already_exists("room", n)
-    })
-}
 
 /// The profile a new or updated room uses: the one named, or the account default.
 fn resolve_profile(
@@ -75,7 +31,7 @@ fn resolve_profile(
 ) -> Result<Profile, ApiError> {
     match arn {
         Some(arn) => records::require(txn, account, ResourceType::Profile, arn),
-        None => profiles::default_profile(txn, account)?.ok_or_else(|| {
+        None => crate::records::profiles::default_profile(txn, account)?.ok_or_else(|| {
             invalid("ProfileArn is required: the account has no default room profile yet.")
         }),
     }
@@ -162,9 +118,9 @@ pub(crate) async fn delete_room(
     ctx.write(move |tx| {
         require_room(tx, &account, &arn)?;
         // Devices stay registered without a room; links, parameters and appliances go (§2.3).
-        devices::detach_room(tx, &account, &arn)?;
-        smart_home::forget_room(tx, &account, &arn)?;
-        skills::forget_room(tx, &account, &arn)?;
+        crate::records::devices::detach_room(tx, &account, &arn)?;
+        crate::records::smart_home::forget_room(tx, &account, &arn)?;
+        crate::records::skills::forget_room(tx, &account, &arn)?;
         for parameter in tx
             .list_children(&account, PARAMETER_KIND, &arn)
             .map_err(store_failure)?
@@ -394,11 +350,13 @@ pub(crate) async fn resolve_room(
     let account = ctx.account_id();
     ctx.read(|txn| {
         let unresolved = || not_found(&format!("a room for user {user} and skill {skill}"));
-        let room_arn = devices::room_of_alexa_user(txn, account, &user)?.ok_or_else(unresolved)?;
+        let room_arn = crate::records::devices::room_of_alexa_user(txn, account, &user)?
+            .ok_or_else(unresolved)?;
         let record = require_room(txn, account, &room_arn)?;
         let mut enabled = false;
         for group in &record.skill_group_arns {
-            enabled |= skill_groups::skill_ids(txn, account, group)?.contains(&skill);
+            enabled |=
+                crate::records::skill_groups::skill_ids(txn, account, group)?.contains(&skill);
         }
         if !enabled {
             return Err(unresolved());

@@ -5,20 +5,18 @@
 //! Discovery is synchronous and deterministic: every SMART_HOME skill of the room's skill groups
 //! contributes a fixed set of appliances ([`DISCOVERABLE`]); a room without one discovers nothing.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
-use trailroom_audit::{CallContext, store_failure};
+use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
-use trailroom_store::{Doc, ReadTxn, WriteTxn};
+use trailroom_store::{ReadTxn, WriteTxn};
 
-use crate::rooms::{RoomRecord, require_room};
+use crate::records::rooms::{RoomRecord, require_room};
+use crate::records::smart_home::{forget_room, load, save};
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{invalid, required};
 use crate::support::search::{binding, page};
-
-/// Kind of the per-room appliance documents.
-const KIND: &str = "a4b_smart_home_appliances";
 
 /// An appliance of the catalogue: (FriendlyName, Description, ManufacturerName).
 type CatalogueAppliance = (&'static str, &'static str, &'static str);
@@ -44,46 +42,6 @@ const DISCOVERABLE: &[(&str, &[CatalogueAppliance])] = &[
         )],
     ),
 ];
-
-/// The appliances of one room.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct RoomAppliances {
-    #[serde(rename = "Appliances", default)]
-    appliances: Vec<SmartHomeAppliance>,
-}
-
-impl RoomAppliances {
-    /// Adds `appliance` unless one with its friendly name is known; returns whether it was added.
-    fn add(&mut self, appliance: SmartHomeAppliance) -> bool {
-        if self
-            .appliances
-            .iter()
-            .any(|a| a.friendly_name == appliance.friendly_name)
-        {
-            return false;
-        }
-        self.appliances.push(appliance);
-        true
-    }
-}
-
-fn load(txn: &dyn ReadTxn, account: &str, room_arn: &str) -> Result<RoomAppliances, ApiError> {
-    let doc = txn.get(account, KIND, room_arn).map_err(store_failure)?;
-    Ok(doc
-        .map(|d| d.decode().map_err(store_failure))
-        .transpose()?
-        .unwrap_or_default())
-}
-
-fn save(
-    tx: &mut dyn WriteTxn,
-    account: &str,
-    room_arn: &str,
-    appliances: &RoomAppliances,
-) -> Result<(), ApiError> {
-    let doc = Doc::new(account, KIND, room_arn, appliances).map_err(store_failure)?;
-    tx.put(&doc).map_err(store_failure)
-}
 
 pub(crate) async fn list_smart_home_appliances(
     ctx: &CallContext,
@@ -150,7 +108,9 @@ fn discoverable(
 ) -> Result<Vec<SmartHomeAppliance>, ApiError> {
     let mut skills = Vec::new();
     for group in &room.skill_group_arns {
-        skills.extend(crate::skill_groups::skill_ids(txn, account, group)?);
+        skills.extend(crate::records::skill_groups::skill_ids(
+            txn, account, group,
+        )?);
     }
     Ok(appliances_of(&skills))
 }
@@ -167,17 +127,6 @@ fn appliances_of(skills: &[String]) -> Vec<SmartHomeAppliance> {
             manufacturer_name: Some((*manufacturer).to_owned()),
         })
         .collect()
-}
-
-/// Drops the appliances of a room (ForgetSmartHomeAppliances, and a deleted room).
-pub(crate) fn forget_room(
-    tx: &mut dyn trailroom_store::WriteTxn,
-    account: &str,
-    room_arn: &str,
-) -> Result<(), ApiError> {
-    tx.delete(account, KIND, room_arn)
-        .map(|_| ())
-        .map_err(store_failure)
 }
 
 /// Admin actions of this family (see `crate::admin`).
@@ -240,6 +189,7 @@ fn add_smart_home_appliance(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::smart_home::RoomAppliances;
 
     #[test]
     fn discovery_finds_catalogue_appliances_of_smart_home_skills_only() {

@@ -9,12 +9,12 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::WriteTxn;
 
-use super::record::{
-    self, CONNECTION_STATUS, DETAIL_CODES, DEVICE_STATUS, DeviceRecord, FEATURES, OFFLINE, ONLINE,
-    STATUSES, check_room_capacity, require, save,
-};
 use crate::arn::new_arn;
-use crate::rooms::require_room;
+use crate::records::devices::{
+    self as record, CONNECTION_STATUS, DETAIL_CODES, DEVICE_STATUS, DeviceRecord, FEATURES,
+    OFFLINE, ONLINE, STATUSES, check_room_capacity, require, save,
+};
+use crate::records::rooms::require_room;
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::invalid;
 

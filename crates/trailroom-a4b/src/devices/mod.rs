@@ -4,22 +4,23 @@
 //! `DeviceNotRegisteredException`; it can still be read, listed and deleted.
 
 mod admin;
-mod record;
+
 mod register;
 mod search;
 
 use trailroom_audit::CallContext;
-use trailroom_model::Timestamp;
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
 use crate::arn::ResourceType;
-use crate::rooms::require_room;
+use crate::records::devices::{
+    TYPE, check_room_capacity, in_room, network_profile_info, require, save,
+};
+use crate::records::rooms::require_room;
 use crate::support::errors::{invalid, limit_exceeded, required};
 use crate::support::records;
 use crate::support::search::{binding, page};
 use crate::support::tags;
-use record::{DeviceRecord, TYPE, check_room_capacity, in_room, require, save};
 
 pub(crate) use admin::ADMIN;
 pub(crate) use register::register_avs_device;
@@ -27,9 +28,6 @@ pub(crate) use search::search_devices;
 
 /// DeleteDeviceUsageData may run once per device per day [M].
 const USAGE_DELETION_INTERVAL_MS: i64 = 24 * 60 * 60 * 1000;
-/// Device certificates issued for WPA2 Enterprise profiles last a year (a4b.md §7.8).
-const CERTIFICATE_LIFETIME_MS: i64 = 365 * 24 * 60 * 60 * 1000;
-
 pub(crate) async fn get_device(
     ctx: &CallContext,
     input: GetDeviceRequest,
@@ -134,7 +132,7 @@ pub(crate) async fn associate_device_with_network_profile(
     ctx.write(move |tx| {
         let mut record = require(tx, &account, &arn)?;
         record.ensure_registered()?;
-        let profile = crate::network_profiles::require(tx, &account, &profile_arn)?;
+        let profile = crate::records::network_profiles::require(tx, &account, &profile_arn)?;
         let current = record
             .device
             .network_profile_info
@@ -149,20 +147,6 @@ pub(crate) async fn associate_device_with_network_profile(
         Ok(AssociateDeviceWithNetworkProfileResponse {})
     })
     .await
-}
-
-/// A device's view of `profile`: WPA2 Enterprise profiles issue it a certificate under their CA.
-fn network_profile_info(profile: &NetworkProfile, now_ms: i64) -> DeviceNetworkProfileInfo {
-    let certificate = crate::network_profiles::is_enterprise(profile)
-        .then_some(profile.certificate_authority_arn.as_deref())
-        .flatten();
-    DeviceNetworkProfileInfo {
-        network_profile_arn: profile.network_profile_arn.clone(),
-        certificate_arn: certificate
-            .map(|ca| format!("{ca}/certificate/{}", uuid::Uuid::new_v4().simple())),
-        certificate_expiration_time: certificate
-            .map(|_| Timestamp::from_epoch_millis(now_ms + CERTIFICATE_LIFETIME_MS)),
-    }
 }
 
 pub(crate) async fn start_device_sync(
@@ -249,71 +233,4 @@ pub(crate) async fn delete_device_usage_data(
         Ok(DeleteDeviceUsageDataResponse {})
     })
     .await
-}
-
-/// Unassigns every device of a deleted room (a4b.md §2.3): they stay registered, without room.
-pub(crate) fn detach_room(
-    tx: &mut dyn trailroom_store::WriteTxn,
-    account: &str,
-    room_arn: &str,
-) -> Result<(), ApiError> {
-    for mut record in in_room(tx, account, room_arn)? {
-        // Losing a deleted room changes nothing the device must apply, so its status stays.
-        record.device.room_arn = None;
-        save(tx, account, &record)?;
-    }
-    Ok(())
-}
-
-/// The room of the device an Alexa user id (`amzn1.ask.account.…`) is mapped to, for ResolveRoom.
-pub(crate) fn room_of_alexa_user(
-    txn: &dyn trailroom_store::ReadTxn,
-    account: &str,
-    user_id: &str,
-) -> Result<Option<String>, ApiError> {
-    let devices = record::all(txn, account)?;
-    let device = devices
-        .into_iter()
-        .find(|d| d.is_registered() && d.alexa_user_id.as_deref() == Some(user_id));
-    Ok(device.and_then(|d| d.device.room_arn))
-}
-
-/// How many devices use the network profile at `arn` (DeleteNetworkProfile refuses while any do).
-pub(crate) fn devices_using_network_profile(
-    txn: &dyn trailroom_store::ReadTxn,
-    account: &str,
-    arn: &str,
-) -> Result<usize, ApiError> {
-    Ok(record::all(txn, account)?
-        .iter()
-        .filter(|d| uses_network_profile(d, arn))
-        .count())
-}
-
-fn uses_network_profile(record: &DeviceRecord, arn: &str) -> bool {
-    let info = record.device.network_profile_info.as_ref();
-    info.and_then(|i| i.network_profile_arn.as_deref()) == Some(arn)
-}
-
-/// Pushes a changed network profile to its devices: offline ones miss it (WAS_OFFLINE); a new
-/// certificate authority reissues the device certificates.
-pub(crate) fn network_profile_changed(
-    tx: &mut dyn trailroom_store::WriteTxn,
-    account: &str,
-    profile: &NetworkProfile,
-    certificate_authority_changed: bool,
-    now_ms: i64,
-) -> Result<(), ApiError> {
-    let arn = profile.network_profile_arn.as_deref().unwrap_or_default();
-    for mut record in record::all(tx, account)?
-        .into_iter()
-        .filter(|d| uses_network_profile(d, arn))
-    {
-        if certificate_authority_changed {
-            record.device.network_profile_info = Some(network_profile_info(profile, now_ms));
-        }
-        record.settings_changed("NETWORK_PROFILE", now_ms);
-        save(tx, account, &record)?;
-    }
-    Ok(())
 }

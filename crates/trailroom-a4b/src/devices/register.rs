@@ -5,9 +5,11 @@ use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
-use super::record::{self, DeviceRecord, ONLINE, READY, TYPE, check_room_capacity, save};
 use crate::arn::new_arn;
-use crate::rooms::require_room;
+use crate::records::devices::{
+    self as record, DeviceRecord, ONLINE, READY, TYPE, check_room_capacity, save,
+};
+use crate::records::rooms::require_room;
 use crate::support::errors::limit_exceeded;
 use crate::support::tags;
 

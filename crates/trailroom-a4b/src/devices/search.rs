@@ -7,7 +7,7 @@ use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
-use super::record::{self, DeviceRecord};
+use crate::records::devices::{self as record, DeviceRecord};
 use crate::support::convert::convert;
 use crate::support::search::{Match, SearchSpec, search};
 
@@ -100,8 +100,8 @@ pub(crate) async fn search_devices(
     let (devices, rooms, profiles) = ctx.read(|txn| {
         Ok((
             record::all(txn, account)?,
-            crate::rooms::all_rooms(txn, account)?,
-            crate::network_profiles::all(txn, account)?,
+            crate::records::rooms::all_rooms(txn, account)?,
+            crate::records::network_profiles::all(txn, account)?,
         ))
     })?;
     let room_names: HashMap<String, String> = rooms

@@ -16,9 +16,9 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{Doc, ReadTxn, WriteTxn};
 
-use crate::announcements;
 use crate::arn::{ResourceType, new_arn};
-use crate::rooms;
+use crate::records::announcements;
+use crate::records::rooms;
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::convert::merged;
 use crate::support::errors::{already_exists, invalid, limit_exceeded, not_found};

@@ -7,7 +7,7 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::Doc;
 
-use super::org;
+use crate::records::skills as org;
 use crate::support::errors::{not_found, required};
 
 const KIND: &str = "a4b_invitation_configuration";

@@ -1,14 +1,12 @@
 //! Skills of the organization (a4b.md §2.8, §3.3, §7.1, §7.5): the built-in skills store
-//! ([`catalogue`]), approving and rejecting skills, ListSkills, account linking
+//! (`crate::records::catalogue`), approving and rejecting skills, ListSkills, account linking
 //! (Put/DeleteSkillAuthorization), offering private skills to enrolled users, the invitation
 //! configuration ([`invitation`]), and the `publish-private-skill` admin action.
 //!
-//! Per-account state lives in [`org`]; skill groups hold their own skill lists
-//! (`crate::skill_groups`).
+//! Per-account state lives in `crate::records::skills`; skill groups hold their own skill lists
+//! (`crate::records::skill_groups`).
 
-mod catalogue;
 mod invitation;
-mod org;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -18,6 +16,8 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
+use crate::records::catalogue;
+use crate::records::skills::{self as org, require_approved};
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{invalid, limit_exceeded, not_found, required};
 use crate::support::search::{binding, page};
@@ -35,35 +35,6 @@ const CATEGORY_PAGE: i32 = 50;
 /// `UnauthorizedException`.
 fn unauthorized(message: impl Into<String>) -> ApiError {
     ApiError::client("UnauthorizedException", message)
-}
-
-/// The skill `id` if the organization approved it; NotFound otherwise (a4b.md §2.8).
-pub(crate) fn require_approved(
-    txn: &dyn ReadTxn,
-    account: &str,
-    id: &str,
-) -> Result<SkillInfo, ApiError> {
-    org::approved(txn, account, id)?
-        .ok_or_else(|| not_found(&format!("skill {id} in the organization")))
-}
-
-/// Whether the account knows skill `id` (built-in or published to it), approved or not.
-pub(crate) fn is_known(txn: &dyn ReadTxn, account: &str, id: &str) -> Result<bool, ApiError> {
-    Ok(org::known(txn, account, id)?.is_some())
-}
-
-/// Whether the organization linked skill `id` (its org-wide "master" account link).
-pub(crate) fn org_linked(txn: &dyn ReadTxn, account: &str, id: &str) -> Result<bool, ApiError> {
-    Ok(org::link(txn, account, id, None)?.is_some())
-}
-
-/// Drops the room-level account links of a deleted room (a4b.md §2.3), for rooms.
-pub(crate) fn forget_room(
-    tx: &mut dyn WriteTxn,
-    account: &str,
-    room_arn: &str,
-) -> Result<(), ApiError> {
-    org::delete_room_links(tx, account, room_arn)
 }
 
 /// The private skill `id` known to the account, or NotFound (public and unknown skills alike).
@@ -111,7 +82,7 @@ pub(crate) async fn reject_skill(
         org::save_org_skill(tx, &account, &state)?;
         // A skill that leaves the organization leaves its skill groups too; room parameters and
         // links stay for when it is approved again.
-        crate::skill_groups::drop_skill(tx, &account, &skill_id)?;
+        crate::records::skill_groups::drop_skill(tx, &account, &skill_id)?;
         Ok(RejectSkillResponse {})
     })
     .await
@@ -134,7 +105,7 @@ pub(crate) async fn list_skills(
     let account = ctx.account_id();
     let summaries = ctx.read(|txn| {
         let ids = match input.skill_group_arn.as_deref() {
-            Some(group) => crate::skill_groups::require_skill_ids(txn, account, group)?,
+            Some(group) => crate::records::skill_groups::require_skill_ids(txn, account, group)?,
             None => org::approved_skills(txn, account)?
                 .into_iter()
                 .map(|s| s.skill_id)
@@ -245,7 +216,7 @@ pub(crate) async fn put_skill_authorization(
             return Err(unauthorized("The AuthorizationResult must contain a Code."));
         }
         if let Some(room) = &room_arn {
-            crate::rooms::require_room(tx, &account, room)?;
+            crate::records::rooms::require_room(tx, &account, room)?;
         }
         let link = org::SkillLink {
             skill_id,

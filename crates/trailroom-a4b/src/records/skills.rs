@@ -12,7 +12,8 @@ use trailroom_model::a4b::SkillSummary;
 use trailroom_protocol::ApiError;
 use trailroom_store::{Doc, ReadTxn, WriteTxn};
 
-use super::catalogue;
+use crate::records::catalogue;
+use crate::support::errors::not_found;
 
 /// Private skills published to the account by the admin surface.
 const PRIVATE_KIND: &str = "a4b_private_skill";
@@ -239,4 +240,32 @@ pub(crate) fn summary(
         enablement_type: Some(if linked { "ENABLED" } else { "PENDING" }.to_owned()),
         skill_type: Some(skill.skill_type().to_owned()),
     })
+}
+
+/// The skill `id` if the organization approved it; NotFound otherwise (a4b.md §2.8).
+pub(crate) fn require_approved(
+    txn: &dyn ReadTxn,
+    account: &str,
+    id: &str,
+) -> Result<SkillInfo, ApiError> {
+    approved(txn, account, id)?.ok_or_else(|| not_found(&format!("skill {id} in the organization")))
+}
+
+/// Whether the account knows skill `id` (built-in or published to it), approved or not.
+pub(crate) fn is_known(txn: &dyn ReadTxn, account: &str, id: &str) -> Result<bool, ApiError> {
+    Ok(known(txn, account, id)?.is_some())
+}
+
+/// Whether the organization linked skill `id` (its org-wide "master" account link).
+pub(crate) fn org_linked(txn: &dyn ReadTxn, account: &str, id: &str) -> Result<bool, ApiError> {
+    Ok(link(txn, account, id, None)?.is_some())
+}
+
+/// Drops the room-level account links of a deleted room (a4b.md §2.3), for rooms.
+pub(crate) fn forget_room(
+    tx: &mut dyn WriteTxn,
+    account: &str,
+    room_arn: &str,
+) -> Result<(), ApiError> {
+    delete_room_links(tx, account, room_arn)
 }

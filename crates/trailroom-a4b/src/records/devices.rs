@@ -19,7 +19,7 @@ pub(crate) const ROOM_CAPACITY: usize = 10;
 /// ListDeviceEvents covers the last 30 days.
 pub(crate) const EVENT_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 /// Events kept per device, newest last, so a chatty device's record stays small.
-const MAX_EVENTS: usize = 1000;
+pub(crate) const MAX_EVENTS: usize = 1000;
 
 pub(crate) const READY: &str = "READY";
 pub(crate) const WAS_OFFLINE: &str = "WAS_OFFLINE";
@@ -29,7 +29,7 @@ pub(crate) const OFFLINE: &str = "OFFLINE";
 pub(crate) const DEVICE_STATUS: &str = "DEVICE_STATUS";
 pub(crate) const CONNECTION_STATUS: &str = "CONNECTION_STATUS";
 /// The detail code of a change the device missed while offline.
-const DEVICE_WAS_OFFLINE: &str = "DEVICE_WAS_OFFLINE";
+pub(crate) const DEVICE_WAS_OFFLINE: &str = "DEVICE_WAS_OFFLINE";
 
 /// The model's `DeviceStatus` values.
 pub(crate) const STATUSES: &[&str] = &["READY", "PENDING", "WAS_OFFLINE", "DEREGISTERED", "FAILED"];
@@ -338,6 +338,93 @@ pub(crate) fn check_room_capacity(
         .count();
     if others >= ROOM_CAPACITY {
         return Err(limit_exceeded("devices in a room", ROOM_CAPACITY));
+    }
+    Ok(())
+}
+
+/// Device certificates issued for WPA2 Enterprise profiles last a year (a4b.md §7.8).
+pub(crate) const CERTIFICATE_LIFETIME_MS: i64 = 365 * 24 * 60 * 60 * 1000;
+
+/// A device's view of `profile`: WPA2 Enterprise profiles issue it a certificate under their CA.
+pub(crate) fn network_profile_info(
+    profile: &NetworkProfile,
+    now_ms: i64,
+) -> DeviceNetworkProfileInfo {
+    let certificate = crate::records::network_profiles::is_enterprise(profile)
+        .then_some(profile.certificate_authority_arn.as_deref())
+        .flatten();
+    DeviceNetworkProfileInfo {
+        network_profile_arn: profile.network_profile_arn.clone(),
+        certificate_arn: certificate
+            .map(|ca| format!("{ca}/certificate/{}", uuid::Uuid::new_v4().simple())),
+        certificate_expiration_time: certificate
+            .map(|_| Timestamp::from_epoch_millis(now_ms + CERTIFICATE_LIFETIME_MS)),
+    }
+}
+
+/// Unassigns every device of a deleted room (a4b.md §2.3): they stay registered, without room.
+pub(crate) fn detach_room(
+    tx: &mut dyn trailroom_store::WriteTxn,
+    account: &str,
+    room_arn: &str,
+) -> Result<(), ApiError> {
+    for mut record in in_room(tx, account, room_arn)? {
+        // Losing a deleted room changes nothing the device must apply, so its status stays.
+        record.device.room_arn = None;
+        save(tx, account, &record)?;
+    }
+    Ok(())
+}
+
+/// The room of the device an Alexa user id (`amzn1.ask.account.…`) is mapped to, for ResolveRoom.
+pub(crate) fn room_of_alexa_user(
+    txn: &dyn trailroom_store::ReadTxn,
+    account: &str,
+    user_id: &str,
+) -> Result<Option<String>, ApiError> {
+    let devices = all(txn, account)?;
+    let device = devices
+        .into_iter()
+        .find(|d| d.is_registered() && d.alexa_user_id.as_deref() == Some(user_id));
+    Ok(device.and_then(|d| d.device.room_arn))
+}
+
+/// How many devices use the network profile at `arn` (DeleteNetworkProfile refuses while any do).
+pub(crate) fn devices_using_network_profile(
+    txn: &dyn trailroom_store::ReadTxn,
+    account: &str,
+    arn: &str,
+) -> Result<usize, ApiError> {
+    Ok(all(txn, account)?
+        .iter()
+        .filter(|d| uses_network_profile(d, arn))
+        .count())
+}
+
+pub(crate) fn uses_network_profile(record: &DeviceRecord, arn: &str) -> bool {
+    let info = record.device.network_profile_info.as_ref();
+    info.and_then(|i| i.network_profile_arn.as_deref()) == Some(arn)
+}
+
+/// Pushes a changed network profile to its devices: offline ones miss it (WAS_OFFLINE); a new
+/// certificate authority reissues the device certificates.
+pub(crate) fn network_profile_changed(
+    tx: &mut dyn trailroom_store::WriteTxn,
+    account: &str,
+    profile: &NetworkProfile,
+    certificate_authority_changed: bool,
+    now_ms: i64,
+) -> Result<(), ApiError> {
+    let arn = profile.network_profile_arn.as_deref().unwrap_or_default();
+    for mut record in all(tx, account)?
+        .into_iter()
+        .filter(|d| uses_network_profile(d, arn))
+    {
+        if certificate_authority_changed {
+            record.device.network_profile_info = Some(network_profile_info(profile, now_ms));
+        }
+        record.settings_changed("NETWORK_PROFILE", now_ms);
+        save(tx, account, &record)?;
     }
     Ok(())
 }
