@@ -10,11 +10,12 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use crate::arn::{ResourceType, new_arn};
-use crate::records::address_books::{AddressBookRecord, TYPE, all_books, require, save};
+use crate::records::address_books::{AddressBookRecord, TYPE};
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{already_exists, limit_exceeded, renamed};
 use crate::support::idempotency::{Token, once};
+use crate::support::records::Record;
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -37,7 +38,7 @@ pub(crate) async fn create_address_book(
             &input,
         );
         once(tx, &account, token, |tx| {
-            if all_books(tx, &account)?.len() >= MAX_ADDRESS_BOOKS {
+            if AddressBookRecord::all(tx, &account)?.len() >= MAX_ADDRESS_BOOKS {
                 return Err(limit_exceeded("address books", MAX_ADDRESS_BOOKS));
             }
             let record = AddressBookRecord {
@@ -48,7 +49,7 @@ pub(crate) async fn create_address_book(
                 },
                 contact_arns: Vec::new(),
             };
-            save(tx, &account, &record)?;
+            record.save(tx, &account)?;
             tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
             let response = CreateAddressBookResponse {
                 address_book_arn: Some(arn),
@@ -63,8 +64,9 @@ pub(crate) async fn get_address_book(
     ctx: &CallContext,
     input: GetAddressBookRequest,
 ) -> Result<GetAddressBookResponse, ApiError> {
-    let record =
-        ctx.read(|txn| require(txn, ctx.account_id(), input.address_book_arn.as_deref()))?;
+    let record = ctx.read(|txn| {
+        AddressBookRecord::require_member(txn, ctx.account_id(), input.address_book_arn.as_deref())
+    })?;
     Ok(GetAddressBookResponse {
         address_book: Some(record.book),
     })
@@ -76,14 +78,17 @@ pub(crate) async fn update_address_book(
 ) -> Result<UpdateAddressBookResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        let mut record = require(tx, &account, input.address_book_arn.as_deref())?;
+        let mut record =
+            AddressBookRecord::require_member(tx, &account, input.address_book_arn.as_deref())?;
         let patch = UpdateAddressBookRequest {
             address_book_arn: None,
             ..input.clone()
         };
         record.book = merged(&record.book, &patch)?;
         let name = record.book.name.clone().unwrap_or_default();
-        save(tx, &account, &record).map_err(renamed("address book", name))?;
+        record
+            .save(tx, &account)
+            .map_err(renamed("address book", name))?;
         Ok(UpdateAddressBookResponse {})
     })
     .await
@@ -144,7 +149,9 @@ pub(crate) async fn delete_address_book(
 ) -> Result<DeleteAddressBookResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        let arn = require(tx, &account, input.address_book_arn.as_deref())?.arn();
+        let arn =
+            AddressBookRecord::require_member(tx, &account, input.address_book_arn.as_deref())?
+                .arn();
         records::delete(tx, &account, TYPE, &arn)?;
         tags::forget(tx, &account, &arn)?;
         clear_profile_references(tx, &account, &arn)?;
@@ -172,7 +179,7 @@ pub(crate) async fn search_address_books(
     ctx: &CallContext,
     input: SearchAddressBooksRequest,
 ) -> Result<SearchAddressBooksResponse, ApiError> {
-    let books = ctx.read(|txn| all_books(txn, ctx.account_id()))?;
+    let books = ctx.read(|txn| AddressBookRecord::all(txn, ctx.account_id()))?;
     let data = books
         .iter()
         .map(|b| convert(&b.book))
@@ -201,7 +208,10 @@ fn membership(
 ) -> Result<(AddressBookRecord, String), ApiError> {
     let contact_arn = contact_arn.unwrap_or_default();
     records::require::<Value>(txn, account, ResourceType::Contact, contact_arn)?;
-    Ok((require(txn, account, book_arn)?, contact_arn.to_owned()))
+    Ok((
+        AddressBookRecord::require_member(txn, account, book_arn)?,
+        contact_arn.to_owned(),
+    ))
 }
 
 pub(crate) async fn associate_contact_with_address_book(
@@ -225,7 +235,7 @@ pub(crate) async fn associate_contact_with_address_book(
                 ));
             }
             record.contact_arns.push(contact);
-            save(tx, &account, &record)?;
+            record.save(tx, &account)?;
         }
         Ok(AssociateContactWithAddressBookResponse {})
     })
@@ -247,7 +257,7 @@ pub(crate) async fn disassociate_contact_from_address_book(
         // A contact that is not in the book is already disassociated (a4b.md §5.2).
         if record.contact_arns.contains(&contact) {
             record.contact_arns.retain(|c| *c != contact);
-            save(tx, &account, &record)?;
+            record.save(tx, &account)?;
         }
         Ok(DisassociateContactFromAddressBookResponse {})
     })
@@ -273,7 +283,7 @@ fn set_profile_address_book(
     let mut profile: Value =
         records::require(tx, &ctx.account, ResourceType::Profile, &args.profile_arn)?;
     if let Some(book) = &args.address_book_arn {
-        require(tx, &ctx.account, Some(book))?;
+        AddressBookRecord::require_member(tx, &ctx.account, Some(book))?;
     }
     if let Some(members) = profile.as_object_mut() {
         match &args.address_book_arn {

@@ -11,10 +11,11 @@ use trailroom_store::{ReadTxn, WriteTxn};
 
 use crate::arn::{Arn, ResourceType, new_arn};
 use crate::records::announcements::{AnnouncementRecord, TYPE, sent};
-use crate::records::rooms;
+use crate::records::rooms::RoomRecord;
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{already_exists, invalid, required};
 use crate::support::idempotency::{Token, once};
+use crate::support::records::Record;
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 
@@ -85,7 +86,7 @@ fn matching_rooms(
             .find(|p| p.profile_arn.as_deref() == arn)
             .and_then(|p| p.profile_name.clone())
     };
-    let targets: Vec<Target> = rooms::all_rooms(txn, account)?
+    let targets: Vec<Target> = RoomRecord::all(txn, account)?
         .into_iter()
         .map(|r| Target {
             profile_name: profile_name(r.room.profile_arn.as_deref()),

@@ -5,11 +5,12 @@ use serde::{Deserialize, Serialize};
 use trailroom_audit::{CallContext, store_failure};
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
-use trailroom_store::{Doc, ReadTxn, WriteTxn};
+use trailroom_store::{Doc, ReadTxn};
 
 use crate::arn::{Arn, ResourceType, new_arn};
-use crate::support::errors::{already_exists, invalid, limit_exceeded, not_found, required};
+use crate::support::errors::{invalid, limit_exceeded, not_found, required};
 use crate::support::idempotency::{Token, once};
+use crate::support::records::Record;
 use crate::support::records::{self, Keys};
 use crate::support::search::{binding, page};
 use crate::support::tags;
@@ -35,30 +36,6 @@ impl ProviderRecord {
     fn arn(&self) -> String {
         self.provider.arn.clone().unwrap_or_default()
     }
-}
-
-fn save(tx: &mut dyn WriteTxn, account: &str, record: &ProviderRecord) -> Result<(), ApiError> {
-    let name = record.provider.name.clone().unwrap_or_default();
-    records::save(
-        tx,
-        account,
-        TYPE,
-        &record.arn(),
-        record,
-        Keys {
-            name: Some(&name),
-            parent: None,
-        },
-        |n| already_exists("conference provider", n),
-    )
-}
-
-fn require(
-    txn: &dyn ReadTxn,
-    account: &str,
-    arn: Option<&str>,
-) -> Result<ProviderRecord, ApiError> {
-    records::require(txn, account, TYPE, arn.unwrap_or_default())
 }
 
 /// A CUSTOM provider has no built-in dial-in, so it needs SIP/H.323 or PSTN settings; the
@@ -113,7 +90,7 @@ pub(crate) async fn create_conference_provider(
                 },
                 created_ms: records::next_created_time(tx, &account, TYPE, now)?,
             };
-            save(tx, &account, &record)?;
+            record.save(tx, &account)?;
             tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
             let response = CreateConferenceProviderResponse {
                 conference_provider_arn: Some(arn),
@@ -129,7 +106,7 @@ pub(crate) async fn get_conference_provider(
     input: GetConferenceProviderRequest,
 ) -> Result<GetConferenceProviderResponse, ApiError> {
     let record = ctx.read(|txn| {
-        require(
+        ProviderRecord::require_member(
             txn,
             ctx.account_id(),
             input.conference_provider_arn.as_deref(),
@@ -158,13 +135,14 @@ pub(crate) async fn update_conference_provider(
         input.pstn_dial_in.as_ref(),
     )?;
     ctx.write(move |tx| {
-        let mut record = require(tx, &account, input.conference_provider_arn.as_deref())?;
+        let mut record =
+            ProviderRecord::require_member(tx, &account, input.conference_provider_arn.as_deref())?;
         let provider = &mut record.provider;
         provider.type_ = Some(provider_type);
         provider.meeting_setting = Some(meeting_setting);
         provider.ip_dial_in = input.ip_dial_in.clone();
         provider.pstn_dial_in = input.pstn_dial_in.clone();
-        save(tx, &account, &record)?;
+        record.save(tx, &account)?;
         Ok(UpdateConferenceProviderResponse {})
     })
     .await
@@ -176,7 +154,9 @@ pub(crate) async fn delete_conference_provider(
 ) -> Result<DeleteConferenceProviderResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        let arn = require(tx, &account, input.conference_provider_arn.as_deref())?.arn();
+        let arn =
+            ProviderRecord::require_member(tx, &account, input.conference_provider_arn.as_deref())?
+                .arn();
         records::delete(tx, &account, TYPE, &arn)?;
         tags::forget(tx, &account, &arn)?;
         // Deleting the default provider is allowed and leaves the account without a default.
@@ -246,7 +226,7 @@ pub(crate) async fn put_conference_preference(
         ctx.add_resource("AWS::A4B::ConferenceProvider", arn.clone());
     }
     ctx.write(move |tx| {
-        require(tx, &account, Some(&arn))?;
+        ProviderRecord::require_member(tx, &account, Some(&arn))?;
         let doc = Doc::new(&account, PREFERENCE_KIND, PREFERENCE_ID, &preference)
             .map_err(store_failure)?;
         tx.put(&doc).map_err(store_failure)?;
@@ -266,6 +246,22 @@ pub(crate) async fn get_conference_preference(
     Ok(GetConferencePreferenceResponse {
         preference: Some(preference),
     })
+}
+
+impl Record for ProviderRecord {
+    const TYPE: ResourceType = TYPE;
+    const LABEL: &'static str = "conference provider";
+
+    fn record_arn(&self) -> String {
+        self.arn()
+    }
+
+    fn keys(&self) -> Keys<'_> {
+        Keys {
+            name: self.provider.name.as_deref(),
+            parent: None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,27 +7,22 @@ use std::collections::HashMap;
 use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
-use trailroom_store::{ReadTxn, WriteTxn};
+use trailroom_store::ReadTxn;
 
 use crate::arn::{ResourceType, new_arn};
 use crate::records::address_books;
+use crate::records::address_books::AddressBookRecord;
 use crate::support::convert::{convert, merged};
-use crate::support::errors::{already_exists, invalid, limit_exceeded};
+use crate::support::errors::{invalid, limit_exceeded};
 use crate::support::idempotency::{Token, once};
-use crate::support::records::{self, Keys};
+use crate::support::records::Record;
+use crate::support::records::{self};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
 
 const TYPE: ResourceType = ResourceType::Contact;
 /// Contacts per account [AG quotas].
 const MAX_CONTACTS: usize = 10_000;
-
-fn save(tx: &mut dyn WriteTxn, account: &str, contact: &Contact) -> Result<(), ApiError> {
-    let arn = contact.contact_arn.clone().unwrap_or_default();
-    records::save(tx, account, TYPE, &arn, contact, Keys::default(), |n| {
-        already_exists("contact", n)
-    })
-}
 
 /// Drops empty number lists and an empty legacy number, so "absent" has one spelling.
 fn normalize(mut contact: Contact) -> Contact {
@@ -87,7 +82,7 @@ pub(crate) async fn create_contact(
             {
                 return Err(limit_exceeded("contacts", MAX_CONTACTS));
             }
-            save(tx, &account, &contact)?;
+            contact.save(tx, &account)?;
             tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
             let response = CreateContactResponse {
                 contact_arn: Some(arn),
@@ -98,15 +93,12 @@ pub(crate) async fn create_contact(
     .await
 }
 
-fn require(txn: &dyn ReadTxn, account: &str, arn: Option<&str>) -> Result<Contact, ApiError> {
-    records::require(txn, account, TYPE, arn.unwrap_or_default())
-}
-
 pub(crate) async fn get_contact(
     ctx: &CallContext,
     input: GetContactRequest,
 ) -> Result<GetContactResponse, ApiError> {
-    let contact = ctx.read(|txn| require(txn, ctx.account_id(), input.contact_arn.as_deref()))?;
+    let contact = ctx
+        .read(|txn| Contact::require_member(txn, ctx.account_id(), input.contact_arn.as_deref()))?;
     Ok(GetContactResponse {
         contact: Some(contact),
     })
@@ -142,8 +134,8 @@ pub(crate) async fn update_contact(
 ) -> Result<UpdateContactResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        let current = require(tx, &account, input.contact_arn.as_deref())?;
-        save(tx, &account, &updated(&current, &input)?)?;
+        let current = Contact::require_member(tx, &account, input.contact_arn.as_deref())?;
+        updated(&current, &input)?.save(tx, &account)?;
         Ok(UpdateContactResponse {})
     })
     .await
@@ -155,7 +147,7 @@ pub(crate) async fn delete_contact(
 ) -> Result<DeleteContactResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        let arn = require(tx, &account, input.contact_arn.as_deref())?
+        let arn = Contact::require_member(tx, &account, input.contact_arn.as_deref())?
             .contact_arn
             .unwrap_or_default();
         records::delete(tx, &account, TYPE, &arn)?;
@@ -200,7 +192,7 @@ const SEARCH: SearchSpec<Searchable> = SearchSpec {
 /// Every contact with the books that hold it.
 fn searchable(txn: &dyn ReadTxn, account: &str) -> Result<Vec<Searchable>, ApiError> {
     let mut books_of: HashMap<String, Vec<String>> = HashMap::new();
-    for book in address_books::all_books(txn, account)? {
+    for book in AddressBookRecord::all(txn, account)? {
         let book_arn = book.book.address_book_arn.clone().unwrap_or_default();
         for contact in book.contact_arns {
             books_of.entry(contact).or_default().push(book_arn.clone());
@@ -239,6 +231,15 @@ pub(crate) async fn search_contacts(
         next_token: page.next_token,
         total_count: Some(page.total_count),
     })
+}
+
+impl Record for Contact {
+    const TYPE: ResourceType = TYPE;
+    const LABEL: &'static str = "contact";
+
+    fn record_arn(&self) -> String {
+        self.contact_arn.clone().unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -8,13 +8,14 @@ use serde_json::Value;
 use trailroom_audit::{CallContext, store_failure};
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
-use trailroom_store::{ReadTxn, WriteTxn};
+use trailroom_store::WriteTxn;
 
 use crate::arn::{ResourceType, new_arn};
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::convert::{convert, merged};
-use crate::support::errors::{already_exists, limit_exceeded, renamed};
+use crate::support::errors::{limit_exceeded, renamed};
 use crate::support::idempotency::{Token, once};
+use crate::support::records::Record;
 use crate::support::records::{self, Keys};
 use crate::support::search::{binding, page};
 use crate::support::tags;
@@ -46,62 +47,13 @@ struct GatewayRecord {
     created_ms: i64,
 }
 
-fn save_group(tx: &mut dyn WriteTxn, account: &str, record: &GroupRecord) -> Result<(), ApiError> {
-    let arn = record.group.arn.clone().unwrap_or_default();
-    let name = record.group.name.clone().unwrap_or_default();
-    records::save(
-        tx,
-        account,
-        GROUP,
-        &arn,
-        record,
-        Keys {
-            name: Some(&name),
-            parent: None,
-        },
-        |n| already_exists("gateway group", n),
-    )
-}
-
-fn save_gateway(
-    tx: &mut dyn WriteTxn,
-    account: &str,
-    record: &GatewayRecord,
-) -> Result<(), ApiError> {
-    let gateway = &record.gateway;
-    let arn = gateway.arn.clone().unwrap_or_default();
-    let name = gateway.name.clone().unwrap_or_default();
-    let keys = Keys {
-        name: Some(&name),
-        parent: gateway.gateway_group_arn.as_deref(),
-    };
-    records::save(tx, account, GATEWAY, &arn, record, keys, |n| {
-        already_exists("gateway", n)
-    })
-}
-
-fn require_group(
-    txn: &dyn ReadTxn,
-    account: &str,
-    arn: Option<&str>,
-) -> Result<GroupRecord, ApiError> {
-    records::require(txn, account, GROUP, arn.unwrap_or_default())
-}
-
-fn require_gateway(
-    txn: &dyn ReadTxn,
-    account: &str,
-    arn: Option<&str>,
-) -> Result<GatewayRecord, ApiError> {
-    records::require(txn, account, GATEWAY, arn.unwrap_or_default())
-}
-
 pub(crate) async fn get_gateway(
     ctx: &CallContext,
     input: GetGatewayRequest,
 ) -> Result<GetGatewayResponse, ApiError> {
-    let record =
-        ctx.read(|txn| require_gateway(txn, ctx.account_id(), input.gateway_arn.as_deref()))?;
+    let record = ctx.read(|txn| {
+        GatewayRecord::require_member(txn, ctx.account_id(), input.gateway_arn.as_deref())
+    })?;
     Ok(GetGatewayResponse {
         gateway: Some(record.gateway),
     })
@@ -114,14 +66,16 @@ pub(crate) async fn update_gateway(
 ) -> Result<UpdateGatewayResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        let mut record = require_gateway(tx, &account, input.gateway_arn.as_deref())?;
+        let mut record = GatewayRecord::require_member(tx, &account, input.gateway_arn.as_deref())?;
         let patch = UpdateGatewayRequest {
             gateway_arn: None,
             ..input.clone()
         };
         record.gateway = merged(&record.gateway, &patch)?;
         let name = record.gateway.name.clone().unwrap_or_default();
-        save_gateway(tx, &account, &record).map_err(renamed("gateway", name))?;
+        record
+            .save(tx, &account)
+            .map_err(renamed("gateway", name))?;
         Ok(UpdateGatewayResponse {})
     })
     .await
@@ -145,7 +99,7 @@ pub(crate) async fn list_gateways(
     let group = input.gateway_group_arn.as_deref();
     let gateways: Vec<GatewayRecord> = ctx.read(|txn| match group {
         Some(group) => {
-            require_group(txn, account, Some(group))?;
+            GroupRecord::require_member(txn, account, Some(group))?;
             records::children(txn, account, GATEWAY, group)
         }
         None => records::list(txn, account, GATEWAY),
@@ -202,7 +156,7 @@ pub(crate) async fn create_gateway_group(
                 },
                 created_ms: records::next_created_time(tx, &account, GROUP, now)?,
             };
-            save_group(tx, &account, &record)?;
+            record.save(tx, &account)?;
             tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
             let response = CreateGatewayGroupResponse {
                 gateway_group_arn: Some(arn),
@@ -217,8 +171,9 @@ pub(crate) async fn get_gateway_group(
     ctx: &CallContext,
     input: GetGatewayGroupRequest,
 ) -> Result<GetGatewayGroupResponse, ApiError> {
-    let record =
-        ctx.read(|txn| require_group(txn, ctx.account_id(), input.gateway_group_arn.as_deref()))?;
+    let record = ctx.read(|txn| {
+        GroupRecord::require_member(txn, ctx.account_id(), input.gateway_group_arn.as_deref())
+    })?;
     Ok(GetGatewayGroupResponse {
         gateway_group: Some(record.group),
     })
@@ -230,14 +185,17 @@ pub(crate) async fn update_gateway_group(
 ) -> Result<UpdateGatewayGroupResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        let mut record = require_group(tx, &account, input.gateway_group_arn.as_deref())?;
+        let mut record =
+            GroupRecord::require_member(tx, &account, input.gateway_group_arn.as_deref())?;
         let patch = UpdateGatewayGroupRequest {
             gateway_group_arn: None,
             ..input.clone()
         };
         record.group = merged(&record.group, &patch)?;
         let name = record.group.name.clone().unwrap_or_default();
-        save_group(tx, &account, &record).map_err(renamed("gateway group", name))?;
+        record
+            .save(tx, &account)
+            .map_err(renamed("gateway group", name))?;
         Ok(UpdateGatewayGroupResponse {})
     })
     .await
@@ -249,7 +207,7 @@ pub(crate) async fn delete_gateway_group(
 ) -> Result<DeleteGatewayGroupResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        let arn = require_group(tx, &account, input.gateway_group_arn.as_deref())?
+        let arn = GroupRecord::require_member(tx, &account, input.gateway_group_arn.as_deref())?
             .group
             .arn
             .unwrap_or_default();
@@ -319,7 +277,7 @@ fn register_gateway(tx: &mut dyn WriteTxn, ctx: &AdminCtx, args: Value) -> Resul
     if args.name.is_empty() || args.name.chars().count() > 253 {
         return Err(ApiError::validation("Name must be 1 to 253 characters."));
     }
-    require_group(tx, &ctx.account, Some(&args.gateway_group_arn))?;
+    GroupRecord::require_member(tx, &ctx.account, Some(&args.gateway_group_arn))?;
     if tx
         .list(&ctx.account, GATEWAY.kind())
         .map_err(store_failure)?
@@ -342,7 +300,7 @@ fn register_gateway(tx: &mut dyn WriteTxn, ctx: &AdminCtx, args: Value) -> Resul
         },
         created_ms: records::next_created_time(tx, &ctx.account, GATEWAY, ctx.now_ms)?,
     };
-    save_gateway(tx, &ctx.account, &record)?;
+    record.save(tx, &ctx.account)?;
     Ok(serde_json::json!({ "GatewayArn": arn }))
 }
 
@@ -359,7 +317,7 @@ fn deregister_gateway(
     args: Value,
 ) -> Result<Value, ApiError> {
     let args: DeregisterGateway = parse_args(args)?;
-    require_gateway(tx, &ctx.account, Some(&args.gateway_arn))?;
+    GatewayRecord::require_member(tx, &ctx.account, Some(&args.gateway_arn))?;
     records::delete(tx, &ctx.account, GATEWAY, &args.gateway_arn)?;
     tags::forget(tx, &ctx.account, &args.gateway_arn)?;
     Ok(serde_json::json!({ "GatewayArn": args.gateway_arn }))
@@ -378,3 +336,35 @@ pub(crate) const ADMIN: &[AdminAction] = &[
         run: deregister_gateway,
     },
 ];
+
+impl Record for GroupRecord {
+    const TYPE: ResourceType = GROUP;
+    const LABEL: &'static str = "gateway group";
+
+    fn record_arn(&self) -> String {
+        self.group.arn.clone().unwrap_or_default()
+    }
+
+    fn keys(&self) -> Keys<'_> {
+        Keys {
+            name: self.group.name.as_deref(),
+            parent: None,
+        }
+    }
+}
+
+impl Record for GatewayRecord {
+    const TYPE: ResourceType = GATEWAY;
+    const LABEL: &'static str = "gateway";
+
+    fn record_arn(&self) -> String {
+        self.gateway.arn.clone().unwrap_or_default()
+    }
+
+    fn keys(&self) -> Keys<'_> {
+        Keys {
+            name: self.gateway.name.as_deref(),
+            parent: self.gateway.gateway_group_arn.as_deref(),
+        }
+    }
+}

@@ -10,10 +10,11 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
 use crate::arn::new_arn;
-use crate::records::network_profiles::{ENTERPRISE, TYPE, all, require, save};
+use crate::records::network_profiles::{ENTERPRISE, TYPE};
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{in_use, invalid, limit_exceeded, renamed};
 use crate::support::idempotency::{Token, once};
+use crate::support::records::Record;
 use crate::support::records::{self};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -142,7 +143,7 @@ pub(crate) async fn create_network_profile(
             {
                 return Err(limit_exceeded("network profiles", MAX_NETWORK_PROFILES));
             }
-            save(tx, &account, &profile)?;
+            profile.save(tx, &account)?;
             tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
             let response = CreateNetworkProfileResponse {
                 network_profile_arn: Some(arn),
@@ -158,7 +159,7 @@ pub(crate) async fn get_network_profile(
     input: GetNetworkProfileRequest,
 ) -> Result<GetNetworkProfileResponse, ApiError> {
     let arn = crate::support::errors::required(input.network_profile_arn, "networkProfileArn")?;
-    let profile = ctx.read(|txn| require(txn, ctx.account_id(), &arn))?;
+    let profile = ctx.read(|txn| NetworkProfile::require(txn, ctx.account_id(), &arn))?;
     Ok(GetNetworkProfileResponse {
         network_profile: Some(profile),
     })
@@ -173,14 +174,16 @@ pub(crate) async fn update_network_profile(
         crate::support::errors::required(input.network_profile_arn.clone(), "networkProfileArn")?;
     let now_ms = ctx.now_ms();
     ctx.write(move |tx| {
-        let current = require(tx, &account, &arn)?;
+        let current = NetworkProfile::require(tx, &account, &arn)?;
         let mut patch = input;
         patch.network_profile_arn = None;
         let mut updated: NetworkProfile = merged(&current, &patch)?;
         normalize(&mut updated);
         check_security(&updated)?;
         let new_name = updated.network_profile_name.clone().unwrap_or_default();
-        save(tx, &account, &updated).map_err(renamed("network profile", new_name))?;
+        updated
+            .save(tx, &account)
+            .map_err(renamed("network profile", new_name))?;
         let ca_changed = updated.certificate_authority_arn != current.certificate_authority_arn;
         crate::records::devices::network_profile_changed(
             tx, &account, &updated, ca_changed, now_ms,
@@ -197,7 +200,7 @@ pub(crate) async fn delete_network_profile(
     let account = ctx.account_id().to_owned();
     let arn = crate::support::errors::required(input.network_profile_arn, "networkProfileArn")?;
     ctx.write(move |tx| {
-        require(tx, &account, &arn)?;
+        NetworkProfile::require(tx, &account, &arn)?;
         let users = crate::records::devices::devices_using_network_profile(tx, &account, &arn)?;
         if users > 0 {
             return Err(in_use(format!(
@@ -237,7 +240,7 @@ pub(crate) async fn search_network_profiles(
     ctx: &CallContext,
     input: SearchNetworkProfilesRequest,
 ) -> Result<SearchNetworkProfilesResponse, ApiError> {
-    let profiles = ctx.read(|txn| all(txn, ctx.account_id()))?;
+    let profiles = ctx.read(|txn| NetworkProfile::all(txn, ctx.account_id()))?;
     // The search view has no passwords or trust anchors: converting drops them.
     let data = profiles
         .iter()

@@ -7,10 +7,11 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
 use crate::arn::{ResourceType, new_arn};
-use crate::records::profiles::{TYPE, default_profile, save};
+use crate::records::profiles::{TYPE, default_profile};
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{in_use, invalid, limit_exceeded, renamed};
 use crate::support::idempotency::{Token, once};
+use crate::support::records::Record;
 use crate::support::records::{self};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -95,7 +96,7 @@ pub(crate) async fn create_profile(
                     .map(convert)
                     .transpose()?,
             };
-            save(tx, &account, &profile)?;
+            profile.save(tx, &account)?;
             tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
             let response = CreateProfileResponse {
                 profile_arn: Some(arn),
@@ -149,12 +150,14 @@ pub(crate) async fn update_profile(
         if input.is_default == Some(true) && current.is_default != Some(true) {
             if let Some(mut previous) = default_profile(tx, &account)? {
                 previous.is_default = Some(false);
-                save(tx, &account, &previous)?;
+                previous.save(tx, &account)?;
             }
             updated.is_default = Some(true);
         }
         let new_name = updated.profile_name.clone().unwrap_or_default();
-        save(tx, &account, &updated).map_err(renamed("profile", new_name))?;
+        updated
+            .save(tx, &account)
+            .map_err(renamed("profile", new_name))?;
         Ok(UpdateProfileResponse {})
     })
     .await

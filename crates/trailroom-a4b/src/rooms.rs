@@ -12,10 +12,12 @@ use trailroom_audit::store_failure;
 use trailroom_store::{Doc, ReadTxn};
 
 use crate::arn::{ResourceType, new_arn};
-use crate::records::rooms::{RoomRecord, TYPE, require_room, save};
+use crate::records::rooms::RoomRecord;
+use crate::records::rooms::TYPE;
 use crate::support::convert::convert;
 use crate::support::errors::{invalid, not_found, renamed, required};
 use crate::support::idempotency::{Token, once};
+use crate::support::records::Record;
 use crate::support::records::{self};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -61,7 +63,7 @@ pub(crate) async fn create_room(
                 },
                 skill_group_arns: Vec::new(),
             };
-            save(tx, &account, &record)?;
+            record.save(tx, &account)?;
             tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
             let response = CreateRoomResponse {
                 room_arn: Some(arn),
@@ -77,7 +79,7 @@ pub(crate) async fn get_room(
     input: GetRoomRequest,
 ) -> Result<GetRoomResponse, ApiError> {
     let arn = required(input.room_arn, "roomArn")?;
-    let record = ctx.read(|txn| require_room(txn, ctx.account_id(), &arn))?;
+    let record = ctx.read(|txn| RoomRecord::require(txn, ctx.account_id(), &arn))?;
     Ok(GetRoomResponse {
         room: Some(record.room),
     })
@@ -90,7 +92,7 @@ pub(crate) async fn update_room(
     let arn = required(input.room_arn.clone(), "roomArn")?;
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        let mut record = require_room(tx, &account, &arn)?;
+        let mut record = RoomRecord::require(tx, &account, &arn)?;
         if let Some(profile_arn) = &input.profile_arn {
             records::require::<Profile>(tx, &account, ResourceType::Profile, profile_arn)?;
             record.room.profile_arn = Some(profile_arn.clone());
@@ -103,7 +105,7 @@ pub(crate) async fn update_room(
             .clone()
             .or(room.provider_calendar_id.take());
         let name = room.room_name.clone().unwrap_or_default();
-        save(tx, &account, &record).map_err(renamed("room", name))?;
+        record.save(tx, &account).map_err(renamed("room", name))?;
         Ok(UpdateRoomResponse {})
     })
     .await
@@ -116,7 +118,7 @@ pub(crate) async fn delete_room(
     let arn = required(input.room_arn, "roomArn")?;
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        require_room(tx, &account, &arn)?;
+        RoomRecord::require(tx, &account, &arn)?;
         // Devices stay registered without a room; links, parameters and appliances go (§2.3).
         crate::records::devices::detach_room(tx, &account, &arn)?;
         crate::records::smart_home::forget_room(tx, &account, &arn)?;
@@ -201,7 +203,7 @@ pub(crate) async fn search_rooms(
         let rooms = page
             .items
             .iter()
-            .map(|key| require_room(txn, account, &key.arn))
+            .map(|key| RoomRecord::require(txn, account, &key.arn))
             .collect::<Result<Vec<_>, ApiError>>()?;
         Ok((page, rooms))
     })?;
@@ -231,10 +233,10 @@ pub(crate) async fn associate_skill_group_with_room(
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
         records::require::<serde_json::Value>(tx, &account, ResourceType::SkillGroup, &group)?;
-        let mut record = require_room(tx, &account, &room)?;
+        let mut record = RoomRecord::require(tx, &account, &room)?;
         if !record.skill_group_arns.contains(&group) {
             record.skill_group_arns.push(group);
-            save(tx, &account, &record)?;
+            record.save(tx, &account)?;
         }
         Ok(AssociateSkillGroupWithRoomResponse {})
     })
@@ -250,9 +252,9 @@ pub(crate) async fn disassociate_skill_group_from_room(
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
         records::require::<serde_json::Value>(tx, &account, ResourceType::SkillGroup, &group)?;
-        let mut record = require_room(tx, &account, &room)?;
+        let mut record = RoomRecord::require(tx, &account, &room)?;
         record.skill_group_arns.retain(|g| g != &group);
-        save(tx, &account, &record)?;
+        record.save(tx, &account)?;
         Ok(DisassociateSkillGroupFromRoomResponse {})
     })
     .await
@@ -291,7 +293,7 @@ pub(crate) async fn put_room_skill_parameter(
     }
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        require_room(tx, &account, &room)?;
+        RoomRecord::require(tx, &account, &room)?;
         let id = parameter_id(&room, &skill, &key);
         let mut doc = Doc::new(&account, PARAMETER_KIND, &id, &parameter).map_err(store_failure)?;
         doc.parent = Some(room.clone());
@@ -309,7 +311,7 @@ pub(crate) async fn get_room_skill_parameter(
     let skill = required(input.skill_id, "skillId")?;
     let key = required(input.parameter_key, "parameterKey")?;
     let parameter = ctx.read(|txn| {
-        require_room(txn, ctx.account_id(), &room)?;
+        RoomRecord::require(txn, ctx.account_id(), &room)?;
         load_parameter(txn, ctx.account_id(), &parameter_id(&room, &skill, &key))
     })?;
     let parameter =
@@ -328,7 +330,7 @@ pub(crate) async fn delete_room_skill_parameter(
     let key = required(input.parameter_key, "parameterKey")?;
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        require_room(tx, &account, &room)?;
+        RoomRecord::require(tx, &account, &room)?;
         let id = parameter_id(&room, &skill, &key);
         if !tx
             .delete(&account, PARAMETER_KIND, &id)
@@ -352,7 +354,7 @@ pub(crate) async fn resolve_room(
         let unresolved = || not_found(&format!("a room for user {user} and skill {skill}"));
         let room_arn = crate::records::devices::room_of_alexa_user(txn, account, &user)?
             .ok_or_else(unresolved)?;
-        let record = require_room(txn, account, &room_arn)?;
+        let record = RoomRecord::require(txn, account, &room_arn)?;
         let mut enabled = false;
         for group in &record.skill_group_arns {
             enabled |=

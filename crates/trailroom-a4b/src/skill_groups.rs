@@ -10,11 +10,12 @@ use trailroom_protocol::ApiError;
 
 use crate::arn::new_arn;
 use crate::records::skill_groups::{
-    MAX_SKILLS_PER_GROUP, SkillGroupRecord, TYPE, detach_from_rooms, require_group, save,
+    MAX_SKILLS_PER_GROUP, SkillGroupRecord, TYPE, detach_from_rooms,
 };
 use crate::support::convert::{convert, merged};
 use crate::support::errors::{limit_exceeded, not_found, renamed, required};
 use crate::support::idempotency::{Token, once};
+use crate::support::records::Record;
 use crate::support::records::{self};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -47,7 +48,7 @@ pub(crate) async fn create_skill_group(
                 },
                 skill_ids: Vec::new(),
             };
-            save(tx, &account, &record)?;
+            record.save(tx, &account)?;
             tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
             let response = CreateSkillGroupResponse {
                 skill_group_arn: Some(arn),
@@ -63,7 +64,7 @@ pub(crate) async fn get_skill_group(
     input: GetSkillGroupRequest,
 ) -> Result<GetSkillGroupResponse, ApiError> {
     let arn = required(input.skill_group_arn, "skillGroupArn")?;
-    let record = ctx.read(|txn| require_group(txn, ctx.account_id(), &arn))?;
+    let record = ctx.read(|txn| SkillGroupRecord::require(txn, ctx.account_id(), &arn))?;
     Ok(GetSkillGroupResponse {
         skill_group: Some(record.group),
     })
@@ -76,12 +77,14 @@ pub(crate) async fn update_skill_group(
     let account = ctx.account_id().to_owned();
     let arn = required(input.skill_group_arn.clone(), "skillGroupArn")?;
     ctx.write(move |tx| {
-        let mut record = require_group(tx, &account, &arn)?;
+        let mut record = SkillGroupRecord::require(tx, &account, &arn)?;
         let mut patch = input.clone();
         patch.skill_group_arn = None;
         record.group = merged(&record.group, &patch)?;
         let new_name = record.group.skill_group_name.clone().unwrap_or_default();
-        save(tx, &account, &record).map_err(renamed("skill group", new_name))?;
+        record
+            .save(tx, &account)
+            .map_err(renamed("skill group", new_name))?;
         Ok(UpdateSkillGroupResponse {})
     })
     .await
@@ -94,7 +97,7 @@ pub(crate) async fn delete_skill_group(
     let account = ctx.account_id().to_owned();
     let arn = required(input.skill_group_arn, "skillGroupArn")?;
     ctx.write(move |tx| {
-        require_group(tx, &account, &arn)?;
+        SkillGroupRecord::require(tx, &account, &arn)?;
         detach_from_rooms(tx, &account, &arn)?;
         records::delete(tx, &account, TYPE, &arn)?;
         tags::forget(tx, &account, &arn)?;
@@ -151,7 +154,7 @@ pub(crate) async fn associate_skill_with_skill_group(
     let arn = required(input.skill_group_arn, "skillGroupArn")?;
     let skill_id = required(input.skill_id, "skillId")?;
     ctx.write(move |tx| {
-        let mut group = require_group(tx, &account, &arn)?;
+        let mut group = SkillGroupRecord::require(tx, &account, &arn)?;
         let skill = crate::records::skills::require_approved(tx, &account, &skill_id)?;
         if skill.supports_linking && !crate::records::skills::org_linked(tx, &account, &skill_id)? {
             return Err(ApiError::client(
@@ -166,7 +169,7 @@ pub(crate) async fn associate_skill_with_skill_group(
             return Err(limit_exceeded("skills in a skill group", MAX_SKILLS_PER_GROUP));
         }
         group.skill_ids.push(skill_id);
-        save(tx, &account, &group)?;
+        group.save(tx, &account)?;
         Ok(AssociateSkillWithSkillGroupResponse {})
     })
     .await
@@ -180,7 +183,7 @@ pub(crate) async fn disassociate_skill_from_skill_group(
     let arn = required(input.skill_group_arn, "skillGroupArn")?;
     let skill_id = required(input.skill_id, "skillId")?;
     ctx.write(move |tx| {
-        let mut group = require_group(tx, &account, &arn)?;
+        let mut group = SkillGroupRecord::require(tx, &account, &arn)?;
         if !crate::records::skills::is_known(tx, &account, &skill_id)? {
             return Err(not_found(&format!("skill {skill_id}")));
         }
@@ -188,7 +191,7 @@ pub(crate) async fn disassociate_skill_from_skill_group(
         // DisassociateContactFromAddressBook.
         if group.skill_ids.contains(&skill_id) {
             group.skill_ids.retain(|s| *s != skill_id);
-            save(tx, &account, &group)?;
+            group.save(tx, &account)?;
         }
         Ok(DisassociateSkillFromSkillGroupResponse {})
     })

@@ -12,10 +12,11 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
-use crate::records::rooms::{RoomRecord, require_room};
+use crate::records::rooms::RoomRecord;
 use crate::records::smart_home::{forget_room, load, save};
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{invalid, required};
+use crate::support::records::Record;
 use crate::support::search::{binding, page};
 
 /// An appliance of the catalogue: (FriendlyName, Description, ManufacturerName).
@@ -49,7 +50,7 @@ pub(crate) async fn list_smart_home_appliances(
 ) -> Result<ListSmartHomeAppliancesResponse, ApiError> {
     let room = required(input.room_arn, "roomArn")?;
     let found = ctx.read(|txn| {
-        require_room(txn, ctx.account_id(), &room)?;
+        RoomRecord::require(txn, ctx.account_id(), &room)?;
         load(txn, ctx.account_id(), &room)
     })?;
     let (appliances, next_token) = page(
@@ -72,7 +73,7 @@ pub(crate) async fn forget_smart_home_appliances(
     let account = ctx.account_id().to_owned();
     let room = required(input.room_arn, "roomArn")?;
     ctx.write(move |tx| {
-        require_room(tx, &account, &room)?;
+        RoomRecord::require(tx, &account, &room)?;
         forget_room(tx, &account, &room)?;
         Ok(ForgetSmartHomeAppliancesResponse {})
     })
@@ -86,7 +87,7 @@ pub(crate) async fn start_smart_home_appliance_discovery(
     let account = ctx.account_id().to_owned();
     let room_arn = required(input.room_arn, "roomArn")?;
     ctx.write(move |tx| {
-        let room = require_room(tx, &account, &room_arn)?;
+        let room = RoomRecord::require(tx, &account, &room_arn)?;
         let mut known = load(tx, &account, &room_arn)?;
         let mut added = false;
         for appliance in discoverable(tx, &account, &room)? {
@@ -166,7 +167,7 @@ fn add_smart_home_appliance(
             ));
         }
     }
-    require_room(tx, &ctx.account, &args.room_arn)?;
+    RoomRecord::require(tx, &ctx.account, &args.room_arn)?;
     let mut known = load(tx, &ctx.account, &args.room_arn)?;
     let appliance = SmartHomeAppliance {
         friendly_name: Some(args.friendly_name.clone()),

@@ -14,6 +14,7 @@ use crate::arn::{ResourceType, new_arn};
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{in_use, invalid, limit_exceeded, not_found, required};
 use crate::support::idempotency::{Token, once};
+use crate::support::records::Record;
 use crate::support::records::{self, Keys};
 use crate::support::search::{Match, SearchSpec, search};
 use crate::support::tags;
@@ -175,21 +176,6 @@ fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-fn save(tx: &mut dyn WriteTxn, account: &str, user: &UserRecord) -> Result<(), ApiError> {
-    let arn = user.user.user_arn.clone().unwrap_or_default();
-    let keys = Keys {
-        name: Some(&user.user_id),
-        parent: None,
-    };
-    records::save(tx, account, TYPE, &arn, user, keys, |id| {
-        in_use(format!("A user with the UserId {id} already exists."))
-    })
-}
-
-fn require_user(txn: &dyn ReadTxn, account: &str, arn: &str) -> Result<UserRecord, ApiError> {
-    records::require(txn, account, TYPE, arn)
-}
-
 /// The user at `arn` whose enrollment is `enrollment_id`; a mismatch is not found.
 fn require_enrollment(
     txn: &dyn ReadTxn,
@@ -197,7 +183,7 @@ fn require_enrollment(
     arn: &str,
     enrollment_id: &str,
 ) -> Result<UserRecord, ApiError> {
-    let user = require_user(txn, account, arn)?;
+    let user = UserRecord::require(txn, account, arn)?;
     if user.user.enrollment_id.as_deref().unwrap_or_default() != enrollment_id {
         return Err(not_found(&format!("enrollment {enrollment_id} of {arn}")));
     }
@@ -231,7 +217,7 @@ pub(crate) async fn create_user(
                 invitation_id: None,
                 invitation_sent_ms: None,
             };
-            save(tx, &account, &user)?;
+            user.save(tx, &account)?;
             tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
             let response = CreateUserResponse {
                 user_arn: Some(arn),
@@ -268,9 +254,9 @@ pub(crate) async fn send_invitation(
     let arn = required(input.user_arn, "userArn")?;
     let now = ctx.now_ms();
     ctx.write(move |tx| {
-        let mut user = require_user(tx, &account, &arn)?;
+        let mut user = UserRecord::require(tx, &account, &arn)?;
         apply(&mut user, Event::SendInvitation, now)?;
-        save(tx, &account, &user)?;
+        user.save(tx, &account)?;
         Ok(SendInvitationResponse {})
     })
     .await
@@ -287,7 +273,7 @@ pub(crate) async fn revoke_invitation(
     ctx.write(move |tx| {
         let mut user = require_enrollment(tx, &account, &arn, &enrollment_id)?;
         apply(&mut user, Event::Revoke, now)?;
-        save(tx, &account, &user)?;
+        user.save(tx, &account)?;
         Ok(RevokeInvitationResponse {})
     })
     .await
@@ -360,9 +346,9 @@ fn accept_invitation(
 ) -> Result<Value, ApiError> {
     let args: AcceptArgs = serde_json::from_value(args)
         .map_err(|e| invalid(format!("Invalid accept-invitation arguments: {e}")))?;
-    let mut user = require_user(tx, &ctx.account, &args.user_arn)?;
+    let mut user = UserRecord::require(tx, &ctx.account, &args.user_arn)?;
     apply(&mut user, Event::Accept, ctx.now_ms)?;
-    save(tx, &ctx.account, &user)?;
+    user.save(tx, &ctx.account)?;
     Ok(json!({
         "UserArn": args.user_arn,
         "EnrollmentStatus": user.user.enrollment_status,
@@ -376,6 +362,26 @@ pub(crate) const ADMIN: &[AdminAction] = &[AdminAction {
     about: "The user at UserArn accepts the pending invitation and becomes REGISTERED.",
     run: accept_invitation,
 }];
+
+impl Record for UserRecord {
+    const TYPE: ResourceType = TYPE;
+    const LABEL: &'static str = "user";
+
+    fn record_arn(&self) -> String {
+        self.user.user_arn.clone().unwrap_or_default()
+    }
+
+    fn keys(&self) -> Keys<'_> {
+        Keys {
+            name: Some(&self.user_id),
+            parent: None,
+        }
+    }
+
+    fn name_taken(name: &str) -> ApiError {
+        in_use(format!("A user with the UserId {name} already exists."))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -12,11 +12,12 @@ use trailroom_store::WriteTxn;
 use crate::arn::new_arn;
 use crate::records::devices::{
     self as record, CONNECTION_STATUS, DETAIL_CODES, DEVICE_STATUS, DeviceRecord, FEATURES,
-    OFFLINE, ONLINE, STATUSES, check_room_capacity, require, save,
+    OFFLINE, ONLINE, STATUSES, check_room_capacity,
 };
-use crate::records::rooms::require_room;
+use crate::records::rooms::RoomRecord;
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::invalid;
+use crate::support::records::Record;
 
 /// Admin actions of the device family.
 pub(crate) const ADMIN: &[AdminAction] = &[
@@ -97,7 +98,7 @@ fn check_user_unmapped(
     user_id: &str,
     device_arn: &str,
 ) -> Result<(), ApiError> {
-    let devices = record::all(tx, account)?;
+    let devices = DeviceRecord::all(tx, account)?;
     match devices
         .iter()
         .find(|d| d.alexa_user_id.as_deref() == Some(user_id) && d.arn() != device_arn)
@@ -135,7 +136,7 @@ fn import_device(tx: &mut dyn WriteTxn, ctx: &AdminCtx, args: Value) -> Result<V
     one_of("ConnectionStatus", connection, &[ONLINE, OFFLINE])?;
     let account = ctx.account.as_str();
     let arn = new_arn(record::TYPE, account, &ctx.region);
-    let devices = record::all(tx, account)?;
+    let devices = DeviceRecord::all(tx, account)?;
     if devices
         .iter()
         .any(|d| d.device.device_serial_number.as_ref() == Some(&args.device_serial_number))
@@ -153,7 +154,7 @@ fn import_device(tx: &mut dyn WriteTxn, ctx: &AdminCtx, args: Value) -> Result<V
         check_user_unmapped(tx, account, user_id, &arn)?;
     }
     if let Some(room) = &args.room_arn {
-        require_room(tx, account, room)?;
+        RoomRecord::require(tx, account, room)?;
         check_room_capacity(tx, account, room, &arn)?;
     }
     let device = Device {
@@ -168,7 +169,7 @@ fn import_device(tx: &mut dyn WriteTxn, ctx: &AdminCtx, args: Value) -> Result<V
     };
     let mut record = DeviceRecord::joined(device, connection, ctx.now_ms);
     record.alexa_user_id = args.alexa_user_id;
-    save(tx, account, &record)?;
+    record.save(tx, account)?;
     Ok(json!({ "DeviceArn": arn }))
 }
 
@@ -190,9 +191,9 @@ fn set_device_connection(
         &args.connection_status,
         &[ONLINE, OFFLINE],
     )?;
-    let mut record = require(tx, &ctx.account, &args.device_arn)?;
+    let mut record = DeviceRecord::require(tx, &ctx.account, &args.device_arn)?;
     record.set_connection(&args.connection_status, ctx.now_ms);
-    save(tx, &ctx.account, &record)?;
+    record.save(tx, &ctx.account)?;
     Ok(summary(&record))
 }
 
@@ -230,9 +231,9 @@ fn set_device_status(
             code: Some(detail.code),
         });
     }
-    let mut record = require(tx, &ctx.account, &args.device_arn)?;
+    let mut record = DeviceRecord::require(tx, &ctx.account, &args.device_arn)?;
     record.set_status(&args.device_status, details, ctx.now_ms);
-    save(tx, &ctx.account, &record)?;
+    record.save(tx, &ctx.account)?;
     Ok(summary(&record))
 }
 
@@ -246,10 +247,10 @@ struct MapAlexaUser {
 fn map_alexa_user(tx: &mut dyn WriteTxn, ctx: &AdminCtx, args: Value) -> Result<Value, ApiError> {
     let args: MapAlexaUser = parse(args)?;
     check_alexa_user_id(&args.alexa_user_id)?;
-    let mut record = require(tx, &ctx.account, &args.device_arn)?;
+    let mut record = DeviceRecord::require(tx, &ctx.account, &args.device_arn)?;
     check_user_unmapped(tx, &ctx.account, &args.alexa_user_id, &args.device_arn)?;
     record.alexa_user_id = Some(args.alexa_user_id.clone());
-    save(tx, &ctx.account, &record)?;
+    record.save(tx, &ctx.account)?;
     Ok(json!({ "DeviceArn": args.device_arn, "AlexaUserId": args.alexa_user_id }))
 }
 
@@ -281,11 +282,11 @@ fn add_device_event(tx: &mut dyn WriteTxn, ctx: &AdminCtx, args: Value) -> Resul
     if at_ms > ctx.now_ms {
         return Err(invalid("Timestamp must not be in the future."));
     }
-    let mut record = require(tx, &ctx.account, &args.device_arn)?;
+    let mut record = DeviceRecord::require(tx, &ctx.account, &args.device_arn)?;
     record.push_event(&args.kind, &args.value, at_ms);
     // Events are kept in time order so that pruning and paging see them as history.
     record.events.sort_by_key(|e| e.timestamp);
-    save(tx, &ctx.account, &record)?;
+    record.save(tx, &ctx.account)?;
     Ok(json!({ "DeviceArn": args.device_arn, "Events": record.events.len() }))
 }
 

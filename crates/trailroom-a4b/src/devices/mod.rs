@@ -13,12 +13,12 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
 use crate::arn::ResourceType;
-use crate::records::devices::{
-    TYPE, check_room_capacity, in_room, network_profile_info, require, save,
-};
-use crate::records::rooms::require_room;
+use crate::records::devices::DeviceRecord;
+use crate::records::devices::{TYPE, check_room_capacity, in_room, network_profile_info};
+use crate::records::rooms::RoomRecord;
 use crate::support::errors::{invalid, limit_exceeded, required};
 use crate::support::records;
+use crate::support::records::Record;
 use crate::support::search::{binding, page};
 use crate::support::tags;
 
@@ -33,7 +33,7 @@ pub(crate) async fn get_device(
     input: GetDeviceRequest,
 ) -> Result<GetDeviceResponse, ApiError> {
     let arn = required(input.device_arn, "deviceArn")?;
-    let record = ctx.read(|txn| require(txn, ctx.account_id(), &arn))?;
+    let record = ctx.read(|txn| DeviceRecord::require(txn, ctx.account_id(), &arn))?;
     Ok(GetDeviceResponse {
         device: Some(record.device),
     })
@@ -46,12 +46,12 @@ pub(crate) async fn update_device(
     let account = ctx.account_id().to_owned();
     let arn = required(input.device_arn, "deviceArn")?;
     ctx.write(move |tx| {
-        let mut record = require(tx, &account, &arn)?;
+        let mut record = DeviceRecord::require(tx, &account, &arn)?;
         record.ensure_registered()?;
         // DeviceName is the only member UpdateDevice changes.
         if let Some(name) = input.device_name {
             record.device.device_name = Some(name);
-            save(tx, &account, &record)?;
+            record.save(tx, &account)?;
         }
         Ok(UpdateDeviceResponse {})
     })
@@ -66,7 +66,7 @@ pub(crate) async fn delete_device(
     let arn = required(input.device_arn, "deviceArn")?;
     ctx.write(move |tx| {
         // Room and network links, events and the ResolveRoom mapping live in the record.
-        require(tx, &account, &arn)?;
+        DeviceRecord::require(tx, &account, &arn)?;
         records::delete(tx, &account, TYPE, &arn)?;
         tags::forget(tx, &account, &arn)?;
         Ok(DeleteDeviceResponse {})
@@ -83,15 +83,15 @@ pub(crate) async fn associate_device_with_room(
     let room = required(input.room_arn, "roomArn")?;
     let now_ms = ctx.now_ms();
     ctx.write(move |tx| {
-        let mut record = require(tx, &account, &arn)?;
+        let mut record = DeviceRecord::require(tx, &account, &arn)?;
         record.ensure_registered()?;
-        require_room(tx, &account, &room)?;
+        RoomRecord::require(tx, &account, &room)?;
         if record.room() == Some(room.as_str()) {
             return Ok(AssociateDeviceWithRoomResponse {});
         }
         check_room_capacity(tx, &account, &room, &arn)?;
         record.move_to_room(Some(room), now_ms);
-        save(tx, &account, &record)?;
+        record.save(tx, &account)?;
         Ok(AssociateDeviceWithRoomResponse {})
     })
     .await
@@ -106,7 +106,7 @@ pub(crate) async fn disassociate_device_from_room(
     let now_ms = ctx.now_ms();
     let audit = ctx.clone();
     ctx.write(move |tx| {
-        let mut record = require(tx, &account, &arn)?;
+        let mut record = DeviceRecord::require(tx, &account, &arn)?;
         record.ensure_registered()?;
         // A device in no room is already where the caller wants it.
         if let Some(room) = record.device.room_arn.clone() {
@@ -114,7 +114,7 @@ pub(crate) async fn disassociate_device_from_room(
                 audit.add_resource(kind, room);
             }
             record.move_to_room(None, now_ms);
-            save(tx, &account, &record)?;
+            record.save(tx, &account)?;
         }
         Ok(DisassociateDeviceFromRoomResponse {})
     })
@@ -130,9 +130,9 @@ pub(crate) async fn associate_device_with_network_profile(
     let profile_arn = required(input.network_profile_arn, "networkProfileArn")?;
     let now_ms = ctx.now_ms();
     ctx.write(move |tx| {
-        let mut record = require(tx, &account, &arn)?;
+        let mut record = DeviceRecord::require(tx, &account, &arn)?;
         record.ensure_registered()?;
-        let profile = crate::records::network_profiles::require(tx, &account, &profile_arn)?;
+        let profile = NetworkProfile::require(tx, &account, &profile_arn)?;
         let current = record
             .device
             .network_profile_info
@@ -143,7 +143,7 @@ pub(crate) async fn associate_device_with_network_profile(
         }
         record.device.network_profile_info = Some(network_profile_info(&profile, now_ms));
         record.settings_changed("NETWORK_PROFILE", now_ms);
-        save(tx, &account, &record)?;
+        record.save(tx, &account)?;
         Ok(AssociateDeviceWithNetworkProfileResponse {})
     })
     .await
@@ -165,12 +165,12 @@ pub(crate) async fn start_device_sync(
     ctx.write(move |tx| {
         let mut targets = Vec::new();
         if let Some(arn) = &input.device_arn {
-            let record = require(tx, &account, arn)?;
+            let record = DeviceRecord::require(tx, &account, arn)?;
             record.ensure_registered()?;
             targets.push(record);
         }
         if let Some(room) = &input.room_arn {
-            require_room(tx, &account, room)?;
+            RoomRecord::require(tx, &account, room)?;
             // A room sync reaches the devices that can take it; reset ones are skipped.
             let devices = in_room(tx, &account, room)?;
             let more = devices
@@ -180,7 +180,7 @@ pub(crate) async fn start_device_sync(
         }
         for mut record in targets {
             record.sync(&features, now_ms);
-            save(tx, &account, &record)?;
+            record.save(tx, &account)?;
         }
         Ok(StartDeviceSyncResponse {})
     })
@@ -192,7 +192,7 @@ pub(crate) async fn list_device_events(
     input: ListDeviceEventsRequest,
 ) -> Result<ListDeviceEventsResponse, ApiError> {
     let arn = required(input.device_arn, "deviceArn")?;
-    let record = ctx.read(|txn| require(txn, ctx.account_id(), &arn))?;
+    let record = ctx.read(|txn| DeviceRecord::require(txn, ctx.account_id(), &arn))?;
     let events = record.recent_events(input.event_type.as_deref(), ctx.now_ms());
     let bound = binding(&(&arn, &input.event_type));
     let (events, next_token) = page(
@@ -216,7 +216,7 @@ pub(crate) async fn delete_device_usage_data(
     let arn = required(input.device_arn, "deviceArn")?;
     let now_ms = ctx.now_ms();
     ctx.write(move |tx| {
-        let mut record = require(tx, &account, &arn)?;
+        let mut record = DeviceRecord::require(tx, &account, &arn)?;
         record.ensure_registered()?;
         if record
             .usage_data_deleted_ms
@@ -229,7 +229,7 @@ pub(crate) async fn delete_device_usage_data(
         }
         // The emulator keeps no voice recordings; the deletion is remembered for the daily limit.
         record.usage_data_deleted_ms = Some(now_ms);
-        save(tx, &account, &record)?;
+        record.save(tx, &account)?;
         Ok(DeleteDeviceUsageDataResponse {})
     })
     .await

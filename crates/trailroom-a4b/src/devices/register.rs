@@ -6,11 +6,10 @@ use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
 use crate::arn::new_arn;
-use crate::records::devices::{
-    self as record, DeviceRecord, ONLINE, READY, TYPE, check_room_capacity, save,
-};
-use crate::records::rooms::require_room;
+use crate::records::devices::{DeviceRecord, ONLINE, READY, TYPE, check_room_capacity};
+use crate::records::rooms::RoomRecord;
 use crate::support::errors::limit_exceeded;
+use crate::support::records::Record;
 use crate::support::tags;
 
 /// Devices per account [AG quotas].
@@ -49,9 +48,9 @@ pub(crate) async fn register_avs_device(
             ));
         }
         if let Some(room) = &input.room_arn {
-            require_room(tx, &account, room)?;
+            RoomRecord::require(tx, &account, room)?;
         }
-        let devices = record::all(tx, &account)?;
+        let devices = DeviceRecord::all(tx, &account)?;
         let known = registration_key.as_ref().and_then(|key| {
             devices
                 .iter()
@@ -79,7 +78,7 @@ pub(crate) async fn register_avs_device(
         };
         let mut record = DeviceRecord::joined(device, ONLINE, now_ms);
         record.registration_key = registration_key;
-        save(tx, &account, &record)?;
+        record.save(tx, &account)?;
         tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
         Ok(RegisterAVSDeviceResponse {
             device_arn: Some(arn),
@@ -105,7 +104,7 @@ fn reregister(
         }
         existing.set_connection(ONLINE, now_ms);
         existing.set_status(READY, Vec::new(), now_ms);
-        save(tx, account, &existing)?;
+        existing.save(tx, account)?;
     }
     Ok(RegisterAVSDeviceResponse {
         device_arn: Some(arn),

@@ -7,8 +7,10 @@ use trailroom_audit::CallContext;
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
-use crate::records::devices::{self as record, DeviceRecord};
+use crate::records::devices::DeviceRecord;
+use crate::records::rooms::RoomRecord;
 use crate::support::convert::convert;
+use crate::support::records::Record;
 use crate::support::search::{Match, SearchSpec, search};
 
 const SEARCH: SearchSpec<DeviceData> = SearchSpec {
@@ -99,9 +101,9 @@ pub(crate) async fn search_devices(
     let account = ctx.account_id();
     let (devices, rooms, profiles) = ctx.read(|txn| {
         Ok((
-            record::all(txn, account)?,
-            crate::records::rooms::all_rooms(txn, account)?,
-            crate::records::network_profiles::all(txn, account)?,
+            DeviceRecord::all(txn, account)?,
+            RoomRecord::all(txn, account)?,
+            NetworkProfile::all(txn, account)?,
         ))
     })?;
     let room_names: HashMap<String, String> = rooms

@@ -2,12 +2,12 @@
 //! removes it from every book.
 
 use crate::arn::ResourceType;
-use crate::support::errors::already_exists;
-use crate::support::records::{self, Keys};
+use crate::support::records::Keys;
+use crate::support::records::Record;
 use serde::{Deserialize, Serialize};
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
-use trailroom_store::{ReadTxn, WriteTxn};
+use trailroom_store::WriteTxn;
 
 pub(crate) const TYPE: ResourceType = ResourceType::AddressBook;
 
@@ -29,53 +29,33 @@ impl AddressBookRecord {
     }
 }
 
-pub(crate) fn save(
-    tx: &mut dyn WriteTxn,
-    account: &str,
-    record: &AddressBookRecord,
-) -> Result<(), ApiError> {
-    let name = record.book.name.clone().unwrap_or_default();
-    records::save(
-        tx,
-        account,
-        TYPE,
-        &record.arn(),
-        record,
-        Keys {
-            name: Some(&name),
-            parent: None,
-        },
-        |n| already_exists("address book", n),
-    )
-}
-
-/// Every address book of `account` (for contact searches and deletes).
-pub(crate) fn all_books(
-    txn: &dyn ReadTxn,
-    account: &str,
-) -> Result<Vec<AddressBookRecord>, ApiError> {
-    records::list(txn, account, TYPE)
-}
-
 /// Removes a deleted contact from every book that holds it (a4b.md §2.3).
 pub(crate) fn forget_contact(
     tx: &mut dyn WriteTxn,
     account: &str,
     contact_arn: &str,
 ) -> Result<(), ApiError> {
-    for mut record in all_books(tx, account)? {
+    for mut record in AddressBookRecord::all(tx, account)? {
         if record.contact_arns.iter().any(|c| c == contact_arn) {
             record.contact_arns.retain(|c| c != contact_arn);
-            save(tx, account, &record)?;
+            record.save(tx, account)?;
         }
     }
     Ok(())
 }
 
-pub(crate) fn require(
-    txn: &dyn ReadTxn,
-    account: &str,
-    arn: Option<&str>,
-) -> Result<AddressBookRecord, ApiError> {
-    records::require(txn, account, TYPE, arn.unwrap_or_default())
+impl Record for AddressBookRecord {
+    const TYPE: ResourceType = TYPE;
+    const LABEL: &'static str = "address book";
+
+    fn record_arn(&self) -> String {
+        self.arn()
+    }
+
+    fn keys(&self) -> Keys<'_> {
+        Keys {
+            name: self.book.name.as_deref(),
+            parent: None,
+        }
+    }
 }

@@ -11,6 +11,7 @@ use trailroom_protocol::ApiError;
 
 use crate::arn::ResourceType;
 use crate::support::errors::limit_exceeded;
+use crate::support::records::Record;
 use crate::support::records::{self, Keys};
 
 pub(crate) const TYPE: ResourceType = ResourceType::Device;
@@ -284,38 +285,6 @@ impl DeviceRecord {
     }
 }
 
-/// Saves `record`, indexed under its room.
-pub(crate) fn save(
-    tx: &mut dyn trailroom_store::WriteTxn,
-    account: &str,
-    record: &DeviceRecord,
-) -> Result<(), ApiError> {
-    let keys = Keys {
-        name: None,
-        parent: record.room(),
-    };
-    records::save(tx, account, TYPE, record.arn(), record, keys, |_| {
-        ApiError::internal()
-    })
-}
-
-/// The device at `arn`, or NotFound.
-pub(crate) fn require(
-    txn: &dyn trailroom_store::ReadTxn,
-    account: &str,
-    arn: &str,
-) -> Result<DeviceRecord, ApiError> {
-    records::require(txn, account, TYPE, arn)
-}
-
-/// Every device of `account`.
-pub(crate) fn all(
-    txn: &dyn trailroom_store::ReadTxn,
-    account: &str,
-) -> Result<Vec<DeviceRecord>, ApiError> {
-    records::list(txn, account, TYPE)
-}
-
 /// The devices in `room`.
 pub(crate) fn in_room(
     txn: &dyn trailroom_store::ReadTxn,
@@ -371,7 +340,7 @@ pub(crate) fn detach_room(
     for mut record in in_room(tx, account, room_arn)? {
         // Losing a deleted room changes nothing the device must apply, so its status stays.
         record.device.room_arn = None;
-        save(tx, account, &record)?;
+        record.save(tx, account)?;
     }
     Ok(())
 }
@@ -382,7 +351,7 @@ pub(crate) fn room_of_alexa_user(
     account: &str,
     user_id: &str,
 ) -> Result<Option<String>, ApiError> {
-    let devices = all(txn, account)?;
+    let devices = DeviceRecord::all(txn, account)?;
     let device = devices
         .into_iter()
         .find(|d| d.is_registered() && d.alexa_user_id.as_deref() == Some(user_id));
@@ -395,7 +364,7 @@ pub(crate) fn devices_using_network_profile(
     account: &str,
     arn: &str,
 ) -> Result<usize, ApiError> {
-    Ok(all(txn, account)?
+    Ok(DeviceRecord::all(txn, account)?
         .iter()
         .filter(|d| uses_network_profile(d, arn))
         .count())
@@ -416,7 +385,7 @@ pub(crate) fn network_profile_changed(
     now_ms: i64,
 ) -> Result<(), ApiError> {
     let arn = profile.network_profile_arn.as_deref().unwrap_or_default();
-    for mut record in all(tx, account)?
+    for mut record in DeviceRecord::all(tx, account)?
         .into_iter()
         .filter(|d| uses_network_profile(d, arn))
     {
@@ -424,9 +393,25 @@ pub(crate) fn network_profile_changed(
             record.device.network_profile_info = Some(network_profile_info(profile, now_ms));
         }
         record.settings_changed("NETWORK_PROFILE", now_ms);
-        save(tx, account, &record)?;
+        record.save(tx, account)?;
     }
     Ok(())
+}
+
+impl Record for DeviceRecord {
+    const TYPE: ResourceType = TYPE;
+    const LABEL: &'static str = "device";
+
+    fn record_arn(&self) -> String {
+        self.arn().to_owned()
+    }
+
+    fn keys(&self) -> Keys<'_> {
+        Keys {
+            name: None,
+            parent: self.room(),
+        }
+    }
 }
 
 #[cfg(test)]

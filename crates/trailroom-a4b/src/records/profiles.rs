@@ -2,34 +2,12 @@
 //! get when they name none.
 
 use crate::arn::ResourceType;
-use crate::support::errors::already_exists;
+use crate::support::records::Record;
 use crate::support::records::{self, Keys};
 use trailroom_model::a4b::*;
 use trailroom_protocol::ApiError;
 
 pub(crate) const TYPE: ResourceType = ResourceType::Profile;
-
-/// Saves `profile` under its name.
-pub(crate) fn save(
-    tx: &mut dyn trailroom_store::WriteTxn,
-    account: &str,
-    profile: &Profile,
-) -> Result<(), ApiError> {
-    let arn = profile.profile_arn.clone().unwrap_or_default();
-    let name = profile.profile_name.clone().unwrap_or_default();
-    records::save(
-        tx,
-        account,
-        TYPE,
-        &arn,
-        profile,
-        Keys {
-            name: Some(&name),
-            parent: None,
-        },
-        |n| already_exists("profile", n),
-    )
-}
 
 /// The account's default profile, if any.
 pub(crate) fn default_profile(
@@ -38,4 +16,20 @@ pub(crate) fn default_profile(
 ) -> Result<Option<Profile>, ApiError> {
     let profiles: Vec<Profile> = records::list(txn, account, TYPE)?;
     Ok(profiles.into_iter().find(|p| p.is_default == Some(true)))
+}
+
+impl Record for Profile {
+    const TYPE: ResourceType = TYPE;
+    const LABEL: &'static str = "profile";
+
+    fn record_arn(&self) -> String {
+        self.profile_arn.clone().unwrap_or_default()
+    }
+
+    fn keys(&self) -> Keys<'_> {
+        Keys {
+            name: self.profile_name.as_deref(),
+            parent: None,
+        }
+    }
 }

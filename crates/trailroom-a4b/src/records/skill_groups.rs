@@ -3,7 +3,7 @@
 
 use crate::arn::ResourceType;
 use crate::records::rooms::RoomRecord;
-use crate::support::errors::already_exists;
+use crate::support::records::Record;
 use crate::support::records::{self, Keys};
 use serde::{Deserialize, Serialize};
 use trailroom_audit::store_failure;
@@ -34,29 +34,6 @@ impl SkillGroupRecord {
     }
 }
 
-pub(crate) fn save(
-    tx: &mut dyn WriteTxn,
-    account: &str,
-    record: &SkillGroupRecord,
-) -> Result<(), ApiError> {
-    let name = record.group.skill_group_name.clone().unwrap_or_default();
-    let keys = Keys {
-        name: Some(&name),
-        parent: None,
-    };
-    records::save(tx, account, TYPE, record.arn(), record, keys, |n| {
-        already_exists("skill group", n)
-    })
-}
-
-pub(crate) fn require_group(
-    txn: &dyn ReadTxn,
-    account: &str,
-    arn: &str,
-) -> Result<SkillGroupRecord, ApiError> {
-    records::require(txn, account, TYPE, arn)
-}
-
 /// The skill ids in the skill group at `arn` (empty when it does not exist).
 pub(crate) fn skill_ids(
     txn: &dyn ReadTxn,
@@ -74,7 +51,7 @@ pub(crate) fn require_skill_ids(
     account: &str,
     arn: &str,
 ) -> Result<Vec<String>, ApiError> {
-    Ok(require_group(txn, account, arn)?.skill_ids)
+    Ok(SkillGroupRecord::require(txn, account, arn)?.skill_ids)
 }
 
 /// Removes a skill that left the organization from every skill group (a4b.md §2.3 RejectSkill).
@@ -89,7 +66,7 @@ pub(crate) fn drop_skill(
         .filter(|g| g.skill_ids.iter().any(|s| s == skill_id))
     {
         group.skill_ids.retain(|s| s != skill_id);
-        save(tx, account, &group)?;
+        group.save(tx, account)?;
     }
     Ok(())
 }
@@ -121,6 +98,22 @@ pub(crate) fn detach_from_rooms(
         }
     }
     Ok(())
+}
+
+impl Record for SkillGroupRecord {
+    const TYPE: ResourceType = TYPE;
+    const LABEL: &'static str = "skill group";
+
+    fn record_arn(&self) -> String {
+        self.arn().to_owned()
+    }
+
+    fn keys(&self) -> Keys<'_> {
+        Keys {
+            name: self.group.skill_group_name.as_deref(),
+            parent: None,
+        }
+    }
 }
 
 #[cfg(test)]

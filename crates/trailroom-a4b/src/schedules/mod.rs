@@ -18,12 +18,13 @@ use trailroom_store::{Doc, ReadTxn, WriteTxn};
 
 use crate::arn::{ResourceType, new_arn};
 use crate::records::announcements;
-use crate::records::rooms;
+use crate::records::rooms::RoomRecord;
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::convert::merged;
-use crate::support::errors::{already_exists, invalid, limit_exceeded, not_found};
+use crate::support::errors::{invalid, limit_exceeded, not_found};
 use crate::support::idempotency::{Token, once};
-use crate::support::records::{self, Keys};
+use crate::support::records::Record;
+use crate::support::records::{self};
 use crate::support::search::{binding, page};
 use crate::support::tags;
 
@@ -76,26 +77,6 @@ impl ScheduleRecord {
     }
 }
 
-fn save(tx: &mut dyn WriteTxn, account: &str, record: &ScheduleRecord) -> Result<(), ApiError> {
-    records::save(
-        tx,
-        account,
-        TYPE,
-        &record.arn(),
-        record,
-        Keys::default(),
-        |n| already_exists("schedule", n),
-    )
-}
-
-fn require(
-    txn: &dyn ReadTxn,
-    account: &str,
-    arn: Option<&str>,
-) -> Result<ScheduleRecord, ApiError> {
-    records::require(txn, account, TYPE, arn.unwrap_or_default())
-}
-
 /// A recurrence must start on a date that exists (the model's pattern allows 2023-02-31).
 fn check_recurrence(recurrence: Option<&BusinessReportRecurrence>) -> Result<(), ApiError> {
     match recurrence.and_then(|r| r.start_date.as_deref()) {
@@ -139,7 +120,7 @@ pub(crate) async fn create_business_report_schedule(
                 created_ms: records::next_created_time(tx, &account, TYPE, now)?,
                 secret,
             };
-            save(tx, &account, &record)?;
+            record.save(tx, &account)?;
             tags::set_on_create(tx, &account, &arn, input.tags.as_deref())?;
             let response = CreateBusinessReportScheduleResponse {
                 schedule_arn: Some(arn),
@@ -158,13 +139,14 @@ pub(crate) async fn update_business_report_schedule(
     let account = ctx.account_id().to_owned();
     check_recurrence(input.recurrence.as_ref())?;
     ctx.write(move |tx| {
-        let mut record = require(tx, &account, input.schedule_arn.as_deref())?;
+        let mut record =
+            ScheduleRecord::require_member(tx, &account, input.schedule_arn.as_deref())?;
         let patch = UpdateBusinessReportScheduleRequest {
             schedule_arn: None,
             ..input.clone()
         };
         record.schedule = merged(&record.schedule, &patch)?;
-        save(tx, &account, &record)?;
+        record.save(tx, &account)?;
         Ok(UpdateBusinessReportScheduleResponse {})
     })
     .await
@@ -176,7 +158,8 @@ pub(crate) async fn delete_business_report_schedule(
 ) -> Result<DeleteBusinessReportScheduleResponse, ApiError> {
     let account = ctx.account_id().to_owned();
     ctx.write(move |tx| {
-        let arn = require(tx, &account, input.schedule_arn.as_deref())?.arn();
+        let arn =
+            ScheduleRecord::require_member(tx, &account, input.schedule_arn.as_deref())?.arn();
         records::delete(tx, &account, TYPE, &arn)?;
         tags::forget(tx, &account, &arn)?;
         Ok(DeleteBusinessReportScheduleResponse {})
@@ -353,7 +336,7 @@ fn report_content(
         .delivery(now_ms)
         .ok_or_else(|| not_found("business report (the schedule has not started)"))?;
     let first_day = delivery.last_day - report::interval_days(record.interval()) + 1;
-    let rooms = rooms::all_rooms(txn, account)?;
+    let rooms = RoomRecord::all(txn, account)?;
     let sent = announcements::sent(txn, account)?;
     let activity = Activity {
         rooms: rooms
@@ -401,7 +384,7 @@ fn get_business_report(
     let args: GetReport = parse_args(args)?;
     let report = match (&args.schedule_arn, &args.download_url) {
         (Some(arn), None) => {
-            let record = require(tx, &ctx.account, Some(arn))?;
+            let record = ScheduleRecord::require_member(tx, &ctx.account, Some(arn))?;
             report_content(tx, &ctx.account, &record, ctx.now_ms)?
         }
         (None, Some(url)) => report_download(tx, &ctx.account, url, ctx.now_ms)?,
@@ -473,3 +456,12 @@ pub(crate) const ADMIN: &[AdminAction] = &[
         run: set_report_bucket,
     },
 ];
+
+impl Record for ScheduleRecord {
+    const TYPE: ResourceType = TYPE;
+    const LABEL: &'static str = "schedule";
+
+    fn record_arn(&self) -> String {
+        ScheduleRecord::arn(self)
+    }
+}

@@ -17,9 +17,11 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use crate::records::catalogue;
+use crate::records::rooms::RoomRecord;
 use crate::records::skills::{self as org, require_approved};
 use crate::support::admin::{AdminAction, AdminCtx};
 use crate::support::errors::{invalid, limit_exceeded, not_found, required};
+use crate::support::records::Record;
 use crate::support::search::{binding, page};
 
 pub(crate) use invitation::{get_invitation_configuration, put_invitation_configuration};
@@ -216,7 +218,7 @@ pub(crate) async fn put_skill_authorization(
             return Err(unauthorized("The AuthorizationResult must contain a Code."));
         }
         if let Some(room) = &room_arn {
-            crate::records::rooms::require_room(tx, &account, room)?;
+            RoomRecord::require(tx, &account, room)?;
         }
         let link = org::SkillLink {
             skill_id,

@@ -80,6 +80,60 @@ pub fn children<T: DeserializeOwned>(
         .collect()
 }
 
+/// A stored A4B resource: its type, the name AlreadyExistsException gives it, its ARN and how it
+/// is indexed; saving, requiring and listing then work alike for every family.
+pub trait Record: Serialize + DeserializeOwned {
+    /// The resource type (document kind and ARN segment).
+    const TYPE: ResourceType;
+    /// The resource as messages name it ("room", "address book").
+    const LABEL: &'static str;
+
+    /// The record's ARN (its document id).
+    fn record_arn(&self) -> String;
+
+    /// Its unique name and parent, if it has them.
+    fn keys(&self) -> Keys<'_> {
+        Keys::default()
+    }
+
+    /// The error for a unique name another record already has.
+    fn name_taken(name: &str) -> ApiError {
+        errors::already_exists(Self::LABEL, name)
+    }
+
+    /// Stores the record under its ARN and keys; a taken name is [`Record::name_taken`].
+    fn save(&self, tx: &mut dyn WriteTxn, account: &str) -> Result<(), ApiError> {
+        save(
+            tx,
+            account,
+            Self::TYPE,
+            &self.record_arn(),
+            self,
+            self.keys(),
+            Self::name_taken,
+        )
+    }
+
+    /// The record at `arn`, or `NotFoundException` (also for an ARN of another type or account).
+    fn require(txn: &dyn ReadTxn, account: &str, arn: &str) -> Result<Self, ApiError> {
+        require(txn, account, Self::TYPE, arn)
+    }
+
+    /// The record an optional ARN member names; a missing member is `NotFoundException` too.
+    fn require_member(
+        txn: &dyn ReadTxn,
+        account: &str,
+        arn: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        Self::require(txn, account, arn.unwrap_or_default())
+    }
+
+    /// Every record of this type in `account`.
+    fn all(txn: &dyn ReadTxn, account: &str) -> Result<Vec<Self>, ApiError> {
+        list(txn, account, Self::TYPE)
+    }
+}
+
 /// How a record is indexed besides its ARN.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Keys<'a> {
