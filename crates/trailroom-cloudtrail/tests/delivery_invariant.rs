@@ -16,19 +16,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use trailroom_audit::{CallContext, CallInfo, Clock, ManualClock};
 use trailroom_cloudtrail::CloudTrailService;
 use trailroom_cloudtrail::delivery::CloudTrailTrails;
-use trailroom_cloudtrail::keys::{self, SigningKey};
 use trailroom_cloudtrail::trails::{self, BucketView, FixedDestinations, TRAIL_KIND, TrailRecord};
-use trailroom_delivery::digest::DigestKey;
-use trailroom_delivery::validate::{self, Object, ObjectSource, PublicKeys};
-use trailroom_delivery::{DigestKeys, SinkError, Sinks, Target, Worker};
+use trailroom_delivery::Worker;
+use trailroom_delivery::testkit::{MemoryBucket, RsaDigestKey};
+use trailroom_delivery::validate;
 use trailroom_identity::{Caller, Principal};
 use trailroom_model::cloudtrail::*;
 use trailroom_store::{EventRow, Store};
@@ -146,101 +145,6 @@ fn selectors(trail: &str, kind: usize) -> PutEventSelectorsRequest {
     request
 }
 
-/// The bucket: objects by key, and puts made to fail on purpose.
-#[derive(Default)]
-struct Bucket {
-    objects: Mutex<BTreeMap<String, Object>>,
-    failing_puts: AtomicUsize,
-    ghost_puts: AtomicUsize,
-}
-
-/// Takes one from `counter` when it is not zero.
-fn take_one(counter: &AtomicUsize) -> bool {
-    counter
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-        .is_ok()
-}
-
-#[async_trait::async_trait]
-impl Sinks for Bucket {
-    async fn put(
-        &self,
-        _: &Target,
-        key: &str,
-        body: Vec<u8>,
-        metadata: &[(String, String)],
-    ) -> Result<(), SinkError> {
-        let injected = || SinkError {
-            code: "ServiceUnavailable".into(),
-            message: "injected".into(),
-        };
-        if take_one(&self.failing_puts) {
-            return Err(injected());
-        }
-        let mut objects = self.objects.lock().unwrap();
-        if let Some((before, _)) = objects.get(key) {
-            // A key is written again only by a retry, which must write the same bytes.
-            assert_eq!(before, &body, "{key} rewritten with other bytes");
-        }
-        objects.insert(key.to_owned(), (body, metadata.to_vec()));
-        match take_one(&self.ghost_puts) {
-            true => Err(injected()),
-            false => Ok(()),
-        }
-    }
-
-    async fn notify(&self, _: &Target, _: &str, _: String) -> Result<(), SinkError> {
-        Ok(())
-    }
-}
-
-impl ObjectSource for Bucket {
-    fn list(&self, _: &str, prefix: &str) -> Result<Vec<String>, String> {
-        let objects = self.objects.lock().unwrap();
-        Ok(objects
-            .keys()
-            .filter(|k| k.starts_with(prefix))
-            .cloned()
-            .collect())
-    }
-
-    fn get(&self, _: &str, key: &str) -> Result<Option<Object>, String> {
-        Ok(self.objects.lock().unwrap().get(key).cloned())
-    }
-}
-
-/// One RSA key for every digest of every case (making one per case would dominate the run).
-fn signing_key() -> &'static SigningKey {
-    static KEY: OnceLock<SigningKey> = OnceLock::new();
-    KEY.get_or_init(|| keys::generate_key(ACCOUNT, HOME, 0, i64::MAX / 2).unwrap())
-}
-
-struct OneKey;
-
-struct Signer;
-
-impl DigestKey for Signer {
-    fn fingerprint(&self) -> String {
-        signing_key().fingerprint.clone()
-    }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
-        keys::sign(signing_key(), message).map_err(|e| e.to_string())
-    }
-}
-
-#[async_trait::async_trait]
-impl DigestKeys for OneKey {
-    async fn key(&self, _: &str, _: &str, _: i64) -> Result<Box<dyn DigestKey>, String> {
-        Ok(Box::new(Signer))
-    }
-}
-
-impl PublicKeys for OneKey {
-    fn public_key(&self, fingerprint: &str) -> Option<Vec<u8>> {
-        (fingerprint == signing_key().fingerprint).then(|| signing_key().public_key_der.clone())
-    }
-}
-
 /// A trail incarnation as the model sees it.
 #[derive(Debug, Clone)]
 struct Incarnation {
@@ -261,7 +165,7 @@ struct World {
     store: Arc<dyn Store>,
     clock: Arc<ManualClock>,
     svc: CloudTrailService,
-    bucket: Arc<Bucket>,
+    bucket: Arc<MemoryBucket>,
     worker: Worker,
     incarnations: Vec<Incarnation>,
     /// The newest event position the model has judged.
@@ -276,12 +180,12 @@ fn scratch_dir() -> tempfile::TempDir {
     }
 }
 
-fn worker(store: &Arc<dyn Store>, bucket: &Arc<Bucket>) -> Worker {
+fn worker(store: &Arc<dyn Store>, bucket: &Arc<MemoryBucket>) -> Worker {
     let mut worker = Worker::new(
         store.clone(),
         Arc::new(CloudTrailTrails),
         bucket.clone(),
-        Arc::new(OneKey),
+        Arc::new(RsaDigestKey::shared()),
     );
     worker.digest_interval_ms = DIGEST_INTERVAL_MS;
     worker
@@ -292,7 +196,7 @@ impl World {
         let guard = scratch_dir();
         let dir = guard.path().join("db.sqlite");
         let store: Arc<dyn Store> = SqliteStore::open(&dir).unwrap();
-        let bucket = Arc::new(Bucket::default());
+        let bucket = Arc::new(MemoryBucket::default());
         let worker = worker(&store, &bucket);
         let world = Self {
             dir,
@@ -641,8 +545,13 @@ impl World {
                     start_ms: START_MS - DIGEST_INTERVAL_MS,
                     end_ms: self.clock.now_ms() + DIGEST_INTERVAL_MS,
                 };
-                let report =
-                    validate::validate(self.bucket.as_ref(), &OneKey, &request, |_| {}).unwrap();
+                let report = validate::validate(
+                    self.bucket.as_ref(),
+                    &RsaDigestKey::shared(),
+                    &request,
+                    |_| {},
+                )
+                .unwrap();
                 assert!(
                     report.is_valid(),
                     "{} {region}: {:?}",

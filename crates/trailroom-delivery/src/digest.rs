@@ -173,16 +173,7 @@ pub fn build(input: &DigestInput<'_>, key: &dyn DigestKey) -> Result<BuiltDigest
 mod tests {
     use super::*;
 
-    struct FakeSigner;
-
-    impl DigestKey for FakeSigner {
-        fn fingerprint(&self) -> String {
-            "0123456789abcdef0123456789abcdef".into()
-        }
-        fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
-            Ok(Sha256::digest(message).to_vec())
-        }
-    }
+    use crate::testkit::HashSigner as FakeSigner;
 
     #[test]
     fn string_to_sign_uses_literal_null_for_a_chain_start() {

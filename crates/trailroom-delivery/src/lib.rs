@@ -16,6 +16,8 @@ pub mod keys;
 pub mod logfile;
 mod port;
 pub mod state;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod validate;
 pub mod worker;
 

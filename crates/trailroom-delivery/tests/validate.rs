@@ -2,94 +2,13 @@
 //! edited log, a deleted log, a deleted digest and a moved digest are each reported as the AWS CLI
 //! reports them. A trail that stops logging gets its last events and a final digest, once.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::KeySize;
-use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
-use trailroom_delivery::DigestKeys;
-use trailroom_delivery::digest::DigestKey;
-use trailroom_delivery::validate::{ObjectSource, PublicKeys, Request, validate};
-use trailroom_delivery::{
-    Admission, Attempt, SinkError, Sinks, Target, Trails, Window, WindowEnd, Worker,
-};
+use trailroom_delivery::testkit::{MemoryBucket as Bucket, RsaDigestKey as Key};
+use trailroom_delivery::validate::{Request, validate};
+use trailroom_delivery::{Admission, Attempt, Target, Trails, Window, WindowEnd, Worker};
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 use trailroom_store_sqlite::SqliteStore;
-
-type Object = (Vec<u8>, Vec<(String, String)>);
-
-#[derive(Default, Clone)]
-struct Bucket(Arc<Mutex<BTreeMap<String, Object>>>);
-
-#[async_trait::async_trait]
-impl Sinks for Bucket {
-    async fn put(
-        &self,
-        _: &Target,
-        key: &str,
-        body: Vec<u8>,
-        metadata: &[(String, String)],
-    ) -> Result<(), SinkError> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(key.to_owned(), (body, metadata.to_vec()));
-        Ok(())
-    }
-    async fn notify(&self, _: &Target, _: &str, _: String) -> Result<(), SinkError> {
-        Ok(())
-    }
-}
-
-impl ObjectSource for Bucket {
-    fn list(&self, _: &str, prefix: &str) -> Result<Vec<String>, String> {
-        Ok(self
-            .0
-            .lock()
-            .unwrap()
-            .keys()
-            .filter(|k| k.starts_with(prefix))
-            .cloned()
-            .collect())
-    }
-    fn get(&self, _: &str, key: &str) -> Result<Option<Object>, String> {
-        Ok(self.0.lock().unwrap().get(key).cloned())
-    }
-}
-
-struct Key(Arc<RsaKeyPair>);
-
-impl DigestKey for Key {
-    fn fingerprint(&self) -> String {
-        "fingerprint-0".into()
-    }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
-        let mut signature = vec![0; self.0.public_modulus_len()];
-        self.0
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &SystemRandom::new(),
-                message,
-                &mut signature,
-            )
-            .map_err(|e| e.to_string())?;
-        Ok(signature)
-    }
-}
-
-#[async_trait::async_trait]
-impl DigestKeys for Key {
-    async fn key(&self, _: &str, _: &str, _: i64) -> Result<Box<dyn DigestKey>, String> {
-        Ok(Box::new(Key(self.0.clone())))
-    }
-}
-
-impl PublicKeys for Key {
-    fn public_key(&self, fingerprint: &str) -> Option<Vec<u8>> {
-        (fingerprint == "fingerprint-0").then(|| self.0.public_key().as_ref().to_vec())
-    }
-}
 
 /// One trail; `stopped_ms` as if StopLogging ran then.
 struct OneTrail {
@@ -174,9 +93,7 @@ async fn delivered() -> (tempfile::TempDir, Bucket, Arc<Key>) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
     let bucket = Bucket::default();
-    let key = Arc::new(Key(Arc::new(
-        RsaKeyPair::generate(KeySize::Rsa2048).unwrap(),
-    )));
+    let key = Arc::new(Key::shared());
     let mut worker = Worker::new(
         store.clone(),
         Arc::new(LOGGING),
@@ -223,12 +140,9 @@ fn problems(bucket: &Bucket, key: &Key) -> Vec<String> {
 
 fn keys_with(bucket: &Bucket, part: &str) -> Vec<String> {
     bucket
-        .0
-        .lock()
-        .unwrap()
-        .keys()
+        .snapshot()
+        .into_keys()
         .filter(|k| k.contains(part))
-        .cloned()
         .collect()
 }
 
@@ -252,20 +166,20 @@ async fn tampering_is_reported() {
     // An edited log file.
     let edited =
         trailroom_delivery::logfile::gzip(br#"{"Records":[{"eventID":"forged"}]}"#).unwrap();
-    bucket.0.lock().unwrap().get_mut(&logs[0]).unwrap().0 = edited;
+    bucket.objects.lock().unwrap().get_mut(&logs[0]).unwrap().0 = edited;
     assert_eq!(
         problems(&bucket, &key),
         ["Log file: hash value doesn't match"]
     );
 
     // A deleted log file.
-    bucket.0.lock().unwrap().remove(&logs[1]);
+    bucket.objects.lock().unwrap().remove(&logs[1]);
     assert!(problems(&bucket, &key).contains(&"Log file: not found".to_owned()));
 
     // A deleted digest: reported, and the older ones are still checked through the listing.
     let (dir2, bucket2, key2) = delivered().await;
     let digests2 = keys_with(&bucket2, "CloudTrail-Digest");
-    bucket2.0.lock().unwrap().remove(&digests2[1]);
+    bucket2.objects.lock().unwrap().remove(&digests2[1]);
     let report = validate(&bucket2, key2.as_ref(), &request(), |_| {}).unwrap();
     assert!(
         report
@@ -285,10 +199,10 @@ async fn tampering_is_reported() {
 
     // A digest copied to another key has been moved.
     let newest = digests.last().unwrap().clone();
-    let copy = bucket.0.lock().unwrap()[&newest].clone();
+    let copy = bucket.objects.lock().unwrap()[&newest].clone();
     let moved = newest.replace("T000030Z", "T000031Z");
-    bucket.0.lock().unwrap().remove(&newest);
-    bucket.0.lock().unwrap().insert(moved, copy);
+    bucket.objects.lock().unwrap().remove(&newest);
+    bucket.objects.lock().unwrap().insert(moved, copy);
     assert!(
         problems(&bucket, &key)
             .contains(&"Digest file: has been moved from its original location".to_owned())
@@ -300,9 +214,7 @@ async fn a_stopped_trail_gets_its_last_events_and_a_final_digest() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
     let bucket = Bucket::default();
-    let key = Arc::new(Key(Arc::new(
-        RsaKeyPair::generate(KeySize::Rsa2048).unwrap(),
-    )));
+    let key = Arc::new(Key::shared());
     let worker = |trail: OneTrail| {
         let mut worker = Worker::new(
             store.clone(),

@@ -1,57 +1,15 @@
 //! The delivery worker on a real SQLite store with in-memory sinks: exactly once per trail, the
 //! same keys on retry, one file per account and region, chained digests.
 
-use std::collections::BTreeMap;
+use sha2::{Digest, Sha256};
 use std::io::Read;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
-use sha2::{Digest, Sha256};
-use trailroom_delivery::DigestKeys;
-use trailroom_delivery::digest::DigestKey;
-use trailroom_delivery::{
-    Admission, Attempt, SinkError, Sinks, Target, Trails, Window, WindowEnd, Worker,
-};
+use trailroom_delivery::testkit::{HashSigner, MemoryBucket};
+use trailroom_delivery::{Admission, Attempt, Target, Trails, Window, WindowEnd, Worker};
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 use trailroom_store_sqlite::SqliteStore;
-
-/// A stored object: body and metadata.
-type Object = (Vec<u8>, Vec<(String, String)>);
-
-#[derive(Default)]
-struct Memory {
-    objects: Mutex<BTreeMap<String, Object>>,
-    notifications: Mutex<Vec<String>>,
-    fail_next_put: Mutex<bool>,
-}
-
-#[async_trait::async_trait]
-impl Sinks for Memory {
-    async fn put(
-        &self,
-        _: &Target,
-        key: &str,
-        body: Vec<u8>,
-        metadata: &[(String, String)],
-    ) -> Result<(), SinkError> {
-        let mut fail = self.fail_next_put.lock().unwrap();
-        if *fail {
-            *fail = false;
-            return Err(SinkError {
-                code: "NoSuchBucket".into(),
-                message: "gone".into(),
-            });
-        }
-        self.objects
-            .lock()
-            .unwrap()
-            .insert(key.to_owned(), (body, metadata.to_vec()));
-        Ok(())
-    }
-    async fn notify(&self, _: &Target, _: &str, message: String) -> Result<(), SinkError> {
-        self.notifications.lock().unwrap().push(message);
-        Ok(())
-    }
-}
 
 #[derive(Default)]
 struct FakeTrails {
@@ -119,24 +77,6 @@ impl Trails for FakeTrails {
     }
 }
 
-struct HashSigner;
-
-impl DigestKey for HashSigner {
-    fn fingerprint(&self) -> String {
-        "00112233445566778899aabbccddeeff".into()
-    }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
-        Ok(Sha256::digest(message).to_vec())
-    }
-}
-
-#[async_trait::async_trait]
-impl DigestKeys for HashSigner {
-    async fn key(&self, _: &str, _: &str, _: i64) -> Result<Box<dyn DigestKey>, String> {
-        Ok(Box::new(HashSigner))
-    }
-}
-
 fn event(name: &str, region: &str, time: i64, n: usize) -> EventRow {
     EventRow {
         seq: 0,
@@ -178,13 +118,13 @@ fn gunzip(bytes: &[u8]) -> String {
 fn setup() -> (
     tempfile::TempDir,
     Arc<SqliteStore>,
-    Arc<Memory>,
+    Arc<MemoryBucket>,
     Arc<FakeTrails>,
     Worker,
 ) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
-    let sinks = Arc::new(Memory::default());
+    let sinks = Arc::new(MemoryBucket::default());
     let trails = Arc::new(FakeTrails::default());
     let mut worker = Worker::new(
         store.clone(),
@@ -211,7 +151,7 @@ async fn each_event_is_delivered_once_per_trail_in_per_region_files() {
     .await;
     let report = worker.run_once(500).await.unwrap();
     assert_eq!((report.files, report.events, report.failures), (2, 2, 0));
-    let objects = sinks.objects.lock().unwrap().clone();
+    let objects = sinks.snapshot();
     let logs: Vec<&String> = objects
         .keys()
         .filter(|k| k.contains("/CloudTrail/"))
@@ -223,9 +163,8 @@ async fn each_event_is_delivered_once_per_trail_in_per_region_files() {
         gunzip(&objects[*us].0),
         r#"{"Records":[{"eventID":"e-1","eventName":"CreateRoom"}]}"#
     );
-    assert_eq!(sinks.notifications.lock().unwrap().len(), 2);
-    let note: serde_json::Value =
-        serde_json::from_str(&sinks.notifications.lock().unwrap()[0]).unwrap();
+    assert_eq!(sinks.sent().len(), 2);
+    let note: serde_json::Value = serde_json::from_str(&sinks.sent()[0]).unwrap();
     assert_eq!(note["s3Bucket"], "logs");
     assert!(note["s3ObjectKey"].is_array());
 
@@ -259,7 +198,7 @@ async fn a_failed_delivery_is_retried_under_the_same_keys() {
         vec![event("CreateRoom", "us-east-1", 100, 1)],
     )
     .await;
-    *sinks.fail_next_put.lock().unwrap() = true;
+    sinks.missing_once.store(true, Ordering::SeqCst);
     let failed = worker.run_once(60_000).await.unwrap();
     assert_eq!((failed.files, failed.failures), (0, 1));
     assert_eq!(
@@ -269,7 +208,7 @@ async fn a_failed_delivery_is_retried_under_the_same_keys() {
     // The retry happens minutes later, yet the batch keeps its planned key.
     let retried = worker.run_once(300_000).await.unwrap();
     assert_eq!((retried.files, retried.failures), (1, 0));
-    let objects = sinks.objects.lock().unwrap().clone();
+    let objects = sinks.snapshot();
     let key = objects.keys().find(|k| k.contains("/CloudTrail/")).unwrap();
     assert!(key.contains("_19700101T0001Z_"), "{key}");
 }
@@ -286,7 +225,7 @@ async fn digests_tile_time_and_chain() {
     let report = worker.run_once(2_500).await.unwrap();
     // Two windows ([0,1s], [1s,2s]) for each of the trail's two regions.
     assert_eq!(report.digests, 4);
-    let objects = sinks.objects.lock().unwrap().clone();
+    let objects = sinks.snapshot();
     let digest_keys: Vec<&String> = objects
         .keys()
         .filter(|k| k.contains("CloudTrail-Digest/us-east-1/"))
@@ -331,8 +270,8 @@ async fn failed_deliveries_back_off_then_clear() {
         vec![event("CreateRoom", "us-east-1", 100, 1)],
     )
     .await;
-    let fail_next = || *sinks.fail_next_put.lock().unwrap() = true;
-    let attempted = || !*sinks.fail_next_put.lock().unwrap();
+    let fail_next = || sinks.missing_once.store(true, Ordering::SeqCst);
+    let attempted = || !sinks.missing_once.load(Ordering::SeqCst);
     fail_next();
     assert_eq!(worker.run_once(60_000).await.unwrap().failures, 1);
     // Retried after 1 s, then after 2 s more; passes in between leave the trail alone.
@@ -381,7 +320,7 @@ async fn windows_are_delivered_in_order_each_closed_by_a_final_digest() {
     ]);
     let report = worker.run_once(500).await.unwrap();
     assert_eq!(report.events, 3, "1, 2 and 4; never 3");
-    let objects = sinks.objects.lock().unwrap().clone();
+    let objects = sinks.snapshot();
     let records: Vec<String> = objects
         .iter()
         .filter(|(k, _)| k.contains("/CloudTrail/"))
