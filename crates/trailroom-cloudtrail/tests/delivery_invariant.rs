@@ -198,7 +198,7 @@ impl World {
         let store: Arc<dyn Store> = SqliteStore::open(&dir).unwrap();
         let bucket = Arc::new(MemoryBucket::default());
         let worker = worker(&store, &bucket);
-        let world = Self {
+        Self {
             dir,
             _guard: guard,
             store,
@@ -212,8 +212,7 @@ impl World {
             incarnations: Vec::new(),
             seen_seq: 0,
             created: 0,
-        };
-        world
+        }
     }
 
     fn ctx(&self, region: &str, source: &str, name: &str, read_only: bool) -> CallContext {
