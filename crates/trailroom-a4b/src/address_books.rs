@@ -12,12 +12,12 @@ use trailroom_store::{ReadTxn, WriteTxn};
 use crate::arn::{ResourceType, new_arn};
 use crate::records::address_books::{AddressBookRecord, TYPE};
 use crate::support::admin::{AdminAction, AdminCtx};
-use crate::support::convert::{convert, merged};
+use crate::support::convert::merged;
 use crate::support::errors::{already_exists, limit_exceeded, renamed};
 use crate::support::idempotency::{Token, once};
 use crate::support::records::Record;
 use crate::support::records::{self, Keys};
-use crate::support::search::{Match, SearchSpec, search};
+use crate::support::search::{Match, SearchSpec, search_request, views};
 use crate::support::tags;
 
 /// Address books per account [AG quotas].
@@ -180,18 +180,8 @@ pub(crate) async fn search_address_books(
     input: SearchAddressBooksRequest,
 ) -> Result<SearchAddressBooksResponse, ApiError> {
     let books = ctx.read(|txn| AddressBookRecord::all(txn, ctx.account_id()))?;
-    let data = books
-        .iter()
-        .map(|b| convert(&b.book))
-        .collect::<Result<Vec<AddressBookData>, _>>()?;
-    let page = search(
-        data,
-        &SEARCH,
-        input.filters.as_deref(),
-        input.sort_criteria.as_deref(),
-        input.max_results,
-        input.next_token.as_deref(),
-    )?;
+    let data: Vec<AddressBookData> = views(&books, |b| &b.book)?;
+    let page = search_request(data, &SEARCH, &input)?;
     Ok(SearchAddressBooksResponse {
         address_books: Some(page.items),
         next_token: page.next_token,

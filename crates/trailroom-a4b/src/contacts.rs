@@ -17,7 +17,7 @@ use crate::support::errors::{invalid, limit_exceeded};
 use crate::support::idempotency::{Token, once};
 use crate::support::records::Record;
 use crate::support::records::{self};
-use crate::support::search::{Match, SearchSpec, search};
+use crate::support::search::{Match, SearchSpec, search_request};
 use crate::support::tags;
 
 const TYPE: ResourceType = ResourceType::Contact;
@@ -218,14 +218,7 @@ pub(crate) async fn search_contacts(
     input: SearchContactsRequest,
 ) -> Result<SearchContactsResponse, ApiError> {
     let items = ctx.read(|txn| searchable(txn, ctx.account_id()))?;
-    let page = search(
-        items,
-        &SEARCH,
-        input.filters.as_deref(),
-        input.sort_criteria.as_deref(),
-        input.max_results,
-        input.next_token.as_deref(),
-    )?;
+    let page = search_request(items, &SEARCH, &input)?;
     Ok(SearchContactsResponse {
         contacts: Some(page.items.into_iter().map(|i| i.data).collect()),
         next_token: page.next_token,

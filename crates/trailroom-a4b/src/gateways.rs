@@ -12,12 +12,12 @@ use trailroom_store::WriteTxn;
 
 use crate::arn::{ResourceType, new_arn};
 use crate::support::admin::{AdminAction, AdminCtx};
-use crate::support::convert::{convert, merged};
+use crate::support::convert::merged;
 use crate::support::errors::{limit_exceeded, renamed};
 use crate::support::idempotency::{Token, once};
 use crate::support::records::Record;
 use crate::support::records::{self, Keys};
-use crate::support::search::{binding, page};
+use crate::support::search::{binding, page, views};
 use crate::support::tags;
 
 const GROUP: ResourceType = ResourceType::GatewayGroup;
@@ -109,10 +109,7 @@ pub(crate) async fn list_gateways(
         |r| (r.created_ms, r.gateway.arn.clone().unwrap_or_default()),
         |r| r.gateway,
     );
-    let summaries = gateways
-        .iter()
-        .map(convert)
-        .collect::<Result<Vec<GatewaySummary>, _>>()?;
+    let summaries: Vec<GatewaySummary> = views(&gateways, |x| x)?;
     let (items, next_token) = page(
         summaries,
         input.max_results,
@@ -240,10 +237,7 @@ pub(crate) async fn list_gateway_groups(
         |r| (r.created_ms, r.group.arn.clone().unwrap_or_default()),
         |r| r.group,
     );
-    let summaries = groups
-        .iter()
-        .map(convert)
-        .collect::<Result<Vec<GatewayGroupSummary>, _>>()?;
+    let summaries: Vec<GatewayGroupSummary> = views(&groups, |x| x)?;
     let (items, next_token) = page(
         summaries,
         input.max_results,

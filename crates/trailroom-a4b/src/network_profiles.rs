@@ -11,12 +11,12 @@ use trailroom_protocol::ApiError;
 
 use crate::arn::new_arn;
 use crate::records::network_profiles::{ENTERPRISE, TYPE};
-use crate::support::convert::{convert, merged};
+use crate::support::convert::merged;
 use crate::support::errors::{in_use, invalid, limit_exceeded, renamed};
 use crate::support::idempotency::{Token, once};
 use crate::support::records::Record;
 use crate::support::records::{self};
-use crate::support::search::{Match, SearchSpec, search};
+use crate::support::search::{Match, SearchSpec, search_request, views};
 use crate::support::tags;
 
 /// No published quota; a4b.md §5.1 picks 100.
@@ -242,18 +242,8 @@ pub(crate) async fn search_network_profiles(
 ) -> Result<SearchNetworkProfilesResponse, ApiError> {
     let profiles = ctx.read(|txn| NetworkProfile::all(txn, ctx.account_id()))?;
     // The search view has no passwords or trust anchors: converting drops them.
-    let data = profiles
-        .iter()
-        .map(convert)
-        .collect::<Result<Vec<NetworkProfileData>, _>>()?;
-    let page = search(
-        data,
-        &SEARCH,
-        input.filters.as_deref(),
-        input.sort_criteria.as_deref(),
-        input.max_results,
-        input.next_token.as_deref(),
-    )?;
+    let data: Vec<NetworkProfileData> = views(&profiles, |x| x)?;
+    let page = search_request(data, &SEARCH, &input)?;
     Ok(SearchNetworkProfilesResponse {
         network_profiles: Some(page.items),
         next_token: page.next_token,

@@ -13,7 +13,7 @@ use crate::support::errors::{in_use, invalid, limit_exceeded, renamed};
 use crate::support::idempotency::{Token, once};
 use crate::support::records::Record;
 use crate::support::records::{self};
-use crate::support::search::{Match, SearchSpec, search};
+use crate::support::search::{Match, SearchSpec, search_request, views};
 use crate::support::tags;
 
 /// Profiles per account [AG quotas].
@@ -207,18 +207,8 @@ pub(crate) async fn search_profiles(
     input: SearchProfilesRequest,
 ) -> Result<SearchProfilesResponse, ApiError> {
     let profiles: Vec<Profile> = ctx.read(|txn| records::list(txn, ctx.account_id(), TYPE))?;
-    let data = profiles
-        .iter()
-        .map(convert)
-        .collect::<Result<Vec<ProfileData>, _>>()?;
-    let page = search(
-        data,
-        &SEARCH,
-        input.filters.as_deref(),
-        input.sort_criteria.as_deref(),
-        input.max_results,
-        input.next_token.as_deref(),
-    )?;
+    let data: Vec<ProfileData> = views(&profiles, |x| x)?;
+    let page = search_request(data, &SEARCH, &input)?;
     Ok(SearchProfilesResponse {
         profiles: Some(page.items),
         next_token: page.next_token,

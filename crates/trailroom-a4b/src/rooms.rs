@@ -19,7 +19,7 @@ use crate::support::errors::{invalid, not_found, renamed, required};
 use crate::support::idempotency::{Token, once};
 use crate::support::records::Record;
 use crate::support::records::{self};
-use crate::support::search::{Match, SearchSpec, search};
+use crate::support::search::{Match, SearchSpec, search_request};
 use crate::support::tags;
 
 /// Document kind of room skill parameters: id `<room>|<skill>|<key>`, parent the room.
@@ -192,14 +192,7 @@ pub(crate) async fn search_rooms(
 ) -> Result<SearchRoomsResponse, ApiError> {
     let account = ctx.account_id();
     let (page, rooms) = ctx.read(|txn| {
-        let page = search(
-            room_keys(txn, account)?,
-            &SEARCH,
-            input.filters.as_deref(),
-            input.sort_criteria.as_deref(),
-            input.max_results,
-            input.next_token.as_deref(),
-        )?;
+        let page = search_request(room_keys(txn, account)?, &SEARCH, &input)?;
         let rooms = page
             .items
             .iter()

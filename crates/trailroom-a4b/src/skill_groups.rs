@@ -12,12 +12,12 @@ use crate::arn::new_arn;
 use crate::records::skill_groups::{
     MAX_SKILLS_PER_GROUP, SkillGroupRecord, TYPE, detach_from_rooms,
 };
-use crate::support::convert::{convert, merged};
+use crate::support::convert::merged;
 use crate::support::errors::{limit_exceeded, not_found, renamed, required};
 use crate::support::idempotency::{Token, once};
 use crate::support::records::Record;
 use crate::support::records::{self};
-use crate::support::search::{Match, SearchSpec, search};
+use crate::support::search::{Match, SearchSpec, search_request, views};
 use crate::support::tags;
 
 /// Skill groups per account [AG quotas].
@@ -127,18 +127,8 @@ pub(crate) async fn search_skill_groups(
 ) -> Result<SearchSkillGroupsResponse, ApiError> {
     let groups: Vec<SkillGroupRecord> =
         ctx.read(|txn| records::list(txn, ctx.account_id(), TYPE))?;
-    let data = groups
-        .iter()
-        .map(|g| convert(&g.group))
-        .collect::<Result<Vec<SkillGroupData>, _>>()?;
-    let page = search(
-        data,
-        &SEARCH,
-        input.filters.as_deref(),
-        input.sort_criteria.as_deref(),
-        input.max_results,
-        input.next_token.as_deref(),
-    )?;
+    let data: Vec<SkillGroupData> = views(&groups, |g| &g.group)?;
+    let page = search_request(data, &SEARCH, &input)?;
     Ok(SearchSkillGroupsResponse {
         skill_groups: Some(page.items),
         next_token: page.next_token,

@@ -16,7 +16,7 @@ use crate::support::errors::{in_use, invalid, limit_exceeded, not_found, require
 use crate::support::idempotency::{Token, once};
 use crate::support::records::Record;
 use crate::support::records::{self, Keys};
-use crate::support::search::{Match, SearchSpec, search};
+use crate::support::search::{Match, SearchSpec, search_request};
 use crate::support::tags;
 
 const TYPE: ResourceType = ResourceType::User;
@@ -316,14 +316,7 @@ pub(crate) async fn search_users(
     input: SearchUsersRequest,
 ) -> Result<SearchUsersResponse, ApiError> {
     let users: Vec<UserRecord> = ctx.read(|txn| records::list(txn, ctx.account_id(), TYPE))?;
-    let page = search(
-        users,
-        &SEARCH,
-        input.filters.as_deref(),
-        input.sort_criteria.as_deref(),
-        input.max_results,
-        input.next_token.as_deref(),
-    )?;
+    let page = search_request(users, &SEARCH, &input)?;
     Ok(SearchUsersResponse {
         users: Some(page.items.into_iter().map(|u| u.user).collect()),
         next_token: page.next_token,

@@ -11,7 +11,7 @@ use crate::records::devices::DeviceRecord;
 use crate::records::rooms::RoomRecord;
 use crate::support::convert::convert;
 use crate::support::records::Record;
-use crate::support::search::{Match, SearchSpec, search};
+use crate::support::search::{Match, SearchSpec, search_request};
 
 const SEARCH: SearchSpec<DeviceData> = SearchSpec {
     filter_keys: &[
@@ -118,14 +118,7 @@ pub(crate) async fn search_devices(
         .iter()
         .map(|d| device_data(d, &room_names, &profile_names))
         .collect::<Result<Vec<_>, _>>()?;
-    let page = search(
-        data,
-        &SEARCH,
-        input.filters.as_deref(),
-        input.sort_criteria.as_deref(),
-        input.max_results,
-        input.next_token.as_deref(),
-    )?;
+    let page = search_request(data, &SEARCH, &input)?;
     Ok(SearchDevicesResponse {
         devices: Some(page.items),
         next_token: page.next_token,
@@ -136,6 +129,7 @@ pub(crate) async fn search_devices(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::support::search::search;
 
     fn filter(key: &str, value: &str) -> Filter {
         Filter {

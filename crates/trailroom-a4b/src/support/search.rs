@@ -9,6 +9,10 @@ use sha2::{Digest, Sha256};
 use trailroom_model::a4b::{Filter, Sort};
 use trailroom_protocol::ApiError;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::support::convert::convert;
 use crate::support::errors::invalid;
 
 /// How a filter key compares.
@@ -46,6 +50,73 @@ pub struct Page<T> {
 }
 
 /// Filters, sorts and pages `items` as a Search operation.
+/// What every Search operation's request carries: filters, sort criteria and a page.
+pub trait SearchRequest {
+    /// `Filters`.
+    fn filters(&self) -> Option<&[Filter]>;
+    /// `SortCriteria`.
+    fn sort(&self) -> Option<&[Sort]>;
+    /// `MaxResults`.
+    fn max_results(&self) -> Option<i32>;
+    /// `NextToken`.
+    fn next_token(&self) -> Option<&str>;
+}
+
+/// The model's Search requests share these members by name.
+macro_rules! search_requests {
+    ($($request:ty),* $(,)?) => {$(
+        impl SearchRequest for $request {
+            fn filters(&self) -> Option<&[Filter]> {
+                self.filters.as_deref()
+            }
+            fn sort(&self) -> Option<&[Sort]> {
+                self.sort_criteria.as_deref()
+            }
+            fn max_results(&self) -> Option<i32> {
+                self.max_results
+            }
+            fn next_token(&self) -> Option<&str> {
+                self.next_token.as_deref()
+            }
+        }
+    )*};
+}
+
+search_requests!(
+    trailroom_model::a4b::SearchAddressBooksRequest,
+    trailroom_model::a4b::SearchContactsRequest,
+    trailroom_model::a4b::SearchDevicesRequest,
+    trailroom_model::a4b::SearchNetworkProfilesRequest,
+    trailroom_model::a4b::SearchProfilesRequest,
+    trailroom_model::a4b::SearchRoomsRequest,
+    trailroom_model::a4b::SearchSkillGroupsRequest,
+    trailroom_model::a4b::SearchUsersRequest,
+);
+
+/// [`search`] with the request's own filters, sort criteria and page.
+pub fn search_request<T>(
+    items: Vec<T>,
+    spec: &SearchSpec<T>,
+    request: &impl SearchRequest,
+) -> Result<Page<T>, ApiError> {
+    search(
+        items,
+        spec,
+        request.filters(),
+        request.sort(),
+        request.max_results(),
+        request.next_token(),
+    )
+}
+
+/// The model's view (`…Data`) of each stored record, by way of its JSON.
+pub fn views<R, S: Serialize, D: DeserializeOwned>(
+    records: &[R],
+    view: impl Fn(&R) -> &S,
+) -> Result<Vec<D>, ApiError> {
+    records.iter().map(|r| convert(view(r))).collect()
+}
+
 pub fn search<T>(
     items: Vec<T>,
     spec: &SearchSpec<T>,
