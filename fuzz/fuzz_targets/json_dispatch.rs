@@ -4,6 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use trailroom_model::{CallObserver, a4b, cloudtrail};
+use trailroom_protocol::ApiError;
 
 struct Observer;
 
@@ -11,8 +12,19 @@ impl CallObserver for Observer {}
 
 struct A4b;
 
+/// A stub handler per operation (A4B's trait has no default bodies).
+macro_rules! stub {
+    ($op:ident, $method:ident, $input:ty, $output:ty) => {
+        async fn $method(&self, _: &Observer, _: $input) -> Result<$output, ApiError> {
+            Err(trailroom_model::not_implemented(stringify!($op)))
+        }
+    };
+}
+
 impl a4b::AlexaForBusiness for A4b {
     type Context = Observer;
+
+    trailroom_model::a4b_operations!(stub);
 }
 
 struct CloudTrail;

@@ -9694,9 +9694,9 @@ pub fn error_status(code: &str) -> Option<http::StatusCode> {
 
 /// The Alexa For Business API: one method per operation, taking the validated input.
 ///
-/// Every method has a default body answering `NotImplementedException` (501) while handlers
-/// are being written. [`dispatch`] parses and validates before calling a method, and
-/// serializes what it returns.
+/// Every operation must be implemented (a test double can write its methods with the
+/// operation-list macro). [`dispatch`] parses and validates before calling a method,
+/// and serializes what it returns.
 pub trait AlexaForBusiness: Send + Sync {
     /// Per-request data the implementor needs (caller, request id, clock, …).
     type Context: Send + Sync + crate::CallObserver;
@@ -9709,10 +9709,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: ApproveSkillRequest,
-    ) -> impl Future<Output = Result<ApproveSkillResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ApproveSkill")) }
-    }
+    ) -> impl Future<Output = Result<ApproveSkillResponse, ApiError>> + Send;
 
     /// `AssociateContactWithAddressBook`.
     ///
@@ -9721,11 +9718,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: AssociateContactWithAddressBookRequest,
-    ) -> impl Future<Output = Result<AssociateContactWithAddressBookResponse, ApiError>> + Send
-    {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("AssociateContactWithAddressBook")) }
-    }
+    ) -> impl Future<Output = Result<AssociateContactWithAddressBookResponse, ApiError>> + Send;
 
     /// `AssociateDeviceWithNetworkProfile`.
     ///
@@ -9735,11 +9728,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: AssociateDeviceWithNetworkProfileRequest,
-    ) -> impl Future<Output = Result<AssociateDeviceWithNetworkProfileResponse, ApiError>> + Send
-    {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("AssociateDeviceWithNetworkProfile")) }
-    }
+    ) -> impl Future<Output = Result<AssociateDeviceWithNetworkProfileResponse, ApiError>> + Send;
 
     /// `AssociateDeviceWithRoom`.
     ///
@@ -9749,10 +9738,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: AssociateDeviceWithRoomRequest,
-    ) -> impl Future<Output = Result<AssociateDeviceWithRoomResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("AssociateDeviceWithRoom")) }
-    }
+    ) -> impl Future<Output = Result<AssociateDeviceWithRoomResponse, ApiError>> + Send;
 
     /// `AssociateSkillGroupWithRoom`.
     ///
@@ -9761,10 +9747,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: AssociateSkillGroupWithRoomRequest,
-    ) -> impl Future<Output = Result<AssociateSkillGroupWithRoomResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("AssociateSkillGroupWithRoom")) }
-    }
+    ) -> impl Future<Output = Result<AssociateSkillGroupWithRoomResponse, ApiError>> + Send;
 
     /// `AssociateSkillWithSkillGroup`.
     ///
@@ -9774,10 +9757,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: AssociateSkillWithSkillGroupRequest,
-    ) -> impl Future<Output = Result<AssociateSkillWithSkillGroupResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("AssociateSkillWithSkillGroup")) }
-    }
+    ) -> impl Future<Output = Result<AssociateSkillWithSkillGroupResponse, ApiError>> + Send;
 
     /// `AssociateSkillWithUsers`.
     ///
@@ -9786,10 +9766,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: AssociateSkillWithUsersRequest,
-    ) -> impl Future<Output = Result<AssociateSkillWithUsersResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("AssociateSkillWithUsers")) }
-    }
+    ) -> impl Future<Output = Result<AssociateSkillWithUsersResponse, ApiError>> + Send;
 
     /// `CreateAddressBook`.
     ///
@@ -9798,10 +9775,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: CreateAddressBookRequest,
-    ) -> impl Future<Output = Result<CreateAddressBookResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("CreateAddressBook")) }
-    }
+    ) -> impl Future<Output = Result<CreateAddressBookResponse, ApiError>> + Send;
 
     /// `CreateBusinessReportSchedule`.
     ///
@@ -9810,10 +9784,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: CreateBusinessReportScheduleRequest,
-    ) -> impl Future<Output = Result<CreateBusinessReportScheduleResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("CreateBusinessReportSchedule")) }
-    }
+    ) -> impl Future<Output = Result<CreateBusinessReportScheduleResponse, ApiError>> + Send;
 
     /// `CreateConferenceProvider`.
     ///
@@ -9822,10 +9793,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: CreateConferenceProviderRequest,
-    ) -> impl Future<Output = Result<CreateConferenceProviderResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("CreateConferenceProvider")) }
-    }
+    ) -> impl Future<Output = Result<CreateConferenceProviderResponse, ApiError>> + Send;
 
     /// `CreateContact`.
     ///
@@ -9834,10 +9802,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: CreateContactRequest,
-    ) -> impl Future<Output = Result<CreateContactResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("CreateContact")) }
-    }
+    ) -> impl Future<Output = Result<CreateContactResponse, ApiError>> + Send;
 
     /// `CreateGatewayGroup`.
     ///
@@ -9846,10 +9811,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: CreateGatewayGroupRequest,
-    ) -> impl Future<Output = Result<CreateGatewayGroupResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("CreateGatewayGroup")) }
-    }
+    ) -> impl Future<Output = Result<CreateGatewayGroupResponse, ApiError>> + Send;
 
     /// `CreateNetworkProfile`.
     ///
@@ -9860,10 +9822,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: CreateNetworkProfileRequest,
-    ) -> impl Future<Output = Result<CreateNetworkProfileResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("CreateNetworkProfile")) }
-    }
+    ) -> impl Future<Output = Result<CreateNetworkProfileResponse, ApiError>> + Send;
 
     /// `CreateProfile`.
     ///
@@ -9873,10 +9832,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: CreateProfileRequest,
-    ) -> impl Future<Output = Result<CreateProfileResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("CreateProfile")) }
-    }
+    ) -> impl Future<Output = Result<CreateProfileResponse, ApiError>> + Send;
 
     /// `CreateRoom`.
     ///
@@ -9885,10 +9841,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: CreateRoomRequest,
-    ) -> impl Future<Output = Result<CreateRoomResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("CreateRoom")) }
-    }
+    ) -> impl Future<Output = Result<CreateRoomResponse, ApiError>> + Send;
 
     /// `CreateSkillGroup`.
     ///
@@ -9898,10 +9851,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: CreateSkillGroupRequest,
-    ) -> impl Future<Output = Result<CreateSkillGroupResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("CreateSkillGroup")) }
-    }
+    ) -> impl Future<Output = Result<CreateSkillGroupResponse, ApiError>> + Send;
 
     /// `CreateUser`.
     ///
@@ -9911,10 +9861,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: CreateUserRequest,
-    ) -> impl Future<Output = Result<CreateUserResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("CreateUser")) }
-    }
+    ) -> impl Future<Output = Result<CreateUserResponse, ApiError>> + Send;
 
     /// `DeleteAddressBook`.
     ///
@@ -9923,10 +9870,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteAddressBookRequest,
-    ) -> impl Future<Output = Result<DeleteAddressBookResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteAddressBook")) }
-    }
+    ) -> impl Future<Output = Result<DeleteAddressBookResponse, ApiError>> + Send;
 
     /// `DeleteBusinessReportSchedule`.
     ///
@@ -9935,10 +9879,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteBusinessReportScheduleRequest,
-    ) -> impl Future<Output = Result<DeleteBusinessReportScheduleResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteBusinessReportSchedule")) }
-    }
+    ) -> impl Future<Output = Result<DeleteBusinessReportScheduleResponse, ApiError>> + Send;
 
     /// `DeleteConferenceProvider`.
     ///
@@ -9947,10 +9888,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteConferenceProviderRequest,
-    ) -> impl Future<Output = Result<DeleteConferenceProviderResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteConferenceProvider")) }
-    }
+    ) -> impl Future<Output = Result<DeleteConferenceProviderResponse, ApiError>> + Send;
 
     /// `DeleteContact`.
     ///
@@ -9959,10 +9897,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteContactRequest,
-    ) -> impl Future<Output = Result<DeleteContactResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteContact")) }
-    }
+    ) -> impl Future<Output = Result<DeleteContactResponse, ApiError>> + Send;
 
     /// `DeleteDevice`.
     ///
@@ -9972,10 +9907,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteDeviceRequest,
-    ) -> impl Future<Output = Result<DeleteDeviceResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteDevice")) }
-    }
+    ) -> impl Future<Output = Result<DeleteDeviceResponse, ApiError>> + Send;
 
     /// `DeleteDeviceUsageData`.
     ///
@@ -9985,10 +9917,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteDeviceUsageDataRequest,
-    ) -> impl Future<Output = Result<DeleteDeviceUsageDataResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteDeviceUsageData")) }
-    }
+    ) -> impl Future<Output = Result<DeleteDeviceUsageDataResponse, ApiError>> + Send;
 
     /// `DeleteGatewayGroup`.
     ///
@@ -9997,10 +9926,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteGatewayGroupRequest,
-    ) -> impl Future<Output = Result<DeleteGatewayGroupResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteGatewayGroup")) }
-    }
+    ) -> impl Future<Output = Result<DeleteGatewayGroupResponse, ApiError>> + Send;
 
     /// `DeleteNetworkProfile`.
     ///
@@ -10010,10 +9936,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteNetworkProfileRequest,
-    ) -> impl Future<Output = Result<DeleteNetworkProfileResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteNetworkProfile")) }
-    }
+    ) -> impl Future<Output = Result<DeleteNetworkProfileResponse, ApiError>> + Send;
 
     /// `DeleteProfile`.
     ///
@@ -10022,10 +9945,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteProfileRequest,
-    ) -> impl Future<Output = Result<DeleteProfileResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteProfile")) }
-    }
+    ) -> impl Future<Output = Result<DeleteProfileResponse, ApiError>> + Send;
 
     /// `DeleteRoom`.
     ///
@@ -10034,10 +9954,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteRoomRequest,
-    ) -> impl Future<Output = Result<DeleteRoomResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteRoom")) }
-    }
+    ) -> impl Future<Output = Result<DeleteRoomResponse, ApiError>> + Send;
 
     /// `DeleteRoomSkillParameter`.
     ///
@@ -10046,10 +9963,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteRoomSkillParameterRequest,
-    ) -> impl Future<Output = Result<DeleteRoomSkillParameterResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteRoomSkillParameter")) }
-    }
+    ) -> impl Future<Output = Result<DeleteRoomSkillParameterResponse, ApiError>> + Send;
 
     /// `DeleteSkillAuthorization`.
     ///
@@ -10058,10 +9972,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteSkillAuthorizationRequest,
-    ) -> impl Future<Output = Result<DeleteSkillAuthorizationResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteSkillAuthorization")) }
-    }
+    ) -> impl Future<Output = Result<DeleteSkillAuthorizationResponse, ApiError>> + Send;
 
     /// `DeleteSkillGroup`.
     ///
@@ -10070,10 +9981,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteSkillGroupRequest,
-    ) -> impl Future<Output = Result<DeleteSkillGroupResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteSkillGroup")) }
-    }
+    ) -> impl Future<Output = Result<DeleteSkillGroupResponse, ApiError>> + Send;
 
     /// `DeleteUser`.
     ///
@@ -10082,21 +9990,14 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DeleteUserRequest,
-    ) -> impl Future<Output = Result<DeleteUserResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DeleteUser")) }
-    }
+    ) -> impl Future<Output = Result<DeleteUserResponse, ApiError>> + Send;
 
     /// `DisassociateContactFromAddressBook`.
     fn disassociate_contact_from_address_book(
         &self,
         ctx: &Self::Context,
         input: DisassociateContactFromAddressBookRequest,
-    ) -> impl Future<Output = Result<DisassociateContactFromAddressBookResponse, ApiError>> + Send
-    {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DisassociateContactFromAddressBook")) }
-    }
+    ) -> impl Future<Output = Result<DisassociateContactFromAddressBookResponse, ApiError>> + Send;
 
     /// `DisassociateDeviceFromRoom`.
     ///
@@ -10105,10 +10006,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DisassociateDeviceFromRoomRequest,
-    ) -> impl Future<Output = Result<DisassociateDeviceFromRoomResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DisassociateDeviceFromRoom")) }
-    }
+    ) -> impl Future<Output = Result<DisassociateDeviceFromRoomResponse, ApiError>> + Send;
 
     /// `DisassociateSkillFromSkillGroup`.
     ///
@@ -10117,11 +10015,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DisassociateSkillFromSkillGroupRequest,
-    ) -> impl Future<Output = Result<DisassociateSkillFromSkillGroupResponse, ApiError>> + Send
-    {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DisassociateSkillFromSkillGroup")) }
-    }
+    ) -> impl Future<Output = Result<DisassociateSkillFromSkillGroupResponse, ApiError>> + Send;
 
     /// `DisassociateSkillFromUsers`.
     ///
@@ -10130,10 +10024,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DisassociateSkillFromUsersRequest,
-    ) -> impl Future<Output = Result<DisassociateSkillFromUsersResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DisassociateSkillFromUsers")) }
-    }
+    ) -> impl Future<Output = Result<DisassociateSkillFromUsersResponse, ApiError>> + Send;
 
     /// `DisassociateSkillGroupFromRoom`.
     ///
@@ -10142,10 +10033,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: DisassociateSkillGroupFromRoomRequest,
-    ) -> impl Future<Output = Result<DisassociateSkillGroupFromRoomResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("DisassociateSkillGroupFromRoom")) }
-    }
+    ) -> impl Future<Output = Result<DisassociateSkillGroupFromRoomResponse, ApiError>> + Send;
 
     /// `ForgetSmartHomeAppliances`.
     ///
@@ -10154,10 +10042,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: ForgetSmartHomeAppliancesRequest,
-    ) -> impl Future<Output = Result<ForgetSmartHomeAppliancesResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ForgetSmartHomeAppliances")) }
-    }
+    ) -> impl Future<Output = Result<ForgetSmartHomeAppliancesResponse, ApiError>> + Send;
 
     /// `GetAddressBook` (read-only).
     ///
@@ -10166,10 +10051,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetAddressBookRequest,
-    ) -> impl Future<Output = Result<GetAddressBookResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetAddressBook")) }
-    }
+    ) -> impl Future<Output = Result<GetAddressBookResponse, ApiError>> + Send;
 
     /// `GetConferencePreference` (read-only).
     ///
@@ -10178,10 +10060,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetConferencePreferenceRequest,
-    ) -> impl Future<Output = Result<GetConferencePreferenceResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetConferencePreference")) }
-    }
+    ) -> impl Future<Output = Result<GetConferencePreferenceResponse, ApiError>> + Send;
 
     /// `GetConferenceProvider` (read-only).
     ///
@@ -10190,10 +10069,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetConferenceProviderRequest,
-    ) -> impl Future<Output = Result<GetConferenceProviderResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetConferenceProvider")) }
-    }
+    ) -> impl Future<Output = Result<GetConferenceProviderResponse, ApiError>> + Send;
 
     /// `GetContact` (read-only).
     ///
@@ -10202,10 +10078,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetContactRequest,
-    ) -> impl Future<Output = Result<GetContactResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetContact")) }
-    }
+    ) -> impl Future<Output = Result<GetContactResponse, ApiError>> + Send;
 
     /// `GetDevice` (read-only).
     ///
@@ -10214,10 +10087,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetDeviceRequest,
-    ) -> impl Future<Output = Result<GetDeviceResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetDevice")) }
-    }
+    ) -> impl Future<Output = Result<GetDeviceResponse, ApiError>> + Send;
 
     /// `GetGateway` (read-only).
     ///
@@ -10226,10 +10096,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetGatewayRequest,
-    ) -> impl Future<Output = Result<GetGatewayResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetGateway")) }
-    }
+    ) -> impl Future<Output = Result<GetGatewayResponse, ApiError>> + Send;
 
     /// `GetGatewayGroup` (read-only).
     ///
@@ -10238,10 +10105,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetGatewayGroupRequest,
-    ) -> impl Future<Output = Result<GetGatewayGroupResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetGatewayGroup")) }
-    }
+    ) -> impl Future<Output = Result<GetGatewayGroupResponse, ApiError>> + Send;
 
     /// `GetInvitationConfiguration` (read-only).
     ///
@@ -10250,10 +10114,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetInvitationConfigurationRequest,
-    ) -> impl Future<Output = Result<GetInvitationConfigurationResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetInvitationConfiguration")) }
-    }
+    ) -> impl Future<Output = Result<GetInvitationConfigurationResponse, ApiError>> + Send;
 
     /// `GetNetworkProfile` (read-only).
     ///
@@ -10262,10 +10123,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetNetworkProfileRequest,
-    ) -> impl Future<Output = Result<GetNetworkProfileResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetNetworkProfile")) }
-    }
+    ) -> impl Future<Output = Result<GetNetworkProfileResponse, ApiError>> + Send;
 
     /// `GetProfile` (read-only).
     ///
@@ -10274,10 +10132,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetProfileRequest,
-    ) -> impl Future<Output = Result<GetProfileResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetProfile")) }
-    }
+    ) -> impl Future<Output = Result<GetProfileResponse, ApiError>> + Send;
 
     /// `GetRoom` (read-only).
     ///
@@ -10286,10 +10141,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetRoomRequest,
-    ) -> impl Future<Output = Result<GetRoomResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetRoom")) }
-    }
+    ) -> impl Future<Output = Result<GetRoomResponse, ApiError>> + Send;
 
     /// `GetRoomSkillParameter` (read-only).
     ///
@@ -10298,10 +10150,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetRoomSkillParameterRequest,
-    ) -> impl Future<Output = Result<GetRoomSkillParameterResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetRoomSkillParameter")) }
-    }
+    ) -> impl Future<Output = Result<GetRoomSkillParameterResponse, ApiError>> + Send;
 
     /// `GetSkillGroup` (read-only).
     ///
@@ -10310,30 +10159,21 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: GetSkillGroupRequest,
-    ) -> impl Future<Output = Result<GetSkillGroupResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("GetSkillGroup")) }
-    }
+    ) -> impl Future<Output = Result<GetSkillGroupResponse, ApiError>> + Send;
 
     /// `ListBusinessReportSchedules` (read-only).
     fn list_business_report_schedules(
         &self,
         ctx: &Self::Context,
         input: ListBusinessReportSchedulesRequest,
-    ) -> impl Future<Output = Result<ListBusinessReportSchedulesResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ListBusinessReportSchedules")) }
-    }
+    ) -> impl Future<Output = Result<ListBusinessReportSchedulesResponse, ApiError>> + Send;
 
     /// `ListConferenceProviders` (read-only).
     fn list_conference_providers(
         &self,
         ctx: &Self::Context,
         input: ListConferenceProvidersRequest,
-    ) -> impl Future<Output = Result<ListConferenceProvidersResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ListConferenceProviders")) }
-    }
+    ) -> impl Future<Output = Result<ListConferenceProvidersResponse, ApiError>> + Send;
 
     /// `ListDeviceEvents` (read-only).
     ///
@@ -10342,61 +10182,42 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: ListDeviceEventsRequest,
-    ) -> impl Future<Output = Result<ListDeviceEventsResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ListDeviceEvents")) }
-    }
+    ) -> impl Future<Output = Result<ListDeviceEventsResponse, ApiError>> + Send;
 
     /// `ListGatewayGroups` (read-only).
     fn list_gateway_groups(
         &self,
         ctx: &Self::Context,
         input: ListGatewayGroupsRequest,
-    ) -> impl Future<Output = Result<ListGatewayGroupsResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ListGatewayGroups")) }
-    }
+    ) -> impl Future<Output = Result<ListGatewayGroupsResponse, ApiError>> + Send;
 
     /// `ListGateways` (read-only).
     fn list_gateways(
         &self,
         ctx: &Self::Context,
         input: ListGatewaysRequest,
-    ) -> impl Future<Output = Result<ListGatewaysResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ListGateways")) }
-    }
+    ) -> impl Future<Output = Result<ListGatewaysResponse, ApiError>> + Send;
 
     /// `ListSkills` (read-only).
     fn list_skills(
         &self,
         ctx: &Self::Context,
         input: ListSkillsRequest,
-    ) -> impl Future<Output = Result<ListSkillsResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ListSkills")) }
-    }
+    ) -> impl Future<Output = Result<ListSkillsResponse, ApiError>> + Send;
 
     /// `ListSkillsStoreCategories` (read-only).
     fn list_skills_store_categories(
         &self,
         ctx: &Self::Context,
         input: ListSkillsStoreCategoriesRequest,
-    ) -> impl Future<Output = Result<ListSkillsStoreCategoriesResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ListSkillsStoreCategories")) }
-    }
+    ) -> impl Future<Output = Result<ListSkillsStoreCategoriesResponse, ApiError>> + Send;
 
     /// `ListSkillsStoreSkillsByCategory` (read-only).
     fn list_skills_store_skills_by_category(
         &self,
         ctx: &Self::Context,
         input: ListSkillsStoreSkillsByCategoryRequest,
-    ) -> impl Future<Output = Result<ListSkillsStoreSkillsByCategoryResponse, ApiError>> + Send
-    {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ListSkillsStoreSkillsByCategory")) }
-    }
+    ) -> impl Future<Output = Result<ListSkillsStoreSkillsByCategoryResponse, ApiError>> + Send;
 
     /// `ListSmartHomeAppliances` (read-only).
     ///
@@ -10405,10 +10226,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: ListSmartHomeAppliancesRequest,
-    ) -> impl Future<Output = Result<ListSmartHomeAppliancesResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ListSmartHomeAppliances")) }
-    }
+    ) -> impl Future<Output = Result<ListSmartHomeAppliancesResponse, ApiError>> + Send;
 
     /// `ListTags` (read-only).
     ///
@@ -10417,10 +10235,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: ListTagsRequest,
-    ) -> impl Future<Output = Result<ListTagsResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ListTags")) }
-    }
+    ) -> impl Future<Output = Result<ListTagsResponse, ApiError>> + Send;
 
     /// `PutConferencePreference`.
     ///
@@ -10429,10 +10244,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: PutConferencePreferenceRequest,
-    ) -> impl Future<Output = Result<PutConferencePreferenceResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("PutConferencePreference")) }
-    }
+    ) -> impl Future<Output = Result<PutConferencePreferenceResponse, ApiError>> + Send;
 
     /// `PutInvitationConfiguration`.
     ///
@@ -10441,10 +10253,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: PutInvitationConfigurationRequest,
-    ) -> impl Future<Output = Result<PutInvitationConfigurationResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("PutInvitationConfiguration")) }
-    }
+    ) -> impl Future<Output = Result<PutInvitationConfigurationResponse, ApiError>> + Send;
 
     /// `PutRoomSkillParameter`.
     ///
@@ -10453,10 +10262,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: PutRoomSkillParameterRequest,
-    ) -> impl Future<Output = Result<PutRoomSkillParameterResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("PutRoomSkillParameter")) }
-    }
+    ) -> impl Future<Output = Result<PutRoomSkillParameterResponse, ApiError>> + Send;
 
     /// `PutSkillAuthorization`.
     ///
@@ -10465,10 +10271,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: PutSkillAuthorizationRequest,
-    ) -> impl Future<Output = Result<PutSkillAuthorizationResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("PutSkillAuthorization")) }
-    }
+    ) -> impl Future<Output = Result<PutSkillAuthorizationResponse, ApiError>> + Send;
 
     /// `RegisterAVSDevice`.
     ///
@@ -10478,10 +10281,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: RegisterAVSDeviceRequest,
-    ) -> impl Future<Output = Result<RegisterAVSDeviceResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("RegisterAVSDevice")) }
-    }
+    ) -> impl Future<Output = Result<RegisterAVSDeviceResponse, ApiError>> + Send;
 
     /// `RejectSkill`.
     ///
@@ -10490,10 +10290,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: RejectSkillRequest,
-    ) -> impl Future<Output = Result<RejectSkillResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("RejectSkill")) }
-    }
+    ) -> impl Future<Output = Result<RejectSkillResponse, ApiError>> + Send;
 
     /// `ResolveRoom` (read-only).
     ///
@@ -10502,10 +10299,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: ResolveRoomRequest,
-    ) -> impl Future<Output = Result<ResolveRoomResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("ResolveRoom")) }
-    }
+    ) -> impl Future<Output = Result<ResolveRoomResponse, ApiError>> + Send;
 
     /// `RevokeInvitation`.
     ///
@@ -10514,90 +10308,63 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: RevokeInvitationRequest,
-    ) -> impl Future<Output = Result<RevokeInvitationResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("RevokeInvitation")) }
-    }
+    ) -> impl Future<Output = Result<RevokeInvitationResponse, ApiError>> + Send;
 
     /// `SearchAddressBooks` (read-only).
     fn search_address_books(
         &self,
         ctx: &Self::Context,
         input: SearchAddressBooksRequest,
-    ) -> impl Future<Output = Result<SearchAddressBooksResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("SearchAddressBooks")) }
-    }
+    ) -> impl Future<Output = Result<SearchAddressBooksResponse, ApiError>> + Send;
 
     /// `SearchContacts` (read-only).
     fn search_contacts(
         &self,
         ctx: &Self::Context,
         input: SearchContactsRequest,
-    ) -> impl Future<Output = Result<SearchContactsResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("SearchContacts")) }
-    }
+    ) -> impl Future<Output = Result<SearchContactsResponse, ApiError>> + Send;
 
     /// `SearchDevices` (read-only).
     fn search_devices(
         &self,
         ctx: &Self::Context,
         input: SearchDevicesRequest,
-    ) -> impl Future<Output = Result<SearchDevicesResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("SearchDevices")) }
-    }
+    ) -> impl Future<Output = Result<SearchDevicesResponse, ApiError>> + Send;
 
     /// `SearchNetworkProfiles` (read-only).
     fn search_network_profiles(
         &self,
         ctx: &Self::Context,
         input: SearchNetworkProfilesRequest,
-    ) -> impl Future<Output = Result<SearchNetworkProfilesResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("SearchNetworkProfiles")) }
-    }
+    ) -> impl Future<Output = Result<SearchNetworkProfilesResponse, ApiError>> + Send;
 
     /// `SearchProfiles` (read-only).
     fn search_profiles(
         &self,
         ctx: &Self::Context,
         input: SearchProfilesRequest,
-    ) -> impl Future<Output = Result<SearchProfilesResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("SearchProfiles")) }
-    }
+    ) -> impl Future<Output = Result<SearchProfilesResponse, ApiError>> + Send;
 
     /// `SearchRooms` (read-only).
     fn search_rooms(
         &self,
         ctx: &Self::Context,
         input: SearchRoomsRequest,
-    ) -> impl Future<Output = Result<SearchRoomsResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("SearchRooms")) }
-    }
+    ) -> impl Future<Output = Result<SearchRoomsResponse, ApiError>> + Send;
 
     /// `SearchSkillGroups` (read-only).
     fn search_skill_groups(
         &self,
         ctx: &Self::Context,
         input: SearchSkillGroupsRequest,
-    ) -> impl Future<Output = Result<SearchSkillGroupsResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("SearchSkillGroups")) }
-    }
+    ) -> impl Future<Output = Result<SearchSkillGroupsResponse, ApiError>> + Send;
 
     /// `SearchUsers` (read-only).
     fn search_users(
         &self,
         ctx: &Self::Context,
         input: SearchUsersRequest,
-    ) -> impl Future<Output = Result<SearchUsersResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("SearchUsers")) }
-    }
+    ) -> impl Future<Output = Result<SearchUsersResponse, ApiError>> + Send;
 
     /// `SendAnnouncement`.
     ///
@@ -10606,10 +10373,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: SendAnnouncementRequest,
-    ) -> impl Future<Output = Result<SendAnnouncementResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("SendAnnouncement")) }
-    }
+    ) -> impl Future<Output = Result<SendAnnouncementResponse, ApiError>> + Send;
 
     /// `SendInvitation`.
     ///
@@ -10619,10 +10383,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: SendInvitationRequest,
-    ) -> impl Future<Output = Result<SendInvitationResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("SendInvitation")) }
-    }
+    ) -> impl Future<Output = Result<SendInvitationResponse, ApiError>> + Send;
 
     /// `StartDeviceSync`.
     ///
@@ -10631,10 +10392,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: StartDeviceSyncRequest,
-    ) -> impl Future<Output = Result<StartDeviceSyncResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("StartDeviceSync")) }
-    }
+    ) -> impl Future<Output = Result<StartDeviceSyncResponse, ApiError>> + Send;
 
     /// `StartSmartHomeApplianceDiscovery`.
     ///
@@ -10643,11 +10401,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: StartSmartHomeApplianceDiscoveryRequest,
-    ) -> impl Future<Output = Result<StartSmartHomeApplianceDiscoveryResponse, ApiError>> + Send
-    {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("StartSmartHomeApplianceDiscovery")) }
-    }
+    ) -> impl Future<Output = Result<StartSmartHomeApplianceDiscoveryResponse, ApiError>> + Send;
 
     /// `TagResource`.
     ///
@@ -10656,10 +10410,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: TagResourceRequest,
-    ) -> impl Future<Output = Result<TagResourceResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("TagResource")) }
-    }
+    ) -> impl Future<Output = Result<TagResourceResponse, ApiError>> + Send;
 
     /// `UntagResource`.
     ///
@@ -10668,10 +10419,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UntagResourceRequest,
-    ) -> impl Future<Output = Result<UntagResourceResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UntagResource")) }
-    }
+    ) -> impl Future<Output = Result<UntagResourceResponse, ApiError>> + Send;
 
     /// `UpdateAddressBook`.
     ///
@@ -10681,10 +10429,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UpdateAddressBookRequest,
-    ) -> impl Future<Output = Result<UpdateAddressBookResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UpdateAddressBook")) }
-    }
+    ) -> impl Future<Output = Result<UpdateAddressBookResponse, ApiError>> + Send;
 
     /// `UpdateBusinessReportSchedule`.
     ///
@@ -10693,10 +10438,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UpdateBusinessReportScheduleRequest,
-    ) -> impl Future<Output = Result<UpdateBusinessReportScheduleResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UpdateBusinessReportSchedule")) }
-    }
+    ) -> impl Future<Output = Result<UpdateBusinessReportScheduleResponse, ApiError>> + Send;
 
     /// `UpdateConferenceProvider`.
     ///
@@ -10705,10 +10447,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UpdateConferenceProviderRequest,
-    ) -> impl Future<Output = Result<UpdateConferenceProviderResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UpdateConferenceProvider")) }
-    }
+    ) -> impl Future<Output = Result<UpdateConferenceProviderResponse, ApiError>> + Send;
 
     /// `UpdateContact`.
     ///
@@ -10717,10 +10456,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UpdateContactRequest,
-    ) -> impl Future<Output = Result<UpdateContactResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UpdateContact")) }
-    }
+    ) -> impl Future<Output = Result<UpdateContactResponse, ApiError>> + Send;
 
     /// `UpdateDevice`.
     ///
@@ -10730,10 +10466,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UpdateDeviceRequest,
-    ) -> impl Future<Output = Result<UpdateDeviceResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UpdateDevice")) }
-    }
+    ) -> impl Future<Output = Result<UpdateDeviceResponse, ApiError>> + Send;
 
     /// `UpdateGateway`.
     ///
@@ -10742,10 +10475,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UpdateGatewayRequest,
-    ) -> impl Future<Output = Result<UpdateGatewayResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UpdateGateway")) }
-    }
+    ) -> impl Future<Output = Result<UpdateGatewayResponse, ApiError>> + Send;
 
     /// `UpdateGatewayGroup`.
     ///
@@ -10754,10 +10484,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UpdateGatewayGroupRequest,
-    ) -> impl Future<Output = Result<UpdateGatewayGroupResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UpdateGatewayGroup")) }
-    }
+    ) -> impl Future<Output = Result<UpdateGatewayGroupResponse, ApiError>> + Send;
 
     /// `UpdateNetworkProfile`.
     ///
@@ -10768,10 +10495,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UpdateNetworkProfileRequest,
-    ) -> impl Future<Output = Result<UpdateNetworkProfileResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UpdateNetworkProfile")) }
-    }
+    ) -> impl Future<Output = Result<UpdateNetworkProfileResponse, ApiError>> + Send;
 
     /// `UpdateProfile`.
     ///
@@ -10781,10 +10505,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UpdateProfileRequest,
-    ) -> impl Future<Output = Result<UpdateProfileResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UpdateProfile")) }
-    }
+    ) -> impl Future<Output = Result<UpdateProfileResponse, ApiError>> + Send;
 
     /// `UpdateRoom`.
     ///
@@ -10793,10 +10514,7 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UpdateRoomRequest,
-    ) -> impl Future<Output = Result<UpdateRoomResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UpdateRoom")) }
-    }
+    ) -> impl Future<Output = Result<UpdateRoomResponse, ApiError>> + Send;
 
     /// `UpdateSkillGroup`.
     ///
@@ -10806,10 +10524,573 @@ pub trait AlexaForBusiness: Send + Sync {
         &self,
         ctx: &Self::Context,
         input: UpdateSkillGroupRequest,
-    ) -> impl Future<Output = Result<UpdateSkillGroupResponse, ApiError>> + Send {
-        let _ = (ctx, input);
-        async { Err(crate::not_implemented("UpdateSkillGroup")) }
-    }
+    ) -> impl Future<Output = Result<UpdateSkillGroupResponse, ApiError>> + Send;
+}
+
+/// Calls `$callback!(Operation, method, Input, Output)` once per operation of the
+/// A4B API, with full paths, for implementations written by macro (such as test doubles).
+#[macro_export]
+macro_rules! a4b_operations {
+    ($callback:ident) => {
+        $callback!(
+            ApproveSkill,
+            approve_skill,
+            $crate::a4b::ApproveSkillRequest,
+            $crate::a4b::ApproveSkillResponse
+        );
+        $callback!(
+            AssociateContactWithAddressBook,
+            associate_contact_with_address_book,
+            $crate::a4b::AssociateContactWithAddressBookRequest,
+            $crate::a4b::AssociateContactWithAddressBookResponse
+        );
+        $callback!(
+            AssociateDeviceWithNetworkProfile,
+            associate_device_with_network_profile,
+            $crate::a4b::AssociateDeviceWithNetworkProfileRequest,
+            $crate::a4b::AssociateDeviceWithNetworkProfileResponse
+        );
+        $callback!(
+            AssociateDeviceWithRoom,
+            associate_device_with_room,
+            $crate::a4b::AssociateDeviceWithRoomRequest,
+            $crate::a4b::AssociateDeviceWithRoomResponse
+        );
+        $callback!(
+            AssociateSkillGroupWithRoom,
+            associate_skill_group_with_room,
+            $crate::a4b::AssociateSkillGroupWithRoomRequest,
+            $crate::a4b::AssociateSkillGroupWithRoomResponse
+        );
+        $callback!(
+            AssociateSkillWithSkillGroup,
+            associate_skill_with_skill_group,
+            $crate::a4b::AssociateSkillWithSkillGroupRequest,
+            $crate::a4b::AssociateSkillWithSkillGroupResponse
+        );
+        $callback!(
+            AssociateSkillWithUsers,
+            associate_skill_with_users,
+            $crate::a4b::AssociateSkillWithUsersRequest,
+            $crate::a4b::AssociateSkillWithUsersResponse
+        );
+        $callback!(
+            CreateAddressBook,
+            create_address_book,
+            $crate::a4b::CreateAddressBookRequest,
+            $crate::a4b::CreateAddressBookResponse
+        );
+        $callback!(
+            CreateBusinessReportSchedule,
+            create_business_report_schedule,
+            $crate::a4b::CreateBusinessReportScheduleRequest,
+            $crate::a4b::CreateBusinessReportScheduleResponse
+        );
+        $callback!(
+            CreateConferenceProvider,
+            create_conference_provider,
+            $crate::a4b::CreateConferenceProviderRequest,
+            $crate::a4b::CreateConferenceProviderResponse
+        );
+        $callback!(
+            CreateContact,
+            create_contact,
+            $crate::a4b::CreateContactRequest,
+            $crate::a4b::CreateContactResponse
+        );
+        $callback!(
+            CreateGatewayGroup,
+            create_gateway_group,
+            $crate::a4b::CreateGatewayGroupRequest,
+            $crate::a4b::CreateGatewayGroupResponse
+        );
+        $callback!(
+            CreateNetworkProfile,
+            create_network_profile,
+            $crate::a4b::CreateNetworkProfileRequest,
+            $crate::a4b::CreateNetworkProfileResponse
+        );
+        $callback!(
+            CreateProfile,
+            create_profile,
+            $crate::a4b::CreateProfileRequest,
+            $crate::a4b::CreateProfileResponse
+        );
+        $callback!(
+            CreateRoom,
+            create_room,
+            $crate::a4b::CreateRoomRequest,
+            $crate::a4b::CreateRoomResponse
+        );
+        $callback!(
+            CreateSkillGroup,
+            create_skill_group,
+            $crate::a4b::CreateSkillGroupRequest,
+            $crate::a4b::CreateSkillGroupResponse
+        );
+        $callback!(
+            CreateUser,
+            create_user,
+            $crate::a4b::CreateUserRequest,
+            $crate::a4b::CreateUserResponse
+        );
+        $callback!(
+            DeleteAddressBook,
+            delete_address_book,
+            $crate::a4b::DeleteAddressBookRequest,
+            $crate::a4b::DeleteAddressBookResponse
+        );
+        $callback!(
+            DeleteBusinessReportSchedule,
+            delete_business_report_schedule,
+            $crate::a4b::DeleteBusinessReportScheduleRequest,
+            $crate::a4b::DeleteBusinessReportScheduleResponse
+        );
+        $callback!(
+            DeleteConferenceProvider,
+            delete_conference_provider,
+            $crate::a4b::DeleteConferenceProviderRequest,
+            $crate::a4b::DeleteConferenceProviderResponse
+        );
+        $callback!(
+            DeleteContact,
+            delete_contact,
+            $crate::a4b::DeleteContactRequest,
+            $crate::a4b::DeleteContactResponse
+        );
+        $callback!(
+            DeleteDevice,
+            delete_device,
+            $crate::a4b::DeleteDeviceRequest,
+            $crate::a4b::DeleteDeviceResponse
+        );
+        $callback!(
+            DeleteDeviceUsageData,
+            delete_device_usage_data,
+            $crate::a4b::DeleteDeviceUsageDataRequest,
+            $crate::a4b::DeleteDeviceUsageDataResponse
+        );
+        $callback!(
+            DeleteGatewayGroup,
+            delete_gateway_group,
+            $crate::a4b::DeleteGatewayGroupRequest,
+            $crate::a4b::DeleteGatewayGroupResponse
+        );
+        $callback!(
+            DeleteNetworkProfile,
+            delete_network_profile,
+            $crate::a4b::DeleteNetworkProfileRequest,
+            $crate::a4b::DeleteNetworkProfileResponse
+        );
+        $callback!(
+            DeleteProfile,
+            delete_profile,
+            $crate::a4b::DeleteProfileRequest,
+            $crate::a4b::DeleteProfileResponse
+        );
+        $callback!(
+            DeleteRoom,
+            delete_room,
+            $crate::a4b::DeleteRoomRequest,
+            $crate::a4b::DeleteRoomResponse
+        );
+        $callback!(
+            DeleteRoomSkillParameter,
+            delete_room_skill_parameter,
+            $crate::a4b::DeleteRoomSkillParameterRequest,
+            $crate::a4b::DeleteRoomSkillParameterResponse
+        );
+        $callback!(
+            DeleteSkillAuthorization,
+            delete_skill_authorization,
+            $crate::a4b::DeleteSkillAuthorizationRequest,
+            $crate::a4b::DeleteSkillAuthorizationResponse
+        );
+        $callback!(
+            DeleteSkillGroup,
+            delete_skill_group,
+            $crate::a4b::DeleteSkillGroupRequest,
+            $crate::a4b::DeleteSkillGroupResponse
+        );
+        $callback!(
+            DeleteUser,
+            delete_user,
+            $crate::a4b::DeleteUserRequest,
+            $crate::a4b::DeleteUserResponse
+        );
+        $callback!(
+            DisassociateContactFromAddressBook,
+            disassociate_contact_from_address_book,
+            $crate::a4b::DisassociateContactFromAddressBookRequest,
+            $crate::a4b::DisassociateContactFromAddressBookResponse
+        );
+        $callback!(
+            DisassociateDeviceFromRoom,
+            disassociate_device_from_room,
+            $crate::a4b::DisassociateDeviceFromRoomRequest,
+            $crate::a4b::DisassociateDeviceFromRoomResponse
+        );
+        $callback!(
+            DisassociateSkillFromSkillGroup,
+            disassociate_skill_from_skill_group,
+            $crate::a4b::DisassociateSkillFromSkillGroupRequest,
+            $crate::a4b::DisassociateSkillFromSkillGroupResponse
+        );
+        $callback!(
+            DisassociateSkillFromUsers,
+            disassociate_skill_from_users,
+            $crate::a4b::DisassociateSkillFromUsersRequest,
+            $crate::a4b::DisassociateSkillFromUsersResponse
+        );
+        $callback!(
+            DisassociateSkillGroupFromRoom,
+            disassociate_skill_group_from_room,
+            $crate::a4b::DisassociateSkillGroupFromRoomRequest,
+            $crate::a4b::DisassociateSkillGroupFromRoomResponse
+        );
+        $callback!(
+            ForgetSmartHomeAppliances,
+            forget_smart_home_appliances,
+            $crate::a4b::ForgetSmartHomeAppliancesRequest,
+            $crate::a4b::ForgetSmartHomeAppliancesResponse
+        );
+        $callback!(
+            GetAddressBook,
+            get_address_book,
+            $crate::a4b::GetAddressBookRequest,
+            $crate::a4b::GetAddressBookResponse
+        );
+        $callback!(
+            GetConferencePreference,
+            get_conference_preference,
+            $crate::a4b::GetConferencePreferenceRequest,
+            $crate::a4b::GetConferencePreferenceResponse
+        );
+        $callback!(
+            GetConferenceProvider,
+            get_conference_provider,
+            $crate::a4b::GetConferenceProviderRequest,
+            $crate::a4b::GetConferenceProviderResponse
+        );
+        $callback!(
+            GetContact,
+            get_contact,
+            $crate::a4b::GetContactRequest,
+            $crate::a4b::GetContactResponse
+        );
+        $callback!(
+            GetDevice,
+            get_device,
+            $crate::a4b::GetDeviceRequest,
+            $crate::a4b::GetDeviceResponse
+        );
+        $callback!(
+            GetGateway,
+            get_gateway,
+            $crate::a4b::GetGatewayRequest,
+            $crate::a4b::GetGatewayResponse
+        );
+        $callback!(
+            GetGatewayGroup,
+            get_gateway_group,
+            $crate::a4b::GetGatewayGroupRequest,
+            $crate::a4b::GetGatewayGroupResponse
+        );
+        $callback!(
+            GetInvitationConfiguration,
+            get_invitation_configuration,
+            $crate::a4b::GetInvitationConfigurationRequest,
+            $crate::a4b::GetInvitationConfigurationResponse
+        );
+        $callback!(
+            GetNetworkProfile,
+            get_network_profile,
+            $crate::a4b::GetNetworkProfileRequest,
+            $crate::a4b::GetNetworkProfileResponse
+        );
+        $callback!(
+            GetProfile,
+            get_profile,
+            $crate::a4b::GetProfileRequest,
+            $crate::a4b::GetProfileResponse
+        );
+        $callback!(
+            GetRoom,
+            get_room,
+            $crate::a4b::GetRoomRequest,
+            $crate::a4b::GetRoomResponse
+        );
+        $callback!(
+            GetRoomSkillParameter,
+            get_room_skill_parameter,
+            $crate::a4b::GetRoomSkillParameterRequest,
+            $crate::a4b::GetRoomSkillParameterResponse
+        );
+        $callback!(
+            GetSkillGroup,
+            get_skill_group,
+            $crate::a4b::GetSkillGroupRequest,
+            $crate::a4b::GetSkillGroupResponse
+        );
+        $callback!(
+            ListBusinessReportSchedules,
+            list_business_report_schedules,
+            $crate::a4b::ListBusinessReportSchedulesRequest,
+            $crate::a4b::ListBusinessReportSchedulesResponse
+        );
+        $callback!(
+            ListConferenceProviders,
+            list_conference_providers,
+            $crate::a4b::ListConferenceProvidersRequest,
+            $crate::a4b::ListConferenceProvidersResponse
+        );
+        $callback!(
+            ListDeviceEvents,
+            list_device_events,
+            $crate::a4b::ListDeviceEventsRequest,
+            $crate::a4b::ListDeviceEventsResponse
+        );
+        $callback!(
+            ListGatewayGroups,
+            list_gateway_groups,
+            $crate::a4b::ListGatewayGroupsRequest,
+            $crate::a4b::ListGatewayGroupsResponse
+        );
+        $callback!(
+            ListGateways,
+            list_gateways,
+            $crate::a4b::ListGatewaysRequest,
+            $crate::a4b::ListGatewaysResponse
+        );
+        $callback!(
+            ListSkills,
+            list_skills,
+            $crate::a4b::ListSkillsRequest,
+            $crate::a4b::ListSkillsResponse
+        );
+        $callback!(
+            ListSkillsStoreCategories,
+            list_skills_store_categories,
+            $crate::a4b::ListSkillsStoreCategoriesRequest,
+            $crate::a4b::ListSkillsStoreCategoriesResponse
+        );
+        $callback!(
+            ListSkillsStoreSkillsByCategory,
+            list_skills_store_skills_by_category,
+            $crate::a4b::ListSkillsStoreSkillsByCategoryRequest,
+            $crate::a4b::ListSkillsStoreSkillsByCategoryResponse
+        );
+        $callback!(
+            ListSmartHomeAppliances,
+            list_smart_home_appliances,
+            $crate::a4b::ListSmartHomeAppliancesRequest,
+            $crate::a4b::ListSmartHomeAppliancesResponse
+        );
+        $callback!(
+            ListTags,
+            list_tags,
+            $crate::a4b::ListTagsRequest,
+            $crate::a4b::ListTagsResponse
+        );
+        $callback!(
+            PutConferencePreference,
+            put_conference_preference,
+            $crate::a4b::PutConferencePreferenceRequest,
+            $crate::a4b::PutConferencePreferenceResponse
+        );
+        $callback!(
+            PutInvitationConfiguration,
+            put_invitation_configuration,
+            $crate::a4b::PutInvitationConfigurationRequest,
+            $crate::a4b::PutInvitationConfigurationResponse
+        );
+        $callback!(
+            PutRoomSkillParameter,
+            put_room_skill_parameter,
+            $crate::a4b::PutRoomSkillParameterRequest,
+            $crate::a4b::PutRoomSkillParameterResponse
+        );
+        $callback!(
+            PutSkillAuthorization,
+            put_skill_authorization,
+            $crate::a4b::PutSkillAuthorizationRequest,
+            $crate::a4b::PutSkillAuthorizationResponse
+        );
+        $callback!(
+            RegisterAVSDevice,
+            register_avs_device,
+            $crate::a4b::RegisterAVSDeviceRequest,
+            $crate::a4b::RegisterAVSDeviceResponse
+        );
+        $callback!(
+            RejectSkill,
+            reject_skill,
+            $crate::a4b::RejectSkillRequest,
+            $crate::a4b::RejectSkillResponse
+        );
+        $callback!(
+            ResolveRoom,
+            resolve_room,
+            $crate::a4b::ResolveRoomRequest,
+            $crate::a4b::ResolveRoomResponse
+        );
+        $callback!(
+            RevokeInvitation,
+            revoke_invitation,
+            $crate::a4b::RevokeInvitationRequest,
+            $crate::a4b::RevokeInvitationResponse
+        );
+        $callback!(
+            SearchAddressBooks,
+            search_address_books,
+            $crate::a4b::SearchAddressBooksRequest,
+            $crate::a4b::SearchAddressBooksResponse
+        );
+        $callback!(
+            SearchContacts,
+            search_contacts,
+            $crate::a4b::SearchContactsRequest,
+            $crate::a4b::SearchContactsResponse
+        );
+        $callback!(
+            SearchDevices,
+            search_devices,
+            $crate::a4b::SearchDevicesRequest,
+            $crate::a4b::SearchDevicesResponse
+        );
+        $callback!(
+            SearchNetworkProfiles,
+            search_network_profiles,
+            $crate::a4b::SearchNetworkProfilesRequest,
+            $crate::a4b::SearchNetworkProfilesResponse
+        );
+        $callback!(
+            SearchProfiles,
+            search_profiles,
+            $crate::a4b::SearchProfilesRequest,
+            $crate::a4b::SearchProfilesResponse
+        );
+        $callback!(
+            SearchRooms,
+            search_rooms,
+            $crate::a4b::SearchRoomsRequest,
+            $crate::a4b::SearchRoomsResponse
+        );
+        $callback!(
+            SearchSkillGroups,
+            search_skill_groups,
+            $crate::a4b::SearchSkillGroupsRequest,
+            $crate::a4b::SearchSkillGroupsResponse
+        );
+        $callback!(
+            SearchUsers,
+            search_users,
+            $crate::a4b::SearchUsersRequest,
+            $crate::a4b::SearchUsersResponse
+        );
+        $callback!(
+            SendAnnouncement,
+            send_announcement,
+            $crate::a4b::SendAnnouncementRequest,
+            $crate::a4b::SendAnnouncementResponse
+        );
+        $callback!(
+            SendInvitation,
+            send_invitation,
+            $crate::a4b::SendInvitationRequest,
+            $crate::a4b::SendInvitationResponse
+        );
+        $callback!(
+            StartDeviceSync,
+            start_device_sync,
+            $crate::a4b::StartDeviceSyncRequest,
+            $crate::a4b::StartDeviceSyncResponse
+        );
+        $callback!(
+            StartSmartHomeApplianceDiscovery,
+            start_smart_home_appliance_discovery,
+            $crate::a4b::StartSmartHomeApplianceDiscoveryRequest,
+            $crate::a4b::StartSmartHomeApplianceDiscoveryResponse
+        );
+        $callback!(
+            TagResource,
+            tag_resource,
+            $crate::a4b::TagResourceRequest,
+            $crate::a4b::TagResourceResponse
+        );
+        $callback!(
+            UntagResource,
+            untag_resource,
+            $crate::a4b::UntagResourceRequest,
+            $crate::a4b::UntagResourceResponse
+        );
+        $callback!(
+            UpdateAddressBook,
+            update_address_book,
+            $crate::a4b::UpdateAddressBookRequest,
+            $crate::a4b::UpdateAddressBookResponse
+        );
+        $callback!(
+            UpdateBusinessReportSchedule,
+            update_business_report_schedule,
+            $crate::a4b::UpdateBusinessReportScheduleRequest,
+            $crate::a4b::UpdateBusinessReportScheduleResponse
+        );
+        $callback!(
+            UpdateConferenceProvider,
+            update_conference_provider,
+            $crate::a4b::UpdateConferenceProviderRequest,
+            $crate::a4b::UpdateConferenceProviderResponse
+        );
+        $callback!(
+            UpdateContact,
+            update_contact,
+            $crate::a4b::UpdateContactRequest,
+            $crate::a4b::UpdateContactResponse
+        );
+        $callback!(
+            UpdateDevice,
+            update_device,
+            $crate::a4b::UpdateDeviceRequest,
+            $crate::a4b::UpdateDeviceResponse
+        );
+        $callback!(
+            UpdateGateway,
+            update_gateway,
+            $crate::a4b::UpdateGatewayRequest,
+            $crate::a4b::UpdateGatewayResponse
+        );
+        $callback!(
+            UpdateGatewayGroup,
+            update_gateway_group,
+            $crate::a4b::UpdateGatewayGroupRequest,
+            $crate::a4b::UpdateGatewayGroupResponse
+        );
+        $callback!(
+            UpdateNetworkProfile,
+            update_network_profile,
+            $crate::a4b::UpdateNetworkProfileRequest,
+            $crate::a4b::UpdateNetworkProfileResponse
+        );
+        $callback!(
+            UpdateProfile,
+            update_profile,
+            $crate::a4b::UpdateProfileRequest,
+            $crate::a4b::UpdateProfileResponse
+        );
+        $callback!(
+            UpdateRoom,
+            update_room,
+            $crate::a4b::UpdateRoomRequest,
+            $crate::a4b::UpdateRoomResponse
+        );
+        $callback!(
+            UpdateSkillGroup,
+            update_skill_group,
+            $crate::a4b::UpdateSkillGroupRequest,
+            $crate::a4b::UpdateSkillGroupResponse
+        );
+    };
 }
 
 /// Runs `op` on `svc`: parses `body` (empty means `{}`), validates, calls the handler and

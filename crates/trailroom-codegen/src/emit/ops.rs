@@ -200,16 +200,29 @@ fn io_types<'a>(op: &Op<'a>) -> (&'a str, &'a str) {
     (op.input.unwrap_or("()"), op.output.unwrap_or("()"))
 }
 
-/// The service trait.
+/// The service trait. A service whose handlers are all listed (`ServiceSpec::handlers`) gets no
+/// default bodies, so an implementation missing an operation does not compile; the others answer
+/// `NotImplementedException` (501) by default while handlers are being written.
 fn emit_trait(svc: &Service, code: &mut Code, ops: &[Op<'_>]) {
     code.uses("std::future::Future");
     let name = svc.spec.trait_name;
+    let complete = svc.spec.handlers.is_some();
+    let about = match complete {
+        true => {
+            "Every operation must be implemented (a test double can write its methods with the\n\
+                 /// operation-list macro). [`dispatch`] parses and validates before calling a method,\n\
+                 /// and serializes what it returns."
+        }
+        false => {
+            "Every method has a default body answering `NotImplementedException` (501) while\n\
+                  /// handlers are being written. [`dispatch`] parses and validates before calling a\n\
+                  /// method, and serializes what it returns."
+        }
+    };
     code.line(format!(
         "/// The {} API: one method per operation, taking the validated input.\n\
          ///\n\
-         /// Every method has a default body answering `NotImplementedException` (501) while handlers\n\
-         /// are being written. [`dispatch`] parses and validates before calling a method, and\n\
-         /// serializes what it returns.\n\
+         /// {about}\n\
          pub trait {name}: Send + Sync {{\n\
          /// Per-request data the implementor needs (caller, request id, clock, …).\n\
          type Context: Send + Sync + crate::CallObserver;\n",
@@ -233,15 +246,51 @@ fn emit_trait(svc: &Service, code: &mut Code, ops: &[Op<'_>]) {
                 doc(&format!("Modelled errors: {}.", errors.join(", ")), 4)
             ));
         }
-        code.line(format!(
-            "fn {}(&self, ctx: &Self::Context, input: {input}) -> impl Future<Output = Result<{output}, ApiError>> + Send {{\n\
-             let _ = (ctx, input);\n\
-             async {{ Err(crate::not_implemented({})) }}\n}}\n",
-            op.method,
-            lit(op.name)
-        ));
+        let signature = format!(
+            "fn {}(&self, ctx: &Self::Context, input: {input}) -> impl Future<Output = Result<{output}, ApiError>> + Send",
+            op.method
+        );
+        match complete {
+            true => code.line(format!("{signature};\n")),
+            false => code.line(format!(
+                "{signature} {{\n\
+                 let _ = (ctx, input);\n\
+                 async {{ Err(crate::not_implemented({})) }}\n}}\n",
+                lit(op.name)
+            )),
+        }
     }
     code.line("}\n");
+    emit_operation_macro(svc, code, ops);
+}
+
+/// `<service>_operations!(callback)`: calls `callback!(Operation, method, Input, Output)` once
+/// per operation, for implementations written by macro (test doubles of a complete trait).
+fn emit_operation_macro(svc: &Service, code: &mut Code, ops: &[Op<'_>]) {
+    let key = svc.spec.key;
+    code.line(format!(
+        "/// Calls `$callback!(Operation, method, Input, Output)` once per operation of the\n\
+         /// {} API, with full paths, for implementations written by macro (such as test doubles).\n\
+         #[macro_export]\n\
+         macro_rules! {key}_operations {{\n\
+         ($callback:ident) => {{",
+        svc.spec.label
+    ));
+    for op in ops {
+        let (input, output) = io_types(op);
+        let path = |ty: &str| match ty {
+            "()" => "()".to_owned(),
+            other => format!("$crate::{key}::{other}"),
+        };
+        code.line(format!(
+            "$callback!({}, {}, {}, {});",
+            op.name,
+            op.method,
+            path(input),
+            path(output)
+        ));
+    }
+    code.line("};\n}\n");
 }
 
 /// `dispatch`: one arm per operation.

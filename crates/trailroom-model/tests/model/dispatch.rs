@@ -49,31 +49,52 @@ impl trailroom_model::CallObserver for Account {
     }
 }
 
+/// CreateRoom: a name taken or unmodelled fails, any other room is created.
+fn create_room(
+    account: &Account,
+    input: CreateRoomRequest,
+) -> Result<CreateRoomResponse, ApiError> {
+    let name = input.room_name.unwrap_or_default();
+    if name == "taken" {
+        return Err(ApiError::client(
+            "AlreadyExistsException",
+            "room taken exists",
+        ));
+    }
+    if name == "unmodelled" {
+        return Err(ApiError::client(
+            "TrailNotFoundException",
+            "not an A4B error",
+        ));
+    }
+    Ok(CreateRoomResponse {
+        room_arn: Some(format!("arn:aws:a4b:us-east-1:{}:room/{name}", account.id)),
+    })
+}
+
+/// One method of the test double: CreateRoom answers as [`create_room`] does, every other
+/// operation is not implemented (the trait has no default bodies: A4B is complete).
+macro_rules! rooms_method {
+    (CreateRoom, create_room, $input:ty, $output:ty) => {
+        async fn create_room(
+            &self,
+            account: &Account,
+            input: CreateRoomRequest,
+        ) -> Result<CreateRoomResponse, ApiError> {
+            create_room(account, input)
+        }
+    };
+    ($op:ident, $method:ident, $input:ty, $output:ty) => {
+        async fn $method(&self, _: &Account, _: $input) -> Result<$output, ApiError> {
+            Err(trailroom_model::not_implemented(stringify!($op)))
+        }
+    };
+}
+
 impl AlexaForBusiness for Rooms {
     type Context = Account;
 
-    async fn create_room(
-        &self,
-        account: &Account,
-        input: CreateRoomRequest,
-    ) -> Result<CreateRoomResponse, ApiError> {
-        let name = input.room_name.unwrap_or_default();
-        if name == "taken" {
-            return Err(ApiError::client(
-                "AlreadyExistsException",
-                "room taken exists",
-            ));
-        }
-        if name == "unmodelled" {
-            return Err(ApiError::client(
-                "TrailNotFoundException",
-                "not an A4B error",
-            ));
-        }
-        Ok(CreateRoomResponse {
-            room_arn: Some(format!("arn:aws:a4b:us-east-1:{}:room/{name}", account.id)),
-        })
-    }
+    trailroom_model::a4b_operations!(rooms_method);
 }
 
 fn a4b(op: &str, body: &[u8]) -> Dispatched {
