@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use libfuzzer_sys::fuzz_target;
 use trailroom_identity::Principal;
-use trailroom_s3::policy::{
-    Decision, PolicyPrincipal, evaluate_text, validate_bucket_policy, validate_topic_policy,
-};
+use trailroom_policy::resource::{Decision, PolicyPrincipal, evaluate_text};
+use trailroom_s3::policy::validate_bucket_policy;
+use trailroom_sns::validate_topic_policy;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -348,9 +348,13 @@ impl CallObserver for CallContext {
         self.set_request_parameters(parameters.cloned().unwrap_or(Value::Null));
     }
 
+    /// A call whose write already recorded its event (rendered from the typed response inside
+    /// the write) needs no second rendering.
     fn wants_response_elements(&self) -> bool {
         let info = &self.inner.info;
-        self.inner.recording && (info.log_response || info.named_resources.is_some())
+        self.inner.recording
+            && (info.log_response || info.named_resources.is_some())
+            && !self.state().recorded
     }
 
     fn authorize(&self, parameters: Option<&Value>) -> Result<(), ApiError> {

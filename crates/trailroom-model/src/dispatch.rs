@@ -15,9 +15,6 @@ use crate::{Audit, Validate};
 /// The outcome of one dispatched call, with what the audit record needs.
 #[derive(Debug)]
 pub struct Dispatched {
-    /// CloudTrail `requestParameters`: the parsed input's audit form; `None` (logged as `null`)
-    /// when the body could not be parsed or the input has no members set.
-    pub request_parameters: Option<Value>,
     /// The handler's result: the response body, or the error to answer with.
     pub result: Result<DispatchedOk, ApiError>,
 }
@@ -130,25 +127,16 @@ where
     let input: I = match parse_input(op, body) {
         Ok(input) => input,
         Err(err) => {
-            return Dispatched {
-                request_parameters: None,
-                result: Err(err),
-            };
+            return Dispatched { result: Err(err) };
         }
     };
     let request_parameters = non_empty(input.to_audit_json());
     observer.observe_request_parameters(request_parameters.as_ref());
     if let Err(err) = observer.authorize(request_parameters.as_ref()) {
-        return Dispatched {
-            request_parameters,
-            result: Err(err),
-        };
+        return Dispatched { result: Err(err) };
     }
     if let Err(err) = input.validate() {
-        return Dispatched {
-            request_parameters,
-            result: Err(err),
-        };
+        return Dispatched { result: Err(err) };
     }
     let result = match call(input).await {
         Ok(output) => encode_output(&output, observer.wants_response_elements()),
@@ -162,10 +150,7 @@ where
             Err(err)
         }
     };
-    Dispatched {
-        request_parameters,
-        result,
-    }
+    Dispatched { result }
 }
 
 /// Parses the request body; an empty body means `{}`.

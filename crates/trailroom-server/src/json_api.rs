@@ -193,11 +193,17 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
         JsonService::CloudTrail(op) => trailroom_cloudtrail::refine_error(op, err),
         JsonService::A4b(_) | JsonService::Organizations(_) | JsonService::Tagging(_) => err,
     });
-    let response = result
-        .as_ref()
-        .map(|ok| ok.response_elements.clone().unwrap_or_default());
-    ctx.finish(response).await?;
-    result.map(|ok| ok.body)
+    match result {
+        Ok(ok) => {
+            ctx.finish(Ok(ok.response_elements.unwrap_or_default()))
+                .await?;
+            Ok(ok.body)
+        }
+        Err(err) => {
+            ctx.finish(Err(&err)).await?;
+            Err(err)
+        }
+    }
 }
 
 /// A refusal in the JSON services' words (`AccessDeniedException`, HTTP 400).
@@ -224,7 +230,6 @@ async fn dispatch(
             cloudtrail::dispatch(state.cloudtrail.as_ref(), ctx, op, body).await
         }
         JsonService::Organizations(op) => Dispatched {
-            request_parameters: None,
             result: trailroom_organizations::call(ctx, op, body).await.map(
                 |(body, response_elements)| trailroom_model::DispatchedOk {
                     body,
@@ -233,7 +238,6 @@ async fn dispatch(
             ),
         },
         JsonService::Tagging(op) => Dispatched {
-            request_parameters: None,
             result: trailroom_tagging::call(ctx, op, body).await.map(|body| {
                 trailroom_model::DispatchedOk {
                     body,

@@ -31,6 +31,7 @@ pub use output::{SnsOutput, request_parameters};
 pub use publish::{SnsError, check_service_publish, publish, publish_as_service};
 pub use records::{SUBSCRIPTION_KIND, SubscriptionRecord, TOPIC_KIND, TopicRecord};
 pub use subscriptions::{confirm_anonymously, unsubscribe_anonymously};
+pub use topic_attributes::validate_topic_policy;
 pub use topics::topic_named;
 
 /// XML namespace of SNS responses.

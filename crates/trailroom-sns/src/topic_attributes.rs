@@ -158,8 +158,9 @@ pub(crate) fn check_data_protection_policy(value: &str) -> Result<(), ApiError> 
     }
 }
 
-/// Checks an SNS topic policy's structure; the error is the `InvalidParameter` message.
-fn validate_topic_policy(text: &str) -> Result<(), String> {
+/// Checks an SNS topic policy's structure as SetTopicAttributes does; the error is the
+/// `InvalidParameter` message.
+pub fn validate_topic_policy(text: &str) -> Result<(), String> {
     let policy: serde_json::Value = serde_json::from_str(text)
         .ok()
         .filter(serde_json::Value::is_object)
