@@ -2,9 +2,9 @@
 //!
 //! Owns: the [`CloudTrailService`] implementation of the generated `CloudTrail` trait: Event
 //! history ([`lookup`]), trails ([`trails`]: configuration, logging state, selectors, tags, and
-//! what the delivery worker reads), digest signing keys and `ListPublicKeys` ([`keys`]); and how
-//! model-level validation failures of CloudTrail operations are reported with CloudTrail's own
-//! exception names ([`refine_error`]).
+//! what the delivery worker reads), digest signing keys and `ListPublicKeys` ([`keys`]).
+//! CloudTrail's own exceptions for model violations (`InvalidMaxResultsException`, …) come from
+//! the generator's table (`trailroom-codegen`'s `ServiceSpec::validation_codes`).
 //!
 //! Knows nothing about HTTP or SQL: it reads events and documents through the store traits.
 
@@ -25,7 +25,7 @@ use trailroom_model::cloudtrail::{
     GetInsightSelectorsResponse, GetTrailRequest, GetTrailResponse, GetTrailStatusRequest,
     GetTrailStatusResponse, ListPublicKeysRequest, ListPublicKeysResponse, ListTagsRequest,
     ListTagsResponse, ListTrailsRequest, ListTrailsResponse, LookupEventsRequest,
-    LookupEventsResponse, Operation, PutEventSelectorsRequest, PutEventSelectorsResponse,
+    LookupEventsResponse, PutEventSelectorsRequest, PutEventSelectorsResponse,
     PutInsightSelectorsRequest, PutInsightSelectorsResponse, RemoveTagsRequest, RemoveTagsResponse,
     StartLoggingRequest, StartLoggingResponse, StopLoggingRequest, StopLoggingResponse,
     UpdateTrailRequest, UpdateTrailResponse,
@@ -223,21 +223,5 @@ impl CloudTrail for CloudTrailService {
         input: ListPublicKeysRequest,
     ) -> Result<ListPublicKeysResponse, ApiError> {
         keys::list_public_keys(ctx, input, self.signing_key_validity_ms()).await
-    }
-}
-
-/// CloudTrail answers some constraint violations with its own exceptions rather than the generic
-/// `ValidationException` the model check produces; this maps them.
-pub fn refine_error(op: Operation, err: ApiError) -> ApiError {
-    if err.code() != "ValidationException" {
-        return err;
-    }
-    let specific = match op {
-        Operation::LookupEvents => lookup::specific_validation_code(err.message()),
-        other => trails::specific_validation_code(other, err.message()),
-    };
-    match specific {
-        Some(code) => ApiError::client(code, err.message().to_owned()),
-        None => err,
     }
 }

@@ -155,19 +155,6 @@ fn to_event(row: EventRow) -> Event {
     }
 }
 
-/// Which CloudTrail exception a model violation of a LookupEvents member is reported as.
-pub(crate) fn specific_validation_code(message: &str) -> Option<&'static str> {
-    if message.contains("'maxResults'") {
-        Some("InvalidMaxResultsException")
-    } else if message.contains("'lookupAttributes") {
-        Some("InvalidLookupAttributesException")
-    } else if message.contains("'eventCategory'") {
-        Some("InvalidEventCategoryException")
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

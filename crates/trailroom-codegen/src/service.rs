@@ -28,10 +28,101 @@ pub struct ServiceSpec {
     pub read_only_overrides: &'static [(&'static str, bool, &'static str)],
     /// Error codes handlers may raise beyond the model: (code, HTTP status, reason).
     pub extra_errors: &'static [(&'static str, u16, &'static str)],
+    /// Model violations the service answers with its own exception instead of
+    /// `ValidationException`, first matching rule first.
+    pub validation_codes: &'static [ValidationCode],
     /// The crate whose trait impl is generated from `model/implemented.toml`'s handler table
     /// (every operation then needs a handler); `None` when the impl is hand-written.
     pub handlers: Option<HandlerCrate>,
 }
+
+/// A model violation a service answers with its own exception: for `operations`, a violation in
+/// the input member `member` (as the model names it), at the member itself when `whole_member`
+/// (its own length, say) and of the `constraint` kind when given (a `trailroom_model::Constraint`
+/// variant), is `exception`.
+#[derive(Debug, Clone, Copy)]
+pub struct ValidationCode {
+    /// Operations the rule applies to.
+    pub operations: &'static [&'static str],
+    /// The input member, as the model names it.
+    pub member: &'static str,
+    /// Only a violation at the member itself, not inside it.
+    pub whole_member: bool,
+    /// Only this kind of constraint; `None`: any.
+    pub constraint: Option<&'static str>,
+    /// The exception answered.
+    pub exception: &'static str,
+    /// Why (the documentation or observation behind it).
+    pub reason: &'static str,
+}
+
+/// CloudTrail's own validation exceptions (cloudtrail.md; the model lists each for its operation).
+const CLOUDTRAIL_VALIDATION_CODES: &[ValidationCode] = &[
+    ValidationCode {
+        operations: &["PutEventSelectors"],
+        member: "EventSelectors",
+        whole_member: false,
+        constraint: None,
+        exception: "InvalidEventSelectorsException",
+        reason: "CloudTrail reports any malformed selector this way",
+    },
+    ValidationCode {
+        operations: &["PutEventSelectors"],
+        member: "AdvancedEventSelectors",
+        whole_member: false,
+        constraint: None,
+        exception: "InvalidEventSelectorsException",
+        reason: "advanced selectors are selectors too",
+    },
+    ValidationCode {
+        operations: &["PutInsightSelectors"],
+        member: "InsightSelectors",
+        whole_member: false,
+        constraint: None,
+        exception: "InvalidInsightSelectorsException",
+        reason: "CloudTrail reports any malformed Insights selector this way",
+    },
+    ValidationCode {
+        operations: &["CreateTrail", "AddTags"],
+        member: "TagsList",
+        whole_member: true,
+        constraint: Some("MaxLength"),
+        exception: "TagsLimitExceededException",
+        reason: "more than 50 tags in one call (RemoveTags does not model it: a malformed tag there)",
+    },
+    ValidationCode {
+        operations: &["CreateTrail", "AddTags", "RemoveTags"],
+        member: "TagsList",
+        whole_member: false,
+        constraint: None,
+        exception: "InvalidTagParameterException",
+        reason: "a malformed tag key or value",
+    },
+    ValidationCode {
+        operations: &["LookupEvents"],
+        member: "MaxResults",
+        whole_member: false,
+        constraint: None,
+        exception: "InvalidMaxResultsException",
+        reason: "MaxResults outside 1-50",
+    },
+    ValidationCode {
+        operations: &["LookupEvents"],
+        member: "LookupAttributes",
+        whole_member: false,
+        constraint: None,
+        exception: "InvalidLookupAttributesException",
+        reason: "a malformed lookup attribute",
+    },
+    ValidationCode {
+        operations: &["LookupEvents"],
+        member: "EventCategory",
+        whole_member: false,
+        constraint: None,
+        exception: "InvalidEventCategoryException",
+        reason: "an event category other than insight",
+    },
+];
 
 /// The services trailroom serves, in generation order.
 pub const SERVICES: &[ServiceSpec] = &[
@@ -58,6 +149,7 @@ pub const SERVICES: &[ServiceSpec] = &[
             400,
             "AWS's own samples branch on it for unusable parameters (a4b.md 0)",
         )],
+        validation_codes: &[],
         handlers: Some(HandlerCrate {
             file: "crates/trailroom-a4b/src/operations.rs",
             service_type: "crate::A4bService",
@@ -82,6 +174,7 @@ pub const SERVICES: &[ServiceSpec] = &[
             "generates a query with a model: IAM access level Write",
         )],
         extra_errors: &[],
+        validation_codes: CLOUDTRAIL_VALIDATION_CODES,
         handlers: None,
     },
 ];

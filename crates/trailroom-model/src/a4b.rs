@@ -9644,6 +9644,10 @@ impl crate::OperationMeta for Operation {
     fn allows_error(self, code: &str) -> bool {
         Operation::allows_error(self, code)
     }
+    fn validation_exception(self, violated: &[crate::Violated]) -> Option<&'static str> {
+        let _ = (self, violated);
+        None
+    }
 }
 
 /// Exceptions handlers may raise, with the HTTP status each is answered with: the

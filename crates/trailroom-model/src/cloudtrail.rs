@@ -7785,6 +7785,96 @@ impl crate::OperationMeta for Operation {
     fn allows_error(self, code: &str) -> bool {
         Operation::allows_error(self, code)
     }
+    fn validation_exception(self, violated: &[crate::Violated]) -> Option<&'static str> {
+        type Rule = (
+            &'static [Operation],
+            &'static str,
+            bool,
+            Option<crate::Constraint>,
+            &'static str,
+        );
+        const RULES: &[Rule] = &[
+            // CloudTrail reports any malformed selector this way.
+            (
+                &[Operation::PutEventSelectors],
+                "eventSelectors",
+                false,
+                None,
+                "InvalidEventSelectorsException",
+            ),
+            // advanced selectors are selectors too.
+            (
+                &[Operation::PutEventSelectors],
+                "advancedEventSelectors",
+                false,
+                None,
+                "InvalidEventSelectorsException",
+            ),
+            // CloudTrail reports any malformed Insights selector this way.
+            (
+                &[Operation::PutInsightSelectors],
+                "insightSelectors",
+                false,
+                None,
+                "InvalidInsightSelectorsException",
+            ),
+            // more than 50 tags in one call (RemoveTags does not model it: a malformed tag there).
+            (
+                &[Operation::CreateTrail, Operation::AddTags],
+                "tagsList",
+                true,
+                Some(crate::Constraint::MaxLength),
+                "TagsLimitExceededException",
+            ),
+            // a malformed tag key or value.
+            (
+                &[
+                    Operation::CreateTrail,
+                    Operation::AddTags,
+                    Operation::RemoveTags,
+                ],
+                "tagsList",
+                false,
+                None,
+                "InvalidTagParameterException",
+            ),
+            // MaxResults outside 1-50.
+            (
+                &[Operation::LookupEvents],
+                "maxResults",
+                false,
+                None,
+                "InvalidMaxResultsException",
+            ),
+            // a malformed lookup attribute.
+            (
+                &[Operation::LookupEvents],
+                "lookupAttributes",
+                false,
+                None,
+                "InvalidLookupAttributesException",
+            ),
+            // an event category other than insight.
+            (
+                &[Operation::LookupEvents],
+                "eventCategory",
+                false,
+                None,
+                "InvalidEventCategoryException",
+            ),
+        ];
+        RULES
+            .iter()
+            .find(|(ops, member, whole, constraint, _)| {
+                ops.contains(&self)
+                    && violated.iter().any(|v| {
+                        v.member == Some(*member)
+                            && (!whole || v.whole_member)
+                            && constraint.is_none_or(|c| c == v.constraint)
+                    })
+            })
+            .map(|rule| rule.4)
+    }
 }
 
 /// Exceptions handlers may raise, with the HTTP status each is answered with: the

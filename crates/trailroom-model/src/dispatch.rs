@@ -42,6 +42,9 @@ pub trait OperationMeta: Copy + fmt::Debug + Send + Sync + 'static {
     fn errors(self) -> &'static [&'static str];
     /// Whether a handler may answer with `code` (see the generated `allows_error`).
     fn allows_error(self, code: &str) -> bool;
+    /// The service's own exception for these model violations, where it has one instead of
+    /// `ValidationException` (generated from the service's table of them).
+    fn validation_exception(self, violated: &[crate::Violated]) -> Option<&'static str>;
 }
 
 /// The input or output of an operation that has none: `{}` on the wire.
@@ -135,8 +138,14 @@ where
     if let Err(err) = observer.authorize(request_parameters.as_ref()) {
         return Dispatched { result: Err(err) };
     }
-    if let Err(err) = input.validate() {
-        return Dispatched { result: Err(err) };
+    let mut violations = crate::Violations::new();
+    input.validate_into(&crate::FieldPath::root(), &mut violations);
+    if let Some(message) = violations.message() {
+        let error = match op.validation_exception(violations.violated()) {
+            Some(code) => ApiError::client(code, message),
+            None => ApiError::validation(message),
+        };
+        return Dispatched { result: Err(error) };
     }
     let result = match call(input).await {
         Ok(output) => encode_output(&output, observer.wants_response_elements()),

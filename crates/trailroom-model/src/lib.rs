@@ -25,4 +25,6 @@ pub use dispatch::{
     not_implemented,
 };
 pub use timestamp::Timestamp;
-pub use validate::{FieldPath, Validate, Violations, is_printable, is_printable_char};
+pub use validate::{
+    Constraint, FieldPath, Validate, Violated, Violations, is_printable, is_printable_char,
+};

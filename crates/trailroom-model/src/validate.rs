@@ -100,6 +100,55 @@ impl<'a> FieldPath<'a> {
     fn is_root(&self) -> bool {
         matches!(self.segment, Segment::Root)
     }
+
+    /// The top-level member this path is in, and whether it is that member itself (not
+    /// something inside it). `None` for the input itself.
+    pub fn top_member(&self) -> Option<(&'static str, bool)> {
+        let mut path = self;
+        let mut depth = 0;
+        while let Some(parent) = path.parent {
+            if parent.is_root() {
+                return match path.segment {
+                    Segment::Field(name) => Some((name, depth == 0)),
+                    _ => None,
+                };
+            }
+            path = parent;
+            depth += 1;
+        }
+        None
+    }
+}
+
+/// Which kind of model constraint a violation breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Constraint {
+    /// A required member is missing.
+    Required,
+    /// Too short (a string) or too few elements (a list or map).
+    MinLength,
+    /// Too long, or too many elements.
+    MaxLength,
+    /// Outside a numeric range.
+    Range,
+    /// Not matching the pattern.
+    Pattern,
+    /// Not one of the enum values.
+    Enum,
+    /// A check the model cannot express, made by a handler.
+    Other,
+}
+
+/// Where a violation is and what it breaks: the services map some of these to their own
+/// exceptions (CloudTrail's `InvalidMaxResultsException`, …) instead of `ValidationException`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Violated {
+    /// The top-level member it is in (`None` at the input itself).
+    pub member: Option<&'static str>,
+    /// Whether the violation is at that member itself rather than inside it.
+    pub whole_member: bool,
+    /// The constraint broken.
+    pub constraint: Constraint,
 }
 
 impl fmt::Display for FieldPath<'_> {
@@ -127,6 +176,8 @@ impl fmt::Display for FieldPath<'_> {
 pub struct Violations {
     /// One entry per violation, already worded.
     items: Vec<String>,
+    /// The same violations as structure, in the same order.
+    violated: Vec<Violated>,
 }
 
 impl Violations {
@@ -140,15 +191,45 @@ impl Violations {
         self.items.push(format!(
             "Value null at '{path}' failed to satisfy constraint: Member must not be null"
         ));
+        self.note(path, Constraint::Required);
     }
 
     /// `value` at `path` breaks `constraint` (e.g. `Member must have length less than or equal
-    /// to 100`); a `sensitive` value is shown as `***`.
+    /// to 100`); a `sensitive` value is shown as `***`. For checks the model cannot express.
     pub fn add(&mut self, path: &FieldPath<'_>, value: &str, sensitive: bool, constraint: &str) {
+        self.add_kind(path, value, sensitive, Constraint::Other, constraint);
+    }
+
+    /// [`Violations::add`] for a model constraint of a known `kind`.
+    pub(crate) fn add_kind(
+        &mut self,
+        path: &FieldPath<'_>,
+        value: &str,
+        sensitive: bool,
+        kind: Constraint,
+        constraint: &str,
+    ) {
         let shown = if sensitive { "***" } else { value };
         self.items.push(format!(
             "Value '{shown}' at '{path}' failed to satisfy constraint: {constraint}"
         ));
+        self.note(path, kind);
+    }
+
+    fn note(&mut self, path: &FieldPath<'_>, constraint: Constraint) {
+        let (member, whole_member) = path
+            .top_member()
+            .map_or((None, false), |(m, w)| (Some(m), w));
+        self.violated.push(Violated {
+            member,
+            whole_member,
+            constraint,
+        });
+    }
+
+    /// Every violation as structure, in the order found.
+    pub fn violated(&self) -> &[Violated] {
+        &self.violated
     }
 
     /// Whether nothing was found.
@@ -256,14 +337,14 @@ impl StrRule {
                 "Member must satisfy regular expression pattern: {}",
                 pattern.source()
             );
-            v.add(path, value, sensitive, &constraint);
+            v.add_kind(path, value, sensitive, Constraint::Pattern, &constraint);
         }
         if !self.values.is_empty() && !self.values.contains(&value) {
             let constraint = format!(
                 "Member must satisfy enum value set: [{}]",
                 self.values.join(", ")
             );
-            v.add(path, value, sensitive, &constraint);
+            v.add_kind(path, value, sensitive, Constraint::Enum, &constraint);
         }
     }
 }
@@ -289,13 +370,25 @@ impl NumRule {
             && value < min
         {
             let constraint = format!("Member must have value greater than or equal to {min}");
-            v.add(path, &value.to_string(), sensitive, &constraint);
+            v.add_kind(
+                path,
+                &value.to_string(),
+                sensitive,
+                Constraint::Range,
+                &constraint,
+            );
         }
         if let Some(max) = self.max
             && value > max
         {
             let constraint = format!("Member must have value less than or equal to {max}");
-            v.add(path, &value.to_string(), sensitive, &constraint);
+            v.add_kind(
+                path,
+                &value.to_string(),
+                sensitive,
+                Constraint::Range,
+                &constraint,
+            );
         }
     }
 }
@@ -350,14 +443,14 @@ fn check_len(
     {
         let (value, sensitive) = shown();
         let constraint = format!("Member must have length greater than or equal to {min}");
-        v.add(path, &value, sensitive, &constraint);
+        v.add_kind(path, &value, sensitive, Constraint::MinLength, &constraint);
     }
     if let Some(max) = max
         && len > max
     {
         let (value, sensitive) = shown();
         let constraint = format!("Member must have length less than or equal to {max}");
-        v.add(path, &value, sensitive, &constraint);
+        v.add_kind(path, &value, sensitive, Constraint::MaxLength, &constraint);
     }
 }
 

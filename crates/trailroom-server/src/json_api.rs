@@ -189,10 +189,7 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
         }));
     }
     let dispatched = dispatch(state, &ctx, service, &incoming.body).await;
-    let result = dispatched.result.map_err(|err| match service {
-        JsonService::CloudTrail(op) => trailroom_cloudtrail::refine_error(op, err),
-        JsonService::A4b(_) | JsonService::Organizations(_) | JsonService::Tagging(_) => err,
-    });
+    let result = dispatched.result;
     match result {
         Ok(ok) => {
             ctx.finish(Ok(ok.response_elements.unwrap_or_default()))

@@ -99,7 +99,6 @@ pub(crate) use selector_ops::{
 pub(crate) use status::{get_trail_status, start_logging, stop_logging};
 pub(crate) use tags::{add_tags, list_tags, remove_tags};
 
-use trailroom_model::cloudtrail::Operation;
 use trailroom_protocol::ApiError;
 
 /// `resources[].type` of the trail a call names.
@@ -113,27 +112,4 @@ pub(crate) fn required(value: Option<String>, member: &str) -> Result<String, Ap
              Member must not be null"
         ))
     })
-}
-
-/// Which CloudTrail exception a model violation in a trail operation is reported as.
-pub(crate) fn specific_validation_code(op: Operation, message: &str) -> Option<&'static str> {
-    let tags = message.contains("'tagsList");
-    match op {
-        Operation::PutEventSelectors
-            if message.contains("'eventSelectors")
-                || message.contains("'advancedEventSelectors") =>
-        {
-            Some("InvalidEventSelectorsException")
-        }
-        Operation::PutInsightSelectors if message.contains("'insightSelectors") => {
-            Some("InvalidInsightSelectorsException")
-        }
-        Operation::CreateTrail | Operation::AddTags | Operation::RemoveTags if tags => {
-            match message.contains("'tagsList'") && message.contains("length less than or equal") {
-                true => Some("TagsLimitExceededException"),
-                false => Some("InvalidTagParameterException"),
-            }
-        }
-        _ => None,
-    }
 }

@@ -840,8 +840,15 @@ async fn public_keys_are_made_on_first_need_and_rotate() {
 
 #[test]
 fn model_violations_become_cloudtrail_exceptions() {
-    use trailroom_model::Validate;
-    let refined = |op: Operation, err: ApiError| crate::refine_error(op, err).code().to_owned();
+    use trailroom_model::{FieldPath, OperationMeta, Validate, Violations};
+    /// The answer dispatch gives: the service's exception for these violations, if any.
+    fn refined(op: Operation, input: &impl Validate) -> &'static str {
+        let mut violations = Violations::new();
+        input.validate_into(&FieldPath::root(), &mut violations);
+        assert!(!violations.is_empty());
+        op.validation_exception(violations.violated())
+            .unwrap_or("ValidationException")
+    }
     let bad_type = EventSelector {
         read_write_type: Some("read-only".into()),
         ..Default::default()
@@ -851,9 +858,8 @@ fn model_violations_become_cloudtrail_exceptions() {
         event_selectors: Some(vec![bad_type]),
         advanced_event_selectors: None,
     };
-    let err = put.validate().unwrap_err();
     assert_eq!(
-        refined(Operation::PutEventSelectors, err),
+        refined(Operation::PutEventSelectors, &put),
         "InvalidEventSelectorsException"
     );
     let insight = InsightSelector {
@@ -865,9 +871,8 @@ fn model_violations_become_cloudtrail_exceptions() {
         insight_selectors: Some(vec![insight]),
         ..Default::default()
     };
-    let err = put.validate().unwrap_err();
     assert_eq!(
-        refined(Operation::PutInsightSelectors, err),
+        refined(Operation::PutInsightSelectors, &put),
         "InvalidInsightSelectorsException"
     );
     let empty_value = Tag {
@@ -878,9 +883,8 @@ fn model_violations_become_cloudtrail_exceptions() {
         resource_id: Some("arn".into()),
         tags_list: Some(vec![empty_value]),
     };
-    let err = add.validate().unwrap_err();
     assert_eq!(
-        refined(Operation::AddTags, err),
+        refined(Operation::AddTags, &add),
         "InvalidTagParameterException"
     );
     let many = (0..201)
@@ -893,13 +897,31 @@ fn model_violations_become_cloudtrail_exceptions() {
         resource_id: Some("arn".into()),
         tags_list: Some(many),
     };
-    let err = add.validate().unwrap_err();
     assert_eq!(
-        refined(Operation::AddTags, err),
+        refined(Operation::AddTags, &add),
         "TagsLimitExceededException"
     );
-    let missing = GetTrailRequest { name: None }.validate().unwrap_err();
-    assert_eq!(refined(Operation::GetTrail, missing), "ValidationException");
+    let missing = GetTrailRequest { name: None };
+    assert_eq!(
+        refined(Operation::GetTrail, &missing),
+        "ValidationException"
+    );
+    // RemoveTags does not model TagsLimitExceededException: too many tags there are malformed.
+    let remove = RemoveTagsRequest {
+        resource_id: Some("arn".into()),
+        tags_list: Some(
+            (0..201)
+                .map(|i| Tag {
+                    key: Some(format!("k{i}")),
+                    value: None,
+                })
+                .collect(),
+        ),
+    };
+    assert_eq!(
+        refined(Operation::RemoveTags, &remove),
+        "InvalidTagParameterException"
+    );
 }
 
 const MEMBER: &str = "222222222222";

@@ -1,10 +1,10 @@
 //! Emits the operation table (`Operation`), the error table (`ERRORS`, `error_status`), the
 //! service trait with not-implemented default bodies, and `dispatch`.
 
-use anyhow::Result;
+use anyhow::{Context as _, Result, bail};
 
 use super::{Code, doc, lit};
-use crate::names::rust_ident;
+use crate::names::{lower_camel, rust_ident};
 use crate::service::Service;
 
 /// One operation as the emitters see it.
@@ -55,7 +55,7 @@ pub(super) fn emit(svc: &Service, code: &mut Code) -> Result<()> {
     code.uses("trailroom_protocol::ApiError");
     code.uses("crate::Dispatched");
     emit_enum(code, &ops);
-    emit_meta_impl(code);
+    emit_meta_impl(svc, code)?;
     emit_errors(svc, code)?;
     emit_trait(svc, code, &ops);
     emit_dispatch(svc, code, &ops);
@@ -151,7 +151,7 @@ fn emit_errors_method(code: &mut Code, ops: &[Op<'_>]) {
 }
 
 /// `impl OperationMeta for Operation`, forwarding to the inherent methods.
-fn emit_meta_impl(code: &mut Code) {
+fn emit_meta_impl(svc: &Service, code: &mut Code) -> Result<()> {
     code.line(
         "impl crate::OperationMeta for Operation {\n\
          fn name(self) -> &'static str { Operation::name(self) }\n\
@@ -159,8 +159,77 @@ fn emit_meta_impl(code: &mut Code) {
          fn deprecated(self) -> bool { Operation::deprecated(self) }\n\
          fn errors(self) -> &'static [&'static str] { Operation::errors(self) }\n\
          fn allows_error(self, code: &str) -> bool { Operation::allows_error(self, code) }\n\
-         }\n",
+         fn validation_exception(self, violated: &[crate::Violated]) -> Option<&'static str> {",
     );
+    emit_validation_codes(svc, code)?;
+    code.line("}\n}\n");
+    Ok(())
+}
+
+/// The body of `validation_exception`: the service's rules, in order, checked against the
+/// model (each operation, member, constraint kind and exception must exist).
+fn emit_validation_codes(svc: &Service, code: &mut Code) -> Result<()> {
+    const KINDS: &[&str] = &[
+        "Required",
+        "MinLength",
+        "MaxLength",
+        "Range",
+        "Pattern",
+        "Enum",
+    ];
+    if svc.spec.validation_codes.is_empty() {
+        code.line("let _ = (self, violated);\nNone");
+        return Ok(());
+    }
+    code.line(
+        "type Rule = (&'static [Operation], &'static str, bool, Option<crate::Constraint>, &'static str);\n\
+         const RULES: &[Rule] = &[",
+    );
+    for rule in svc.spec.validation_codes {
+        let mut ops = Vec::new();
+        for name in rule.operations {
+            let op = svc
+                .model
+                .operations
+                .get(*name)
+                .with_context(|| format!("validation code for unknown operation {name}"))?;
+            let input = op
+                .input
+                .as_ref()
+                .with_context(|| format!("{name} has no input"))?;
+            let shape = svc.structure(&input.shape)?;
+            if !shape.members.0.iter().any(|(wire, _)| wire == rule.member) {
+                bail!("validation code: {name} has no member {}", rule.member);
+            }
+            if !op.errors.iter().any(|e| e.shape == rule.exception) {
+                bail!("validation code: {name} does not model {}", rule.exception);
+            }
+            ops.push(format!("Operation::{name}"));
+        }
+        let constraint = match rule.constraint {
+            Some(kind) if KINDS.contains(&kind) => format!("Some(crate::Constraint::{kind})"),
+            Some(kind) => bail!("validation code: unknown constraint kind {kind}"),
+            None => "None".to_owned(),
+        };
+        code.line(format!("// {}.", rule.reason));
+        code.line(format!(
+            "(&[{}], {}, {}, {constraint}, {}),",
+            ops.join(", "),
+            lit(&lower_camel(rule.member)),
+            rule.whole_member,
+            lit(rule.exception)
+        ));
+    }
+    code.line(
+        "];\n\
+         RULES.iter().find(|(ops, member, whole, constraint, _)| {\n\
+         ops.contains(&self) && violated.iter().any(|v| {\n\
+         v.member == Some(*member) && (!whole || v.whole_member)\n\
+         && constraint.is_none_or(|c| c == v.constraint)\n\
+         })\n\
+         }).map(|rule| rule.4)",
+    );
+    Ok(())
 }
 
 /// `ERRORS` and `error_status`.
