@@ -11,7 +11,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, new_user
+from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, new_user, wait_for
 
 
 def sign_in(srv, key, secret):
@@ -114,3 +114,33 @@ def test_a_long_term_key_with_a_session_token_is_refused(shared_server):
     with pytest.raises(ClientError) as info:
         s3.list_buckets()
     assert info.value.response["Error"]["Code"] == "InvalidToken"
+
+
+def test_console_lookups_follow_the_api_rules(tmp_path):
+    """The console's LookupEvents are the API's: the trusted proxy header names the source
+    address, and the LookupEvents throttle counts console pages too."""
+    config = tmp_path / "trailroom.toml"
+    config.write_text('trusted_proxy_header = "x-forwarded-for"\nlookup_events_rate_limit = 1.0\n')
+    srv = Server(str(tmp_path / "data"), ["--config", str(config)]).start()
+    try:
+        session, response = sign_in(srv, ROOT_KEY, ROOT_SECRET)
+        assert response.status_code == 200
+        forwarded = {"X-Forwarded-For": "203.0.113.7, 10.0.0.1"}
+        answers = [session.get(srv.endpoint + "/console/api/events", headers=forwarded) for _ in range(4)]
+        assert answers[0].status_code == 200
+        throttled = [a for a in answers[1:] if a.status_code != 200]
+        assert throttled and all(a.json()["code"] == "ThrottlingException" for a in throttled)
+        wait_for(lambda: lookups_from(srv, "203.0.113.7"), timeout=20, what="the console's recorded lookups")
+    finally:
+        srv.stop()
+
+
+def lookups_from(srv, address):
+    """The recorded LookupEvents calls made from `address` (None while throttled)."""
+    try:
+        events = srv.client("cloudtrail").lookup_events(
+            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "LookupEvents"}])["Events"]
+    except ClientError as err:
+        assert err.response["Error"]["Code"] == "ThrottlingException"
+        return None
+    return [e for e in events if json.loads(e["CloudTrailEvent"])["sourceIPAddress"] == address]

@@ -234,7 +234,7 @@ fn header_text(headers: &HeaderMap, name: &str) -> String {
 }
 
 /// The client's address: the peer, or the first hop of the trusted proxy header.
-fn source_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+pub(crate) fn source_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
     let forwarded = state
         .config
         .trusted_proxy_header

@@ -183,7 +183,7 @@ pub(crate) fn console_call(
             caller,
             region: region.to_owned(),
             request_id: uuid::Uuid::new_v4().to_string(),
-            source_ip: peer.ip().to_string(),
+            source_ip: crate::front_door::source_ip(state, headers, peer),
             user_agent: user_agent.to_owned(),
             event_source: trailroom_model::cloudtrail::EVENT_SOURCE.into(),
             event_name: op.name().into(),
@@ -226,9 +226,14 @@ pub(crate) async fn lookup_page(
     let request = filter.request();
     let parameters = trailroom_model::Audit::to_audit_json(&request);
     ctx.set_request_parameters(parameters.clone());
-    let result = ctx.check_authorized(Some(&parameters)).and_then(|()| {
-        trailroom_cloudtrail::lookup::lookup_events(ctx, request, state.cloudtrail.retention_days())
-    });
+    // The same LookupEvents as the API's: its throttle, when configured, counts console pages too.
+    let result = match ctx.check_authorized(Some(&parameters)) {
+        Ok(()) => {
+            use trailroom_model::cloudtrail::CloudTrail as _;
+            state.cloudtrail.lookup_events(ctx, request).await
+        }
+        Err(err) => Err(err),
+    };
     ctx.finish(result.as_ref().map(|_| serde_json::Value::Null))
         .await?;
     result
