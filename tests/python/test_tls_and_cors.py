@@ -3,6 +3,7 @@ wrote (and refuses plain HTTP), `--tls-cert/--tls-key` serve a given certificate
 name both; CORS preflights from a browser origin are answered with the request's headers
 allowed, and responses expose the request id."""
 
+import json
 import os
 import subprocess
 
@@ -33,6 +34,16 @@ def test_self_signed_https(tmp_path):
                            region_name="us-east-1", aws_access_key_id=ROOT_KEY,
                            aws_secret_access_key=ROOT_SECRET, verify=pem, config=NO_RETRIES)
         assert sts.get_caller_identity()["Account"] == "123456789012"
+        # The call's record says how it arrived, as CloudTrail's tlsDetails do.
+        ct = boto3.client("cloudtrail", endpoint_url=endpoint.replace("127.0.0.1", "localhost"),
+                          region_name="us-east-1", aws_access_key_id=ROOT_KEY,
+                          aws_secret_access_key=ROOT_SECRET, verify=pem, config=NO_RETRIES)
+        [event] = ct.lookup_events(LookupAttributes=[
+            {"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}])["Events"]
+        tls = json.loads(event["CloudTrailEvent"])["tlsDetails"]
+        host = endpoint.replace("https://127.0.0.1", "localhost")
+        assert tls["tlsVersion"] == "TLSv1.3" and tls["clientProvidedHostHeader"] == host
+        assert tls["cipherSuite"].startswith("TLS_") and tls["keyExchange"]
         assert requests.get(endpoint + "/health", verify=pem, timeout=5).json()["status"] == "ok"
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(endpoint + "/health", timeout=5)  # not a trusted certificate

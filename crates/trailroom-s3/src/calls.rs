@@ -38,6 +38,8 @@ pub struct RequestInfo {
     pub host: String,
     /// Whether the signature came in the query string (a presigned URL).
     pub presigned: bool,
+    /// `tlsDetails` when the request came over TLS.
+    pub tls_details: Option<Value>,
 }
 
 impl RequestInfo {
@@ -59,7 +61,7 @@ impl RequestInfo {
             read_only,
             // S3 management events carry no responseElements.
             log_response: false,
-            tls_details: None,
+            tls_details: self.tls_details.clone(),
             named_resources: None,
         }
     }
@@ -216,6 +218,7 @@ mod tests {
             user_agent: "ua".into(),
             host: "127.0.0.1:4570".into(),
             presigned: false,
+            tls_details: None,
         }
     }
 

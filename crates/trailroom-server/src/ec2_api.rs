@@ -3,12 +3,13 @@
 //! answered in EC2's XML (no result wrapper; errors as `<Response><Errors>`).
 
 use bytes::Bytes;
-use trailroom_audit::{CallContext, CallInfo};
+use trailroom_audit::CallContext;
 use trailroom_protocol::query::QueryParams;
 use trailroom_protocol::{ApiError, StatusCode};
 
 use crate::app::AppState;
 use crate::auth::Authenticated;
+use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
 
 fn xml(status: StatusCode, body: String) -> http::Response<Bytes> {
@@ -44,19 +45,17 @@ pub(crate) async fn call(
     }
     let region = authed.region.clone();
     let ctx = CallContext::new(
-        CallInfo {
-            caller: authed.caller,
-            region: authed.region,
-            request_id: incoming.request_id.clone(),
-            source_ip: incoming.source_ip.clone(),
-            user_agent: incoming.user_agent.clone(),
-            event_source: trailroom_ec2::EVENT_SOURCE.into(),
-            event_name: action.clone(),
-            read_only: true,
-            log_response: false,
-            tls_details: None,
-            named_resources: None,
-        },
+        incoming.call_info(
+            authed.caller,
+            authed.region,
+            CallFacts {
+                event_source: trailroom_ec2::EVENT_SOURCE.into(),
+                event_name: action.clone(),
+                read_only: true,
+                log_response: false,
+                named_resources: None,
+            },
+        ),
         state.store.clone(),
         state.clock.clone(),
         state.config.recording,

@@ -3,12 +3,13 @@
 //! account of the role it asks for (as AWS records these calls), and STS decides the rest.
 
 use bytes::Bytes;
-use trailroom_audit::{CallContext, CallInfo};
+use trailroom_audit::CallContext;
 use trailroom_iam::federation;
 use trailroom_protocol::query::{self, QueryParams};
 use trailroom_protocol::{ApiError, StatusCode};
 
 use crate::app::AppState;
+use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
 
 /// STS's events of calls without a credential scope are recorded in us-east-1, as the global
@@ -42,19 +43,17 @@ pub(crate) async fn call(
         ));
     };
     let ctx = CallContext::new(
-        CallInfo {
+        incoming.call_info(
             caller,
-            region: REGION.into(),
-            request_id: incoming.request_id.clone(),
-            source_ip: incoming.source_ip.clone(),
-            user_agent: incoming.user_agent.clone(),
-            event_source: trailroom_iam::QueryService::Sts.event_source().into(),
-            event_name: action.to_owned(),
-            read_only: true,
-            log_response: true,
-            tls_details: None,
-            named_resources: None,
-        },
+            REGION.into(),
+            CallFacts {
+                event_source: trailroom_iam::QueryService::Sts.event_source().into(),
+                event_name: action.to_owned(),
+                read_only: true,
+                log_response: true,
+                named_resources: None,
+            },
+        ),
         state.store.clone(),
         state.clock.clone(),
         state.config.recording,

@@ -14,6 +14,7 @@ use trailroom_protocol::{ApiError, StatusCode, json, query::QueryParams};
 use crate::app::AppState;
 use crate::auth::Family;
 use crate::query_api;
+use crate::tls_session::TlsSession;
 
 /// What kind of AWS request this is.
 enum Classified {
@@ -32,6 +33,46 @@ pub(crate) struct Incoming {
     pub request_id: String,
     pub source_ip: String,
     pub user_agent: String,
+    /// `tlsDetails` when the request came over TLS.
+    pub tls_details: Option<serde_json::Value>,
+}
+
+/// What an audit record says about the call itself, beside who made it and how it arrived.
+pub(crate) struct CallFacts {
+    /// `eventSource`.
+    pub event_source: String,
+    /// `eventName`.
+    pub event_name: String,
+    /// `readOnly`.
+    pub read_only: bool,
+    /// Whether `responseElements` is logged.
+    pub log_response: bool,
+    /// The rule naming the call's resources, for services that have one.
+    pub named_resources: Option<trailroom_audit::NamedResources>,
+}
+
+impl Incoming {
+    /// The call's audit facts: one builder for every protocol.
+    pub(crate) fn call_info(
+        &self,
+        caller: trailroom_identity::Caller,
+        region: String,
+        facts: CallFacts,
+    ) -> trailroom_audit::CallInfo {
+        trailroom_audit::CallInfo {
+            caller,
+            region,
+            request_id: self.request_id.clone(),
+            source_ip: self.source_ip.clone(),
+            user_agent: self.user_agent.clone(),
+            event_source: facts.event_source,
+            event_name: facts.event_name,
+            read_only: facts.read_only,
+            log_response: facts.log_response,
+            tls_details: self.tls_details.clone(),
+            named_resources: facts.named_resources,
+        }
+    }
 }
 
 /// Axum handler for every AWS request.
@@ -47,7 +88,8 @@ pub async fn handle(
         n.source_ip = Some(source.clone());
     });
     claim_call(&request);
-    let response = route(&state, source, request, &request_id).await;
+    let tls = request.extensions().get::<TlsSession>().cloned();
+    let response = route(&state, source, tls, request, &request_id).await;
     if response.status().as_u16() >= 400 {
         let code = error_code(response.body());
         request_note::note(|n| n.error_code = code);
@@ -109,6 +151,7 @@ fn error_code(body: &[u8]) -> Option<String> {
 async fn route(
     state: &AppState,
     source_ip: String,
+    tls: Option<TlsSession>,
     request: Request,
     request_id: &str,
 ) -> http::Response<Bytes> {
@@ -125,10 +168,12 @@ async fn route(
         Err(err) if s3 => return crate::s3_api::body_error(err, limit, request_id),
         Err(err) => return body_error(family, err, limit, request_id),
     };
+    let tls_details = tls.map(|t| t.details(&header_text(&parts.headers, header::HOST.as_str())));
     let incoming = Incoming {
         source_ip,
         user_agent: header_text(&parts.headers, header::USER_AGENT.as_str()),
         request_id: request_id.to_owned(),
+        tls_details,
         parts,
         body,
     };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use serde_json::Value;
-use trailroom_audit::{CallContext, CallInfo, NamedResources};
+use trailroom_audit::{CallContext, NamedResources};
 use trailroom_authz::{Access, Refused};
 use trailroom_model::{Dispatched, a4b, cloudtrail};
 use trailroom_protocol::ApiError;
@@ -14,6 +14,7 @@ use trailroom_sigv4::{SignedRequest, UriEncoding};
 
 use crate::app::AppState;
 use crate::auth::{AuthFailure, Family, authenticate};
+use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
 
 /// The JSON services on this endpoint.
@@ -164,19 +165,17 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
     service.check_region(&authed.region)?;
     let (name, read_only, event_source) = service.meta();
     let ctx = CallContext::new(
-        CallInfo {
-            caller: authed.caller,
-            region: authed.region,
-            request_id: incoming.request_id.clone(),
-            source_ip: incoming.source_ip.clone(),
-            user_agent: incoming.user_agent.clone(),
-            event_source: event_source.into(),
-            event_name: name.into(),
-            read_only,
-            log_response: !read_only,
-            tls_details: None,
-            named_resources: service.named_resources(),
-        },
+        incoming.call_info(
+            authed.caller,
+            authed.region,
+            CallFacts {
+                event_source: event_source.into(),
+                event_name: name.into(),
+                read_only,
+                log_response: !read_only,
+                named_resources: service.named_resources(),
+            },
+        ),
         state.store.clone(),
         state.clock.clone(),
         state.config.recording,

@@ -32,6 +32,7 @@ mod s3_api;
 mod sns_api;
 pub mod test_api;
 pub mod tls;
+pub mod tls_session;
 mod trail_destinations;
 pub mod validate_cli;
 

@@ -20,6 +20,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore, watch};
 use tower::ServiceExt as _;
 
+use crate::tls_session::TlsSession;
+
 /// File descriptors kept free for the store, blobs, delivery and the listener itself.
 const RESERVED_FDS: u64 = 128;
 /// Most connections when the file-descriptor limit does not bound them lower.
@@ -155,13 +157,16 @@ pub async fn serve(
         let (router, registry, tls) = (router.clone(), registry.clone(), tls.clone());
         tokio::spawn(async move {
             match tls {
-                None => conn.run(stream, peer, router).await,
+                None => conn.run(stream, peer, None, router).await,
                 Some(acceptor) => {
                     // The handshake has the headers' deadline, so a silent client cannot hold
                     // the slot.
                     let handshake = acceptor.accept(stream);
                     match tokio::time::timeout(limits.header_timeout, handshake).await {
-                        Ok(Ok(stream)) => conn.run(stream, peer, router).await,
+                        Ok(Ok(stream)) => {
+                            let session = TlsSession::of(stream.get_ref().1);
+                            conn.run(stream, peer, session, router).await
+                        }
                         Ok(Err(err)) => {
                             tracing::debug!(%peer, error = %err, "TLS handshake failed")
                         }
@@ -192,7 +197,7 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run<S>(mut self, stream: S, peer: SocketAddr, router: Router)
+    async fn run<S>(mut self, stream: S, peer: SocketAddr, tls: Option<TlsSession>, router: Router)
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
@@ -200,6 +205,9 @@ impl Connection {
         let service = router
             .map_request(move |mut request: http::Request<Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
+                if let Some(session) = &tls {
+                    request.extensions_mut().insert(session.clone());
+                }
                 request
             })
             .map_future(move |future| {

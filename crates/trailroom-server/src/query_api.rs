@@ -1,7 +1,7 @@
 //! The AWS Query path (STS, IAM): authenticate, run the action, record the event, answer in XML.
 
 use bytes::Bytes;
-use trailroom_audit::{CallContext, CallInfo};
+use trailroom_audit::CallContext;
 use trailroom_iam::{QueryService, request_parameters};
 use trailroom_protocol::query::{self, QueryParams};
 use trailroom_protocol::{ApiError, StatusCode};
@@ -9,6 +9,7 @@ use trailroom_sigv4::{SignedRequest, UriEncoding};
 
 use crate::app::AppState;
 use crate::auth::{AuthFailure, Family, authenticate};
+use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
 
 /// Whether the caller may make the call: IAM and STS answer a denial `AccessDenied` (403).
@@ -102,19 +103,17 @@ pub(crate) async fn call(
         QueryService::Sts => authed.region.clone(),
     };
     let ctx = CallContext::new(
-        CallInfo {
-            caller: authed.caller,
+        incoming.call_info(
+            authed.caller,
             region,
-            request_id: incoming.request_id.clone(),
-            source_ip: incoming.source_ip.clone(),
-            user_agent: incoming.user_agent.clone(),
-            event_source: service.event_source().into(),
-            event_name: action.clone(),
-            read_only,
-            log_response,
-            tls_details: None,
-            named_resources: None,
-        },
+            CallFacts {
+                event_source: service.event_source().into(),
+                event_name: action.clone(),
+                read_only,
+                log_response,
+                named_resources: None,
+            },
+        ),
         state.store.clone(),
         state.clock.clone(),
         state.config.recording,

@@ -200,6 +200,7 @@ fn authenticate(state: &AppState, incoming: &Incoming) -> Result<(RequestInfo, B
         user_agent: incoming.user_agent.clone(),
         host: header(parts, "host"),
         presigned: auth.is_presigned(),
+        tls_details: incoming.tls_details.clone(),
     };
     Ok((info, body))
 }

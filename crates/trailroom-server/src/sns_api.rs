@@ -13,6 +13,7 @@ use trailroom_sns::{Recording, XMLNS};
 
 use crate::app::AppState;
 use crate::auth::Authenticated;
+use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
 
 /// The base URL subscribers reach this endpoint at, from the request's `Host`.
@@ -33,19 +34,17 @@ fn call_info(
     read_only: bool,
     log_response: bool,
 ) -> CallInfo {
-    CallInfo {
-        caller: authed.caller,
-        region: authed.region,
-        request_id: incoming.request_id.clone(),
-        source_ip: incoming.source_ip.clone(),
-        user_agent: incoming.user_agent.clone(),
-        event_source: trailroom_sns::EVENT_SOURCE.into(),
-        event_name: action.to_owned(),
-        read_only,
-        log_response,
-        tls_details: None,
-        named_resources: None,
-    }
+    incoming.call_info(
+        authed.caller,
+        authed.region,
+        CallFacts {
+            event_source: trailroom_sns::EVENT_SOURCE.into(),
+            event_name: action.to_owned(),
+            read_only,
+            log_response,
+            named_resources: None,
+        },
+    )
 }
 
 /// Handles one authenticated SNS request.
