@@ -132,7 +132,22 @@ pub fn authenticate(
     encoding: UriEncoding,
     now_ms: i64,
 ) -> Result<Authenticated, AuthFailure> {
-    let auth = trailroom_sigv4::parse_authorization(request).map_err(AuthFailure::from_sigv4)?;
+    let parsed = trailroom_sigv4::parse_authorization(request);
+    authenticate_parsed(store, request, &parsed, encoding, now_ms)
+}
+
+/// [`authenticate`] with the request's authorization already parsed (the front door parses it
+/// once for every protocol).
+pub fn authenticate_parsed(
+    store: &dyn Store,
+    request: &SignedRequest<'_>,
+    parsed: &Result<trailroom_sigv4::Authorization, SigV4Error>,
+    encoding: UriEncoding,
+    now_ms: i64,
+) -> Result<Authenticated, AuthFailure> {
+    let auth = parsed
+        .as_ref()
+        .map_err(|err| AuthFailure::from_sigv4(err.clone()))?;
     if !trailroom_protocol::regions::is_known(&auth.scope.region) {
         return Err(AuthFailure::InvalidRegion(auth.scope.region.clone()));
     }
@@ -152,7 +167,7 @@ pub fn authenticate(
     })?;
     trailroom_sigv4::verify(
         request,
-        &auth,
+        auth,
         &resolved.secret_access_key,
         encoding,
         now_ms / 1000,

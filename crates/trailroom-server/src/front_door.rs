@@ -10,6 +10,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, header, request::Parts};
 use trailroom_audit::request_note;
 use trailroom_protocol::{ApiError, StatusCode, json, query::QueryParams};
+use trailroom_sigv4::{Authorization, SigV4Error, SignedRequest};
 
 use crate::app::AppState;
 use crate::auth::Family;
@@ -35,6 +36,8 @@ pub(crate) struct Incoming {
     pub user_agent: String,
     /// `tlsDetails` when the request came over TLS.
     pub tls_details: Option<serde_json::Value>,
+    /// The request's SigV4 authorization (header or query), parsed once for every protocol.
+    pub authorization: Result<Authorization, SigV4Error>,
 }
 
 /// What an audit record says about the call itself, beside who made it and how it arrived.
@@ -52,6 +55,25 @@ pub(crate) struct CallFacts {
 }
 
 impl Incoming {
+    /// The request as SigV4 verifies it.
+    pub(crate) fn signed(&self) -> SignedRequest<'_> {
+        SignedRequest {
+            method: self.parts.method.as_str(),
+            raw_path: self.parts.uri.path(),
+            raw_query: self.parts.uri.query().unwrap_or_default(),
+            headers: &self.parts.headers,
+            body: &self.body,
+        }
+    }
+
+    /// The credential scope's service (the signing name), when the request is signed.
+    pub(crate) fn signing_name(&self) -> Option<&str> {
+        self.authorization
+            .as_ref()
+            .ok()
+            .map(|auth| auth.scope.service.as_str())
+    }
+
     /// The call's audit facts: one builder for every protocol.
     pub(crate) fn call_info(
         &self,
@@ -160,8 +182,18 @@ async fn route(
         return home_page();
     }
     let family = family_of(&parts);
+    let authorization = trailroom_sigv4::parse_authorization(&SignedRequest {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query().unwrap_or_default(),
+        headers: &parts.headers,
+        body: &[],
+    });
     // A JSON request (`X-Amz-Target`) is never S3's, whatever its scope says.
-    let s3 = family == Family::Query && crate::s3_api::is_s3(&parts);
+    let s3 = family == Family::Query
+        && authorization
+            .as_ref()
+            .is_ok_and(|auth| auth.scope.service == "s3");
     let limit = state.config.max_body_bytes;
     let body = match read_body(&parts.headers, body, limit, state.config.body_timeout).await {
         Ok(body) => body,
@@ -174,6 +206,7 @@ async fn route(
         user_agent: header_text(&parts.headers, header::USER_AGENT.as_str()),
         request_id: request_id.to_owned(),
         tls_details,
+        authorization,
         parts,
         body,
     };

@@ -10,10 +10,10 @@ use trailroom_authz::{Access, Refused};
 use trailroom_model::{Dispatched, a4b, cloudtrail};
 use trailroom_protocol::ApiError;
 use trailroom_protocol::json::{self, Target};
-use trailroom_sigv4::{SignedRequest, UriEncoding};
+use trailroom_sigv4::UriEncoding;
 
 use crate::app::AppState;
-use crate::auth::{AuthFailure, Family, authenticate};
+use crate::auth::{AuthFailure, Family, authenticate_parsed};
 use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
 
@@ -144,16 +144,10 @@ pub(crate) async fn call(
 
 async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<u8>, ApiError> {
     let target = Target::parse(target).ok_or_else(ApiError::unknown_operation)?;
-    let signed = SignedRequest {
-        method: incoming.parts.method.as_str(),
-        raw_path: incoming.parts.uri.path(),
-        raw_query: incoming.parts.uri.query().unwrap_or_default(),
-        headers: &incoming.parts.headers,
-        body: &incoming.body,
-    };
-    let authed = authenticate(
+    let authed = authenticate_parsed(
         state.store.as_ref(),
-        &signed,
+        &incoming.signed(),
+        &incoming.authorization,
         UriEncoding::Double,
         state.clock.now_ms(),
     )

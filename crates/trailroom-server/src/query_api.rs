@@ -5,10 +5,10 @@ use trailroom_audit::CallContext;
 use trailroom_iam::{QueryService, request_parameters};
 use trailroom_protocol::query::{self, QueryParams};
 use trailroom_protocol::{ApiError, StatusCode};
-use trailroom_sigv4::{SignedRequest, UriEncoding};
+use trailroom_sigv4::UriEncoding;
 
 use crate::app::AppState;
-use crate::auth::{AuthFailure, Family, authenticate};
+use crate::auth::{AuthFailure, Family, authenticate_parsed};
 use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
 
@@ -34,16 +34,7 @@ pub(crate) async fn call(
     incoming: Incoming,
     params: QueryParams,
 ) -> http::Response<Bytes> {
-    let signed = SignedRequest {
-        method: incoming.parts.method.as_str(),
-        raw_path: incoming.parts.uri.path(),
-        raw_query: incoming.parts.uri.query().unwrap_or_default(),
-        headers: &incoming.parts.headers,
-        body: &incoming.body,
-    };
-    let signing_name = trailroom_sigv4::parse_authorization(&signed)
-        .ok()
-        .map(|a| a.scope.service);
+    let signing_name = incoming.signing_name().map(str::to_owned);
     let scope_service = signing_name
         .as_deref()
         .and_then(QueryService::from_signing_name);
@@ -60,9 +51,10 @@ pub(crate) async fn call(
         return crate::federation_api::call(state, &incoming, &action, &params).await;
     }
 
-    let authed = match authenticate(
+    let authed = match authenticate_parsed(
         state.store.as_ref(),
-        &signed,
+        &incoming.signed(),
+        &incoming.authorization,
         UriEncoding::Double,
         state.clock.now_ms(),
     ) {

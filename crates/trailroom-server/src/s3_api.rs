@@ -8,30 +8,10 @@ use http::StatusCode;
 use http::request::Parts;
 use trailroom_identity::{ResolveError, resolve_access_key};
 use trailroom_s3::{RequestInfo, error_response};
-use trailroom_sigv4::{
-    Authorization, ErrorKind, SigV4Error, SignedRequest, StreamingPayload, UriEncoding,
-};
+use trailroom_sigv4::{Authorization, ErrorKind, SigV4Error, StreamingPayload, UriEncoding};
 
 use crate::app::AppState;
 use crate::front_door::{BodyError, Incoming};
-
-/// Whether the request is signed for S3 (header or presigned).
-pub(crate) fn is_s3(parts: &Parts) -> bool {
-    let empty = http::HeaderMap::new();
-    let headers = if parts.headers.contains_key(http::header::AUTHORIZATION) {
-        &parts.headers
-    } else {
-        &empty
-    };
-    let probe = SignedRequest {
-        method: parts.method.as_str(),
-        raw_path: parts.uri.path(),
-        raw_query: parts.uri.query().unwrap_or_default(),
-        headers,
-        body: &[],
-    };
-    trailroom_sigv4::parse_authorization(&probe).is_ok_and(|auth| auth.scope.service == "s3")
-}
 
 /// An S3 failure before the service runs.
 struct Refusal {
@@ -156,14 +136,11 @@ impl From<Refusal> for Refused {
 /// (decoded when it came aws-chunked).
 fn authenticate(state: &AppState, incoming: &Incoming) -> Result<(RequestInfo, Bytes), Refused> {
     let parts = &incoming.parts;
-    let signed = SignedRequest {
-        method: parts.method.as_str(),
-        raw_path: parts.uri.path(),
-        raw_query: parts.uri.query().unwrap_or_default(),
-        headers: &parts.headers,
-        body: &incoming.body,
-    };
-    let auth = trailroom_sigv4::parse_authorization(&signed).map_err(|e| refusal(&e, false))?;
+    let signed = incoming.signed();
+    let auth = incoming
+        .authorization
+        .as_ref()
+        .map_err(|e| refusal(e, false))?;
     if !trailroom_protocol::regions::is_known(&auth.scope.region) {
         return Err(Refused::Region {
             presigned: auth.is_presigned(),
@@ -180,14 +157,14 @@ fn authenticate(state: &AppState, incoming: &Incoming) -> Result<(RequestInfo, B
         )
     })
     .map_err(|_| internal())?
-    .map_err(|err| unknown_key(&err, &auth))?;
+    .map_err(|err| unknown_key(&err, auth))?;
     let secret = &resolved.secret_access_key;
     let body = match StreamingPayload::from_headers(&parts.headers) {
-        Some(_) => trailroom_sigv4::verify_chunked(&signed, &auth, secret, now_ms / 1000)
+        Some(_) => trailroom_sigv4::verify_chunked(&signed, auth, secret, now_ms / 1000)
             .map(Bytes::from)
             .map_err(|e| refusal(&e, auth.is_presigned()))?,
         None => {
-            trailroom_sigv4::verify(&signed, &auth, secret, UriEncoding::S3, now_ms / 1000)
+            trailroom_sigv4::verify(&signed, auth, secret, UriEncoding::S3, now_ms / 1000)
                 .map_err(|e| refusal(&e, auth.is_presigned()))?;
             incoming.body.clone()
         }
