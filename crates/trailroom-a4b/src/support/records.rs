@@ -1,5 +1,6 @@
 //! Typed A4B records in the document store: one document per resource, keyed by its ARN, with the
-//! unique name (when the type has one) and an optional parent id for one-to-many listings.
+//! unique name (when the type has one) and an optional parent id for one-to-many listings. The
+//! [`Record`] trait gives every stored type the same save, require and list.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
