@@ -50,19 +50,11 @@ fn validate_statement(statement: &Value, bucket: &str, service_prefix: &str) -> 
 mod tests {
     use super::*;
 
-    const TRAIL: &str = "arn:aws:cloudtrail:us-east-1:123456789012:trail/t";
-
+    /// CloudTrail's write grant on bucket `logs`.
     fn cloudtrail_policy() -> String {
-        serde_json::json!({"Version": "2012-10-17", "Statement": [
-            {"Sid": "AWSCloudTrailAclCheck20150319", "Effect": "Allow",
-             "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::logs",
-             "Condition": {"StringEquals": {"aws:SourceArn": TRAIL}}},
-            {"Sid": "AWSCloudTrailWrite20150319", "Effect": "Allow",
-             "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:PutObject", "Resource": "arn:aws:s3:::logs/AWSLogs/123456789012/*",
-             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
-                                            "aws:SourceArn": TRAIL}}}]})
+        serde_json::json!({"Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::logs/AWSLogs/123456789012/*"}]})
         .to_string()
     }
 

@@ -181,9 +181,7 @@ async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<
             trailroom_authz::check_call(ctx, &accesses).map_err(denied)
         }));
     }
-    let dispatched = dispatch(state, &ctx, service, &incoming.body).await;
-    let result = dispatched.result;
-    match result {
+    match dispatch(state, &ctx, service, &incoming.body).await.result {
         Ok(ok) => {
             ctx.finish(Ok(ok.response_elements.unwrap_or_default()))
                 .await?;

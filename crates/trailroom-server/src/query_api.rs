@@ -34,11 +34,9 @@ pub(crate) async fn call(
     incoming: Incoming,
     params: QueryParams,
 ) -> http::Response<Bytes> {
-    let signing_name = incoming.signing_name().map(str::to_owned);
-    let scope_service = signing_name
-        .as_deref()
-        .and_then(QueryService::from_signing_name);
-    let xmlns = match signing_name.as_deref() {
+    let signing_name = incoming.signing_name();
+    let scope_service = signing_name.and_then(QueryService::from_signing_name);
+    let xmlns = match signing_name {
         Some("sns") => trailroom_sns::XMLNS,
         _ => scope_service.unwrap_or(QueryService::Sts).xmlns(),
     };
@@ -47,7 +45,7 @@ pub(crate) async fn call(
     // Users of other identity providers call these without AWS credentials (a signature, if
     // one comes, is not what authorizes them).
     let action = params.action().unwrap_or_default().to_owned();
-    if trailroom_iam::federation::is_federated(&action) && signing_name.as_deref() != Some("sns") {
+    if trailroom_iam::federation::is_federated(&action) && signing_name != Some("sns") {
         return crate::federation_api::call(state, &incoming, &action, &params).await;
     }
 
