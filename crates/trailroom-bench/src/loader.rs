@@ -79,6 +79,8 @@ pub async fn load(opts: &LoadOptions) -> anyhow::Result<LoadReport> {
     builder
         .join()
         .map_err(|_| anyhow!("the event builder panicked"))?;
+    // Ingest ends when every event is in the indexed log, not when the journal has it.
+    store.settle();
     let elapsed = started.elapsed().as_secs_f64();
     let events_in_store = trailroom_store::read(store.as_ref(), |t| t.count_events())
         .map_err(|e| anyhow!("{e}"))?

@@ -5,7 +5,8 @@
 //! - `load`: fill a data directory with synthetic events;
 //! - `startup`: time to first answer and idle memory of a server it starts;
 //! - `recording`: one workload against recording on and off;
-//! - `delivery`: trail delivery throughput and event-to-object latency.
+//! - `delivery`: trail delivery throughput and event-to-object latency;
+//! - `ceiling`: a minimal HTTP server with a fixed answer, the machine's ceiling.
 //!
 //! Loads go to 127.0.0.1 only and stop by themselves (a count or a duration).
 
@@ -47,6 +48,15 @@ enum Command {
     Recording(RecordingArgs),
     /// Trail delivery: events/s through the worker, and event-to-object latency.
     Delivery(DeliveryArgs),
+    /// Serve a fixed body over HTTP until killed: the machine's ceiling for `run --endpoint`.
+    Ceiling(CeilingArgs),
+}
+
+#[derive(Args)]
+struct CeilingArgs {
+    /// Port on 127.0.0.1 (0 picks a free one, printed on start).
+    #[arg(long, default_value_t = 4571)]
+    port: u16,
 }
 
 #[derive(Args)]
@@ -234,6 +244,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Startup(args) => startup(args).await,
         Command::Recording(args) => recording(args).await,
         Command::Delivery(args) => delivery(args).await,
+        Command::Ceiling(args) => {
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+            trailroom_bench::ceiling::serve(addr, |bound| println!("serving on http://{bound}"))
+                .await?;
+            Ok(())
+        }
     }
 }
 

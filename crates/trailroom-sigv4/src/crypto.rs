@@ -3,7 +3,9 @@
 //! constant time.
 //!
 //! Kept apart from the canonicalisation so the only code that ever touches a
-//! secret key is in this file. Nothing is cached.
+//! secret key is in this file. Derived signing keys are cached per secret, date,
+//! region and service (they change once a day per key; deriving one is four HMACs,
+//! repeated on every request otherwise), in a small map that is emptied when full.
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -28,15 +30,41 @@ fn mac(key: &[u8], data: &[u8]) -> HmacSha256 {
     m
 }
 
+/// Most derived keys kept; past it the cache starts again empty.
+const CACHED_KEYS: usize = 1024;
+
+type KeyCache = std::collections::HashMap<String, [u8; 32]>;
+
+static SIGNING_KEYS: std::sync::Mutex<Option<KeyCache>> = std::sync::Mutex::new(None);
+
+/// The signing key of `secret` in `scope`, derived once per day, region and service.
+fn signing_key(secret: &str, scope: &CredentialScope) -> [u8; 32] {
+    let id = format!(
+        "{secret}\n{}\n{}\n{}",
+        scope.date, scope.region, scope.service
+    );
+    let mut cache = SIGNING_KEYS.lock().unwrap_or_else(|p| p.into_inner());
+    let cache = cache.get_or_insert_with(KeyCache::new);
+    if let Some(key) = cache.get(&id) {
+        return *key;
+    }
+    let key = derive_signing_key(secret, scope);
+    if cache.len() >= CACHED_KEYS {
+        cache.clear();
+    }
+    cache.insert(id, key);
+    key
+}
+
 /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
-fn signing_key(secret: &str, scope: &CredentialScope) -> Vec<u8> {
+fn derive_signing_key(secret: &str, scope: &CredentialScope) -> [u8; 32] {
     let k = format!("AWS4{secret}");
     let k = mac(k.as_bytes(), scope.date.as_bytes())
         .finalize()
         .into_bytes();
     let k = mac(&k, scope.region.as_bytes()).finalize().into_bytes();
     let k = mac(&k, scope.service.as_bytes()).finalize().into_bytes();
-    mac(&k, b"aws4_request").finalize().into_bytes().to_vec()
+    mac(&k, b"aws4_request").finalize().into_bytes().into()
 }
 
 /// `AWS4-HMAC-SHA256\n<time>\n<scope>\n<hex(sha256(canonical request))>`.
@@ -113,6 +141,33 @@ mod tests {
             hex::encode(key),
             "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9"
         );
+    }
+
+    /// A cached key is the key derived afresh, for every secret and scope, also after the cache
+    /// filled up and started again.
+    #[test]
+    fn cached_keys_are_the_derived_ones() {
+        let scope = |date: &str, service: &str| CredentialScope {
+            date: date.into(),
+            region: "eu-west-1".into(),
+            service: service.into(),
+        };
+        for round in 0..2 {
+            for i in 0..CACHED_KEYS + 10 {
+                let secret = format!("secret-{}", i % 700);
+                let scope = scope(&format!("2026{:04}", i % 13), ["s3", "sts"][i % 2]);
+                let key = signing_key(&secret, &scope);
+                assert_eq!(
+                    key,
+                    derive_signing_key(&secret, &scope),
+                    "round {round}, {i}"
+                );
+            }
+        }
+        let a = signing_key("a", &scope("20260101", "s3"));
+        assert_ne!(a, signing_key("b", &scope("20260101", "s3")));
+        assert_ne!(a, signing_key("a", &scope("20260102", "s3")));
+        assert_ne!(a, signing_key("a", &scope("20260101", "sts")));
     }
 
     #[test]

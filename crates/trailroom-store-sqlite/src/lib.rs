@@ -21,6 +21,7 @@ use rusqlite::config::DbConfig;
 use trailroom_store::{ReadTxn, Store, StoreError, StoreResult, WriteJob};
 
 use crate::txn::SqliteTxn;
+pub use crate::writer::Indexing;
 use crate::writer::WriterMsg;
 
 /// A [`Store`] on an SQLite database file.
@@ -34,6 +35,11 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating and migrating as needed) the database at `path` and starts its writer.
     pub fn open(path: &Path) -> StoreResult<Arc<Self>> {
+        Self::open_with(path, Indexing::Background)
+    }
+
+    /// [`Self::open`] with a choice of when journal events are indexed.
+    pub fn open_with(path: &Path, indexing: Indexing) -> StoreResult<Arc<Self>> {
         let mut conn = open_connection(path)?;
         migrate::run(&mut conn)?;
         conn.execute_batch(&format!(
@@ -43,7 +49,7 @@ impl SqliteStore {
         .map_err(backend)?;
         let checkpointer = checkpointer::Checkpointer::spawn(path)?;
         let counters = Arc::new(trailroom_store::WriterCounters::default());
-        let jobs = writer::spawn(conn, counters.clone())?;
+        let jobs = writer::spawn(conn, counters.clone(), indexing)?;
         Ok(Arc::new(Self {
             jobs: Mutex::new(Some(jobs)),
             counters,
@@ -76,6 +82,16 @@ impl Store for SqliteStore {
             f(&SqliteTxn::reader(conn));
             run_cached(conn, "COMMIT").map_err(backend)
         })
+    }
+
+    fn settle(&self) {
+        let sender = self.jobs.lock().expect("writer handle poisoned").clone();
+        if let Some(sender) = sender {
+            let (done_tx, done_rx) = mpsc::channel();
+            if sender.send(WriterMsg::Settle(done_tx)).is_ok() {
+                let _ = done_rx.recv();
+            }
+        }
     }
 
     fn shutdown(&self) {
@@ -151,6 +167,7 @@ pub(crate) fn backend(err: rusqlite::Error) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::Strategy;
 
     fn open_temp() -> (tempfile::TempDir, Arc<SqliteStore>) {
         let dir = tempfile::tempdir().unwrap();
@@ -177,6 +194,78 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn conformance_events_in_the_journal_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            SqliteStore::open_with(&dir.path().join("trailroom.db"), Indexing::OnSettle).unwrap();
+        trailroom_store::testsuite::events(store.as_ref()).await;
+    }
+
+    #[tokio::test]
+    async fn conformance_events_match_a_model_across_journal_and_log() {
+        use trailroom_store::testsuite::EventStep::{Append, Prune, Settle};
+        let plans: [&[_]; 4] = [
+            &[Append(40)],
+            &[Append(17), Settle, Append(23)],
+            &[
+                Append(5),
+                Settle,
+                Append(9),
+                Settle,
+                Append(1),
+                Append(12),
+                Prune(4),
+            ],
+            &[
+                Append(30),
+                Prune(6),
+                Settle,
+                Append(11),
+                Prune(8),
+                Append(3),
+            ],
+        ];
+        for plan in plans {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("trailroom.db");
+            let store = SqliteStore::open_with(&path, Indexing::OnSettle).unwrap();
+            trailroom_store::testsuite::events_match_a_model(store.as_ref(), plan).await;
+            store.shutdown();
+            drop(store);
+            // The writer's own schedule (moving when idle) answers the same.
+            let dir = tempfile::tempdir().unwrap();
+            let store = SqliteStore::open(&dir.path().join("trailroom.db")).unwrap();
+            trailroom_store::testsuite::events_match_a_model(store.as_ref(), plan).await;
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Any interleaving of appends, moves to the indexed log and pruning reads like one list.
+        #[test]
+        fn events_match_a_model_for_any_interleaving(
+            steps in proptest::collection::vec(
+                proptest::prop_oneof![
+                    (1usize..30).prop_map(trailroom_store::testsuite::EventStep::Append),
+                    proptest::strategy::Just(trailroom_store::testsuite::EventStep::Settle),
+                    (0i64..14).prop_map(trailroom_store::testsuite::EventStep::Prune),
+                ],
+                1..8,
+            )
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let store =
+                SqliteStore::open_with(&dir.path().join("trailroom.db"), Indexing::OnSettle)
+                    .unwrap();
+            runtime.block_on(trailroom_store::testsuite::events_match_a_model(
+                store.as_ref(),
+                &steps,
+            ));
+        }
+    }
+
+    #[tokio::test]
     async fn conformance_clear_all() {
         let (_dir, store) = open_temp();
         trailroom_store::testsuite::clear_all(store.as_ref()).await;
@@ -198,6 +287,63 @@ mod tests {
         drop(store);
         let store = SqliteStore::open(&path).unwrap();
         trailroom_store::testsuite::check_marker(store.as_ref());
+    }
+
+    #[tokio::test]
+    async fn journal_events_survive_a_restart_and_move_to_the_indexed_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trailroom.db");
+        let store = SqliteStore::open_with(&path, Indexing::OnSettle).unwrap();
+        let seqs = trailroom_store::write(store.as_ref(), |tx| {
+            (0..5)
+                .map(|i| tx.append_event(&journal_event(i)))
+                .collect::<StoreResult<Vec<_>>>()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        store.shutdown();
+        drop(store);
+        let tables = |path: &Path| {
+            let conn = Connection::open(path).unwrap();
+            let count = |table: &str| {
+                conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .unwrap()
+            };
+            (count("event_journal"), count("event_log"))
+        };
+        assert_eq!(tables(&path), (5, 0), "shut down before moving");
+        let store = SqliteStore::open(&path).unwrap();
+        store.settle();
+        assert_eq!(tables(&path), (0, 5), "moved by the writer");
+        let found = trailroom_store::read(store.as_ref(), |tx| {
+            tx.events_after("111111111111", None, 0, 10).unwrap()
+        })
+        .unwrap();
+        let found_seqs: Vec<i64> = found.iter().map(|e| e.seq).collect();
+        assert_eq!(found_seqs, seqs, "positions kept");
+        assert_eq!(found[4].record_json, journal_event(4).record_json);
+        assert_eq!(found[4].resources, journal_event(4).resources);
+    }
+
+    fn journal_event(i: i64) -> trailroom_store::EventRow {
+        trailroom_store::EventRow {
+            seq: 0,
+            event_id: format!("e-{i}"),
+            account_id: "111111111111".into(),
+            region: "us-east-1".into(),
+            event_time_ms: 1_000 + i,
+            event_name: "CreateRoom".into(),
+            event_source: "a4b.amazonaws.com".into(),
+            username: None,
+            access_key_id: Some("AKIA1".into()),
+            read_only: false,
+            category: "Management".into(),
+            resources: vec![("AWS::A4B::Room".into(), format!("room-{i}"))],
+            record_json: format!("{{\"n\":{i}}}"),
+        }
     }
 
     #[tokio::test]

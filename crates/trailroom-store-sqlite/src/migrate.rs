@@ -23,6 +23,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0002_compact_events.sql"),
         then: Some(crate::events::copy_legacy),
     },
+    Migration {
+        sql: include_str!("../migrations/0003_event_journal.sql"),
+        then: None,
+    },
 ];
 
 /// Brings the schema up to date inside one transaction.

@@ -214,7 +214,7 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn append_event(&mut self, event: &EventRow) -> StoreResult<i64> {
-        events::append(self.conn, event, None)
+        events::append(self.conn, event)
     }
 
     fn clear_all(&mut self) -> StoreResult<()> {
@@ -222,7 +222,8 @@ impl WriteTxn for SqliteTxn<'_> {
         // entry costs nothing.
         self.conn
             .execute_batch(
-                "DELETE FROM docs; DELETE FROM event_log_resources; DELETE FROM event_log;",
+                "DELETE FROM docs; DELETE FROM event_journal; DELETE FROM event_log_resources; \
+                 DELETE FROM event_log;",
             )
             .map_err(backend)
     }

@@ -160,4 +160,8 @@ pub trait Store: Send + Sync + 'static {
     fn with_reader(&self, f: &mut dyn FnMut(&dyn ReadTxn)) -> StoreResult<()>;
     /// Waits until every job submitted so far is committed, then stops accepting work.
     fn shutdown(&self);
+    /// Waits until what the backend does after commits, off the request path, has caught up
+    /// with every job submitted so far (SQLite: moving journal events into the indexed log).
+    /// Nothing visible depends on it: reads see committed work either way.
+    fn settle(&self) {}
 }

@@ -1,13 +1,17 @@
 //! The audit log in SQLite: appending events, Event history lookups, following the log for
-//! delivery, pruning, and moving rows of the first schema into the compact one.
+//! delivery, pruning, and moving rows of older schemas into the current one.
 //!
-//! Layout (migration 0002): `event_log` rows hold numbers for every repeated string
-//! ([`terms`]), the event id as 16 bytes and the record deflated against a preset dictionary
-//! ([`codec`]); `event_log_resources` holds each event's resources. Every lookup attribute has an
-//! index of (stream, attribute, time), the row's seq implied, so a lookup walks one index newest
-//! first and stops at its limit.
+//! Two tables hold events. A call appends its event to the [`journal`] (migration 0003): one row,
+//! no secondary index, the record compressed against a trained dictionary ([`codec`]). The writer
+//! moves the journal's oldest rows into the compact `event_log` in batches ([`move_to_log`]), off
+//! the request path, copying the compressed record: there, rows hold numbers for every repeated
+//! string ([`terms`]) and the event id as 16 bytes; `event_log_resources` holds each event's resources;
+//! every lookup attribute has an index of (stream, attribute, time), the row's seq implied, so a
+//! lookup walks one index newest first and stops at its limit. Reads see both tables in one
+//! snapshot, so an event is found as soon as its call's commit is.
 
 mod codec;
+mod journal;
 mod terms;
 
 use rusqlite::types::Value;
@@ -15,7 +19,16 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use trailroom_store::{EventQuery, EventRow, LookupKey, StoreResult};
 
 use crate::backend;
-use terms::{Resolver, stream_id, term_id};
+use terms::{Interner, Resolver, stream_id, term_id};
+
+/// Journal size (events) past which the writer moves a chunk between every two batches, even
+/// while calls wait: lookups scan the journal without an index, so it must stay small.
+pub(crate) const BACKLOG_HIGH: u64 = 2048;
+/// Journal size from which the writer moves a chunk as soon as no call waits; a smaller journal
+/// waits a moment for more events, so that moving shares its transaction among many.
+pub(crate) const BACKLOG_LOW: u64 = 256;
+/// Events moved per transaction (a few milliseconds of work: what a waiting call may be held).
+pub(crate) const MOVE_CHUNK: usize = 256;
 
 const COLUMNS: &str =
     "e.seq, e.stream, e.time, e.name, e.source, e.user, e.key, e.ro, e.id, e.codec, e.record";
@@ -51,20 +64,50 @@ fn stored(row: &Row<'_>) -> rusqlite::Result<Stored> {
     })
 }
 
-/// Appends `event` (at position `seq` when given, else the next one); returns its position.
-pub(crate) fn append(conn: &Connection, event: &EventRow, seq: Option<i64>) -> StoreResult<i64> {
-    let term = |t: &str| term_id(conn, t, true).map(|id| id.unwrap_or_default());
-    let stream = stream_id(
-        conn,
-        &event.account_id,
-        &event.region,
-        &event.category,
-        true,
-    )?
-    .unwrap_or_default();
-    let user = event.username.as_deref().map(term).transpose()?;
-    let key = event.access_key_id.as_deref().map(term).transpose()?;
-    let (codec, record) = codec::encode(&event.record_json);
+/// Appends `event` to the journal; returns its position.
+pub(crate) fn append(conn: &Connection, event: &EventRow) -> StoreResult<i64> {
+    journal::append(conn, event)
+}
+
+/// How many events wait in the journal (about; see [`journal::backlog`]).
+pub(crate) fn backlog(conn: &Connection) -> StoreResult<u64> {
+    journal::backlog(conn)
+}
+
+/// Moves the journal's oldest `limit` events into the indexed log, keeping their positions;
+/// returns how many moved. Runs inside the caller's transaction.
+pub(crate) fn move_to_log(conn: &Connection, limit: usize) -> StoreResult<usize> {
+    let rows = journal::oldest(conn, limit)?;
+    let Some(last) = rows.last().map(|row| row.event.seq) else {
+        return Ok(0);
+    };
+    let mut interner = Interner::new(conn);
+    for row in &rows {
+        write_to_log(conn, &mut interner, &row.event, (row.codec, &row.record))?;
+    }
+    journal::remove_through(conn, last)?;
+    Ok(rows.len())
+}
+
+/// Writes `event` with its encoded record `(codec, bytes)` into the indexed log at its own
+/// position `event.seq` (its `record_json` is not read).
+fn write_to_log(
+    conn: &Connection,
+    terms: &mut Interner<'_>,
+    event: &EventRow,
+    (codec, record): (i64, &[u8]),
+) -> StoreResult<()> {
+    let stream = terms.stream(&event.account_id, &event.region, &event.category)?;
+    let user = event
+        .username
+        .as_deref()
+        .map(|t| terms.term(t))
+        .transpose()?;
+    let key = event
+        .access_key_id
+        .as_deref()
+        .map(|t| terms.term(t))
+        .transpose()?;
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO event_log (seq, stream, time, name, source, user, key, ro, id, codec, \
@@ -73,11 +116,11 @@ pub(crate) fn append(conn: &Connection, event: &EventRow, seq: Option<i64>) -> S
         .map_err(backend)?;
     insert
         .execute(params![
-            seq,
+            event.seq,
             stream,
             event.event_time_ms,
-            term(&event.event_name)?,
-            term(&event.event_source)?,
+            terms.term(&event.event_name)?,
+            terms.term(&event.event_source)?,
             user,
             key,
             event.read_only,
@@ -86,7 +129,6 @@ pub(crate) fn append(conn: &Connection, event: &EventRow, seq: Option<i64>) -> S
             record,
         ])
         .map_err(backend)?;
-    let seq = conn.last_insert_rowid();
     let mut resource = conn
         .prepare_cached(
             "INSERT INTO event_log_resources (seq, stream, time, type, name) \
@@ -96,19 +138,50 @@ pub(crate) fn append(conn: &Connection, event: &EventRow, seq: Option<i64>) -> S
     for (kind, name) in &event.resources {
         resource
             .execute(params![
-                seq,
+                event.seq,
                 stream,
                 event.event_time_ms,
-                term(kind)?,
-                term(name)?
+                terms.term(kind)?,
+                terms.term(name)?
             ])
             .map_err(backend)?;
     }
-    Ok(seq)
+    Ok(())
 }
 
-/// Event history: the events of one stream matching the query, newest first.
+/// Event history: the events of one stream matching the query, newest first, from the journal
+/// and the indexed log.
 pub(crate) fn lookup(conn: &Connection, query: &EventQuery) -> StoreResult<Vec<EventRow>> {
+    let recent = journal::lookup(conn, query)?;
+    let indexed = lookup_indexed(conn, query)?;
+    Ok(merge_newest_first(recent, indexed, query.limit))
+}
+
+/// Two lists, each newest first by (time, position), as one newest-first list of at most
+/// `limit`.
+fn merge_newest_first(a: Vec<EventRow>, b: Vec<EventRow>, limit: usize) -> Vec<EventRow> {
+    if b.is_empty() {
+        return a;
+    }
+    if a.is_empty() {
+        return b;
+    }
+    let mut merged = Vec::with_capacity(limit.min(a.len() + b.len()));
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while merged.len() < limit {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => (x.event_time_ms, x.seq) > (y.event_time_ms, y.seq),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        merged.extend(if take_a { a.next() } else { b.next() });
+    }
+    merged
+}
+
+/// The indexed log's events of one stream matching the query, newest first.
+fn lookup_indexed(conn: &Connection, query: &EventQuery) -> StoreResult<Vec<EventRow>> {
     let Some(stream) = stream_id(
         conn,
         &query.account_id,
@@ -212,8 +285,30 @@ fn lookup_sql(stream: i64, filter: &Filter, query: &EventQuery) -> (String, Vec<
     (sql, args)
 }
 
-/// Events of `account` (one region or all) after position `after`, oldest first.
+/// Events of `account` (one region or all) after position `after`, oldest first: the indexed
+/// log's, then (every journal position being greater) the journal's.
 pub(crate) fn after(
+    conn: &Connection,
+    account: &str,
+    region: Option<&str>,
+    after: i64,
+    limit: usize,
+) -> StoreResult<Vec<EventRow>> {
+    let mut events = after_indexed(conn, account, region, after, limit)?;
+    if events.len() < limit {
+        let from = events.last().map_or(after, |e| e.seq);
+        events.extend(journal::after(
+            conn,
+            account,
+            region,
+            from,
+            limit - events.len(),
+        )?);
+    }
+    Ok(events)
+}
+
+fn after_indexed(
     conn: &Connection,
     account: &str,
     region: Option<&str>,
@@ -355,25 +450,30 @@ pub(crate) fn prune(conn: &Connection, before_ms: i64, limit: usize) -> StoreRes
         delete_event.execute([seq]).map_err(backend)?;
         delete_resources.execute([seq]).map_err(backend)?;
     }
+    // The journal's positions come after the log's: only once the log has nothing older left.
+    if seqs.len() < limit {
+        return Ok(seqs.len() + journal::prune(conn, before_ms, limit - seqs.len())?);
+    }
     Ok(seqs.len())
 }
 
 /// Number of stored events.
 pub(crate) fn count(conn: &Connection) -> StoreResult<u64> {
-    conn.query_row("SELECT count(*) FROM event_log", [], |r| r.get::<_, i64>(0))
-        .map(|n| n as u64)
-        .map_err(backend)
+    let indexed = conn
+        .query_row("SELECT count(*) FROM event_log", [], |r| r.get::<_, i64>(0))
+        .map_err(backend)?;
+    Ok(indexed as u64 + journal::count(conn)?)
 }
 
 /// The newest position ever given (0 before the first event): later events come after it.
 pub(crate) fn last_seq(conn: &Connection) -> StoreResult<i64> {
     conn.query_row(
-        "SELECT seq FROM sqlite_sequence WHERE name = 'event_log'",
+        "SELECT max(seq) FROM sqlite_sequence WHERE name IN ('event_log', 'event_journal')",
         [],
-        |r| r.get(0),
+        |r| r.get::<_, Option<i64>>(0),
     )
     .optional()
-    .map(Option::unwrap_or_default)
+    .map(|seq| seq.flatten().unwrap_or_default())
     .map_err(backend)
 }
 
@@ -410,6 +510,7 @@ pub(crate) fn copy_legacy(conn: &Connection) -> StoreResult<()> {
             "SELECT resource_type, resource_name FROM event_resources WHERE seq = ?1 ORDER BY rowid",
         )
         .map_err(backend)?;
+    let mut interner = Interner::new(conn);
     for event in events {
         let mut event = event.map_err(backend)?;
         event.resources = resources
@@ -417,7 +518,8 @@ pub(crate) fn copy_legacy(conn: &Connection) -> StoreResult<()> {
             .map_err(backend)?
             .collect::<rusqlite::Result<_>>()
             .map_err(backend)?;
-        append(conn, &event, Some(event.seq))?;
+        let (codec, record) = codec::encode(&event.record_json);
+        write_to_log(conn, &mut interner, &event, (codec, &record))?;
     }
     conn.execute_batch("DROP TABLE event_resources; DROP TABLE events;")
         .map_err(backend)

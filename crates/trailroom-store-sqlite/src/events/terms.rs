@@ -59,6 +59,51 @@ fn find_or_insert(
     Ok(Some(conn.last_insert_rowid()))
 }
 
+/// Finds (or makes) the numbers of strings and streams while rows are written, asking the
+/// database once per distinct string: the writer moves journal rows in batches that share most of
+/// them.
+pub(crate) struct Interner<'c> {
+    conn: &'c Connection,
+    terms: HashMap<String, i64>,
+    streams: HashMap<(String, String, String), i64>,
+}
+
+impl<'c> Interner<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Self {
+        Self {
+            conn,
+            terms: HashMap::new(),
+            streams: HashMap::new(),
+        }
+    }
+
+    /// The number of `term`, made when missing.
+    pub(crate) fn term(&mut self, term: &str) -> StoreResult<i64> {
+        if let Some(id) = self.terms.get(term) {
+            return Ok(*id);
+        }
+        let id = term_id(self.conn, term, true)?.unwrap_or_default();
+        self.terms.insert(term.to_owned(), id);
+        Ok(id)
+    }
+
+    /// The number of the stream (account, region, category), made when missing.
+    pub(crate) fn stream(
+        &mut self,
+        account: &str,
+        region: &str,
+        category: &str,
+    ) -> StoreResult<i64> {
+        let key = (account.to_owned(), region.to_owned(), category.to_owned());
+        if let Some(id) = self.streams.get(&key) {
+            return Ok(*id);
+        }
+        let id = stream_id(self.conn, account, region, category, true)?.unwrap_or_default();
+        self.streams.insert(key, id);
+        Ok(id)
+    }
+}
+
 /// A stream's parts.
 #[derive(Debug, Clone)]
 pub(crate) struct Stream {

@@ -145,3 +145,185 @@ pub async fn events(store: &dyn Store) {
     });
     assert_eq!(by_type.len(), 7);
 }
+
+/// One step of [`events_match_a_model`]: append a batch of events, or let the backend finish its
+/// work after commits ([`Store::settle`]).
+#[derive(Debug, Clone)]
+pub enum EventStep {
+    /// Appends this many events in one write job.
+    Append(usize),
+    /// [`Store::settle`].
+    Settle,
+    /// Prunes every event older than this many seconds past the first event's time.
+    Prune(i64),
+}
+
+/// The `n`th event of [`events_match_a_model`]: times go back and forth (so an event can be
+/// older than events stored before it), attributes repeat with different periods.
+fn model_event(n: usize) -> EventRow {
+    let i = n as i64;
+    EventRow {
+        seq: 0,
+        event_id: format!("{n:08x}-0000-7000-8000-000000000000"),
+        account_id: "111111111111".into(),
+        region: ["us-east-1", "eu-west-1"][n % 5 / 4].into(),
+        event_time_ms: 1_700_000_000_000 + ((i * 7) % 13) * 1000 + i,
+        event_name: ["CreateRoom", "GetRoom", "DeleteRoom"][n % 3].into(),
+        event_source: ["a4b.amazonaws.com", "sts.amazonaws.com"][n % 2].into(),
+        username: (!n.is_multiple_of(4)).then(|| ["alice", "bob", "carol"][n % 3].into()),
+        access_key_id: (!n.is_multiple_of(6)).then(|| format!("AKIA{}", n % 2)),
+        read_only: n % 3 == 1,
+        category: ["Management", "Data"][usize::from(n % 7 == 6)].into(),
+        resources: (0..n % 3)
+            .map(|r| (format!("AWS::A4B::T{r}"), format!("res-{}", (n + r) % 5)))
+            .collect(),
+        record_json: json!({ "n": n }).to_string(),
+    }
+}
+
+/// Whether `event` matches the lookup `key`.
+fn matches(event: &EventRow, key: &LookupKey) -> bool {
+    match key {
+        LookupKey::EventId(v) => &event.event_id == v,
+        LookupKey::EventName(v) => &event.event_name == v,
+        LookupKey::EventSource(v) => &event.event_source == v,
+        LookupKey::Username(v) => event.username.as_ref() == Some(v),
+        LookupKey::AccessKeyId(v) => event.access_key_id.as_ref() == Some(v),
+        LookupKey::ReadOnly(v) => event.read_only == *v,
+        LookupKey::ResourceType(v) => event.resources.iter().any(|(t, _)| t == v),
+        LookupKey::ResourceName(v) => event.resources.iter().any(|(_, n)| n == v),
+    }
+}
+
+/// Runs `steps`, then checks every Event history lookup (each attribute, paged by three, within
+/// a time window) and following the log (by four) against an in-memory model: whatever a backend
+/// does after commits, reads answer as if every event were in one ordered list.
+pub async fn events_match_a_model(store: &dyn Store, steps: &[EventStep]) {
+    let mut model: Vec<EventRow> = Vec::new();
+    let mut next = 0;
+    for step in steps {
+        match step {
+            EventStep::Append(count) => {
+                let batch: Vec<EventRow> = (next..next + count).map(model_event).collect();
+                next += count;
+                let seqs = write(store, move |tx| {
+                    batch
+                        .iter()
+                        .map(|e| tx.append_event(e).map(|seq| (seq, e.clone())))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .await
+                .unwrap()
+                .unwrap();
+                for (seq, event) in seqs {
+                    assert!(model.last().is_none_or(|last| last.seq < seq));
+                    model.push(EventRow { seq, ..event });
+                }
+            }
+            EventStep::Settle => store.settle(),
+            EventStep::Prune(secs) => {
+                let cutoff = 1_700_000_000_000 + secs * 1000;
+                let pruned = write(store, move |tx| tx.prune_events(cutoff, 1000))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                // The limit is above the number of events: every older event goes.
+                let before = model.len();
+                model.retain(|e| e.event_time_ms >= cutoff);
+                assert_eq!(pruned, before - model.len(), "pruned");
+            }
+        }
+    }
+    check_against_model(store, &model, next);
+}
+
+fn check_against_model(store: &dyn Store, model: &[EventRow], appended: usize) {
+    let count = read(store, |tx| tx.count_events().unwrap()).unwrap();
+    assert_eq!(count, model.len() as u64);
+    let mut keys = vec![None];
+    for n in 0..appended.min(12) {
+        let e = model_event(n);
+        keys.extend(
+            [
+                LookupKey::EventId(e.event_id.clone()),
+                LookupKey::EventName(e.event_name.clone()),
+                LookupKey::EventSource(e.event_source.clone()),
+                LookupKey::ReadOnly(e.read_only),
+            ]
+            .map(Some),
+        );
+        keys.extend(e.username.map(|v| Some(LookupKey::Username(v))));
+        keys.extend(e.access_key_id.map(|v| Some(LookupKey::AccessKeyId(v))));
+        for (t, r) in e.resources {
+            keys.push(Some(LookupKey::ResourceType(t)));
+            keys.push(Some(LookupKey::ResourceName(r)));
+        }
+    }
+    keys.push(Some(LookupKey::EventName("NeverCalled".into())));
+    let windows = [(0, i64::MAX), (1_700_000_003_000, 1_700_000_009_500)];
+    for key in keys {
+        for (start_ms, end_ms) in windows {
+            for (region, category) in [("us-east-1", "Management"), ("eu-west-1", "Data")] {
+                let query = EventQuery {
+                    account_id: "111111111111".into(),
+                    region: region.into(),
+                    key: key.clone(),
+                    start_ms,
+                    end_ms,
+                    before: None,
+                    category: category.into(),
+                    limit: 3,
+                };
+                let mut expected: Vec<&EventRow> = model
+                    .iter()
+                    .filter(|e| e.region == region && e.category == category)
+                    .filter(|e| (start_ms..=end_ms).contains(&e.event_time_ms))
+                    .filter(|e| key.as_ref().is_none_or(|k| matches(e, k)))
+                    .collect();
+                expected.sort_by_key(|e| std::cmp::Reverse((e.event_time_ms, e.seq)));
+                let found = all_pages(store, query);
+                let expected: Vec<EventRow> = expected.into_iter().cloned().collect();
+                assert_eq!(found, expected, "lookup {key:?} in {region} {category}");
+            }
+        }
+    }
+    let mut followed = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = read(store, |tx| {
+            tx.events_after("111111111111", None, after, 4).unwrap()
+        })
+        .unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        followed.extend(page);
+    }
+    assert_eq!(followed, model, "following the log");
+    let eu: Vec<EventRow> = model
+        .iter()
+        .filter(|e| e.region == "eu-west-1")
+        .cloned()
+        .collect();
+    let followed_eu = read(store, |tx| {
+        tx.events_after("111111111111", Some("eu-west-1"), 0, 1000)
+            .unwrap()
+    })
+    .unwrap();
+    assert_eq!(followed_eu, eu);
+    let last = read(store, |tx| tx.last_event_seq().unwrap()).unwrap();
+    assert!(model.last().is_none_or(|e| e.seq <= last));
+}
+
+/// Every page of `query` (its `limit` per page), following the `before` cursor.
+fn all_pages(store: &dyn Store, mut query: EventQuery) -> Vec<EventRow> {
+    let mut found = Vec::new();
+    loop {
+        let q = query.clone();
+        let page = read(store, move |tx| tx.lookup_events(&q).unwrap()).unwrap();
+        let Some(last) = page.last() else {
+            return found;
+        };
+        query.before = Some((last.event_time_ms, last.seq));
+        found.extend(page);
+    }
+}

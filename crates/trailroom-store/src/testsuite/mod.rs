@@ -10,4 +10,4 @@ mod events;
 pub use concurrency::many_concurrent_writers;
 pub use documents::{clear_all, documents, failed_work_is_undone};
 pub use durability::{check_marker, write_marker};
-pub use events::events;
+pub use events::{EventStep, events, events_match_a_model};
