@@ -250,6 +250,18 @@ mod tests {
 
     const ZSTD_DICTIONARY_FNV1A: u64 = 5_952_905_575_623_887_410;
 
+    proptest::proptest! {
+        /// Whatever a row holds, decoding answers (a record or an error) and never panics; what
+        /// was encoded comes back.
+        #[test]
+        fn decoding_any_bytes_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600), codec in 0i64..4) {
+            let _ = decode(codec, &bytes);
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let (codec, encoded) = encode(&text);
+            proptest::prop_assert_eq!(decode(codec, &encoded).unwrap(), text);
+        }
+    }
+
     #[test]
     fn uuids_are_sixteen_bytes_and_come_back_as_given() {
         let id = "2421172a-d63e-4a7a-ab0e-4466bfe20c1a";
