@@ -193,6 +193,10 @@ struct ServeArgs {
     tls: Option<String>,
 }
 
+/// Log lines the buffer holds before logging waits for the writer thread: a few hundred
+/// milliseconds of request lines at full load.
+const LOG_BUFFER_LINES: usize = 4096;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -200,8 +204,10 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("--log-level {:?} is not a level or filter", cli.log_level))?;
     // Lines go to stderr through a buffer a background thread drains (one request line each
     // would otherwise be a write per request); never dropped: a full buffer makes logging wait.
-    // The guard flushes what is left when main returns.
+    // The guard flushes what is left when main returns. The buffer's slots are allocated up
+    // front: the default 128,000 lines were 4 MB of idle memory.
     let (writer, flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_BUFFER_LINES)
         .lossy(false)
         .finish(std::io::stderr());
     let logs = tracing_subscriber::fmt()
