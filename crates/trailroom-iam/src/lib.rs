@@ -61,6 +61,15 @@ impl QueryService {
         }
     }
 
+    /// The region its events are recorded in, for a call signed for `signed_region`: IAM is
+    /// global and records in us-east-1, as AWS does; STS records where it was called.
+    pub fn event_region(self, signed_region: &str) -> String {
+        match self {
+            Self::Sts => signed_region.to_owned(),
+            Self::Iam => "us-east-1".to_owned(),
+        }
+    }
+
     /// Whether `action` is an operation of this service.
     pub fn knows(self, action: &str) -> bool {
         self.operation(action).is_some()
@@ -211,6 +220,12 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn iam_records_in_us_east_1_and_sts_where_it_was_called() {
+        assert_eq!(QueryService::Iam.event_region("eu-west-1"), "us-east-1");
+        assert_eq!(QueryService::Sts.event_region("eu-west-1"), "eu-west-1");
+    }
 
     #[test]
     fn lists_become_arrays_of_lower_camel_objects() {

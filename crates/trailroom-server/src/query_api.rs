@@ -134,11 +134,7 @@ async fn identity_call(
             ),
         ));
     };
-    // IAM is global: its events are recorded in us-east-1, as AWS does.
-    let region = match service {
-        QueryService::Iam => "us-east-1".to_owned(),
-        QueryService::Sts => authed.region.clone(),
-    };
+    let region = service.event_region(&authed.region);
     let ctx = CallContext::new(
         incoming.call_info(
             authed.caller,
