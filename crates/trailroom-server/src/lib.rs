@@ -3,24 +3,21 @@
 //! Owns: configuration ([`config`]), start-up and the default account ([`bootstrap`]), the HTTP
 //! router and its layers ([`app`]), connection limits and timeouts (`listener`), the front door that authenticates every AWS request and routes
 //! it by protocol ([`front_door`], [`auth`]), and wiring services to the store. It is the only crate
-//! that knows axum, configuration files or which storage backend is used.
+//! that knows axum, configuration files or which storage backend is used. The subcommands beside
+//! `serve` (admin, events, idp, validate) are in [`cli`].
 
 pub mod admin_api;
-pub mod admin_cli;
-pub mod admin_client;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
-pub mod cli_time;
+pub mod cli;
 pub mod config;
 pub mod console;
 pub mod data_dir;
 pub mod delivery;
 mod ec2_api;
-pub mod events_cli;
 mod federation_api;
 pub mod front_door;
-pub mod idp_cli;
 mod json_api;
 mod listener;
 pub mod metrics;
@@ -34,7 +31,6 @@ pub mod test_api;
 pub mod tls;
 pub mod tls_session;
 mod trail_destinations;
-pub mod validate_cli;
 
 pub use app::{AppState, serve};
 pub use config::Config;

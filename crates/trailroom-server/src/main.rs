@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
-use trailroom_server::events_cli::{self, LookupArgs};
+use trailroom_server::cli::events::{self as events_cli, LookupArgs};
+use trailroom_server::cli::{admin as admin_cli, time as cli_time};
 use trailroom_server::{AppState, Config, serve};
-use trailroom_server::{admin_cli, cli_time};
 
 #[derive(Parser)]
 #[command(
@@ -57,10 +57,10 @@ enum Command {
     /// The test identity provider: OIDC ID tokens and SAML responses for
     /// AssumeRoleWithWebIdentity and AssumeRoleWithSAML, and what registers it in IAM.
     #[command(subcommand)]
-    Idp(trailroom_server::idp_cli::IdpCommand),
+    Idp(trailroom_server::cli::idp::IdpCommand),
     /// Log file integrity validation of a trail delivering to this server's buckets (the checks
     /// of `aws cloudtrail validate-logs`, without the AWS CLI). Exits 1 when something is invalid.
-    Validate(trailroom_server::validate_cli::ValidateArgs),
+    Validate(trailroom_server::cli::validate::ValidateArgs),
 }
 
 #[derive(Subcommand)]
@@ -143,7 +143,7 @@ enum EventsCommand {
     /// Follow events as they are recorded.
     Tail {
         #[command(flatten)]
-        args: trailroom_server::events_cli::FilterArgs,
+        args: trailroom_server::cli::events::FilterArgs,
         /// How often to look for new events, in milliseconds.
         #[arg(long, default_value_t = 500)]
         poll_ms: u64,
@@ -245,7 +245,7 @@ async fn main() -> anyhow::Result<()> {
                 Some(endpoint) => admin_cli::Target::Endpoint(endpoint),
                 None => admin_cli::Target::DataDir(data_dir),
             };
-            let key = trailroom_server::admin_client::RootKey {
+            let key = trailroom_server::cli::admin_client::RootKey {
                 access_key_id,
                 secret_access_key,
             };
@@ -254,10 +254,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Idp(command) => {
             let now = cli_time::now_ms();
-            trailroom_server::idp_cli::run(command, now, &mut std::io::stdout().lock()).await
+            trailroom_server::cli::idp::run(command, now, &mut std::io::stdout().lock()).await
         }
         Command::Validate(args) => {
-            let valid = trailroom_server::validate_cli::run(&args, &mut std::io::stdout().lock())?;
+            let valid = trailroom_server::cli::validate::run(&args, &mut std::io::stdout().lock())?;
             if !valid {
                 drop(flush_on_exit);
                 std::process::exit(1);

@@ -317,7 +317,7 @@ async fn readable_trail(
     )
     .await
     .map_err(|err| api_error(&err))?;
-    let trail = crate::validate_cli::load_trail(state.store.as_ref(), trail_arn)
+    let trail = crate::cli::validate::load_trail(state.store.as_ref(), trail_arn)
         .map_err(|err| api_error(&ApiError::client("TrailNotFoundException", err.to_string())))?;
     if state.config.authorization {
         let bucket = format!("arn:aws:s3:::{}", trail.s3_bucket_name);
@@ -378,7 +378,7 @@ pub(crate) async fn files(
         peer,
         &query.trail,
         |store, data_dir, trail| {
-            let mut keys = crate::validate_cli::log_files(store, data_dir, &trail)?;
+            let mut keys = crate::cli::validate::log_files(store, data_dir, &trail)?;
             keys.truncate(500);
             Ok(json!({"files": keys}))
         },
@@ -400,7 +400,7 @@ pub(crate) async fn file(
         peer,
         &query.trail,
         move |store, data_dir, trail| {
-            crate::validate_cli::log_file_records(store, data_dir, &trail, &key)
+            crate::cli::validate::log_file_records(store, data_dir, &trail, &key)
         },
     )
     .await
@@ -425,7 +425,7 @@ pub(crate) async fn validate(
         peer,
         &query.trail,
         move |store, data_dir, trail| {
-            let report = crate::validate_cli::validate_trail(
+            let report = crate::cli::validate::validate_trail(
                 store,
                 data_dir,
                 &trail,

@@ -45,10 +45,10 @@ pub struct LookupArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Only events at or after this time: RFC 3339, a date (UTC), or an age such as `1h`.
-    #[arg(long, value_parser = crate::cli_time::parse_time)]
+    #[arg(long, value_parser = crate::cli::time::parse_time)]
     pub start: Option<DateTime<Utc>>,
     /// Only events at or before this time: RFC 3339, a date (UTC), or an age such as `10m`.
-    #[arg(long, value_parser = crate::cli_time::parse_time)]
+    #[arg(long, value_parser = crate::cli::time::parse_time)]
     pub end: Option<DateTime<Utc>>,
     /// Most events to print.
     #[arg(long, default_value_t = 50)]

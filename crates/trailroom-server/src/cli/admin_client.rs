@@ -58,7 +58,7 @@ pub async fn run_action(
         },
         region: trailroom_a4b::REGION,
         service: "trailroom",
-        time_unix_secs: crate::cli_time::now_ms() / 1000,
+        time_unix_secs: crate::cli::time::now_ms() / 1000,
         encoding: UriEncoding::Double,
         payload: Payload::Hash,
     };

@@ -15,7 +15,7 @@ use trailroom_federation::saml::ResponseSpec;
 use trailroom_federation::test_idp::TestIdp;
 use trailroom_store::Store as _;
 
-use crate::admin_cli::open;
+use crate::cli::admin::open;
 
 /// The test identity provider's commands.
 #[derive(Debug, Subcommand)]

@@ -24,10 +24,10 @@ pub struct ValidateArgs {
     #[arg(long, default_value = trailroom_identity::DEFAULT_ACCOUNT_ID)]
     pub account: String,
     /// Start of the range: RFC 3339, a date (UTC), or an age such as `2h`.
-    #[arg(long, value_parser = crate::cli_time::parse_time)]
+    #[arg(long, value_parser = crate::cli::time::parse_time)]
     pub start_time: DateTime<Utc>,
     /// End of the range (same forms); now when omitted.
-    #[arg(long, value_parser = crate::cli_time::parse_time)]
+    #[arg(long, value_parser = crate::cli::time::parse_time)]
     pub end_time: Option<DateTime<Utc>>,
     /// Region whose files to check; the trail's home region when omitted (and where a trail
     /// given by name lives: us-east-1 when omitted).
@@ -233,7 +233,7 @@ pub fn run(args: &ValidateArgs, out: &mut impl Write) -> anyhow::Result<bool> {
     let store = open(&args.data_dir)?;
     let trail_arn = trail_arn_of(&args.trail, &args.account, args.region.as_deref());
     let trail = load_trail(store.as_ref(), &trail_arn)?;
-    let end = args.end_time.unwrap_or_else(crate::cli_time::now);
+    let end = args.end_time.unwrap_or_else(crate::cli::time::now);
     writeln!(
         out,
         "Validating log files for trail {} between {} and {}\n",

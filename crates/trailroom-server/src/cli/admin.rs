@@ -12,8 +12,8 @@ use trailroom_a4b::admin::{AdminCtx, actions, run};
 use trailroom_store::Store;
 use trailroom_store_sqlite::SqliteStore;
 
-use crate::admin_client::RootKey;
 use crate::bootstrap::{ensure_accounts, ensure_organizations};
+use crate::cli::admin_client::RootKey;
 use crate::config::{AccountConfig, OrganizationConfig};
 use crate::data_dir::{DataDirLock, RunningServer};
 
@@ -77,7 +77,7 @@ pub async fn run_action(
         serde_json::from_str(args).context("--json is not a JSON object")?;
     let data_dir = match target {
         Target::Endpoint(endpoint) => {
-            let value = crate::admin_client::run_action(endpoint, key, name, &args).await?;
+            let value = crate::cli::admin_client::run_action(endpoint, key, name, &args).await?;
             return Ok(writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?);
         }
         Target::DataDir(dir) => dir,
@@ -85,7 +85,7 @@ pub async fn run_action(
     let _lock = match DataDirLock::acquire_or_holder(data_dir)? {
         Ok(lock) => lock,
         Err(RunningServer { url: Some(url), .. }) => {
-            let value = crate::admin_client::run_action(&url, key, name, &args).await?;
+            let value = crate::cli::admin_client::run_action(&url, key, name, &args).await?;
             return Ok(writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?);
         }
         Err(RunningServer { text, url: None }) => {
