@@ -12,8 +12,8 @@ use trailroom_identity::Principal;
 use trailroom_protocol::{ApiError, json};
 use trailroom_sigv4::{SignedRequest, UriEncoding};
 
-use crate::app::AppState;
 use crate::auth::{Family, authenticate};
+use crate::state::AppState;
 
 /// Axum handler for admin actions.
 pub async fn handle(

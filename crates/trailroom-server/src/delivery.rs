@@ -12,8 +12,8 @@ use trailroom_cloudtrail::delivery::{CloudTrailTrails, TrailKeys};
 use trailroom_delivery::{DeliveryReport, SinkError, Sinks, Target, Worker};
 use trailroom_store::Store;
 
-use crate::app::AppState;
 use crate::config::ExternalBucket;
+use crate::state::AppState;
 
 /// The service principal CloudTrail delivers as.
 const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";

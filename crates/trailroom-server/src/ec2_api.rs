@@ -7,10 +7,10 @@ use trailroom_audit::CallContext;
 use trailroom_protocol::query::QueryParams;
 use trailroom_protocol::{ApiError, StatusCode};
 
-use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
+use crate::state::AppState;
 
 fn xml(status: StatusCode, body: String) -> http::Response<Bytes> {
     let mut response = http::Response::new(Bytes::from(body));

@@ -8,9 +8,9 @@ use trailroom_iam::federation;
 use trailroom_protocol::query::{self, QueryParams};
 use trailroom_protocol::{ApiError, StatusCode};
 
-use crate::app::AppState;
 use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
+use crate::state::AppState;
 
 /// STS's events of calls without a credential scope are recorded in us-east-1, as the global
 /// endpoint's are.

@@ -12,9 +12,9 @@ use trailroom_audit::request_note;
 use trailroom_protocol::{ApiError, StatusCode, json, query::QueryParams};
 use trailroom_sigv4::{Authorization, SigV4Error, SignedRequest};
 
-use crate::app::AppState;
 use crate::auth::Family;
 use crate::query_api;
+use crate::state::AppState;
 use crate::tls_session::TlsSession;
 
 /// What kind of AWS request this is.

@@ -12,10 +12,10 @@ use trailroom_protocol::ApiError;
 use trailroom_protocol::json::{self, Target};
 use trailroom_sigv4::UriEncoding;
 
-use crate::app::AppState;
 use crate::auth::{AuthFailure, Family, authenticate_parsed};
 use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
+use crate::state::AppState;
 
 /// The JSON services on this endpoint.
 #[derive(Debug, Clone, Copy)]

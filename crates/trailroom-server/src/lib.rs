@@ -1,8 +1,9 @@
 //! The trailroom server: one endpoint that AWS clients talk to unmodified.
 //!
-//! Owns: configuration ([`config`]), start-up and the default account ([`bootstrap`]), the HTTP
-//! router and its layers ([`app`]), connection limits and timeouts (`listener`), the front door that authenticates every AWS request and routes
-//! it by protocol ([`front_door`], [`auth`]), and wiring services to the store. It is the only crate
+//! Owns: configuration ([`config`]), start-up and the default account ([`bootstrap`]), the state
+//! every handler reaches ([`state`]), the HTTP router and its layers ([`app`]), connection limits
+//! and timeouts (`listener`), the front door that authenticates every AWS request and routes it by
+//! protocol ([`front_door`], [`auth`]), and wiring services to the store. It is the only crate
 //! that knows axum, configuration files or which storage backend is used. The subcommands beside
 //! `serve` (admin, events, idp, validate) are in [`cli`].
 
@@ -27,10 +28,12 @@ mod request_log;
 pub mod retention;
 mod s3_api;
 mod sns_api;
+pub mod state;
 pub mod test_api;
 pub mod tls;
 pub mod tls_session;
 mod trail_destinations;
 
-pub use app::{AppState, serve};
+pub use app::serve;
 pub use config::Config;
+pub use state::AppState;

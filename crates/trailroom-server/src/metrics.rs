@@ -20,7 +20,7 @@ use trailroom_audit::Clock;
 use trailroom_audit::request_note::CallNote;
 use trailroom_store::Store;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Labels of a request.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]

@@ -12,10 +12,10 @@ use trailroom_protocol::query::{self, QueryParams};
 use trailroom_protocol::{ApiError, StatusCode};
 use trailroom_sigv4::UriEncoding;
 
-use crate::app::AppState;
 use crate::auth::{AuthFailure, Authenticated, Family, authenticate_parsed};
 use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
+use crate::state::AppState;
 
 /// A service of the Query front.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

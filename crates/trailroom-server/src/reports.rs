@@ -2,7 +2,7 @@
 //! the signed, expiring links ListBusinessReportSchedules hands out for schedules without a
 //! bucket. The signature is the credential, as with S3 presigned URLs.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::http::{HeaderValue, StatusCode, header};

@@ -13,7 +13,7 @@ use axum::response::Response;
 use tracing::Instrument as _;
 use trailroom_audit::request_note::{CallNote, noting};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The middleware: runs the request inside its span and note, then logs and counts it.
 pub async fn log_request(

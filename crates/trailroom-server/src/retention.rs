@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// Events deleted per write job.

@@ -10,8 +10,8 @@ use trailroom_identity::{ResolveError, resolve_access_key};
 use trailroom_s3::{RequestInfo, error_response};
 use trailroom_sigv4::{Authorization, ErrorKind, SigV4Error, StreamingPayload, UriEncoding};
 
-use crate::app::AppState;
 use crate::front_door::{BodyError, Incoming};
+use crate::state::AppState;
 
 /// An S3 failure before the service runs.
 struct Refusal {

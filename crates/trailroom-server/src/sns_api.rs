@@ -11,10 +11,10 @@ use trailroom_protocol::ApiError;
 use trailroom_protocol::query::{self, QueryParams};
 use trailroom_sns::{Recording, XMLNS};
 
-use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::front_door::CallFacts;
 use crate::front_door::Incoming;
+use crate::state::AppState;
 
 /// The base URL subscribers reach this endpoint at, from the request's `Host`.
 fn service_url(incoming: &Incoming) -> String {

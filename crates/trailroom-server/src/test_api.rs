@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use trailroom_federation::test_idp::TestIdp;
 use trailroom_store::{EventQuery, LookupKey};
 
-use crate::app::AppState;
 use crate::bootstrap::{ensure_accounts, ensure_organizations};
+use crate::state::AppState;
 
 /// The services answered here, by the names LocalStack's health report uses.
 const SERVICES: [&str; 10] = [

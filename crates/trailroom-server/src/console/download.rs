@@ -14,7 +14,7 @@ use trailroom_audit::CallContext;
 use trailroom_model::cloudtrail::{Event, LookupEventsResponse};
 
 use super::{Filter, api_error, lookup_context, session};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Most events in one download.
 const MAX_EVENTS: usize = 200_000;

@@ -24,7 +24,7 @@ use trailroom_model::Timestamp;
 use trailroom_model::cloudtrail::{LookupAttribute, LookupEventsRequest, LookupEventsResponse};
 use trailroom_protocol::ApiError;
 
-use crate::app::AppState;
+use crate::state::AppState;
 pub use session::Sessions;
 
 /// Routes under `/console`.

@@ -17,7 +17,7 @@ use trailroom_identity::{Caller, resolve_access_key};
 use trailroom_protocol::ApiError;
 use trailroom_store::Store;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 const COOKIE: &str = "trailroom_session";
 /// Console sign-ins are recorded in us-east-1, as AWS records them.

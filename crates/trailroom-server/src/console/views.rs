@@ -20,7 +20,7 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{EventQuery, EventRow};
 
 use super::{api_error, console_call, session};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Most events an overview counts (it says when it stopped there).
 const OVERVIEW_LIMIT: usize = 200_000;
