@@ -84,6 +84,23 @@ impl LookupKey {
             other => return Err(LookupKeyError::UnknownKey(other.to_owned())),
         })
     }
+
+    /// Whether `event` has this attribute value (a resource attribute: any of its resources).
+    pub fn matches(&self, event: &EventRow) -> bool {
+        let resource = |part: fn(&(String, String)) -> &String, value: &String| {
+            event.resources.iter().any(|r| part(r) == value)
+        };
+        match self {
+            Self::EventId(v) => &event.event_id == v,
+            Self::EventName(v) => &event.event_name == v,
+            Self::EventSource(v) => &event.event_source == v,
+            Self::Username(v) => event.username.as_ref() == Some(v),
+            Self::AccessKeyId(v) => event.access_key_id.as_ref() == Some(v),
+            Self::ReadOnly(v) => event.read_only == *v,
+            Self::ResourceType(v) => resource(|r| &r.0, v),
+            Self::ResourceName(v) => resource(|r| &r.1, v),
+        }
+    }
 }
 
 /// An Event history query: newest first, bounded by time and a position cursor.

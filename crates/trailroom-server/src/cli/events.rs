@@ -130,7 +130,7 @@ pub fn tail(args: &FilterArgs, poll: Duration, out: &mut impl Write) -> anyhow::
         })??;
         for event in &events {
             after = event.seq;
-            if key.as_ref().is_none_or(|k| matches(k, event)) {
+            if key.as_ref().is_none_or(|k| k.matches(event)) {
                 writeln!(out, "{}", row(event))?;
             }
         }
@@ -150,21 +150,6 @@ fn latest_seq(store: &dyn Store, account: &str, total: u64) -> anyhow::Result<i6
             Some(last) => after = last.seq,
             None => return Ok(after),
         }
-    }
-}
-
-fn matches(key: &LookupKey, event: &EventRow) -> bool {
-    let resource =
-        |f: fn(&(String, String)) -> &String, v: &String| event.resources.iter().any(|r| f(r) == v);
-    match key {
-        LookupKey::EventId(v) => &event.event_id == v,
-        LookupKey::EventName(v) => &event.event_name == v,
-        LookupKey::EventSource(v) => &event.event_source == v,
-        LookupKey::Username(v) => event.username.as_ref() == Some(v),
-        LookupKey::AccessKeyId(v) => event.access_key_id.as_ref() == Some(v),
-        LookupKey::ReadOnly(v) => event.read_only == *v,
-        LookupKey::ResourceType(v) => resource(|r| &r.0, v),
-        LookupKey::ResourceName(v) => resource(|r| &r.1, v),
     }
 }
 

@@ -109,12 +109,10 @@ pub(crate) fn lookup(conn: &Connection, query: &EventQuery) -> StoreResult<Vec<E
         Value::Text(query.account_id.clone()),
         Value::Text(query.region.clone()),
         Value::Text(query.category.clone()),
-        Value::Integer(query.start_ms),
-        Value::Integer(query.end_ms),
     ];
     let mut sql = format!(
-        "SELECT {COLUMNS} FROM event_journal WHERE account = ?1 AND region = ?2 \
-         AND category = ?3 AND time BETWEEN ?4 AND ?5"
+        "SELECT {COLUMNS} FROM event_journal j WHERE j.account = ?1 AND j.region = ?2 \
+         AND j.category = ?3"
     );
     if let Some(key) = &query.key {
         let (condition, value) = condition(key);
@@ -124,19 +122,7 @@ pub(crate) fn lookup(conn: &Connection, query: &EventQuery) -> StoreResult<Vec<E
             condition.replace('?', &format!("?{}", args.len()))
         ));
     }
-    if let Some((time, seq)) = query.before {
-        args.push(Value::Integer(time));
-        args.push(Value::Integer(seq));
-        let (t, s) = (args.len() - 1, args.len());
-        sql.push_str(&format!(
-            " AND (time < ?{t} OR (time = ?{t} AND seq < ?{s}))"
-        ));
-    }
-    args.push(Value::Integer(query.limit as i64));
-    sql.push_str(&format!(
-        " ORDER BY time DESC, seq DESC LIMIT ?{}",
-        args.len()
-    ));
+    sql.push_str(&super::page_sql("j", query, &mut args));
     events(conn, &sql, &args)
 }
 
@@ -144,18 +130,20 @@ pub(crate) fn lookup(conn: &Connection, query: &EventQuery) -> StoreResult<Vec<E
 fn condition(key: &LookupKey) -> (&'static str, Value) {
     let text = |v: &String| Value::Text(v.clone());
     match key {
-        LookupKey::EventId(v) => ("id = ?", text(v)),
-        LookupKey::EventName(v) => ("name = ?", text(v)),
-        LookupKey::EventSource(v) => ("source = ?", text(v)),
-        LookupKey::Username(v) => ("user = ?", text(v)),
-        LookupKey::AccessKeyId(v) => ("key = ?", text(v)),
-        LookupKey::ReadOnly(v) => ("ro = ?", Value::Integer(i64::from(*v))),
+        LookupKey::EventId(v) => ("j.id = ?", text(v)),
+        LookupKey::EventName(v) => ("j.name = ?", text(v)),
+        LookupKey::EventSource(v) => ("j.source = ?", text(v)),
+        LookupKey::Username(v) => ("j.user = ?", text(v)),
+        LookupKey::AccessKeyId(v) => ("j.key = ?", text(v)),
+        LookupKey::ReadOnly(v) => ("j.ro = ?", Value::Integer(i64::from(*v))),
         LookupKey::ResourceType(v) => (
-            "EXISTS (SELECT 1 FROM json_each(resources) r WHERE json_extract(r.value, '$[0]') = ?)",
+            "EXISTS (SELECT 1 FROM json_each(j.resources) r \
+             WHERE json_extract(r.value, '$[0]') = ?)",
             text(v),
         ),
         LookupKey::ResourceName(v) => (
-            "EXISTS (SELECT 1 FROM json_each(resources) r WHERE json_extract(r.value, '$[1]') = ?)",
+            "EXISTS (SELECT 1 FROM json_each(j.resources) r \
+             WHERE json_extract(r.value, '$[1]') = ?)",
             text(v),
         ),
     }

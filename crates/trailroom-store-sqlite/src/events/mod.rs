@@ -261,18 +261,25 @@ fn lookup_sql(stream: i64, filter: &Filter, query: &EventQuery) -> (String, Vec<
         args.push(filter.value.clone());
         sql.push_str(&format!(" AND {alias}.{column} = ?{}", args.len()));
     }
+    sql.push_str(&page_sql(alias, query, &mut args));
+    (sql, args)
+}
+
+/// The end of a lookup's SQL on table alias `alias`: the time window, the page cursor, newest
+/// first by (time, position), the limit; binds its values after `args`. The plain bound on time
+/// lets an index seek; the rest skips the previous page's last instant.
+pub(super) fn page_sql(alias: &str, query: &EventQuery, args: &mut Vec<Value>) -> String {
     args.push(Value::Integer(query.start_ms));
     args.push(Value::Integer(query.end_ms));
-    sql.push_str(&format!(
+    let mut sql = format!(
         " AND {alias}.time BETWEEN ?{} AND ?{}",
         args.len() - 1,
         args.len()
-    ));
+    );
     if let Some((time, seq)) = query.before {
         args.push(Value::Integer(time));
         args.push(Value::Integer(seq));
         let (t, s) = (args.len() - 1, args.len());
-        // The plain bound on time lets the index seek; the rest skips the page's last instant.
         sql.push_str(&format!(
             " AND {alias}.time <= ?{t} AND ({alias}.time < ?{t} OR {alias}.seq < ?{s})"
         ));
@@ -282,7 +289,7 @@ fn lookup_sql(stream: i64, filter: &Filter, query: &EventQuery) -> (String, Vec<
         " ORDER BY {alias}.time DESC, {alias}.seq DESC LIMIT ?{}",
         args.len()
     ));
-    (sql, args)
+    sql
 }
 
 /// Events of `account` (one region or all) after position `after`, oldest first: the indexed

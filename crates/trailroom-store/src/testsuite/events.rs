@@ -181,20 +181,6 @@ fn model_event(n: usize) -> EventRow {
     }
 }
 
-/// Whether `event` matches the lookup `key`.
-fn matches(event: &EventRow, key: &LookupKey) -> bool {
-    match key {
-        LookupKey::EventId(v) => &event.event_id == v,
-        LookupKey::EventName(v) => &event.event_name == v,
-        LookupKey::EventSource(v) => &event.event_source == v,
-        LookupKey::Username(v) => event.username.as_ref() == Some(v),
-        LookupKey::AccessKeyId(v) => event.access_key_id.as_ref() == Some(v),
-        LookupKey::ReadOnly(v) => event.read_only == *v,
-        LookupKey::ResourceType(v) => event.resources.iter().any(|(t, _)| t == v),
-        LookupKey::ResourceName(v) => event.resources.iter().any(|(_, n)| n == v),
-    }
-}
-
 /// Runs `steps`, then checks every Event history lookup (each attribute, paged by three, within
 /// a time window) and following the log (by four) against an in-memory model: whatever a backend
 /// does after commits, reads answer as if every event were in one ordered list.
@@ -278,7 +264,7 @@ fn check_against_model(store: &dyn Store, model: &[EventRow], appended: usize) {
                     .iter()
                     .filter(|e| e.region == region && e.category == category)
                     .filter(|e| (start_ms..=end_ms).contains(&e.event_time_ms))
-                    .filter(|e| key.as_ref().is_none_or(|k| matches(e, k)))
+                    .filter(|e| key.as_ref().is_none_or(|k| k.matches(e)))
                     .collect();
                 expected.sort_by_key(|e| std::cmp::Reverse((e.event_time_ms, e.seq)));
                 let found = all_pages(store, query);
