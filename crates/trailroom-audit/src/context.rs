@@ -13,37 +13,9 @@ use trailroom_model::{Audit, CallObserver};
 use trailroom_protocol::ApiError;
 use trailroom_store::{EventRow, ReadTxn, Store, StoreError, WriteTxn};
 
+use crate::call_info::{CallInfo, Resource};
 use crate::clock::Clock;
 use crate::event::{Category, EventParts, event_row, non_empty};
-
-/// The fixed facts of a call, known before any handler runs.
-#[derive(Debug, Clone)]
-pub struct CallInfo {
-    /// The verified caller.
-    pub caller: Caller,
-    /// Region from the signature's credential scope.
-    pub region: String,
-    /// The `x-amzn-RequestId` returned to the client (`requestID`).
-    pub request_id: String,
-    /// Peer address (`sourceIPAddress`).
-    pub source_ip: String,
-    /// `User-Agent` header.
-    pub user_agent: String,
-    /// `eventSource`, e.g. `a4b.amazonaws.com`.
-    pub event_source: String,
-    /// `eventName`: the operation.
-    pub event_name: String,
-    /// `readOnly`.
-    pub read_only: bool,
-    /// Whether `responseElements` is logged. False for most read-only calls; STS logs the
-    /// credentials it issued although its calls are read-only.
-    pub log_response: bool,
-    /// `tlsDetails` when the call came over TLS.
-    pub tls_details: Option<Value>,
-    /// The service's rule for which resources a call names, applied to the rendered request and
-    /// response; resources added with [`CallContext::add_resource`] come first.
-    pub named_resources: Option<NamedResources>,
-}
 
 /// Decides whether a call may run, from its rendered input (installed by the server when
 /// authorization is on).
@@ -52,18 +24,6 @@ pub type Authorizer =
 
 /// A change made after a call's own event is stored, given the event's position.
 pub type Seal = Box<dyn FnOnce(&mut dyn WriteTxn, i64) -> Result<(), StoreError> + Send>;
-
-/// A service's rule: `(requestParameters, response)` to the resources the call names.
-pub type NamedResources = fn(&Value, &Value) -> Vec<Resource>;
-
-/// A resource a call touched, for `resources` and Event history's resource filters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resource {
-    /// `AWS::<Service>::<Type>`.
-    pub resource_type: String,
-    /// The ARN (or name when the resource has no ARN).
-    pub name: String,
-}
 
 #[derive(Default)]
 struct CallState {

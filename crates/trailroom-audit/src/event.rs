@@ -7,7 +7,7 @@ use serde_json::Value;
 use trailroom_protocol::ApiError;
 use trailroom_store::EventRow;
 
-use crate::context::{CallInfo, Resource};
+use crate::call_info::{CallInfo, Resource};
 use crate::record::{
     Record, RecordResource, cap_100k, format_event_time, new_event_id, truncate_1k,
 };

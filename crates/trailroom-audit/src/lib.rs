@@ -8,6 +8,7 @@
 //!
 //! Knows nothing about HTTP, particular services or how events are delivered.
 
+mod call_info;
 mod clock;
 mod context;
 pub mod event;
@@ -18,10 +19,9 @@ mod user_identity;
 /// A resource's ARN and its tags, as each service hands them to the Resource Groups Tagging API.
 pub type TaggedResource = (String, std::collections::BTreeMap<String, String>);
 
+pub use call_info::{CallInfo, NamedResources, Resource};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use context::{
-    Authorizer, CallContext, CallInfo, NamedResources, Resource, Seal, store_failure,
-};
+pub use context::{Authorizer, CallContext, Seal, store_failure};
 pub use event::{Category, DataEvent, EventParts, data_event, event_row};
 pub use user_identity::user_identity;
 
