@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use anyhow::{Result, bail};
 
 use crate::names::rust_ident;
-use crate::service::Service;
+use crate::service::{HandlerCrate, Service};
 
 /// Where an operation's handler lives.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
@@ -40,19 +40,6 @@ impl Handler {
 
 /// Operation name → handler, for one service.
 pub type HandlerTable = BTreeMap<String, Handler>;
-
-/// The crate implementing a service, for the generated forwarding.
-#[derive(Debug, Clone, Copy)]
-pub struct HandlerCrate {
-    /// The generated file, from the repository root.
-    pub file: &'static str,
-    /// The implementing type, in that crate.
-    pub service_type: &'static str,
-    /// The trait's `Context` type, as the file names it.
-    pub context_type: &'static str,
-    /// `use` lines the forwarding needs.
-    pub uses: &'static [&'static str],
-}
 
 /// The generated forwarding file of `svc` (unformatted).
 pub fn forwarding(svc: &Service, krate: &HandlerCrate, table: &HandlerTable) -> Result<String> {

@@ -9,7 +9,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Context, Result, bail};
 
 use crate::botocore::{Member, Model, Operation, Shape, StructureShape};
-use crate::handlers::HandlerCrate;
+
+/// The crate implementing a service, for the generated forwarding.
+#[derive(Debug, Clone, Copy)]
+pub struct HandlerCrate {
+    /// The generated file, from the repository root.
+    pub file: &'static str,
+    /// The implementing type, in that crate.
+    pub service_type: &'static str,
+    /// The trait's `Context` type, as the file names it.
+    pub context_type: &'static str,
+    /// `use` lines the forwarding needs.
+    pub uses: &'static [&'static str],
+}
 
 /// Static facts about one service that the model does not carry.
 #[derive(Debug)]
