@@ -1,8 +1,7 @@
 //! The event journal (migration 0003): where a call's event is appended on the request path, one
 //! row with its attributes as plain columns, no secondary index, and the record already encoded
-//! as the indexed log keeps it. The writer later moves the
-//! oldest rows into the indexed log in one transaction ([`super::move_to_log`]); until then
-//! lookups and delivery read them here. The journal stays small (the writer drains it when idle
+//! as the indexed log keeps it. The writer later moves the oldest rows into the indexed log in one
+//! transaction ([`super::move_to_log`]); until then lookups and delivery read them here. The journal stays small (the writer drains it when idle
 //! and whenever it passes [`super::BACKLOG_HIGH`]), so reading it without an index is a short scan.
 //!
 //! Every position in the journal is greater than every position in the log.
@@ -57,27 +56,28 @@ pub(crate) fn append(conn: &Connection, event: &EventRow) -> StoreResult<i64> {
 
 fn encoded(row: &Row<'_>) -> rusqlite::Result<StoreResult<Encoded>> {
     let resources: String = row.get(11)?;
-    let resources = serde_json::from_str(&resources)
-        .map_err(|e| StoreError::Backend(format!("corrupt journal resources: {e}")));
-    let event = |resources| EventRow {
-        seq: row.get(0).unwrap_or_default(),
-        account_id: row.get(1).unwrap_or_default(),
-        region: row.get(2).unwrap_or_default(),
-        category: row.get(3).unwrap_or_default(),
-        event_time_ms: row.get(4).unwrap_or_default(),
-        event_name: row.get(5).unwrap_or_default(),
-        event_source: row.get(6).unwrap_or_default(),
-        username: row.get(7).unwrap_or_default(),
-        access_key_id: row.get(8).unwrap_or_default(),
-        read_only: row.get(9).unwrap_or_default(),
-        event_id: row.get(10).unwrap_or_default(),
+    let Ok(resources) = serde_json::from_str(&resources) else {
+        return Ok(Err(StoreError::Backend("corrupt journal resources".into())));
+    };
+    let event = EventRow {
+        seq: row.get(0)?,
+        account_id: row.get(1)?,
+        region: row.get(2)?,
+        category: row.get(3)?,
+        event_time_ms: row.get(4)?,
+        event_name: row.get(5)?,
+        event_source: row.get(6)?,
+        username: row.get(7)?,
+        access_key_id: row.get(8)?,
+        read_only: row.get(9)?,
+        event_id: row.get(10)?,
         resources,
         record_json: String::new(),
     };
-    Ok(resources.map(|resources| Encoded {
-        event: event(resources),
-        codec: row.get(12).unwrap_or_default(),
-        record: row.get(13).unwrap_or_default(),
+    Ok(Ok(Encoded {
+        event,
+        codec: row.get(12)?,
+        record: row.get(13)?,
     }))
 }
 
