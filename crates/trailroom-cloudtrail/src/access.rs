@@ -1,6 +1,7 @@
 //! What each CloudTrail call needs permission for: `cloudtrail:<Operation>` on the trail the
-//! request names (by name, in the caller's region and account, or by ARN), or on `*` for calls
-//! about no trail (LookupEvents, DescribeTrails, ListTrails, ListPublicKeys). Tags in CreateTrail
+//! request names (by name, in the caller's region and account, or by ARN), on the event data
+//! store it names (by id or ARN; for StartQuery, every store its SQL reads), or on `*` for calls
+//! about neither (LookupEvents, DescribeTrails, ListTrails, ListPublicKeys, ListEventDataStores). Tags in CreateTrail
 //! and AddTags are the `aws:RequestTag/*` and `aws:TagKeys` condition keys; a named trail's own
 //! tags are `aws:ResourceTag/*` ([`add_resource_tags`]).
 
@@ -52,6 +53,10 @@ pub fn accesses(
         true => name.to_owned(),
         false => trail_arn(region, account, name),
     };
+    let store_arn = |name: &str| match name.starts_with("arn:") {
+        true => name.to_owned(),
+        false => crate::lake::eds_arn(region, account, name),
+    };
     let mut resources: Vec<String> = Vec::new();
     if let Some(Value::Object(members)) = parameters {
         for key in ["name", "trailName", "resourceId"] {
@@ -61,6 +66,13 @@ pub fn accesses(
         }
         if let Some(Value::Array(ids)) = members.get("resourceIdList") {
             resources.extend(ids.iter().filter_map(Value::as_str).map(arn));
+        }
+        if let Some(Value::String(store)) = members.get("eventDataStore") {
+            resources.push(store_arn(store));
+        }
+        if let Some(Value::String(statement)) = members.get("queryStatement") {
+            let tables = trailroom_lake::sql::table_names(statement);
+            resources.extend(tables.iter().map(|t| store_arn(t)));
         }
     }
     if resources.is_empty() {
@@ -124,5 +136,30 @@ mod tests {
         assert_eq!(get[0].resource, arn);
         let lookup = accesses(Operation::LookupEvents, None, "us-east-1", "111122223333");
         assert_eq!(lookup[0].resource, "*");
+    }
+
+    #[test]
+    fn event_data_stores_by_id_arn_or_query() {
+        let get = accesses(
+            Operation::GetEventDataStore,
+            Some(&json!({"eventDataStore": "0f1e2d3c-aaaa"})),
+            "eu-west-1",
+            "111122223333",
+        );
+        assert_eq!(
+            get[0].resource,
+            "arn:aws:cloudtrail:eu-west-1:111122223333:eventdatastore/0f1e2d3c-aaaa"
+        );
+        let query = accesses(
+            Operation::StartQuery,
+            Some(&json!({"queryStatement": "SELECT count(*) FROM 0f1e2d3c-aaaa"})),
+            "eu-west-1",
+            "111122223333",
+        );
+        assert_eq!(query.len(), 1);
+        assert_eq!(
+            query[0].resource,
+            "arn:aws:cloudtrail:eu-west-1:111122223333:eventdatastore/0f1e2d3c-aaaa"
+        );
     }
 }

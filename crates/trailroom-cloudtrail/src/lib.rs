@@ -2,7 +2,8 @@
 //!
 //! Owns: the [`CloudTrailService`] implementation of the generated `CloudTrail` trait: Event
 //! history ([`lookup`]), trails ([`trails`]: configuration, logging state, selectors, tags, and
-//! what the delivery worker reads), digest signing keys and `ListPublicKeys` ([`keys`]).
+//! what the delivery worker reads), digest signing keys and `ListPublicKeys` ([`keys`]), CloudTrail
+//! Lake's event data stores and queries ([`lake`], on the `trailroom-lake` engine).
 //! CloudTrail's own exceptions for model violations (`InvalidMaxResultsException`, …) come from
 //! the generator's table (`trailroom-codegen`'s `ServiceSpec::validation_codes`).
 //!
@@ -11,6 +12,7 @@
 pub mod access;
 pub mod delivery;
 pub mod keys;
+pub mod lake;
 pub mod lookup;
 mod throttle;
 pub mod trails;
@@ -30,6 +32,17 @@ use trailroom_model::cloudtrail::{
     StartLoggingRequest, StartLoggingResponse, StopLoggingRequest, StopLoggingResponse,
     UpdateTrailRequest, UpdateTrailResponse,
 };
+use trailroom_model::cloudtrail::{
+    CancelQueryRequest, CancelQueryResponse, CreateEventDataStoreRequest,
+    CreateEventDataStoreResponse, DeleteEventDataStoreRequest, DeleteEventDataStoreResponse,
+    DescribeQueryRequest, DescribeQueryResponse, GetEventDataStoreRequest,
+    GetEventDataStoreResponse, GetQueryResultsRequest, GetQueryResultsResponse,
+    ListEventDataStoresRequest, ListEventDataStoresResponse, ListQueriesRequest,
+    ListQueriesResponse, RestoreEventDataStoreRequest, RestoreEventDataStoreResponse,
+    StartEventDataStoreIngestionRequest, StartEventDataStoreIngestionResponse, StartQueryRequest,
+    StartQueryResponse, StopEventDataStoreIngestionRequest, StopEventDataStoreIngestionResponse,
+    UpdateEventDataStoreRequest, UpdateEventDataStoreResponse,
+};
 use trailroom_protocol::ApiError;
 
 /// CloudTrail's handlers.
@@ -43,6 +56,8 @@ pub struct CloudTrailService {
     pub destinations: std::sync::Arc<dyn trails::Destinations>,
     /// How long a digest signing key signs before a new one is made, in ms (30 days when 0).
     pub signing_key_validity_ms: i64,
+    /// CloudTrail Lake's engine; without it the Lake operations are unsupported.
+    pub lake: Option<std::sync::Arc<trailroom_lake::Lake>>,
 }
 
 impl Default for CloudTrailService {
@@ -52,6 +67,7 @@ impl Default for CloudTrailService {
             lookup_rate: None,
             destinations: std::sync::Arc::new(trails::FixedDestinations::default()),
             signing_key_validity_ms: 0,
+            lake: None,
         }
     }
 }
@@ -64,6 +80,16 @@ impl CloudTrailService {
         } else {
             90
         }
+    }
+
+    /// The Lake engine, when this server has one.
+    fn lake(&self) -> Result<&std::sync::Arc<trailroom_lake::Lake>, ApiError> {
+        self.lake.as_ref().ok_or_else(|| {
+            ApiError::client(
+                "UnsupportedOperationException",
+                "CloudTrail Lake is not enabled on this server.",
+            )
+        })
     }
 
     /// Signing key validity in ms.
@@ -223,5 +249,117 @@ impl CloudTrail for CloudTrailService {
         input: ListPublicKeysRequest,
     ) -> Result<ListPublicKeysResponse, ApiError> {
         keys::list_public_keys(ctx, input, self.signing_key_validity_ms()).await
+    }
+
+    async fn create_event_data_store(
+        &self,
+        ctx: &CallContext,
+        input: CreateEventDataStoreRequest,
+    ) -> Result<CreateEventDataStoreResponse, ApiError> {
+        self.lake()?;
+        lake::create_event_data_store(ctx, input).await
+    }
+
+    async fn get_event_data_store(
+        &self,
+        ctx: &CallContext,
+        input: GetEventDataStoreRequest,
+    ) -> Result<GetEventDataStoreResponse, ApiError> {
+        self.lake()?;
+        lake::get_event_data_store(ctx, input)
+    }
+
+    async fn list_event_data_stores(
+        &self,
+        ctx: &CallContext,
+        input: ListEventDataStoresRequest,
+    ) -> Result<ListEventDataStoresResponse, ApiError> {
+        self.lake()?;
+        lake::list_event_data_stores(ctx, input)
+    }
+
+    async fn update_event_data_store(
+        &self,
+        ctx: &CallContext,
+        input: UpdateEventDataStoreRequest,
+    ) -> Result<UpdateEventDataStoreResponse, ApiError> {
+        self.lake()?;
+        lake::update_event_data_store(ctx, input).await
+    }
+
+    async fn delete_event_data_store(
+        &self,
+        ctx: &CallContext,
+        input: DeleteEventDataStoreRequest,
+    ) -> Result<DeleteEventDataStoreResponse, ApiError> {
+        self.lake()?;
+        lake::delete_event_data_store(ctx, input).await
+    }
+
+    async fn restore_event_data_store(
+        &self,
+        ctx: &CallContext,
+        input: RestoreEventDataStoreRequest,
+    ) -> Result<RestoreEventDataStoreResponse, ApiError> {
+        self.lake()?;
+        lake::restore_event_data_store(ctx, input).await
+    }
+
+    async fn start_event_data_store_ingestion(
+        &self,
+        ctx: &CallContext,
+        input: StartEventDataStoreIngestionRequest,
+    ) -> Result<StartEventDataStoreIngestionResponse, ApiError> {
+        self.lake()?;
+        lake::start_ingestion(ctx, input).await
+    }
+
+    async fn stop_event_data_store_ingestion(
+        &self,
+        ctx: &CallContext,
+        input: StopEventDataStoreIngestionRequest,
+    ) -> Result<StopEventDataStoreIngestionResponse, ApiError> {
+        self.lake()?;
+        lake::stop_ingestion(ctx, input).await
+    }
+
+    async fn start_query(
+        &self,
+        ctx: &CallContext,
+        input: StartQueryRequest,
+    ) -> Result<StartQueryResponse, ApiError> {
+        lake::start_query(ctx, input, self.lake()?)
+    }
+
+    async fn describe_query(
+        &self,
+        ctx: &CallContext,
+        input: DescribeQueryRequest,
+    ) -> Result<DescribeQueryResponse, ApiError> {
+        lake::describe_query(ctx, input, self.lake()?)
+    }
+
+    async fn get_query_results(
+        &self,
+        ctx: &CallContext,
+        input: GetQueryResultsRequest,
+    ) -> Result<GetQueryResultsResponse, ApiError> {
+        lake::get_query_results(ctx, input, self.lake()?)
+    }
+
+    async fn list_queries(
+        &self,
+        ctx: &CallContext,
+        input: ListQueriesRequest,
+    ) -> Result<ListQueriesResponse, ApiError> {
+        lake::list_queries(ctx, input, self.lake()?)
+    }
+
+    async fn cancel_query(
+        &self,
+        ctx: &CallContext,
+        input: CancelQueryRequest,
+    ) -> Result<CancelQueryResponse, ApiError> {
+        lake::cancel_query(ctx, input, self.lake()?)
     }
 }

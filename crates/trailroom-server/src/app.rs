@@ -73,6 +73,11 @@ pub async fn serve(
     let pruner = tokio::spawn(crate::retention::prune_forever(state.clone()));
     state.delivery.start(&state).await?;
     let delivery = tokio::spawn(crate::delivery::deliver_forever(state.clone()));
+    let lake_feeder = state
+        .cloudtrail
+        .lake
+        .clone()
+        .map(|lake| tokio::spawn(crate::lake_feed::feed_forever(state.clone(), lake)));
     let limits = crate::listener::Limits {
         max_connections: crate::listener::Limits::max_connections(state.config.max_connections),
         header_timeout: state.config.header_timeout,
@@ -81,6 +86,9 @@ pub async fn serve(
     crate::listener::serve(listener, router(state), limits, tls, shutdown).await;
     pruner.abort();
     delivery.abort();
+    if let Some(feeder) = lake_feeder {
+        feeder.abort();
+    }
     store.shutdown();
     Ok(())
 }

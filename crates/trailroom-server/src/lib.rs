@@ -20,6 +20,7 @@ mod ec2_api;
 mod federation_api;
 pub mod front_door;
 mod json_api;
+mod lake_feed;
 mod listener;
 pub mod metrics;
 mod query_api;

@@ -82,6 +82,9 @@ impl AppState {
             }
             None => (None, None),
         };
+        let lake_path = config.data_dir.join("lake.db");
+        let lake = trailroom_lake::Lake::open(&lake_path, trailroom_lake::Limits::default())
+            .with_context(|| format!("cannot open the lake database {}", lake_path.display()))?;
         let delivery: Arc<crate::delivery::Delivery> = Arc::default();
         let metrics = Arc::new(crate::metrics::Metrics::new(
             store.clone(),
@@ -112,6 +115,7 @@ impl AppState {
                         .map(|b| b.bucket.clone())
                         .collect(),
                 }),
+                lake: Some(lake),
                 ..CloudTrailService::default()
             }),
             sessions: Arc::default(),

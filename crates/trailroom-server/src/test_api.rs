@@ -95,6 +95,9 @@ async fn clear(state: &AppState) -> anyhow::Result<()> {
     })
     .await??;
     state.s3.clear_objects()?;
+    if let Some(lake) = &state.cloudtrail.lake {
+        lake.reset()?;
+    }
     let now = state.clock.now_ms();
     ensure_accounts(store, &state.config.bootstrap_accounts(), now).await?;
     ensure_organizations(store, &state.config.organizations, now).await?;

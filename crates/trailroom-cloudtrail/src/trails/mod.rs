@@ -93,11 +93,13 @@ pub use trailroom_organizations::{OrganizationRecord, organization_of};
 
 pub(crate) use describe::{describe_trails, get_trail, list_trails};
 pub(crate) use lifecycle::{create_trail, delete_trail, update_trail};
+pub(crate) use organization::managed_organization;
 pub(crate) use selector_ops::{
     get_event_selectors, get_insight_selectors, put_event_selectors, put_insight_selectors,
 };
+pub(crate) use selectors::{from_request as selectors_from_request, to_wire as selectors_to_wire};
 pub(crate) use status::{get_trail_status, start_logging, stop_logging};
-pub(crate) use tags::{add_tags, list_tags, remove_tags};
+pub(crate) use tags::{add_tags, checked_tags, list_tags, remove_tags, tags_to_wire};
 
 use trailroom_protocol::ApiError;
 

@@ -20,6 +20,16 @@ pub const MAX_TAGS: usize = 50;
 /// ARNs per ListTags call.
 pub const MAX_LIST_TAGS_RESOURCES: usize = 20;
 
+/// Stored tags on the wire.
+pub(crate) fn tags_to_wire(tags: &[TagRecord]) -> Vec<Tag> {
+    tags.iter()
+        .map(|t| Tag {
+            key: Some(t.key.clone()),
+            value: t.value.clone(),
+        })
+        .collect()
+}
+
 /// `existing` with `added` applied (new values overwrite), after checking every tag.
 pub(crate) fn checked_tags(
     existing: &[TagRecord],
@@ -267,16 +277,7 @@ pub(crate) fn list_tags(
         .iter()
         .map(|trail| ResourceTag {
             resource_id: Some(trail.trail_arn.clone()),
-            tags_list: Some(
-                trail
-                    .tags
-                    .iter()
-                    .map(|t| Tag {
-                        key: Some(t.key.clone()),
-                        value: t.value.clone(),
-                    })
-                    .collect(),
-            ),
+            tags_list: Some(tags_to_wire(&trail.tags)),
         })
         .collect();
     Ok(ListTagsResponse {

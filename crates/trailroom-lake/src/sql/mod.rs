@@ -61,6 +61,28 @@ pub fn translate(
     })
 }
 
+/// The table names `statement` reads that are not its own `WITH` names (none when it does not
+/// parse): the stores a StartQuery asks permission for.
+pub fn table_names(statement: &str) -> Vec<String> {
+    let quoted = prelex::quote_table_ids(statement);
+    let Ok(statements) = Parser::parse_sql(&GenericDialect {}, &quoted) else {
+        return Vec::new();
+    };
+    let mut found = scope::Scope::default();
+    let mut names = Vec::new();
+    for statement in &statements {
+        let _ = Visit::visit(statement, &mut found);
+        let _ = sqlparser::ast::visit_relations(statement, |relation| {
+            let name = relation.to_string().trim_matches('"').to_owned();
+            if !found.ctes.contains(&name.to_lowercase()) && !names.contains(&name) {
+                names.push(name);
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    names
+}
+
 fn invalid(message: &str) -> LakeError {
     LakeError::InvalidStatement(message.to_owned())
 }

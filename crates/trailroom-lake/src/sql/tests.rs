@@ -138,3 +138,15 @@ fn what_is_refused_names_the_problem() {
         Err(LakeError::StoreNotFound(name)) if name == "nope-999"
     ));
 }
+
+#[test]
+fn table_names_are_the_stores_read() {
+    assert_eq!(
+        table_names(
+            "WITH x AS (SELECT * FROM abc-123) SELECT * FROM x JOIN def-456 d ON true \
+             UNION SELECT * FROM abc-123"
+        ),
+        vec!["abc-123".to_owned(), "def-456".to_owned()]
+    );
+    assert!(table_names("not sql").is_empty());
+}

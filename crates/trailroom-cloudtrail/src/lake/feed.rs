@@ -1,0 +1,131 @@
+//! Feeding event data stores from the event log, and keeping them: each live store has one feed
+//! per account it collects (its owner, or every account of the organization), whose cursor the
+//! lake moves in the same transaction as it appends (so an event is ingested once, however the
+//! background feeder and StartQuery's catch-up interleave). An event goes in when an ingestion
+//! window holds its position, its region is the store's (or the store is multi-region) and the
+//! store's selectors admit it. Gone stores are dropped from the lake; retention prunes the rest.
+
+use trailroom_lake::{Lake, LakeError, LakeEvent};
+use trailroom_organizations::organization_of;
+use trailroom_store::{ReadTxn, StoreError};
+
+use super::record::{EDS_KIND, EdsStatus, EventDataStoreRecord};
+use crate::trails::selectors_admit;
+
+/// Events read from the log per step.
+const BATCH: usize = 500;
+/// Events pruned per store per maintenance round.
+const PRUNE_BATCH: usize = 10_000;
+
+/// What stops a feed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    /// The event log could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The lake failed.
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+}
+
+/// Every live store (any account), for the feeder.
+pub fn live_stores(txn: &dyn ReadTxn, now_ms: i64) -> Result<Vec<EventDataStoreRecord>, FeedError> {
+    let mut out = Vec::new();
+    for doc in txn.list_kind(EDS_KIND)? {
+        let record: EventDataStoreRecord = doc.decode()?;
+        if !record.is_gone(now_ms) {
+            out.push(record);
+        }
+    }
+    Ok(out)
+}
+
+/// Feeds `stores` up to the newest event; returns how many events went in.
+pub fn feed(
+    txn: &dyn ReadTxn,
+    lake: &Lake,
+    stores: &[EventDataStoreRecord],
+) -> Result<usize, FeedError> {
+    let mut ingested = 0;
+    for store in stores {
+        for account in accounts(txn, store)? {
+            ingested += feed_account(txn, lake, store, &account)?;
+        }
+    }
+    Ok(ingested)
+}
+
+/// The accounts whose events `store` collects.
+fn accounts(txn: &dyn ReadTxn, store: &EventDataStoreRecord) -> Result<Vec<String>, FeedError> {
+    if store.organization
+        && let Some(org) = organization_of(txn, &store.account_id)?
+        && org.management_account_id == store.account_id
+    {
+        return Ok(org.accounts());
+    }
+    Ok(vec![store.account_id.clone()])
+}
+
+fn feed_account(
+    txn: &dyn ReadTxn,
+    lake: &Lake,
+    store: &EventDataStoreRecord,
+    account: &str,
+) -> Result<usize, FeedError> {
+    let Some(first) = store.windows.first() else {
+        return Ok(0);
+    };
+    let key = format!("{}/{account}", store.id);
+    let set = store.selector_set();
+    let mut ingested = 0;
+    loop {
+        let from = lake.cursor(&key)?.unwrap_or(first.after_seq);
+        if store.status != EdsStatus::Enabled
+            && store
+                .windows
+                .iter()
+                .all(|w| w.upto_seq.is_some_and(|u| u <= from))
+        {
+            return Ok(ingested);
+        }
+        let events = txn.events_after(account, None, from, BATCH)?;
+        let Some(through) = events.last().map(|e| e.seq) else {
+            return Ok(ingested);
+        };
+        let admitted: Vec<LakeEvent> = events
+            .iter()
+            .filter(|e| store.ingests(e.seq))
+            .filter(|e| store.multi_region || e.region == store.home_region)
+            .filter(|e| selectors_admit(&set, e))
+            .map(|e| LakeEvent {
+                seq: e.seq,
+                time_ms: e.event_time_ms,
+                record_json: e.record_json.clone(),
+            })
+            .collect();
+        match lake.ingest(&store.id, &key, from, through, &admitted) {
+            Ok(()) => ingested += admitted.len(),
+            // Another feeder moved the cursor first: go on from where it left it.
+            Err(LakeError::CursorMoved(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Drops stores whose pending deletion is over (or whose document is gone) and prunes the
+/// rest's events older than their retention; forgets queries past `results_kept_ms`.
+pub fn maintain(txn: &dyn ReadTxn, lake: &Lake, now_ms: i64) -> Result<(), FeedError> {
+    let live = live_stores(txn, now_ms)?;
+    for id in lake.stores()? {
+        if !live.iter().any(|s| s.id == id) {
+            lake.drop_store(&id)?;
+        }
+    }
+    for store in &live {
+        let keep_ms = i64::from(store.retention_days) * 24 * 3600 * 1000;
+        lake.prune(&store.id, now_ms - keep_ms, PRUNE_BATCH)?;
+    }
+    let kept = lake.limits().results_kept.as_millis() as i64;
+    lake.forget_queries_before(now_ms - kept)?;
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! StartQuery, DescribeQuery, GetQueryResults, ListQueries, CancelQuery. A query may read the
+//! caller's live stores of the calling region; before it starts, their feeds catch up with the
+//! event log, so every event recorded before StartQuery is in its answer.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use trailroom_audit::CallContext;
+use trailroom_lake::{Lake, LakeError, QueryInfo, QuerySpec, QueryStatus};
+use trailroom_model::Timestamp;
+use trailroom_model::cloudtrail::{
+    CancelQueryRequest, CancelQueryResponse, DescribeQueryRequest, DescribeQueryResponse,
+    GetQueryResultsRequest, GetQueryResultsResponse, ListQueriesRequest, ListQueriesResponse,
+    Query, QueryStatistics, QueryStatisticsForDescribeQuery, StartQueryRequest, StartQueryResponse,
+};
+use trailroom_protocol::ApiError;
+
+use super::record::{EdsStatus, EventDataStoreRecord, eds_arn};
+use super::{EDS_RESOURCE_TYPE, StoreRef, feed, lake_error, page};
+use crate::trails::required;
+
+/// How far back ListQueries looks by default (AWS keeps queries seven days).
+const LIST_WINDOW_MS: i64 = 7 * 24 * 3600 * 1000;
+
+fn dashboards_unsupported() -> ApiError {
+    ApiError::client(
+        "UnsupportedOperationException",
+        "QueryAlias, QueryParameters and RefreshId belong to dashboards, which this server does \
+         not run.",
+    )
+}
+
+/// StartQuery.
+pub(crate) fn start_query(
+    ctx: &CallContext,
+    input: StartQueryRequest,
+    lake: &Arc<Lake>,
+) -> Result<StartQueryResponse, ApiError> {
+    if input.query_alias.is_some() || input.query_parameters.is_some() {
+        return Err(dashboards_unsupported());
+    }
+    if input.delivery_s3_uri.is_some() {
+        return Err(ApiError::client(
+            "UnsupportedOperationException",
+            "Delivering query results to S3 (DeliveryS3Uri) is not supported by this server yet.",
+        ));
+    }
+    let owner = input
+        .event_data_store_owner_account_id
+        .clone()
+        .unwrap_or_else(|| ctx.account_id().to_owned());
+    if owner != ctx.account_id() {
+        return Err(ApiError::client(
+            "EventDataStoreNotFoundException",
+            format!("No event data store of account {owner} is shared with this account."),
+        ));
+    }
+    let statement = required(input.query_statement, "QueryStatement")?;
+    let now = ctx.now_ms();
+    let stores = ctx.read(|txn| {
+        let mine: Vec<EventDataStoreRecord> = feed::live_stores(txn, now)
+            .map_err(|e| lake_failure(&e))?
+            .into_iter()
+            .filter(|s| s.account_id == ctx.account_id() && s.home_region == ctx.region())
+            .collect();
+        feed::feed(txn, lake, &mine).map_err(|e| lake_failure(&e))?;
+        Ok(mine)
+    })?;
+    let spec = QuerySpec {
+        account: ctx.account_id().to_owned(),
+        statement,
+        now_ms: now,
+        delivery_uri: None,
+    };
+    let info = lake
+        .start_query(spec, &mut |name| resolve(&stores, name))
+        .map_err(lake_error)?;
+    for id in &info.stores {
+        ctx.add_resource(
+            EDS_RESOURCE_TYPE,
+            eds_arn(ctx.region(), ctx.account_id(), id),
+        );
+    }
+    Ok(StartQueryResponse {
+        query_id: Some(info.id),
+        event_data_store_owner_account_id: input.event_data_store_owner_account_id,
+    })
+}
+
+fn lake_failure(err: &feed::FeedError) -> ApiError {
+    tracing::error!(error = %err, "cannot feed event data stores");
+    ApiError::internal()
+}
+
+/// The store a table name names: its id, any case.
+fn resolve(stores: &[EventDataStoreRecord], name: &str) -> Result<String, LakeError> {
+    let store = stores
+        .iter()
+        .find(|s| s.id.eq_ignore_ascii_case(name) || s.arn == name)
+        .ok_or_else(|| LakeError::StoreNotFound(name.to_owned()))?;
+    match store.status {
+        EdsStatus::PendingDeletion => Err(LakeError::StoreInactive(store.arn.clone())),
+        _ => Ok(store.id.clone()),
+    }
+}
+
+fn query_id(id: Option<String>, refresh: Option<&String>) -> Result<String, ApiError> {
+    if refresh.is_some() {
+        return Err(dashboards_unsupported());
+    }
+    id.ok_or_else(|| {
+        ApiError::client(
+            "InvalidParameterException",
+            "Specify the QueryId of the query.",
+        )
+    })
+}
+
+/// DescribeQuery.
+pub(crate) fn describe_query(
+    ctx: &CallContext,
+    input: DescribeQueryRequest,
+    lake: &Lake,
+) -> Result<DescribeQueryResponse, ApiError> {
+    if input.query_alias.is_some() {
+        return Err(dashboards_unsupported());
+    }
+    let id = query_id(input.query_id, input.refresh_id.as_ref())?;
+    let info = lake.describe(ctx.account_id(), &id).map_err(lake_error)?;
+    name_stores(ctx, &info);
+    Ok(DescribeQueryResponse {
+        query_id: Some(info.id.clone()),
+        query_string: Some(info.statement.clone()),
+        query_status: Some(info.status.as_str().to_owned()),
+        query_statistics: Some(QueryStatisticsForDescribeQuery {
+            events_matched: Some(info.events_matched),
+            events_scanned: Some(info.events_scanned),
+            bytes_scanned: Some(info.bytes_scanned),
+            execution_time_in_millis: Some(info.execution_ms.clamp(0, i32::MAX as i64) as i32),
+            creation_time: Some(Timestamp::from_epoch_millis(info.created_ms)),
+        }),
+        error_message: info.error.clone(),
+        delivery_s3_uri: info.delivery_uri.clone(),
+        delivery_status: info.delivery_status.clone(),
+        ..DescribeQueryResponse::default()
+    })
+}
+
+/// GetQueryResults: a page of rows, each a list of one-entry maps in column order.
+pub(crate) fn get_query_results(
+    ctx: &CallContext,
+    input: GetQueryResultsRequest,
+    lake: &Lake,
+) -> Result<GetQueryResultsResponse, ApiError> {
+    let id = required(input.query_id, "QueryId")?;
+    let offset = match input.next_token.as_deref() {
+        None => 0,
+        Some(token) => token
+            .strip_prefix("page-")
+            .and_then(|n| n.parse::<i64>().ok())
+            .ok_or_else(|| {
+                ApiError::client(
+                    "InvalidNextTokenException",
+                    "The pagination token is not valid.",
+                )
+            })?,
+    };
+    let limit = input.max_query_results.map_or(1000, i64::from);
+    let page = lake
+        .results(ctx.account_id(), &id, offset, limit)
+        .map_err(lake_error)?;
+    name_stores(ctx, &page.info);
+    let rows: Vec<Vec<BTreeMap<String, String>>> = page
+        .rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|(column, value)| BTreeMap::from([(column, value)]))
+                .collect()
+        })
+        .collect();
+    let finished = page.info.status == QueryStatus::Finished;
+    Ok(GetQueryResultsResponse {
+        query_status: Some(page.info.status.as_str().to_owned()),
+        query_statistics: Some(QueryStatistics {
+            results_count: finished.then_some(rows.len() as i32),
+            total_results_count: finished
+                .then_some(page.info.results_count.clamp(0, i32::MAX as i64) as i32),
+            bytes_scanned: Some(page.info.bytes_scanned),
+        }),
+        query_result_rows: finished.then_some(rows),
+        next_token: page.next.map(|n| format!("page-{n}")),
+        error_message: page.info.error.clone(),
+    })
+}
+
+/// ListQueries: the account's queries over a store in a time range, newest first.
+pub(crate) fn list_queries(
+    ctx: &CallContext,
+    input: ListQueriesRequest,
+    lake: &Lake,
+) -> Result<ListQueriesResponse, ApiError> {
+    let target = StoreRef::parse(&required(input.event_data_store, "EventDataStore")?, ctx)?;
+    let store = ctx.read(|txn| target.find(txn, ctx.now_ms()))?;
+    ctx.add_resource(EDS_RESOURCE_TYPE, store.arn.clone());
+    let now = ctx.now_ms();
+    let since = input
+        .start_time
+        .map_or(now - LIST_WINDOW_MS, Timestamp::epoch_millis);
+    let until = input.end_time.map_or(now, Timestamp::epoch_millis);
+    if since > until {
+        return Err(ApiError::client(
+            "InvalidDateRangeException",
+            "The start time must be before the end time.",
+        ));
+    }
+    let status = match input.query_status.as_deref() {
+        None => None,
+        Some(name) => Some(QueryStatus::parse(name).ok_or_else(|| {
+            ApiError::client(
+                "InvalidQueryStatusException",
+                format!("{name} is not a query status."),
+            )
+        })?),
+    };
+    let queries = lake
+        .list_queries(ctx.account_id(), &store.id, since, until, status)
+        .map_err(lake_error)?;
+    let (page, next_token) = page(
+        &queries,
+        input.next_token.as_deref(),
+        input.max_results,
+        1000,
+    )?;
+    Ok(ListQueriesResponse {
+        queries: Some(
+            page.iter()
+                .map(|q| Query {
+                    query_id: Some(q.id.clone()),
+                    query_status: Some(q.status.as_str().to_owned()),
+                    creation_time: Some(Timestamp::from_epoch_millis(q.created_ms)),
+                })
+                .collect(),
+        ),
+        next_token,
+    })
+}
+
+/// CancelQuery.
+pub(crate) fn cancel_query(
+    ctx: &CallContext,
+    input: CancelQueryRequest,
+    lake: &Lake,
+) -> Result<CancelQueryResponse, ApiError> {
+    let id = required(input.query_id, "QueryId")?;
+    let info = lake.cancel(ctx.account_id(), &id).map_err(lake_error)?;
+    name_stores(ctx, &info);
+    Ok(CancelQueryResponse {
+        query_id: Some(info.id),
+        query_status: Some(info.status.as_str().to_owned()),
+        event_data_store_owner_account_id: input.event_data_store_owner_account_id,
+    })
+}
+
+/// Names the stores a query read as the call's resources.
+fn name_stores(ctx: &CallContext, info: &QueryInfo) {
+    for id in &info.stores {
+        ctx.add_resource(
+            EDS_RESOURCE_TYPE,
+            eds_arn(ctx.region(), ctx.account_id(), id),
+        );
+    }
+}

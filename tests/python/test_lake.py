@@ -1,0 +1,242 @@
+"""CloudTrail Lake through boto3 and the AWS CLI: event data stores (create, get, list, update,
+delete with termination protection and pending deletion, restore, start/stop ingestion, the
+per-region quota) and SQL queries over the events they ingested (start, describe, results with
+paging, list, cancel), with AWS's errors.
+
+Runs with the pinned clients and again with a current boto3 (scripts/test).
+"""
+
+import json
+import uuid
+
+import pytest
+
+from conftest import ACCOUNT, aws_cli, error_of, wait_for
+
+
+def eds_arn(store_id, region="us-east-1"):
+    return f"arn:aws:cloudtrail:{region}:{ACCOUNT}:eventdatastore/{store_id}"
+
+
+def store_id(arn):
+    return arn.rsplit("/", 1)[1]
+
+
+def finished(ct, query_id):
+    """Polls until the query stops; returns its first results page."""
+    def done():
+        page = ct.get_query_results(QueryId=query_id)
+        return page if page["QueryStatus"] not in ("QUEUED", "RUNNING") else None
+    return wait_for(done, timeout=30, what=f"query {query_id}")
+
+
+def rows(page):
+    """Rows as lists of (column, value) pairs."""
+    return [[next(iter(cell.items())) for cell in row] for row in page.get("QueryResultRows", [])]
+
+
+def run(ct, sql):
+    query_id = ct.start_query(QueryStatement=sql)["QueryId"]
+    page = finished(ct, query_id)
+    assert page["QueryStatus"] == "FINISHED", page.get("ErrorMessage")
+    return query_id, page
+
+
+@pytest.fixture
+def ct(server):
+    return server.client("cloudtrail")
+
+
+@pytest.fixture
+def s3(server):
+    """S3 calls make the events these tests query: both client generations speak it."""
+    return server.client("s3")
+
+
+def test_a_store_is_created_with_aws_defaults_and_found_by_arn_or_id(ct):
+    created = ct.create_event_data_store(Name="audit-store")
+    arn = created["EventDataStoreArn"]
+    assert arn.startswith(f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:eventdatastore/")
+    uuid.UUID(store_id(arn))
+    assert created["Status"] == "ENABLED"
+    assert created["MultiRegionEnabled"] is True
+    assert created["OrganizationEnabled"] is False
+    assert created["TerminationProtectionEnabled"] is True
+    assert created["RetentionPeriod"] == 366
+    assert created["BillingMode"] == "EXTENDABLE_RETENTION_PRICING"
+    assert created["AdvancedEventSelectors"] == [{
+        "Name": "Default management events",
+        "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
+    }]
+    by_arn = ct.get_event_data_store(EventDataStore=arn)
+    by_id = ct.get_event_data_store(EventDataStore=store_id(arn))
+    assert by_arn["Name"] == by_id["Name"] == "audit-store"
+    assert by_arn["CreatedTimestamp"] == created["CreatedTimestamp"]
+    listed = ct.list_event_data_stores()["EventDataStores"]
+    assert [s["EventDataStoreArn"] for s in listed] == [arn]
+    assert error_of(ct.create_event_data_store, Name="audit-store")[0] == "EventDataStoreAlreadyExistsException"
+
+
+def test_errors_name_the_problem(ct):
+    missing = eds_arn("00000000-0000-0000-0000-000000000000")
+    assert error_of(ct.get_event_data_store, EventDataStore=missing)[0] == "EventDataStoreNotFoundException"
+    assert error_of(ct.get_event_data_store, EventDataStore="arn:aws:s3:::bucket")[0] == "EventDataStoreARNInvalidException"
+    code, status, msg = error_of(ct.create_event_data_store, Name="fixed", BillingMode="FIXED_RETENTION_PRICING",
+                                 RetentionPeriod=3000)
+    assert (code, status) == ("InvalidParameterException", 400), msg
+    code, _, _ = error_of(ct.create_event_data_store, Name="bad-selectors",
+                          AdvancedEventSelectors=[{"FieldSelectors": [{"Field": "eventName", "Equals": ["X"]}]}])
+    assert code == "InvalidEventSelectorsException"
+    code, _, _ = error_of(ct.create_event_data_store, Name="org", OrganizationEnabled=True)
+    assert code == "OrganizationsNotInUseException"
+
+
+def test_lifecycle_protection_pending_deletion_restore_and_ingestion(ct):
+    arn = ct.create_event_data_store(Name="life", StartIngestion=False)["EventDataStoreArn"]
+    assert ct.get_event_data_store(EventDataStore=arn)["Status"] == "CREATED"
+    assert error_of(ct.stop_event_data_store_ingestion, EventDataStore=arn)[0] == "InvalidEventDataStoreStatusException"
+    ct.start_event_data_store_ingestion(EventDataStore=arn)
+    assert ct.get_event_data_store(EventDataStore=arn)["Status"] == "ENABLED"
+    ct.stop_event_data_store_ingestion(EventDataStore=arn)
+    assert ct.get_event_data_store(EventDataStore=arn)["Status"] == "STOPPED_INGESTION"
+
+    assert error_of(ct.delete_event_data_store, EventDataStore=arn)[0] == "EventDataStoreTerminationProtectedException"
+    updated = ct.update_event_data_store(EventDataStore=arn, Name="life-renamed", RetentionPeriod=90,
+                                         TerminationProtectionEnabled=False)
+    assert (updated["Name"], updated["RetentionPeriod"], updated["TerminationProtectionEnabled"]) == ("life-renamed", 90, False)
+    assert updated["UpdatedTimestamp"] >= updated["CreatedTimestamp"]
+    ct.delete_event_data_store(EventDataStore=arn)
+    assert ct.get_event_data_store(EventDataStore=arn)["Status"] == "PENDING_DELETION"
+    assert error_of(ct.update_event_data_store, EventDataStore=arn, RetentionPeriod=30)[0] == "InactiveEventDataStoreException"
+    assert error_of(ct.start_query, QueryStatement=f"SELECT * FROM {store_id(arn)}")[0] == "InactiveEventDataStoreException"
+    restored = ct.restore_event_data_store(EventDataStore=arn)
+    assert restored["Status"] == "STOPPED_INGESTION"
+    assert error_of(ct.restore_event_data_store, EventDataStore=arn)[0] == "InvalidEventDataStoreStatusException"
+
+
+def test_ten_stores_per_region(ct):
+    for i in range(10):
+        ct.create_event_data_store(Name=f"store-{i}", TerminationProtectionEnabled=False)
+    assert error_of(ct.create_event_data_store, Name="store-10")[0] == "EventDataStoreMaxLimitExceededException"
+    first = ct.list_event_data_stores(MaxResults=4)
+    assert len(first["EventDataStores"]) == 4
+    rest = ct.list_event_data_stores(NextToken=first["NextToken"])
+    names = [s["Name"] for s in first["EventDataStores"] + rest["EventDataStores"]]
+    assert sorted(names) == sorted(f"store-{i}" for i in range(10))
+
+
+def test_queries_see_what_the_store_ingested_and_nothing_else(ct, s3):
+    s3.create_bucket(Bucket="before-the-store")
+    store = store_id(ct.create_event_data_store(Name="buckets")["EventDataStoreArn"])
+    for name in ("lake-b1", "lake-b2", "lake-b3"):
+        s3.create_bucket(Bucket=name)
+    s3.list_buckets()
+    s3.get_bucket_location(Bucket="lake-b1")
+
+    query_id, page = run(ct, f"SELECT eventName, readOnly, count(*) AS calls FROM {store} "
+                             f"WHERE eventSource = 's3.amazonaws.com' GROUP BY eventName, readOnly ORDER BY eventName")
+    assert rows(page) == [
+        [("eventName", "CreateBucket"), ("readOnly", "false"), ("calls", "3")],
+        [("eventName", "GetBucketLocation"), ("readOnly", "true"), ("calls", "1")],
+        [("eventName", "ListBuckets"), ("readOnly", "true"), ("calls", "1")],
+    ]
+    assert page["QueryStatistics"]["ResultsCount"] == 3
+    assert page["QueryStatistics"]["TotalResultsCount"] == 3
+
+    described = ct.describe_query(QueryId=query_id)
+    assert described["QueryStatus"] == "FINISHED"
+    assert described["QueryString"].startswith("SELECT eventName")
+    assert described["QueryStatistics"]["EventsScanned"] >= 5
+    listed = ct.list_queries(EventDataStore=store)["Queries"]
+    assert query_id in [q["QueryId"] for q in listed]
+    assert error_of(ct.cancel_query, QueryId=query_id)[0] == "InactiveQueryException"
+
+    # Struct paths, map subscripts, UNNEST of resources.
+    _, page = run(ct, f"SELECT userIdentity.type AS who, element_at(requestParameters, 'bucketName') AS bucket, "
+                      f"r.arn FROM {store} CROSS JOIN UNNEST(resources) AS t(r) "
+                      f"WHERE eventName = 'CreateBucket' ORDER BY bucket")
+    got = [dict(r) for r in rows(page)]
+    assert [r["bucket"] for r in got] == ["lake-b1", "lake-b2", "lake-b3"]
+    assert all(r["who"] == "Root" for r in got)
+    assert [r["arn"] for r in got] == ["arn:aws:s3:::lake-b1", "arn:aws:s3:::lake-b2", "arn:aws:s3:::lake-b3"]
+
+    # After StopEventDataStoreIngestion, new calls stay out.
+    ct.stop_event_data_store_ingestion(EventDataStore=store)
+    s3.create_bucket(Bucket="after-the-stop")
+    _, page = run(ct, f"SELECT count(*) FROM {store} WHERE eventName = 'CreateBucket'")
+    assert rows(page) == [[("_col0", "3")]]
+
+
+def test_results_page_and_bad_queries_are_refused(ct, s3):
+    store = store_id(ct.create_event_data_store(Name="paging")["EventDataStoreArn"])
+    for i in range(7):
+        s3.create_bucket(Bucket=f"lake-p{i}")
+    query_id, _ = run(ct, f"SELECT element_at(requestParameters, 'bucketName') FROM {store} "
+                          f"WHERE eventName = 'CreateBucket' ORDER BY 1")
+    seen, token = [], None
+    while True:
+        kwargs = {"NextToken": token} if token else {}
+        page = ct.get_query_results(QueryId=query_id, MaxQueryResults=3, **kwargs)
+        seen += [dict(r)["_col0"] for r in rows(page)]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert seen == [f"lake-p{i}" for i in range(7)]
+
+    code, status, msg = error_of(ct.start_query, QueryStatement=f"SELEC * FROM {store}")
+    assert (code, status) == ("InvalidQueryStatementException", 400) and msg
+    code, _, msg = error_of(ct.start_query, QueryStatement=f"DELETE FROM {store}")
+    assert code == "InvalidQueryStatementException" and "SELECT" in msg
+    code, _, msg = error_of(ct.start_query, QueryStatement=f"SELECT no_such_function(eventName) FROM {store}")
+    assert code == "InvalidQueryStatementException" and "no_such_function" in msg
+    assert error_of(ct.start_query, QueryStatement="SELECT * FROM 11111111-2222-3333-4444-555555555555")[0] == \
+        "EventDataStoreNotFoundException"
+    assert error_of(ct.describe_query, QueryId=str(uuid.uuid4()))[0] == "QueryIdNotFoundException"
+    assert error_of(ct.get_query_results, QueryId=query_id, NextToken="nope")[0] == "InvalidNextTokenException"
+
+    # A query failing while it runs says why.
+    query_id = ct.start_query(QueryStatement=f"SELECT from_iso8601_timestamp(eventName) FROM {store}")["QueryId"]
+    page = finished(ct, query_id)
+    assert page["QueryStatus"] == "FAILED"
+    assert "cannot be cast to timestamp" in page["ErrorMessage"]
+
+
+def test_selectors_decide_what_a_store_ingests(ct, s3):
+    store = store_id(ct.create_event_data_store(
+        Name="writes-only",
+        AdvancedEventSelectors=[{"Name": "writes", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Management"]},
+            {"Field": "readOnly", "Equals": ["false"]}]}],
+    )["EventDataStoreArn"])
+    s3.create_bucket(Bucket="lake-x")
+    s3.list_buckets()
+    _, page = run(ct, f"SELECT DISTINCT eventName FROM {store} WHERE eventSource = 's3.amazonaws.com'")
+    assert rows(page) == [[("eventName", "CreateBucket")]]
+
+
+def test_lake_calls_are_recorded_with_their_store(ct):
+    arn = ct.create_event_data_store(Name="recorded")["EventDataStoreArn"]
+    query_id = ct.start_query(QueryStatement=f"SELECT count(*) FROM {store_id(arn)}")["QueryId"]
+    finished(ct, query_id)
+
+    def start_query_event():
+        events = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "StartQuery"}])
+        return events["Events"]
+    event = wait_for(start_query_event, what="the StartQuery event")[0]
+    assert event["Resources"] == [{"ResourceType": "AWS::CloudTrail::EventDataStore", "ResourceName": arn}]
+    record = json.loads(event["CloudTrailEvent"])
+    assert record["requestParameters"]["queryStatement"].startswith("SELECT count(*)")
+    assert record["responseElements"]["queryId"] == query_id
+    assert record["readOnly"] is False
+
+
+def test_the_aws_cli_runs_a_query(server, ct):
+    store = store_id(ct.create_event_data_store(Name="cli")["EventDataStoreArn"])
+    ct.list_trails()
+    started = aws_cli(server, "cloudtrail", "start-query", "--query-statement",
+                      f"SELECT eventName FROM {store} WHERE eventName = 'ListTrails'")
+    query_id = json.loads(started.stdout)["QueryId"]
+    finished(ct, query_id)
+    result = json.loads(aws_cli(server, "cloudtrail", "get-query-results", "--query-id", query_id).stdout)
+    assert result["QueryStatus"] == "FINISHED"
+    assert result["QueryResultRows"] == [[{"eventName": "ListTrails"}]]
