@@ -20,6 +20,8 @@ pub mod feed;
 mod queries;
 mod record;
 mod stores;
+#[cfg(test)]
+mod tests;
 
 use trailroom_audit::{CallContext, store_failure};
 use trailroom_lake::LakeError;

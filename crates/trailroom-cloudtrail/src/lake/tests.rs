@@ -1,0 +1,399 @@
+//! The feed against a model: after any interleaving of recorded events, store lifecycle calls
+//! (create with or without ingestion, stop, start, delete, restore) and feeder runs (one, or two
+//! racing), each store holds exactly the events its model windows, account, region and selectors
+//! admit: none lost, none twice.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use trailroom_audit::{CallContext, CallInfo, ManualClock};
+use trailroom_identity::{Caller as Identity, Principal};
+use trailroom_lake::{Lake, LakeError, Limits, QuerySpec};
+use trailroom_model::cloudtrail::*;
+use trailroom_store::{EventRow, ReadTxn, Store, read, write};
+use trailroom_store_sqlite::SqliteStore;
+
+use super::feed;
+use crate::CloudTrailService;
+
+const OWNER: &str = "111122223333";
+const OTHER: &str = "444455556666";
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+const START: i64 = 1_700_000_000_000;
+
+/// One step of a plan.
+#[derive(Debug, Clone)]
+enum Step {
+    /// Events recorded directly: (account is the owner, region index, read-only).
+    Record(Vec<(bool, usize, bool)>),
+    /// CreateEventDataStore in us-east-1.
+    Create {
+        ingest: bool,
+        writes_only: bool,
+        multi_region: bool,
+    },
+    /// StopEventDataStoreIngestion of store `n` (modulo the stores made).
+    Stop(usize),
+    /// StartEventDataStoreIngestion.
+    Start(usize),
+    /// DeleteEventDataStore.
+    Delete(usize),
+    /// RestoreEventDataStore.
+    Restore(usize),
+    /// One feeder run.
+    Feed,
+    /// Two feeder runs racing on two threads.
+    FeedRacing,
+}
+
+/// What the model knows of a store.
+#[derive(Debug)]
+struct ModelStore {
+    id: String,
+    arn: String,
+    writes_only: bool,
+    multi_region: bool,
+    windows: Vec<(i64, Option<i64>)>,
+}
+
+impl ModelStore {
+    fn admits(&self, event: &EventRow) -> bool {
+        event.account_id == OWNER
+            && (self.multi_region || event.region == "us-east-1")
+            && (!self.writes_only || !event.read_only)
+            && self
+                .windows
+                .iter()
+                .any(|(after, upto)| event.seq > *after && upto.is_none_or(|u| event.seq <= u))
+    }
+}
+
+struct Harness {
+    store: Arc<dyn Store>,
+    lake: Arc<Lake>,
+    clock: Arc<ManualClock>,
+    svc: CloudTrailService,
+    next_event: usize,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let lake = Lake::open(&dir.path().join("lake.db"), Limits::default()).unwrap();
+        let svc = CloudTrailService {
+            lake: Some(lake.clone()),
+            ..CloudTrailService::default()
+        };
+        Self {
+            store,
+            lake,
+            clock: Arc::new(ManualClock::new(START)),
+            svc,
+            next_event: 0,
+            _dir: dir,
+        }
+    }
+
+    fn ctx(&self, op: Operation) -> CallContext {
+        let info = CallInfo {
+            caller: Identity {
+                principal: Principal::Root {
+                    account_id: OWNER.into(),
+                },
+                access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+                session: None,
+                invoked_by: None,
+            },
+            region: "us-east-1".into(),
+            request_id: "req".into(),
+            source_ip: "127.0.0.1".into(),
+            user_agent: "test".into(),
+            event_source: "cloudtrail.amazonaws.com".into(),
+            event_name: op.name().into(),
+            read_only: op.read_only(),
+            log_response: !op.read_only(),
+            tls_details: None,
+            named_resources: None,
+        };
+        CallContext::new(info, self.store.clone(), self.clock.clone(), true)
+    }
+
+    fn last_seq(&self) -> i64 {
+        read(self.store.as_ref(), |txn: &dyn ReadTxn| {
+            txn.last_event_seq()
+        })
+        .unwrap()
+        .unwrap()
+    }
+
+    async fn record(&mut self, events: &[(bool, usize, bool)]) {
+        let rows: Vec<EventRow> = events
+            .iter()
+            .map(|(owner, region, read_only)| {
+                self.next_event += 1;
+                let id = format!("ev-{}", self.next_event);
+                EventRow {
+                    seq: 0,
+                    event_id: id.clone(),
+                    account_id: if *owner { OWNER } else { OTHER }.into(),
+                    region: REGIONS[*region].into(),
+                    event_time_ms: START,
+                    event_name: "GetThing".into(),
+                    event_source: "test.amazonaws.com".into(),
+                    username: None,
+                    access_key_id: None,
+                    read_only: *read_only,
+                    category: "Management".into(),
+                    resources: Vec::new(),
+                    record_json: serde_json::json!({
+                        "eventID": id, "eventTime": "2023-11-14T22:13:20Z",
+                        "eventCategory": "Management", "readOnly": read_only,
+                    })
+                    .to_string(),
+                }
+            })
+            .collect();
+        write(self.store.as_ref(), move |txn| {
+            for row in &rows {
+                txn.append_event(row)?;
+            }
+            Ok::<_, trailroom_store::StoreError>(())
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    }
+
+    fn feed(store: &Arc<dyn Store>, lake: &Lake) {
+        read(store.as_ref(), |txn: &dyn ReadTxn| {
+            feed::live_stores(txn, START).and_then(|s| feed::feed(txn, lake, &s))
+        })
+        .unwrap()
+        .unwrap();
+    }
+
+    /// Every event id a store holds, by query.
+    fn stored_ids(&self, id: &str) -> BTreeSet<String> {
+        let spec = QuerySpec {
+            account: OWNER.into(),
+            statement: format!("SELECT eventid FROM {id}"),
+            now_ms: START,
+            delivery_uri: None,
+        };
+        let known = id.to_owned();
+        let info = self
+            .lake
+            .start_query(spec, &mut |name| match name == known {
+                true => Ok(known.clone()),
+                false => Err(LakeError::StoreNotFound(name.into())),
+            })
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let page = self.lake.results(OWNER, &info.id, 0, 100_000).unwrap();
+            if !page.info.status.is_active() {
+                assert!(page.info.error.is_none(), "{:?}", page.info.error);
+                return page.rows.into_iter().map(|r| r[0].1.clone()).collect();
+            }
+            assert!(Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    async fn run(&mut self, plan: &[Step]) {
+        let mut model: Vec<ModelStore> = Vec::new();
+        for step in plan {
+            let before = self.last_seq();
+            let pick = |n: &usize| (!model.is_empty()).then(|| n % model.len());
+            match step {
+                Step::Record(events) => self.record(events).await,
+                Step::Create {
+                    ingest,
+                    writes_only,
+                    multi_region,
+                } => {
+                    let selectors = writes_only.then(|| {
+                        vec![AdvancedEventSelector {
+                            name: None,
+                            field_selectors: Some(vec![
+                                AdvancedFieldSelector {
+                                    field: Some("eventCategory".into()),
+                                    equals: Some(vec!["Management".into()]),
+                                    ..Default::default()
+                                },
+                                AdvancedFieldSelector {
+                                    field: Some("readOnly".into()),
+                                    equals: Some(vec!["false".into()]),
+                                    ..Default::default()
+                                },
+                            ]),
+                        }]
+                    });
+                    let input = CreateEventDataStoreRequest {
+                        name: Some(format!("store-{}", model.len())),
+                        start_ingestion: Some(*ingest),
+                        advanced_event_selectors: selectors,
+                        multi_region_enabled: Some(*multi_region),
+                        termination_protection_enabled: Some(false),
+                        ..Default::default()
+                    };
+                    let ctx = self.ctx(Operation::CreateEventDataStore);
+                    let made = self.svc.create_event_data_store(&ctx, input).await.unwrap();
+                    let arn = made.event_data_store_arn.unwrap();
+                    model.push(ModelStore {
+                        id: arn.rsplit('/').next().unwrap().to_owned(),
+                        arn,
+                        writes_only: *writes_only,
+                        multi_region: *multi_region,
+                        windows: match ingest {
+                            true => vec![(before, None)],
+                            false => Vec::new(),
+                        },
+                    });
+                }
+                Step::Stop(n) | Step::Delete(n) => {
+                    let Some(i) = pick(n) else { continue };
+                    let arn = Some(model[i].arn.clone());
+                    let done = match step {
+                        Step::Stop(_) => {
+                            let ctx = self.ctx(Operation::StopEventDataStoreIngestion);
+                            let input = StopEventDataStoreIngestionRequest {
+                                event_data_store: arn,
+                            };
+                            self.svc
+                                .stop_event_data_store_ingestion(&ctx, input)
+                                .await
+                                .is_ok()
+                        }
+                        _ => {
+                            let ctx = self.ctx(Operation::DeleteEventDataStore);
+                            let input = DeleteEventDataStoreRequest {
+                                event_data_store: arn,
+                            };
+                            self.svc.delete_event_data_store(&ctx, input).await.is_ok()
+                        }
+                    };
+                    if done && let Some(open) = model[i].windows.last_mut() {
+                        if open.1.is_none() {
+                            open.1 = Some(self.last_seq());
+                        }
+                    }
+                }
+                Step::Start(n) | Step::Restore(n) => {
+                    let Some(i) = pick(n) else { continue };
+                    let arn = Some(model[i].arn.clone());
+                    let ingesting = match step {
+                        Step::Start(_) => {
+                            let ctx = self.ctx(Operation::StartEventDataStoreIngestion);
+                            let input = StartEventDataStoreIngestionRequest {
+                                event_data_store: arn,
+                            };
+                            self.svc
+                                .start_event_data_store_ingestion(&ctx, input)
+                                .await
+                                .is_ok()
+                        }
+                        _ => {
+                            let ctx = self.ctx(Operation::RestoreEventDataStore);
+                            let input = RestoreEventDataStoreRequest {
+                                event_data_store: arn,
+                            };
+                            let restored = self.svc.restore_event_data_store(&ctx, input).await;
+                            restored.is_ok_and(|r| r.status.as_deref() == Some("ENABLED"))
+                        }
+                    };
+                    if ingesting {
+                        model[i].windows.push((before, None));
+                    }
+                }
+                Step::Feed => Self::feed(&self.store, &self.lake),
+                Step::FeedRacing => {
+                    let (s1, l1) = (self.store.clone(), self.lake.clone());
+                    let (s2, l2) = (self.store.clone(), self.lake.clone());
+                    let a = std::thread::spawn(move || Self::feed(&s1, &l1));
+                    let b = std::thread::spawn(move || Self::feed(&s2, &l2));
+                    a.join().unwrap();
+                    b.join().unwrap();
+                }
+            }
+        }
+        Self::feed(&self.store, &self.lake);
+        let all = read(self.store.as_ref(), |txn: &dyn ReadTxn| {
+            let mut events = txn.events_after(OWNER, None, 0, 1_000_000)?;
+            events.extend(txn.events_after(OTHER, None, 0, 1_000_000)?);
+            Ok::<_, trailroom_store::StoreError>(events)
+        })
+        .unwrap()
+        .unwrap();
+        for store in &model {
+            let expected: BTreeSet<String> = all
+                .iter()
+                .filter(|e| store.admits(e))
+                .map(|e| e.event_id.clone())
+                .collect();
+            assert_eq!(self.stored_ids(&store.id), expected, "store {store:?}");
+        }
+    }
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => prop::collection::vec((any::<bool>(), 0..2usize, any::<bool>()), 1..6).prop_map(Step::Record),
+        2 => (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(ingest, writes_only, multi_region)| {
+            Step::Create { ingest, writes_only, multi_region }
+        }),
+        1 => (0..4usize).prop_map(Step::Stop),
+        1 => (0..4usize).prop_map(Step::Start),
+        1 => (0..4usize).prop_map(Step::Delete),
+        1 => (0..4usize).prop_map(Step::Restore),
+        2 => Just(Step::Feed),
+        1 => Just(Step::FeedRacing),
+    ]
+}
+
+fn run_plan(plan: &[Step]) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async { Harness::new().run(plan).await });
+}
+
+#[test]
+fn a_store_ingests_its_windows_and_nothing_else() {
+    use Step::*;
+    run_plan(&[
+        Record(vec![(true, 0, false)]),
+        Create {
+            ingest: true,
+            writes_only: false,
+            multi_region: false,
+        },
+        Record(vec![(true, 0, false), (true, 1, true), (false, 0, false)]),
+        Feed,
+        Stop(0),
+        Record(vec![(true, 0, false)]),
+        Start(0),
+        Record(vec![(true, 0, true)]),
+        FeedRacing,
+        Delete(0),
+        Record(vec![(true, 0, true)]),
+        Restore(0),
+        Record(vec![(true, 0, false)]),
+    ]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_interleaving_ingests_each_admitted_event_once(
+        plan in prop::collection::vec(step(), 1..24)
+    ) {
+        run_plan(&plan);
+    }
+}
