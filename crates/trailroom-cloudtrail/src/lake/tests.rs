@@ -277,10 +277,11 @@ impl Harness {
                             self.svc.delete_event_data_store(&ctx, input).await.is_ok()
                         }
                     };
-                    if done && let Some(open) = model[i].windows.last_mut() {
-                        if open.1.is_none() {
-                            open.1 = Some(self.last_seq());
-                        }
+                    if done
+                        && let Some(open) = model[i].windows.last_mut()
+                        && open.1.is_none()
+                    {
+                        open.1 = Some(self.last_seq());
                     }
                 }
                 Step::Start(n) | Step::Restore(n) => {
