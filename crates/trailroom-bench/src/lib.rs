@@ -16,6 +16,7 @@
 pub mod ceiling;
 pub mod client;
 pub mod delivery;
+pub mod lake;
 pub mod loader;
 pub mod report;
 pub mod runner;

@@ -50,6 +50,24 @@ enum Command {
     Delivery(DeliveryArgs),
     /// Serve a fixed body over HTTP until killed: the machine's ceiling for `run --endpoint`.
     Ceiling(CeilingArgs),
+    /// CloudTrail Lake: ingest synthetic events into two event data stores, time the queries.
+    Lake(LakeArgs),
+}
+
+#[derive(Args)]
+struct LakeArgs {
+    /// An empty (or new) directory for the lake database.
+    #[arg(long)]
+    dir: PathBuf,
+    /// Events in the first store (the second gets every tenth).
+    #[arg(long, default_value_t = 1_000_000)]
+    events: u64,
+    /// Seed of the synthetic events.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Write the report as JSON here (`-` for stdout).
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -244,6 +262,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Startup(args) => startup(args).await,
         Command::Recording(args) => recording(args).await,
         Command::Delivery(args) => delivery(args).await,
+        Command::Lake(args) => lake_cmd(args),
         Command::Ceiling(args) => {
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
             trailroom_bench::ceiling::serve(addr, |bound| println!("serving on http://{bound}"))
@@ -386,6 +405,23 @@ async fn load_cmd(args: LoadArgs) -> anyhow::Result<()> {
             report.bytes_per_event,
             report.mean_record_bytes
         )
+    })
+}
+
+fn lake_cmd(args: LakeArgs) -> anyhow::Result<()> {
+    let report = trailroom_bench::lake::run(&args.dir, args.events, args.seed)?;
+    emit(&report, args.json.as_deref(), || {
+        let mut text = format!(
+            "lake: {} events ingested at {:.0} events/s ({:.1} µs per event per store), {:.0} bytes/event\n",
+            report.events,
+            report.ingest_events_per_sec,
+            report.ingest_micros_per_event,
+            report.bytes_per_event
+        );
+        for q in &report.queries {
+            text += &format!("  {:<28} {:>9.1} ms  {} rows\n", q.name, q.millis, q.rows);
+        }
+        text
     })
 }
 

@@ -51,6 +51,7 @@ impl Lake {
     ) -> Result<(), LakeError> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
+        let key = store_key(&tx, store, true)?.unwrap_or_default();
         let bytes: i64 = events.iter().map(|e| e.record_json.len() as i64).sum();
         tx.execute(
             "INSERT OR IGNORE INTO lake_cursor (feed, store, seq) VALUES (?1, ?2, ?3)",
@@ -70,7 +71,7 @@ impl Lake {
             )?;
             for event in events {
                 insert.execute(params![
-                    store,
+                    key,
                     event.seq,
                     event_time(event.time_ms),
                     event.record_json
@@ -85,7 +86,10 @@ impl Lake {
     pub fn drop_store(&self, store: &str) -> Result<(), LakeError> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        tx.execute("DELETE FROM lake_event WHERE store = ?1", [store])?;
+        if let Some(key) = store_key(&tx, store, false)? {
+            tx.execute("DELETE FROM lake_event WHERE store = ?1", [key])?;
+            tx.execute("DELETE FROM lake_store WHERE key = ?1", [key])?;
+        }
         tx.execute("DELETE FROM lake_cursor WHERE store = ?1", [store])?;
         tx.commit()?;
         Ok(())
@@ -95,10 +99,13 @@ impl Lake {
     /// many went.
     pub fn prune(&self, store: &str, before_ms: i64, limit: usize) -> Result<usize, LakeError> {
         let conn = self.writer();
+        let Some(key) = store_key(&conn, store, false)? else {
+            return Ok(0);
+        };
         let removed = conn.execute(
-            "DELETE FROM lake_event WHERE store = ?1 AND seq IN (SELECT seq FROM lake_event \
+            "DELETE FROM lake_event WHERE id IN (SELECT id FROM lake_event \
              WHERE store = ?1 AND etime < ?2 LIMIT ?3)",
-            params![store, event_time(before_ms), limit as i64],
+            params![key, event_time(before_ms), limit as i64],
         )?;
         Ok(removed)
     }
@@ -128,9 +135,29 @@ impl Lake {
     }
 }
 
-/// `eventTime` as the `etime` column holds it.
+/// The key of store `name` in `lake_store` (made when `create` and missing).
+pub(crate) fn store_key(
+    conn: &rusqlite::Connection,
+    name: &str,
+    create: bool,
+) -> Result<Option<i64>, LakeError> {
+    if create {
+        conn.execute(
+            "INSERT OR IGNORE INTO lake_store (name) VALUES (?1)",
+            [name],
+        )?;
+    }
+    Ok(conn
+        .query_row("SELECT key FROM lake_store WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// `eventTime` as the `etime` column holds it: whole seconds, as the record says it
+/// (`2024-05-01T12:00:00Z`), so the column and `eventjson` never disagree.
 fn event_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
+    chrono::DateTime::from_timestamp_millis(ms.div_euclid(1000) * 1000)
         .map(|t| format_timestamp(&t.naive_utc()))
         .unwrap_or_default()
 }
@@ -163,7 +190,7 @@ mod tests {
         let size = lake.store_size("s").unwrap();
         assert_eq!(size.events, 3);
         assert_eq!(lake.stores().unwrap(), vec!["s".to_owned()]);
-        assert_eq!(lake.prune("s", 1_700_000_002_500, 100).unwrap(), 2);
+        assert_eq!(lake.prune("s", 1_700_000_003_000, 100).unwrap(), 2);
         lake.drop_store("s").unwrap();
         assert_eq!(lake.cursor("s/1").unwrap(), None);
         assert!(lake.stores().unwrap().is_empty());

@@ -99,7 +99,7 @@ impl Lake {
         conn.pragma_update(None, "journal_mode", "wal")?;
         conn.pragma_update(None, "synchronous", "normal")?;
         conn.busy_timeout(Duration::from_secs(10))?;
-        conn.execute_batch(schema::MIGRATION)?;
+        conn.execute_batch(&schema::migration())?;
         conn.execute(
             "UPDATE lake_query SET status = 'FAILED', error = 'The server stopped while the \
              query ran.' WHERE status IN ('QUEUED', 'RUNNING')",
@@ -140,14 +140,9 @@ impl Lake {
             flag.store(true, std::sync::atomic::Ordering::SeqCst);
         }
         self.writer().execute_batch(
-            "DELETE FROM lake_event; DELETE FROM lake_cursor; DELETE FROM lake_query; \
-             DELETE FROM lake_result;",
+            "DELETE FROM lake_event; DELETE FROM lake_store; DELETE FROM lake_cursor; \
+             DELETE FROM lake_query; DELETE FROM lake_result;",
         )?;
         Ok(())
     }
-}
-
-/// An SQL string literal.
-pub(crate) fn sql_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }

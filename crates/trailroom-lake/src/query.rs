@@ -15,7 +15,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::sql::{self, Translation};
-use crate::{Lake, LakeError, sql_literal, udf};
+use crate::{Lake, LakeError, udf};
 
 /// Where a query is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +95,7 @@ pub struct QueryInfo {
     pub status: QueryStatus,
     /// `CreationTime`, ms.
     pub created_ms: i64,
-    /// When it stopped, ms.
+    /// When it stopped, ms (its creation plus its execution time: the lake reads no clock).
     pub finished_ms: Option<i64>,
     /// `ErrorMessage`.
     pub error: Option<String>,
@@ -259,9 +259,11 @@ impl Lake {
             .naive_utc();
         udf::register(&conn, now)?;
         for (view, store) in &translation.views {
+            // A store that has ingested nothing has no key yet: its view is empty.
+            let key = crate::ingest::store_key(&conn, store, false)?.unwrap_or(-1);
             conn.execute_batch(&format!(
                 "CREATE TEMP VIEW \"{view}\" AS {}",
-                crate::schema::projection(&sql_literal(store))
+                crate::schema::projection(key)
             ))?;
         }
         conn.pragma_update(None, "query_only", true)?;
@@ -353,8 +355,7 @@ impl Lake {
         let conn = self.writer();
         conn.execute(
             "UPDATE lake_query SET status = ?2, error = ?3, results_count = ?4, \
-             events_matched = ?4, execution_ms = ?5, \
-             finished_ms = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) \
+             events_matched = ?4, execution_ms = ?5, finished_ms = created_ms + ?5 \
              WHERE id = ?1 AND status IN ('QUEUED', 'RUNNING')",
             params![id, status.as_str(), error, rows, elapsed_ms],
         )?;

@@ -1,7 +1,9 @@
 //! The event data store schema as queries see it, and the lake database's own tables.
 //!
-//! A store's events are rows of `lake_event` (the store's id, the event's position, its
-//! `eventTime` as Trino prints a timestamp, the record as SQLite JSONB). A query reads a store
+//! A store's events are rows of `lake_event` (the store's key, a small integer `lake_store`
+//! gives each store id; the event's position; its `eventTime` as Trino prints a timestamp; the
+//! record as SQLite JSONB), in a rowid table: records are large, and `WITHOUT ROWID` tables
+//! keep large rows badly. A query reads a store
 //! through a projection that names every column of CloudTrail Lake's schema for CloudTrail
 //! events (lower-case, as AWS lists them): scalars as SQL values, structs and maps as JSON text
 //! that struct paths and map subscripts then read ([`record_key`] gives a field's record
@@ -146,19 +148,28 @@ pub fn record_key(column: &str, name: &str) -> String {
         .unwrap_or_else(|| name.to_owned())
 }
 
+/// How a scalar or boolean column is computed from the record.
+fn scalar_expr(c: &Column) -> Option<String> {
+    match c.kind {
+        ColumnKind::Scalar => Some(format!("record ->> '$.{}'", c.field)),
+        ColumnKind::Boolean => Some(format!(
+            "CASE record ->> '$.{}' WHEN 1 THEN 'true' WHEN 0 THEN 'false' END",
+            c.field
+        )),
+        _ => None,
+    }
+}
+
 /// The projection of one store: every schema column, read from `lake_event`, for the store
-/// whose id is bound as `store` (already quoted as an SQL literal).
-pub fn projection(store_literal: &str) -> String {
+/// whose key (`lake_store.key`) is `store_key`. Scalars come from the table's generated
+/// columns, so joins and `IN` on them get SQLite's automatic indexes.
+pub fn projection(store_key: i64) -> String {
     let columns: Vec<String> = COLUMNS
         .iter()
         .map(|c| {
             let expr = match c.kind {
-                ColumnKind::Scalar => format!("record ->> '$.{}'", c.field),
+                ColumnKind::Scalar | ColumnKind::Boolean => format!("c_{}", c.name),
                 ColumnKind::Nested => format!("record -> '$.{}'", c.field),
-                ColumnKind::Boolean => format!(
-                    "CASE record ->> '$.{}' WHEN 1 THEN 'true' WHEN 0 THEN 'false' END",
-                    c.field
-                ),
                 ColumnKind::Time => "etime".to_owned(),
                 ColumnKind::Json => "json(record)".to_owned(),
             };
@@ -166,20 +177,37 @@ pub fn projection(store_literal: &str) -> String {
         })
         .collect();
     format!(
-        "SELECT {} FROM lake_event WHERE store = {store_literal}",
+        "SELECT {} FROM lake_event WHERE store = {store_key}",
         columns.join(", ")
     )
 }
 
-/// The lake database's tables (created when missing).
-pub const MIGRATION: &str = "
+/// The lake database's tables (created when missing): `lake_event` with a virtual generated
+/// column `c_<name>` per scalar column of [`COLUMNS`].
+pub fn migration() -> String {
+    let generated: String = COLUMNS
+        .iter()
+        .filter_map(|c| {
+            scalar_expr(c).map(|e| format!(",\n    c_{} GENERATED ALWAYS AS ({e}) VIRTUAL", c.name))
+        })
+        .collect();
+    MIGRATION.replace("record BLOB NOT NULL\n", &format!("record BLOB NOT NULL{generated}\n"))
+}
+
+/// The tables, before the generated columns ([`migration`]).
+const MIGRATION: &str = "
+CREATE TABLE IF NOT EXISTS lake_store (
+    key INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS lake_event (
-    store TEXT NOT NULL,
+    id INTEGER PRIMARY KEY,
+    store INTEGER NOT NULL,
     seq INTEGER NOT NULL,
     etime TEXT NOT NULL,
-    record BLOB NOT NULL,
-    PRIMARY KEY (store, seq)
-) WITHOUT ROWID;
+    record BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS lake_event_seq ON lake_event (store, seq);
 CREATE INDEX IF NOT EXISTS lake_event_time ON lake_event (store, etime);
 CREATE TABLE IF NOT EXISTS lake_cursor (
     feed TEXT PRIMARY KEY,

@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     AccessExpr, BinaryOperator, CastKind, DataType, Expr, Ident, ObjectName, ObjectNamePart,
-    Subscript, TableAlias, TableFactor, Value, VisitorMut,
+    Select, Subscript, TableAlias, TableFactor, Value, VisitorMut,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
@@ -181,6 +181,25 @@ impl<'a> Rewriter<'a> {
 
 impl VisitorMut for Rewriter<'_> {
     type Break = LakeError;
+
+    /// A store joined to another relation is read through a subquery SQLite cannot flatten,
+    /// so it can index it for the join (a flattened store's columns are expressions over
+    /// `lake_event`, which SQLite never indexes on the fly: the join would be quadratic).
+    fn post_visit_select(&mut self, select: &mut Select) -> ControlFlow<LakeError> {
+        for join in select.from.iter_mut().flat_map(|t| t.joins.iter_mut()) {
+            if let TableFactor::Table { name, alias, .. } = &join.relation
+                && name.to_string().starts_with("\"eds_")
+            {
+                let alias = alias.as_ref().map(|a| a.name.to_string()).unwrap_or_default();
+                let sql = format!("SELECT 1 FROM (SELECT * FROM {name} LIMIT -1) AS {alias}");
+                match parse_from_factor(&sql) {
+                    Ok(factor) => join.relation = factor,
+                    Err(e) => return ControlFlow::Break(e),
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
 
     fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<LakeError> {
         match self.rewrite_table(factor) {

@@ -102,6 +102,12 @@ fn joins_unions_and_ctes_resolve_each_store_once() {
     .unwrap();
     let ids: Vec<&str> = t.views.iter().map(|(_, id)| id.as_str()).collect();
     assert_eq!(ids, vec!["abc-123", "def-456"]);
+    // The joined store is a subquery SQLite can index for the join.
+    assert!(
+        t.sql.contains("JOIN (SELECT * FROM \"eds_def_456\" LIMIT -1) AS b"),
+        "{}",
+        t.sql
+    );
     assert!(t.sql.contains("FROM recent"), "{}", t.sql);
 }
 
