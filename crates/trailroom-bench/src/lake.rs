@@ -87,7 +87,9 @@ pub fn run(dir: &Path, events: u64, seed: u64) -> anyhow::Result<LakeReport> {
     let queries = [
         (
             "count by eventName",
-            format!("SELECT eventName, count(*) AS n FROM {ALL} GROUP BY eventName ORDER BY n DESC"),
+            format!(
+                "SELECT eventName, count(*) AS n FROM {ALL} GROUP BY eventName ORDER BY n DESC"
+            ),
         ),
         (
             "top callers",

@@ -297,6 +297,7 @@ impl Lake {
     ) -> Result<i64, LakeError> {
         let mut stmt = conn.prepare(sql)?;
         let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+        let mut as_text = conn.prepare("SELECT json(?1)")?;
         let mut rows = stmt.query([])?;
         let mut chunk: Vec<String> = Vec::with_capacity(RESULT_CHUNK);
         let mut written = 0i64;
@@ -311,7 +312,7 @@ impl Lake {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, name)| {
-                    render(row.get_ref(i).ok()?).map(|v| serde_json::json!([name, v]))
+                    render(row.get_ref(i).ok()?, &mut as_text).map(|v| serde_json::json!([name, v]))
                 })
                 .collect();
             chunk.push(serde_json::Value::Array(cells).to_string());
@@ -465,16 +466,21 @@ impl Lake {
     }
 }
 
-/// A value as Lake shows it: every value a string; `None` for null.
-fn render(value: ValueRef<'_>) -> Option<String> {
+/// A value as Lake shows it: every value a string; `None` for null. Blobs are the JSONB of
+/// nested columns, shown as JSON text (`as_text` is `SELECT json(?1)`).
+fn render(value: ValueRef<'_>, as_text: &mut rusqlite::Statement<'_>) -> Option<String> {
     match value {
+        ValueRef::Blob(blob) => as_text
+            .query_row([blob], |r| r.get::<_, String>(0))
+            .ok()
+            .or_else(|| Some(String::from_utf8_lossy(blob).into_owned())),
         ValueRef::Null => None,
         ValueRef::Integer(i) => Some(i.to_string()),
         ValueRef::Real(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => {
             Some(format!("{f:.1}"))
         }
         ValueRef::Real(f) => Some(f.to_string()),
-        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
     }
 }
 

@@ -5,7 +5,7 @@
 //! record as SQLite JSONB), in a rowid table: records are large, and `WITHOUT ROWID` tables
 //! keep large rows badly. A query reads a store
 //! through a projection that names every column of CloudTrail Lake's schema for CloudTrail
-//! events (lower-case, as AWS lists them): scalars as SQL values, structs and maps as JSON text
+//! events (lower-case, as AWS lists them): scalars as SQL values, structs and maps as JSONB
 //! that struct paths and map subscripts then read ([`record_key`] gives a field's record
 //! spelling, because SQL names are case-insensitive and the record's are not).
 
@@ -169,7 +169,9 @@ pub fn projection(store_key: i64) -> String {
         .map(|c| {
             let expr = match c.kind {
                 ColumnKind::Scalar | ColumnKind::Boolean => format!("c_{}", c.name),
-                ColumnKind::Nested => format!("record -> '$.{}'", c.field),
+                // JSONB, not text: struct paths then read it without parsing it again
+                // (results show it as JSON text).
+                ColumnKind::Nested => format!("jsonb_extract(record, '$.{}')", c.field),
                 ColumnKind::Time => "etime".to_owned(),
                 ColumnKind::Json => "json(record)".to_owned(),
             };
@@ -191,7 +193,10 @@ pub fn migration() -> String {
             scalar_expr(c).map(|e| format!(",\n    c_{} GENERATED ALWAYS AS ({e}) VIRTUAL", c.name))
         })
         .collect();
-    MIGRATION.replace("record BLOB NOT NULL\n", &format!("record BLOB NOT NULL{generated}\n"))
+    MIGRATION.replace(
+        "record BLOB NOT NULL\n",
+        &format!("record BLOB NOT NULL{generated}\n"),
+    )
 }
 
 /// The tables, before the generated columns ([`migration`]).

@@ -171,6 +171,20 @@ fn maps_unnest_times_and_nulls() {
 }
 
 #[test]
+fn nested_columns_are_shown_as_json() {
+    let (_dir, lake) = lake_with(1);
+    let page = run(
+        &lake,
+        &format!("SELECT userIdentity, resources, requestParameters AS rp FROM {STORE}"),
+    );
+    let row = &page.rows[0];
+    let value = |i: usize| serde_json::from_str::<serde_json::Value>(&row[i].1).unwrap();
+    assert_eq!(value(0)["type"], "IAMUser");
+    assert_eq!(value(1)[0]["type"], "AWS::A4B::Room");
+    assert_eq!(value(2), json!({"roomName": "room-1"}));
+}
+
+#[test]
 fn results_page_and_failures_are_reported() {
     let (_dir, lake) = lake_with(25);
     let page = run(

@@ -190,7 +190,10 @@ impl VisitorMut for Rewriter<'_> {
             if let TableFactor::Table { name, alias, .. } = &join.relation
                 && name.to_string().starts_with("\"eds_")
             {
-                let alias = alias.as_ref().map(|a| a.name.to_string()).unwrap_or_default();
+                let alias = alias
+                    .as_ref()
+                    .map(|a| a.name.to_string())
+                    .unwrap_or_default();
                 let sql = format!("SELECT 1 FROM (SELECT * FROM {name} LIMIT -1) AS {alias}");
                 match parse_from_factor(&sql) {
                     Ok(factor) => join.relation = factor,

@@ -104,7 +104,8 @@ fn joins_unions_and_ctes_resolve_each_store_once() {
     assert_eq!(ids, vec!["abc-123", "def-456"]);
     // The joined store is a subquery SQLite can index for the join.
     assert!(
-        t.sql.contains("JOIN (SELECT * FROM \"eds_def_456\" LIMIT -1) AS b"),
+        t.sql
+            .contains("JOIN (SELECT * FROM \"eds_def_456\" LIMIT -1) AS b"),
         "{}",
         t.sql
     );
