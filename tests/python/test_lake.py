@@ -114,6 +114,18 @@ def test_lifecycle_protection_pending_deletion_restore_and_ingestion(ct):
     assert error_of(ct.restore_event_data_store, EventDataStore=arn)[0] == "InvalidEventDataStoreStatusException"
 
 
+def test_stores_are_tagged_like_trails(ct):
+    arn = ct.create_event_data_store(Name="tagged", TagsList=[{"Key": "team", "Value": "audit"}])["EventDataStoreArn"]
+    assert ct.list_tags(ResourceIdList=[arn])["ResourceTagList"] == [
+        {"ResourceId": arn, "TagsList": [{"Key": "team", "Value": "audit"}]}]
+    ct.add_tags(ResourceId=arn, TagsList=[{"Key": "env", "Value": "ci"}])
+    ct.remove_tags(ResourceId=arn, TagsList=[{"Key": "team"}])
+    assert ct.list_tags(ResourceIdList=[arn])["ResourceTagList"][0]["TagsList"] == [{"Key": "env", "Value": "ci"}]
+    missing = eds_arn("00000000-0000-0000-0000-000000000000")
+    assert error_of(ct.add_tags, ResourceId=missing, TagsList=[{"Key": "k", "Value": "v"}])[0] == \
+        "EventDataStoreNotFoundException"
+
+
 def test_ten_stores_per_region(ct):
     for i in range(10):
         ct.create_event_data_store(Name=f"store-{i}", TerminationProtectionEnabled=False)

@@ -108,7 +108,7 @@ impl StoreRef {
 }
 
 /// `EventDataStoreNotFoundException`.
-pub(crate) fn not_found(name: &str) -> ApiError {
+pub fn not_found(name: &str) -> ApiError {
     ApiError::client(
         "EventDataStoreNotFoundException",
         format!("The specified event data store {name} was not found."),

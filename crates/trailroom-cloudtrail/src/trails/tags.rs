@@ -1,4 +1,5 @@
-//! AddTags, RemoveTags, ListTags on trails (by ARN), and the tag rules CreateTrail shares.
+//! AddTags, RemoveTags, ListTags on trails and event data stores (by ARN), and the tag rules
+//! CreateTrail and CreateEventDataStore share.
 
 use std::collections::BTreeMap;
 use trailroom_audit::{CallContext, store_failure};
@@ -11,6 +12,7 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use super::names::parse_trail_arn;
+use crate::lake::{EDS_KIND, EDS_RESOURCE_TYPE, EdsStatus, EventDataStoreRecord, not_found};
 use super::record::{TagRecord, TrailRecord};
 use super::resolve::{Caller, home_region_only, wrong_region};
 use super::{TRAIL_RESOURCE_TYPE, required};
@@ -90,6 +92,82 @@ fn invalid_tag(message: String) -> ApiError {
     ApiError::client("InvalidTagParameterException", message)
 }
 
+/// What a tagging call names: a trail or an event data store.
+enum Tagged {
+    Trail(TrailRecord),
+    Store(EventDataStoreRecord),
+}
+
+impl Tagged {
+    fn arn(&self) -> &str {
+        match self {
+            Self::Trail(t) => &t.trail_arn,
+            Self::Store(s) => &s.arn,
+        }
+    }
+
+    fn resource_type(&self) -> &'static str {
+        match self {
+            Self::Trail(_) => TRAIL_RESOURCE_TYPE,
+            Self::Store(_) => EDS_RESOURCE_TYPE,
+        }
+    }
+
+    fn tags(&self) -> &[TagRecord] {
+        match self {
+            Self::Trail(t) => &t.tags,
+            Self::Store(s) => &s.tags,
+        }
+    }
+
+    fn save(&mut self, tx: &mut dyn WriteTxn, tags: Vec<TagRecord>) -> Result<(), ApiError> {
+        let doc = match self {
+            Self::Trail(t) => {
+                t.tags = tags;
+                t.to_doc()
+            }
+            Self::Store(s) => {
+                s.tags = tags;
+                s.to_doc()
+            }
+        };
+        tx.put(&doc.map_err(store_failure)?).map_err(store_failure)
+    }
+}
+
+/// The trail or event data store a tagging call names by ARN. `change` asks for the home
+/// region (and a store that is not pending deletion).
+fn tagged(
+    txn: &dyn ReadTxn,
+    caller: &Caller<'_>,
+    resource_id: &str,
+    change: bool,
+    now_ms: i64,
+) -> Result<Tagged, ApiError> {
+    let parts: Vec<&str> = resource_id.splitn(6, ':').collect();
+    if !parts.get(5).is_some_and(|r| r.starts_with("eventdatastore/")) {
+        return tagged_trail(txn, caller, resource_id, change).map(Tagged::Trail);
+    }
+    if parts[2] != "cloudtrail" || parts[3] != caller.region || parts[4] != caller.account {
+        return Err(not_found(resource_id));
+    }
+    let store: EventDataStoreRecord = txn
+        .get(caller.account, EDS_KIND, resource_id)
+        .map_err(store_failure)?
+        .map(|doc| doc.decode())
+        .transpose()
+        .map_err(store_failure)?
+        .filter(|s: &EventDataStoreRecord| !s.is_gone(now_ms))
+        .ok_or_else(|| not_found(resource_id))?;
+    if change && store.status == EdsStatus::PendingDeletion {
+        return Err(ApiError::client(
+            "InactiveEventDataStoreException",
+            format!("The event data store {resource_id} is pending deletion."),
+        ));
+    }
+    Ok(Tagged::Store(store))
+}
+
 /// The trail a tagging call names by ARN. `change` asks for the home region.
 fn tagged_trail(
     txn: &dyn ReadTxn,
@@ -109,7 +187,7 @@ fn tagged_trail(
             format!("{resource_id} is not a valid ARN."),
         ));
     }
-    // Event data stores, channels and dashboards do not exist here: any such ARN is not found.
+    // Channels and dashboards do not exist here: any such ARN is not found.
     let cloudtrail_resource = resource_id.split(':').nth(2) == Some("cloudtrail");
     let is_trail = resource_id
         .split(':')
@@ -186,18 +264,21 @@ async fn change_tags<R: trailroom_model::Audit + Send + 'static>(
     change: impl FnOnce(&[TagRecord]) -> Result<Vec<TagRecord>, ApiError> + Send + 'static,
     response: R,
 ) -> Result<R, ApiError> {
-    let (account, region) = (ctx.account_id().to_owned(), ctx.region().to_owned());
+    let (account, region, now) = (
+        ctx.account_id().to_owned(),
+        ctx.region().to_owned(),
+        ctx.now_ms(),
+    );
     let call = ctx.clone();
     ctx.write(move |tx| {
         let caller = Caller {
             account: &account,
             region: &region,
         };
-        let mut trail = tagged_trail(&*tx, &caller, &resource_id, true)?;
-        call.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
-        trail.tags = change(&trail.tags)?;
-        tx.put(&trail.to_doc().map_err(store_failure)?)
-            .map_err(store_failure)?;
+        let mut target = tagged(&*tx, &caller, &resource_id, true, now)?;
+        call.add_resource(target.resource_type(), target.arn().to_owned());
+        let tags = change(target.tags())?;
+        target.save(tx, tags)?;
         Ok(response)
     })
     .await
@@ -268,16 +349,16 @@ pub(crate) fn list_tags(
         account: ctx.account_id(),
         region: ctx.region(),
     };
-    let trails = ctx.read(|txn| {
+    let targets = ctx.read(|txn| {
         ids.iter()
-            .map(|id| tagged_trail(txn, &caller, id, false))
+            .map(|id| tagged(txn, &caller, id, false, ctx.now_ms()))
             .collect::<Result<Vec<_>, _>>()
     })?;
-    let resource_tag_list = trails
+    let resource_tag_list = targets
         .iter()
-        .map(|trail| ResourceTag {
-            resource_id: Some(trail.trail_arn.clone()),
-            tags_list: Some(tags_to_wire(&trail.tags)),
+        .map(|target| ResourceTag {
+            resource_id: Some(target.arn().to_owned()),
+            tags_list: Some(tags_to_wire(target.tags())),
         })
         .collect();
     Ok(ListTagsResponse {
