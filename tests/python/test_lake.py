@@ -252,3 +252,84 @@ def test_the_aws_cli_runs_a_query(server, ct):
     result = json.loads(aws_cli(server, "cloudtrail", "get-query-results", "--query-id", query_id).stdout)
     assert result["QueryStatus"] == "FINISHED"
     assert result["QueryResultRows"] == [[{"eventName": "ListTrails"}]]
+
+
+def cloudtrail_record(name, when, user="alice"):
+    return {
+        "eventVersion": "1.09",
+        "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "accountId": "210987654321",
+                         "arn": f"arn:aws:iam::210987654321:user/{user}", "userName": user},
+        "eventTime": when, "eventSource": "ec2.amazonaws.com", "eventName": name,
+        "awsRegion": "eu-west-1", "sourceIPAddress": "198.51.100.7", "userAgent": "aws-cli/2.15",
+        "requestParameters": {"instancesSet": {"items": [{"instanceId": "i-0abc"}]}},
+        "responseElements": None, "requestID": str(uuid.uuid4()), "eventID": str(uuid.uuid4()),
+        "readOnly": False, "eventType": "AwsApiCall", "managementEvent": True,
+        "recipientAccountId": "210987654321", "eventCategory": "Management",
+    }
+
+
+def put_log(s3, bucket, key, body):
+    import gzip
+    s3.put_object(Bucket=bucket, Key=key, Body=body if isinstance(body, bytes) else gzip.compress(body.encode()))
+
+
+def test_an_import_reads_real_format_log_files_and_records_the_bad_ones(ct, s3):
+    store = ct.create_event_data_store(Name="imported", StartIngestion=False)["EventDataStoreArn"]
+    s3.create_bucket(Bucket="old-logs")
+    base = "AWSLogs/210987654321/CloudTrail/eu-west-1/2025/03"
+    first = [cloudtrail_record("StopInstances", "2025-03-01T10:00:00Z"),
+             cloudtrail_record("StartInstances", "2025-03-01T11:00:00Z", user="bob")]
+    put_log(s3, "old-logs", f"{base}/01/210987654321_CloudTrail_eu-west-1_20250301T1000Z_a.json.gz",
+            json.dumps({"Records": first}))
+    put_log(s3, "old-logs", f"{base}/02/210987654321_CloudTrail_eu-west-1_20250302T1000Z_b.json.gz",
+            json.dumps({"Records": [cloudtrail_record("TerminateInstances", "2025-03-02T10:00:00Z")]}))
+    put_log(s3, "old-logs", f"{base}/02/210987654321_CloudTrail_eu-west-1_20250302T1100Z_bad.json.gz",
+            b"this is not gzip")
+    put_log(s3, "old-logs", f"{base}/03/210987654321_CloudTrail_eu-west-1_20250303T1000Z_c.json.gz",
+            json.dumps({"NotRecords": []}))
+    put_log(s3, "old-logs", "AWSLogs/210987654321/CloudTrail-Digest/eu-west-1/2025/03/01/digest.json.gz",
+            json.dumps({"digestStartTime": "2025-03-01T10:00:00Z"}))
+
+    started = ct.start_import(Destinations=[store],
+                              ImportSource={"S3": {"S3LocationUri": "s3://old-logs/AWSLogs/",
+                                                   "S3BucketRegion": "us-east-1",
+                                                   "S3BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/import"}})
+    assert started["ImportStatus"] == "INITIALIZING"
+    assert started["Destinations"] == [store]
+    import_id = started["ImportId"]
+    done = wait_for(lambda: (lambda r: r if r["ImportStatus"] == "COMPLETED" else None)(ct.get_import(ImportId=import_id)),
+                    what="the import")
+    stats = done["ImportStatistics"]
+    assert (stats["FilesCompleted"], stats["EventsCompleted"], stats["FailedEntries"]) == (4, 3, 2)
+    assert stats["PrefixesFound"] == stats["PrefixesCompleted"] == 3
+    failures = ct.list_import_failures(ImportId=import_id)["Failures"]
+    assert sorted(f["Location"].rsplit("_", 1)[1] for f in failures) == ["bad.json.gz", "c.json.gz"]
+    assert all(f["Status"] == "FAILED" and f["ErrorMessage"] for f in failures)
+    assert [i["ImportId"] for i in ct.list_imports()["Imports"]] == [import_id]
+    assert ct.stop_import(ImportId=import_id)["ImportStatus"] == "COMPLETED"
+
+    _, page = run(ct, f"SELECT eventName, eventTime, userIdentity.userName AS who, "
+                      f"json_extract_scalar(eventjson, '$.requestParameters.instancesSet.items[0].instanceId') AS instance "
+                      f"FROM {store_id(store)} ORDER BY eventTime")
+    assert rows(page) == [
+        [("eventName", "StopInstances"), ("eventTime", "2025-03-01 10:00:00.000"), ("who", "alice"), ("instance", "i-0abc")],
+        [("eventName", "StartInstances"), ("eventTime", "2025-03-01 11:00:00.000"), ("who", "bob"), ("instance", "i-0abc")],
+        [("eventName", "TerminateInstances"), ("eventTime", "2025-03-02 10:00:00.000"), ("who", "alice"), ("instance", "i-0abc")],
+    ]
+    # Imported events are for SQL, not Event history.
+    events = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "StopInstances"}])
+    assert events["Events"] == []
+
+    # A time range keeps the rest out; one import at a time per account.
+    second = ct.start_import(Destinations=[store], StartEventTime="2025-03-02T00:00:00Z",
+                             ImportSource={"S3": {"S3LocationUri": "s3://old-logs/AWSLogs/",
+                                                  "S3BucketRegion": "us-east-1",
+                                                  "S3BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/import"}})
+    assert error_of(ct.start_import, Destinations=[store],
+                    ImportSource={"S3": {"S3LocationUri": "s3://old-logs/", "S3BucketRegion": "us-east-1",
+                                         "S3BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/import"}}
+                    )[0] == "AccountHasOngoingImportException"
+    done = wait_for(lambda: (lambda r: r if r["ImportStatus"] == "COMPLETED" else None)(ct.get_import(ImportId=second["ImportId"])),
+                    what="the second import")
+    assert done["ImportStatistics"]["EventsCompleted"] == 1
+    assert error_of(ct.get_import, ImportId=str(uuid.uuid4()))[0] == "ImportNotFoundException"

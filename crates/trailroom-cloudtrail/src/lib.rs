@@ -43,6 +43,11 @@ use trailroom_model::cloudtrail::{
     StartQueryResponse, StopEventDataStoreIngestionRequest, StopEventDataStoreIngestionResponse,
     UpdateEventDataStoreRequest, UpdateEventDataStoreResponse,
 };
+use trailroom_model::cloudtrail::{
+    GetImportRequest, GetImportResponse, ListImportFailuresRequest, ListImportFailuresResponse,
+    ListImportsRequest, ListImportsResponse, StartImportRequest, StartImportResponse,
+    StopImportRequest, StopImportResponse,
+};
 use trailroom_protocol::ApiError;
 
 /// CloudTrail's handlers.
@@ -361,5 +366,50 @@ impl CloudTrail for CloudTrailService {
         input: CancelQueryRequest,
     ) -> Result<CancelQueryResponse, ApiError> {
         lake::cancel_query(ctx, input, self.lake()?)
+    }
+
+    async fn start_import(
+        &self,
+        ctx: &CallContext,
+        input: StartImportRequest,
+    ) -> Result<StartImportResponse, ApiError> {
+        self.lake()?;
+        lake::start_import(ctx, input).await
+    }
+
+    async fn get_import(
+        &self,
+        ctx: &CallContext,
+        input: GetImportRequest,
+    ) -> Result<GetImportResponse, ApiError> {
+        self.lake()?;
+        lake::get_import(ctx, input)
+    }
+
+    async fn list_imports(
+        &self,
+        ctx: &CallContext,
+        input: ListImportsRequest,
+    ) -> Result<ListImportsResponse, ApiError> {
+        self.lake()?;
+        lake::list_imports(ctx, input)
+    }
+
+    async fn list_import_failures(
+        &self,
+        ctx: &CallContext,
+        input: ListImportFailuresRequest,
+    ) -> Result<ListImportFailuresResponse, ApiError> {
+        self.lake()?;
+        lake::list_import_failures(ctx, input)
+    }
+
+    async fn stop_import(
+        &self,
+        ctx: &CallContext,
+        input: StopImportRequest,
+    ) -> Result<StopImportResponse, ApiError> {
+        self.lake()?;
+        lake::stop_import(ctx, input).await
     }
 }

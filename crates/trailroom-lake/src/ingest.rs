@@ -135,6 +135,33 @@ impl Lake {
     }
 }
 
+/// Bits of an imported event's position given to its file and to its place in the file.
+const IMPORT_FILE_BITS: u32 = 20;
+const IMPORT_RECORD_BITS: u32 = 20;
+
+/// The position of the `record`-th event of the `file`-th file of an import: negative, so
+/// imported events never meet the event log's positions in a store. `None` past the limits
+/// (about a million files per import and a million events per file).
+pub fn import_seq(import_key: i64, file: i64, record: i64) -> Option<i64> {
+    let fits = |v: i64, bits: u32| (0..1 << bits).contains(&v);
+    if !fits(file, IMPORT_FILE_BITS) || !fits(record, IMPORT_RECORD_BITS) || !fits(import_key, 22) {
+        return None;
+    }
+    let packed = (import_key << (IMPORT_FILE_BITS + IMPORT_RECORD_BITS))
+        | (file << IMPORT_RECORD_BITS)
+        | record;
+    Some(-(packed + 1))
+}
+
+impl Lake {
+    /// The small key that numbers import `id`'s events (made when missing).
+    pub fn import_key(&self, id: &str) -> Result<i64, LakeError> {
+        let conn = self.writer();
+        store_key(&conn, &format!("import:{id}"), true)?
+            .ok_or_else(|| LakeError::CursorMoved(id.to_owned()))
+    }
+}
+
 /// The key of store `name` in `lake_store` (made when `create` and missing).
 pub(crate) fn store_key(
     conn: &rusqlite::Connection,
@@ -173,6 +200,23 @@ mod tests {
             time_ms: 1_700_000_000_000 + seq * 1000,
             record_json: format!(r#"{{"eventID":"e{seq}","eventName":"Get"}}"#),
         }
+    }
+
+    #[test]
+    fn imported_positions_are_negative_and_distinct() {
+        let mut seen = std::collections::BTreeSet::new();
+        for key in [1, 2, (1 << 22) - 1] {
+            for file in [0, 1, (1 << 20) - 1] {
+                for record in [0, 1, (1 << 20) - 1] {
+                    let seq = import_seq(key, file, record).unwrap();
+                    assert!(seq < 0);
+                    assert!(seen.insert(seq));
+                }
+            }
+        }
+        assert_eq!(import_seq(1, 1 << 20, 0), None);
+        assert_eq!(import_seq(1, 0, -1), None);
+        assert_eq!(import_seq(1 << 22, 0, 0), None);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-pub use ingest::LakeEvent;
+pub use ingest::{LakeEvent, import_seq};
 pub use query::{QueryInfo, QueryPage, QuerySpec, QueryStatus};
 
 /// What the lake refuses or fails at.

@@ -22,6 +22,7 @@ pub mod front_door;
 mod json_api;
 mod lake_feed;
 mod listener;
+pub mod local_objects;
 pub mod metrics;
 mod query_api;
 pub mod reports;

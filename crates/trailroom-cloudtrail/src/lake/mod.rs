@@ -1,5 +1,6 @@
 //! CloudTrail Lake: event data stores ([`stores`]), the feed that fills them from the event log
-//! ([`feed`]) and SQL queries over them ([`queries`]), on the engine in `trailroom-lake`.
+//! ([`feed`]), imports of CloudTrail log files ([`imports`]) and SQL queries over them
+//! ([`queries`]), on the engine in `trailroom-lake`.
 //!
 //! # Stored documents
 //!
@@ -17,6 +18,7 @@
 //! The lake's own database holds the stores' events, feed cursors, queries and results.
 
 pub mod feed;
+pub mod imports;
 mod queries;
 mod record;
 mod stores;
@@ -28,6 +30,9 @@ use trailroom_lake::LakeError;
 use trailroom_protocol::ApiError;
 use trailroom_store::ReadTxn;
 
+pub(crate) use imports::{
+    get_import, list_import_failures, list_imports, start_import, stop_import,
+};
 pub(crate) use queries::{
     cancel_query, describe_query, get_query_results, list_queries, start_query,
 };

@@ -12,10 +12,10 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use super::names::parse_trail_arn;
-use crate::lake::{EDS_KIND, EDS_RESOURCE_TYPE, EdsStatus, EventDataStoreRecord, not_found};
 use super::record::{TagRecord, TrailRecord};
 use super::resolve::{Caller, home_region_only, wrong_region};
 use super::{TRAIL_RESOURCE_TYPE, required};
+use crate::lake::{EDS_KIND, EDS_RESOURCE_TYPE, EdsStatus, EventDataStoreRecord, not_found};
 
 /// Tags per trail.
 pub const MAX_TAGS: usize = 50;
@@ -145,7 +145,10 @@ fn tagged(
     now_ms: i64,
 ) -> Result<Tagged, ApiError> {
     let parts: Vec<&str> = resource_id.splitn(6, ':').collect();
-    if !parts.get(5).is_some_and(|r| r.starts_with("eventdatastore/")) {
+    if !parts
+        .get(5)
+        .is_some_and(|r| r.starts_with("eventdatastore/"))
+    {
         return tagged_trail(txn, caller, resource_id, change).map(Tagged::Trail);
     }
     if parts[2] != "cloudtrail" || parts[3] != caller.region || parts[4] != caller.account {

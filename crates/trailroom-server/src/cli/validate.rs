@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
 use trailroom_cloudtrail::trails::{TRAIL_KIND, TrailRecord};
-use trailroom_delivery::validate::{Object, ObjectSource, PublicKeys, Report, Request, validate};
-use trailroom_s3::records::object_id;
-use trailroom_s3::{BUCKET_KIND, OBJECT_KIND, ObjectRecord};
+use trailroom_delivery::validate::{ObjectSource, PublicKeys, Report, Request, validate};
+
+use crate::local_objects::LocalObjects;
 use trailroom_store::Store;
 use trailroom_store_sqlite::SqliteStore;
 
@@ -39,61 +39,6 @@ pub struct ValidateArgs {
     /// Data directory of the server.
     #[arg(long, env = "TRAILROOM_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
-}
-
-/// Objects of this server's buckets, read from the data directory.
-struct LocalObjects<'a> {
-    store: &'a dyn Store,
-    data_dir: &'a Path,
-}
-
-impl LocalObjects<'_> {
-    fn owner(&self, bucket: &str) -> Result<String, String> {
-        trailroom_store::read(self.store, |txn| txn.find_by_id(BUCKET_KIND, bucket))
-            .and_then(|found| found)
-            .map_err(|e| e.to_string())?
-            .map(|doc| doc.account)
-            .ok_or_else(|| format!("no bucket {bucket}"))
-    }
-}
-
-impl ObjectSource for LocalObjects<'_> {
-    fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, String> {
-        let owner = self.owner(bucket)?;
-        let docs = trailroom_store::read(self.store, |txn| {
-            txn.list_children(&owner, OBJECT_KIND, bucket)
-        })
-        .and_then(|found| found)
-        .map_err(|e| e.to_string())?;
-        let mut keys: Vec<String> = docs
-            .iter()
-            .filter_map(|d| d.decode::<ObjectRecord>().ok())
-            .map(|o| o.key)
-            .filter(|k| k.starts_with(prefix))
-            .collect();
-        keys.sort();
-        Ok(keys)
-    }
-
-    fn get(&self, bucket: &str, key: &str) -> Result<Option<Object>, String> {
-        let owner = self.owner(bucket)?;
-        let doc = trailroom_store::read(self.store, |txn| {
-            txn.get(&owner, OBJECT_KIND, &object_id(bucket, key))
-        })
-        .and_then(|found| found)
-        .map_err(|e| e.to_string())?;
-        let Some(record) = doc
-            .map(|d| d.decode::<ObjectRecord>())
-            .transpose()
-            .map_err(|e| e.to_string())?
-        else {
-            return Ok(None);
-        };
-        let path = self.data_dir.join("s3").join(bucket).join(&record.blob);
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Ok(Some((bytes, record.metadata.into_iter().collect())))
-    }
 }
 
 /// The trail owner's signing keys.
