@@ -202,7 +202,7 @@ fn push_csv_row(out: &mut String, e: &Event) {
 }
 
 /// Quotes a CSV field, and defuses spreadsheet formulas (CSV injection, which AWS warns about).
-fn csv_field(value: &str) -> String {
+pub(crate) fn csv_field(value: &str) -> String {
     let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

@@ -8,6 +8,7 @@
 //! AWS console's are.
 
 mod download;
+mod lake;
 mod session;
 mod views;
 
@@ -44,6 +45,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console/api/files", get(views::files))
         .route("/console/api/file", get(views::file))
         .route("/console/api/validate", get(views::validate))
+        .route("/console/api/lake/stores", get(lake::stores))
+        .route("/console/api/lake/queries", post(lake::start))
+        .route("/console/api/lake/results", get(lake::results))
+        .route("/console/api/lake/csv", get(lake::csv))
         .layer(axum::middleware::map_response(security_headers))
 }
 
@@ -187,8 +192,8 @@ pub(crate) fn console_call(
             user_agent: user_agent.to_owned(),
             event_source: trailroom_model::cloudtrail::EVENT_SOURCE.into(),
             event_name: op.name().into(),
-            read_only: true,
-            log_response: false,
+            read_only: op.read_only(),
+            log_response: !op.read_only(),
             tls_details: None,
             named_resources: None,
         },

@@ -1,4 +1,5 @@
-// trailroom console: sign in (kept across reloads), Event history, event detail, downloads.
+// trailroom console: sign in (kept across reloads), Event history, event detail, downloads,
+// trails, overview, Lake queries.
 // Plain JS, no build step.
 "use strict";
 
@@ -7,13 +8,13 @@ const $ = (id) => document.getElementById(id);
 // same time range (a preset range is fixed then, not recomputed per page).
 const state = { tokens: [null], page: 0, events: [], query: null };
 
-const VIEWS = ["login-view", "history-view", "detail-view", "trails-view", "trail-view", "overview-view"];
+const VIEWS = ["login-view", "history-view", "detail-view", "trails-view", "trail-view", "overview-view", "query-view"];
 
 function show(view) {
   for (const id of VIEWS) $(id).hidden = id !== view;
   $("logout").hidden = view === "login-view";
   $("views").hidden = view === "login-view";
-  for (const [tab, shown] of [["tab-history", "history-view"], ["tab-trails", "trails-view"], ["tab-overview", "overview-view"]]) {
+  for (const [tab, shown] of [["tab-history", "history-view"], ["tab-trails", "trails-view"], ["tab-overview", "overview-view"], ["tab-query", "query-view"]]) {
     $(tab).classList.toggle("current", shown === view);
   }
 }
@@ -151,6 +152,106 @@ async function loadOverview() {
   } catch (error) {
     $("overview-error").textContent = error.message;
   }
+}
+
+// Lake query: pick a store, write or pick SQL, run it, page the rows, download them as CSV.
+const lake = { id: null, region: "us-east-1", token: null, columns: [] };
+
+async function loadQueryView() {
+  show("query-view");
+  $("query-error").textContent = "";
+  const region = $("query-region").value.trim();
+  try {
+    const listed = await api(`/console/api/lake/stores?${new URLSearchParams({ region })}`);
+    const select = $("query-store");
+    select.replaceChildren();
+    for (const store of listed.stores ?? []) {
+      const option = document.createElement("option");
+      option.value = store.EventDataStoreArn.split("/").pop();
+      option.textContent = `${store.Name} (${option.value})`;
+      select.append(option);
+    }
+    if (!select.options.length) $("query-error").textContent = "No event data store in this region yet.";
+  } catch (error) {
+    $("query-error").textContent = error.message;
+  }
+}
+
+function sleep(ms) {
+  return new Promise((ok) => setTimeout(ok, ms));
+}
+
+async function runQuery() {
+  $("query-error").textContent = "";
+  $("query-status").textContent = "Starting…";
+  $("query-results").querySelector("thead").replaceChildren();
+  $("query-results").querySelector("tbody").replaceChildren();
+  $("query-more").hidden = true;
+  $("query-csv").hidden = true;
+  lake.region = $("query-region").value.trim();
+  lake.columns = [];
+  try {
+    const started = await api("/console/api/lake/queries", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ region: lake.region, statement: $("query-sql").value }),
+    });
+    lake.id = started.queryId;
+    lake.token = null;
+    await nextResults();
+  } catch (error) {
+    $("query-status").textContent = "";
+    $("query-error").textContent = error.message;
+  }
+}
+
+async function nextResults() {
+  const params = new URLSearchParams({ region: lake.region, id: lake.id });
+  if (lake.token) params.set("token", lake.token);
+  let page;
+  for (;;) {
+    page = await api(`/console/api/lake/results?${params}`);
+    $("query-status").textContent = `Status: ${page.status}`;
+    if (page.status !== "QUEUED" && page.status !== "RUNNING") break;
+    await sleep(300);
+  }
+  if (page.status !== "FINISHED") {
+    $("query-error").textContent = page.error ?? `The query ended ${page.status}.`;
+    return;
+  }
+  const stats = page.statistics ?? {};
+  $("query-status").textContent =
+    `Status: FINISHED · ${stats.TotalResultsCount ?? 0} rows · ${stats.BytesScanned ?? 0} bytes scanned`;
+  for (const row of page.rows) {
+    for (const [column] of row) if (!lake.columns.includes(column)) lake.columns.push(column);
+  }
+  const head = document.createElement("tr");
+  for (const column of lake.columns) {
+    const th = document.createElement("th");
+    th.textContent = column;
+    head.append(th);
+  }
+  $("query-results").querySelector("thead").replaceChildren(head);
+  const body = $("query-results").querySelector("tbody");
+  for (const row of page.rows) {
+    const values = new Map(row);
+    const tr = document.createElement("tr");
+    for (const column of lake.columns) tr.append(cell(values.get(column) ?? ""));
+    body.append(tr);
+  }
+  lake.token = page.nextToken ?? null;
+  $("query-more").hidden = !lake.token;
+  $("query-csv").hidden = false;
+}
+
+function downloadQuery() {
+  const params = new URLSearchParams({ region: lake.region, id: lake.id });
+  const a = document.createElement("a");
+  a.href = `/console/api/lake/csv?${params}`;
+  a.download = `query-${lake.id}.csv`;
+  document.body.append(a);
+  a.click();
+  a.remove();
 }
 
 async function api(path, options = {}) {
@@ -396,6 +497,15 @@ $("back").addEventListener("click", () => show("history-view"));
 $("tab-history").addEventListener("click", (e) => { e.preventDefault(); show("history-view"); });
 $("tab-trails").addEventListener("click", (e) => { e.preventDefault(); loadTrails(); });
 $("tab-overview").addEventListener("click", (e) => { e.preventDefault(); loadOverview(); });
+$("tab-query").addEventListener("click", (e) => { e.preventDefault(); loadQueryView(); });
+$("query-region").addEventListener("change", () => loadQueryView());
+$("query-samples").addEventListener("change", () => {
+  const store = $("query-store").value || "$EDS_ID";
+  if ($("query-samples").value) $("query-sql").value = $("query-samples").value.replaceAll("$EDS_ID", store);
+});
+$("query-form").addEventListener("submit", (e) => { e.preventDefault(); runQuery(); });
+$("query-more").addEventListener("click", () => nextResults().catch((error) => { $("query-error").textContent = error.message; }));
+$("query-csv").addEventListener("click", () => downloadQuery());
 $("overview-form").addEventListener("submit", (e) => { e.preventDefault(); loadOverview(); });
 $("validate-form").addEventListener("submit", (e) => { e.preventDefault(); validateTrail(); });
 $("back-to-trails").addEventListener("click", () => loadTrails());
