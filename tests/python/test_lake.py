@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import ACCOUNT, aws_cli, error_of, wait_for
+from conftest import ACCOUNT, aws_cli, error_of, new_user, server_with_account, wait_for
 
 
 def eds_arn(store_id, region="us-east-1"):
@@ -333,3 +333,67 @@ def test_an_import_reads_real_format_log_files_and_records_the_bad_ones(ct, s3):
                     what="the second import")
     assert done["ImportStatistics"]["EventsCompleted"] == 1
     assert error_of(ct.get_import, ImportId=str(uuid.uuid4()))[0] == "ImportNotFoundException"
+
+
+OTHER_ACCOUNT = "210987654321"
+OTHER_KEY = "AKIAOTHERACCOUNTKEY1"
+OTHER_SECRET = "otherSecretKeyForTheSecondAccount000001"
+
+
+def test_a_resource_policy_shares_a_store_with_another_account():
+    import botocore.session
+    model = botocore.session.get_session().get_service_model("cloudtrail")
+    if "EventDataStoreOwnerAccountId" not in model.operation_model("StartQuery").input_shape.members:
+        pytest.skip("this botocore predates EventDataStoreOwnerAccountId (the current-boto3 run covers it)")
+    with server_with_account(OTHER_ACCOUNT, OTHER_KEY, OTHER_SECRET) as srv:
+        ct = srv.client("cloudtrail")
+        arn = ct.create_event_data_store(Name="shared")["EventDataStoreArn"]
+        store = store_id(arn)
+        ct.list_trails()
+        other = srv.client("cloudtrail", key=OTHER_KEY, secret=OTHER_SECRET)
+        sql = f"SELECT eventName FROM {store} WHERE eventName = 'ListTrails'"
+
+        # Not shared yet: the other account is refused.
+        code, _, message = error_of(other.start_query, QueryStatement=sql, EventDataStoreOwnerAccountId=ACCOUNT)
+        assert code == "AccessDeniedException" and arn in message
+        assert error_of(ct.get_resource_policy, ResourceArn=arn)[0] == "ResourcePolicyNotFoundException"
+        bad = error_of(ct.put_resource_policy, ResourceArn=arn, ResourcePolicy='{"Statement": [{"Effect": "Maybe"}]}')
+        assert bad[0] == "ResourcePolicyNotValidException"
+
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Sid": "other-account-queries", "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"},
+            "Action": ["cloudtrail:StartQuery", "cloudtrail:GetQueryResults", "cloudtrail:DescribeQuery"],
+            "Resource": arn}]})
+        put = ct.put_resource_policy(ResourceArn=arn, ResourcePolicy=policy)
+        assert json.loads(put["ResourcePolicy"]) == json.loads(policy)
+        assert json.loads(ct.get_resource_policy(ResourceArn=arn)["ResourcePolicy"]) == json.loads(policy)
+
+        query_id = other.start_query(QueryStatement=sql, EventDataStoreOwnerAccountId=ACCOUNT)["QueryId"]
+        page = finished(other, query_id)
+        assert rows(page) == [[("eventName", "ListTrails")]]
+        # The owner does not see the other account's query; the other account cannot change the policy.
+        assert error_of(ct.describe_query, QueryId=query_id)[0] == "QueryIdNotFoundException"
+        assert error_of(other.delete_resource_policy, ResourceArn=arn)[0] == "ResourceNotFoundException"
+
+        ct.delete_resource_policy(ResourceArn=arn)
+        assert error_of(other.start_query, QueryStatement=sql, EventDataStoreOwnerAccountId=ACCOUNT)[0] == \
+            "AccessDeniedException"
+
+
+def test_a_user_queries_only_the_stores_its_policy_names(server, ct):
+    allowed = ct.create_event_data_store(Name="allowed")["EventDataStoreArn"]
+    forbidden = ct.create_event_data_store(Name="forbidden")["EventDataStoreArn"]
+    # Calls about a query (GetQueryResults, DescribeQuery) name no store: they are on `*`.
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cloudtrail:StartQuery", "Resource": allowed},
+        {"Effect": "Allow", "Action": "cloudtrail:GetQueryResults", "Resource": "*"}]})
+    key, secret = new_user(server, "analyst", policy)
+    analyst = server.client("cloudtrail", key=key, secret=secret)
+    query_id = analyst.start_query(QueryStatement=f"SELECT count(*) FROM {store_id(allowed)}")["QueryId"]
+    assert finished(analyst, query_id)["QueryStatus"] == "FINISHED"
+    code, _, message = error_of(analyst.start_query, QueryStatement=f"SELECT count(*) FROM {store_id(forbidden)}")
+    assert code == "AccessDeniedException" and forbidden in message
+    code, _, _ = error_of(analyst.start_query, QueryStatement=f"SELECT a.eventName FROM {store_id(allowed)} a "
+                                                             f"JOIN {store_id(forbidden)} b ON a.eventID = b.eventID")
+    assert code == "AccessDeniedException"

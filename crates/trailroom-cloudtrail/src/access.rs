@@ -1,7 +1,10 @@
 //! What each CloudTrail call needs permission for: `cloudtrail:<Operation>` on the trail the
 //! request names (by name, in the caller's region and account, or by ARN), on the event data
 //! store it names (by id or ARN; for StartQuery, every store its SQL reads), or on `*` for calls
-//! about neither (LookupEvents, DescribeTrails, ListTrails, ListPublicKeys, ListEventDataStores). Tags in CreateTrail
+//! about neither (LookupEvents, DescribeTrails, ListTrails, ListPublicKeys, ListEventDataStores;
+//! and the calls that name a query, not a store: DescribeQuery, GetQueryResults, CancelQuery,
+//! which only ever see the caller's own account's queries). A store's resource policy and owner
+//! come with its accesses, so another account's StartQuery needs the policy's grant. Tags in CreateTrail
 //! and AddTags are the `aws:RequestTag/*` and `aws:TagKeys` condition keys; a named trail's own
 //! tags are `aws:ResourceTag/*` ([`add_resource_tags`]).
 
@@ -22,6 +25,10 @@ pub fn add_resource_tags(
             let Some(account) = access.resource.split(':').nth(4).filter(|a| !a.is_empty()) else {
                 return Ok(access);
             };
+            if access.resource.contains(":eventdatastore/") {
+                let account = account.to_owned();
+                return store_facts(txn, &account, access);
+            }
             let trail = txn
                 .get(account, crate::trails::TRAIL_KIND, &access.resource)
                 .map_err(trailroom_audit::store_failure)?
@@ -41,6 +48,33 @@ pub fn add_resource_tags(
         .collect()
 }
 
+/// An event data store's tags, owner and resource policy, for the access naming it.
+fn store_facts(
+    txn: &dyn trailroom_store::ReadTxn,
+    account: &str,
+    access: Access,
+) -> Result<Access, trailroom_protocol::ApiError> {
+    let store = txn
+        .get(account, crate::lake::EDS_KIND, &access.resource)
+        .map_err(trailroom_audit::store_failure)?
+        .and_then(|doc| doc.decode::<crate::lake::EventDataStoreRecord>().ok());
+    let Some(store) = store else {
+        return Ok(access.owned_by(account));
+    };
+    let tags: Vec<(String, String)> = store
+        .tags
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone().unwrap_or_default()))
+        .collect();
+    let access = access
+        .with_resource_tags(tags.iter().map(|(k, v)| (k, v)))
+        .owned_by(account);
+    Ok(match store.resource_policy {
+        Some(policy) => access.with_resource_policy(policy, account.to_owned()),
+        None => access,
+    })
+}
+
 /// The accesses `op` with rendered input `parameters` needs.
 pub fn accesses(
     op: Operation,
@@ -53,9 +87,14 @@ pub fn accesses(
         true => name.to_owned(),
         false => trail_arn(region, account, name),
     };
+    // StartQuery may name another account's stores (shared by their resource policy).
+    let owner = parameters
+        .and_then(|p| p.get("eventDataStoreOwnerAccountId"))
+        .and_then(Value::as_str)
+        .unwrap_or(account);
     let store_arn = |name: &str| match name.starts_with("arn:") {
         true => name.to_owned(),
-        false => crate::lake::eds_arn(region, account, name),
+        false => crate::lake::eds_arn(region, owner, name),
     };
     let mut resources: Vec<String> = Vec::new();
     if let Some(Value::Object(members)) = parameters {

@@ -44,6 +44,10 @@ use trailroom_model::cloudtrail::{
     UpdateEventDataStoreRequest, UpdateEventDataStoreResponse,
 };
 use trailroom_model::cloudtrail::{
+    DeleteResourcePolicyRequest, DeleteResourcePolicyResponse, GetResourcePolicyRequest,
+    GetResourcePolicyResponse, PutResourcePolicyRequest, PutResourcePolicyResponse,
+};
+use trailroom_model::cloudtrail::{
     GetImportRequest, GetImportResponse, ListImportFailuresRequest, ListImportFailuresResponse,
     ListImportsRequest, ListImportsResponse, StartImportRequest, StartImportResponse,
     StopImportRequest, StopImportResponse,
@@ -411,5 +415,32 @@ impl CloudTrail for CloudTrailService {
     ) -> Result<StopImportResponse, ApiError> {
         self.lake()?;
         lake::stop_import(ctx, input).await
+    }
+
+    async fn put_resource_policy(
+        &self,
+        ctx: &CallContext,
+        input: PutResourcePolicyRequest,
+    ) -> Result<PutResourcePolicyResponse, ApiError> {
+        self.lake()?;
+        lake::put_resource_policy(ctx, input).await
+    }
+
+    async fn get_resource_policy(
+        &self,
+        ctx: &CallContext,
+        input: GetResourcePolicyRequest,
+    ) -> Result<GetResourcePolicyResponse, ApiError> {
+        self.lake()?;
+        lake::get_resource_policy(ctx, input)
+    }
+
+    async fn delete_resource_policy(
+        &self,
+        ctx: &CallContext,
+        input: DeleteResourcePolicyRequest,
+    ) -> Result<DeleteResourcePolicyResponse, ApiError> {
+        self.lake()?;
+        lake::delete_resource_policy(ctx, input).await
     }
 }

@@ -9,7 +9,7 @@
 //! Body, PascalCase: `Name`, `Arn`, `Id`, `AccountId`, `HomeRegion`, `Status` (`Created`,
 //! `Enabled`, `StoppedIngestion`, `PendingDeletion`), `StatusBeforeDeletion`, `Selectors`
 //! (advanced selectors as trails store them), `MultiRegion`, `Organization`, `RetentionDays`,
-//! `TerminationProtection`, `BillingMode`, `KmsKeyId`, `Tags`, `CreatedMs`, `UpdatedMs`,
+//! `TerminationProtection`, `BillingMode`, `KmsKeyId`, `Tags`, `ResourcePolicy`, `CreatedMs`, `UpdatedMs`,
 //! `DeletedMs`, `Windows` (`[{"AfterSeq", "UptoSeq"}]`: the positions the store ingests, opened
 //! before the call that starts ingestion and closed at the call that stops it). A store whose
 //! pending deletion began seven days ago is gone: calls no longer find it, its name is free and
@@ -19,6 +19,7 @@
 
 pub mod feed;
 pub mod imports;
+mod policies;
 mod queries;
 mod record;
 mod stores;
@@ -33,6 +34,7 @@ use trailroom_store::ReadTxn;
 pub(crate) use imports::{
     get_import, list_import_failures, list_imports, start_import, stop_import,
 };
+pub(crate) use policies::{delete_resource_policy, get_resource_policy, put_resource_policy};
 pub(crate) use queries::{
     cancel_query, describe_query, get_query_results, list_queries, start_query,
 };

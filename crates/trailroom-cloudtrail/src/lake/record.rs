@@ -92,6 +92,9 @@ pub struct EventDataStoreRecord {
     /// Tags.
     #[serde(default)]
     pub tags: Vec<TagRecord>,
+    /// The resource policy (PutResourcePolicy), as written.
+    #[serde(default)]
+    pub resource_policy: Option<String>,
     /// `CreatedTimestamp`, ms.
     pub created_ms: i64,
     /// `UpdatedTimestamp`, ms.
@@ -198,6 +201,7 @@ mod tests {
             billing_mode: "EXTENDABLE_RETENTION_PRICING".into(),
             kms_key_id: None,
             tags: Vec::new(),
+            resource_policy: None,
             created_ms: 0,
             updated_ms: 0,
             deleted_ms: None,

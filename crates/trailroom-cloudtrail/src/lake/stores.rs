@@ -215,6 +215,7 @@ pub(crate) async fn create_event_data_store(
         billing_mode: billing,
         kms_key_id: input.kms_key_id,
         tags,
+        resource_policy: None,
         created_ms: now,
         updated_ms: now,
         deleted_ms: None,
