@@ -397,3 +397,21 @@ def test_a_user_queries_only_the_stores_its_policy_names(server, ct):
     code, _, _ = error_of(analyst.start_query, QueryStatement=f"SELECT a.eventName FROM {store_id(allowed)} a "
                                                              f"JOIN {store_id(forbidden)} b ON a.eventID = b.eventID")
     assert code == "AccessDeniedException"
+
+
+def test_sample_queries_are_searched_and_run(ct, s3):
+    import botocore.session
+    if "SearchSampleQueries" not in botocore.session.get_session().get_service_model("cloudtrail").operation_names:
+        pytest.skip("this botocore predates SearchSampleQueries (the current-boto3 run covers it)")
+    found = ct.search_sample_queries(SearchPhrase="access denied")["SearchResults"]
+    assert found[0]["Name"] == "Access denied" and found[0]["Relevance"] == 1.0
+    assert all(0 < r["Relevance"] <= 1 for r in found)
+    assert [r["Relevance"] for r in found] == sorted((r["Relevance"] for r in found), reverse=True)
+    store = store_id(ct.create_event_data_store(Name="samples")["EventDataStoreArn"])
+    s3.create_bucket(Bucket="sample-bucket")
+    everything = ct.search_sample_queries(SearchPhrase="calls", MaxResults=50)["SearchResults"]
+    assert len(everything) >= 5
+    for sample in everything:
+        query_id = ct.start_query(QueryStatement=sample["SQL"].replace("$EDS_ID", store))["QueryId"]
+        page = finished(ct, query_id)
+        assert page["QueryStatus"] == "FINISHED", (sample["Name"], page.get("ErrorMessage"))

@@ -52,6 +52,7 @@ use trailroom_model::cloudtrail::{
     ListImportsRequest, ListImportsResponse, StartImportRequest, StartImportResponse,
     StopImportRequest, StopImportResponse,
 };
+use trailroom_model::cloudtrail::{SearchSampleQueriesRequest, SearchSampleQueriesResponse};
 use trailroom_protocol::ApiError;
 
 /// CloudTrail's handlers.
@@ -442,5 +443,14 @@ impl CloudTrail for CloudTrailService {
     ) -> Result<DeleteResourcePolicyResponse, ApiError> {
         self.lake()?;
         lake::delete_resource_policy(ctx, input).await
+    }
+
+    async fn search_sample_queries(
+        &self,
+        ctx: &CallContext,
+        input: SearchSampleQueriesRequest,
+    ) -> Result<SearchSampleQueriesResponse, ApiError> {
+        self.lake()?;
+        lake::search_sample_queries(ctx, input)
     }
 }

@@ -22,6 +22,7 @@ pub mod imports;
 mod policies;
 mod queries;
 mod record;
+pub mod samples;
 mod stores;
 #[cfg(test)]
 mod tests;
@@ -41,6 +42,7 @@ pub(crate) use queries::{
 pub use record::{
     EDS_KIND, EdsStatus, EventDataStoreRecord, IngestionWindow, PENDING_DELETION_MS, eds_arn,
 };
+pub(crate) use samples::search_sample_queries;
 pub use stores::MAX_STORES_PER_REGION;
 pub(crate) use stores::{
     create_event_data_store, delete_event_data_store, get_event_data_store, list_event_data_stores,
