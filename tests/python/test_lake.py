@@ -415,3 +415,55 @@ def test_sample_queries_are_searched_and_run(ct, s3):
         query_id = ct.start_query(QueryStatement=sample["SQL"].replace("$EDS_ID", store))["QueryId"]
         page = finished(ct, query_id)
         assert page["QueryStatus"] == "FINISHED", (sample["Name"], page.get("ErrorMessage"))
+
+
+def test_results_are_delivered_to_s3_with_a_sign_file_that_verifies(ct, s3):
+    import gzip
+    import hashlib
+    store = store_id(ct.create_event_data_store(Name="delivered")["EventDataStoreArn"])
+    s3.create_bucket(Bucket="query-results")
+    s3.put_bucket_policy(Bucket="query-results", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": "s3:PutObject", "Resource": "arn:aws:s3:::query-results/*"}]}))
+    s3.create_bucket(Bucket="no-policy")
+    for name in ("lake-d1", "lake-d2"):
+        s3.create_bucket(Bucket=name)
+    sql = (f"SELECT element_at(requestParameters, 'bucketName') AS bucket, eventName FROM {store} "
+           f"WHERE eventName = 'CreateBucket' AND element_at(requestParameters, 'bucketName') LIKE 'lake-d%' ORDER BY 1")
+
+    query_id = ct.start_query(QueryStatement=sql, DeliveryS3Uri="s3://query-results/exports")["QueryId"]
+    finished(ct, query_id)
+    described = wait_for(lambda: (lambda d: d if d.get("DeliveryStatus") not in (None, "PENDING") else None)(
+        ct.describe_query(QueryId=query_id)), what="the delivery")
+    assert described["DeliveryStatus"] == "SUCCESS"
+    assert described["DeliveryS3Uri"] == "s3://query-results/exports"
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="query-results")["Contents"]]
+    folder = keys[0].rsplit("/", 1)[0]
+    assert folder.startswith(f"exports/AWSLogs/{ACCOUNT}/CloudTrail-Lake/Query/") and folder.endswith(query_id)
+    assert sorted(k.rsplit("/", 1)[1] for k in keys) == ["result_1.csv.gz", "result_sign.json"]
+    body = s3.get_object(Bucket="query-results", Key=f"{folder}/result_1.csv.gz")["Body"].read()
+    assert gzip.decompress(body).decode() == "bucket,eventName\nlake-d1,CreateBucket\nlake-d2,CreateBucket\n"
+    sign = json.loads(s3.get_object(Bucket="query-results", Key=f"{folder}/result_sign.json")["Body"].read())
+    assert sign["files"] == [{"fileHashValue": hashlib.sha256(body).hexdigest(), "fileName": "result_1.csv.gz"}]
+    assert (sign["hashAlgorithm"], sign["signatureAlgorithm"], sign["region"]) == ("SHA-256", "SHA256withRSA", "us-east-1")
+    try:
+        import rsa
+    except ImportError:
+        rsa = None
+    if rsa is not None:
+        keys_listed = ct.list_public_keys()["PublicKeyList"]
+        der = next(k["Value"] for k in keys_listed if k["Fingerprint"] == sign["publicKeyFingerprint"])
+        public = rsa.PublicKey.load_pkcs1(der, format="DER")
+        message = " ".join(f["fileHashValue"] for f in sign["files"]).encode()
+        assert rsa.verify(message, bytes.fromhex(sign["hashSignature"]), public) == "SHA-256"
+        with pytest.raises(rsa.VerificationError):
+            rsa.verify(message + b"x", bytes.fromhex(sign["hashSignature"]), public)
+
+    # A bucket whose policy does not let CloudTrail write: the query finishes, delivery is refused.
+    query_id = ct.start_query(QueryStatement=sql, DeliveryS3Uri="s3://no-policy/")["QueryId"]
+    finished(ct, query_id)
+    described = wait_for(lambda: (lambda d: d if d.get("DeliveryStatus") not in (None, "PENDING") else None)(
+        ct.describe_query(QueryId=query_id)), what="the refused delivery")
+    assert described["DeliveryStatus"] == "ACCESS_DENIED"
+    assert error_of(ct.start_query, QueryStatement=sql, DeliveryS3Uri="s3://no-such-bucket/x")[0] == \
+        "S3BucketDoesNotExistException"

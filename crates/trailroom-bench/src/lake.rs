@@ -134,6 +134,7 @@ fn time_query(
 ) -> anyhow::Result<QueryTiming> {
     let spec = QuerySpec {
         account: "123456789012".into(),
+        region: "us-east-1".into(),
         statement: sql.clone(),
         now_ms,
         delivery_uri: None,

@@ -338,7 +338,7 @@ impl CloudTrail for CloudTrailService {
         ctx: &CallContext,
         input: StartQueryRequest,
     ) -> Result<StartQueryResponse, ApiError> {
-        lake::start_query(ctx, input, self.lake()?)
+        lake::start_query(ctx, input, self.lake()?, self.destinations.as_ref())
     }
 
     async fn describe_query(

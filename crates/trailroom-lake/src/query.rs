@@ -72,6 +72,8 @@ impl QueryStatus {
 pub struct QuerySpec {
     /// The account running it.
     pub account: String,
+    /// The region it runs in.
+    pub region: String,
     /// The SQL.
     pub statement: String,
     /// When it starts (ms since the epoch): `now()` in the query.
@@ -87,6 +89,8 @@ pub struct QueryInfo {
     pub id: String,
     /// The account that ran it.
     pub account: String,
+    /// The region it ran in.
+    pub region: String,
     /// The stores it reads.
     pub stores: Vec<String>,
     /// `QueryString`.
@@ -128,7 +132,7 @@ pub struct QueryPage {
 
 const COLUMNS: &str = "id, account, stores, statement, status, created_ms, finished_ms, error, \
                        results_count, events_scanned, bytes_scanned, events_matched, \
-                       execution_ms, delivery_uri, delivery_status";
+                       execution_ms, delivery_uri, delivery_status, region";
 
 fn info_from_row(row: &Row<'_>) -> rusqlite::Result<QueryInfo> {
     let stores: String = row.get(2)?;
@@ -149,6 +153,7 @@ fn info_from_row(row: &Row<'_>) -> rusqlite::Result<QueryInfo> {
         execution_ms: row.get(12)?,
         delivery_uri: row.get(13)?,
         delivery_status: row.get(14)?,
+        region: row.get(15)?,
     })
 }
 
@@ -181,7 +186,8 @@ impl Lake {
             }
             conn.execute(
                 "INSERT INTO lake_query (id, account, stores, statement, status, created_ms, \
-                 delivery_uri, delivery_status) VALUES (?1, ?2, ?3, ?4, 'QUEUED', ?5, ?6, ?7)",
+                 delivery_uri, delivery_status, region) VALUES (?1, ?2, ?3, ?4, 'QUEUED', ?5, ?6, \
+                 ?7, ?8)",
                 params![
                     id,
                     spec.account,
@@ -190,6 +196,7 @@ impl Lake {
                     spec.now_ms,
                     spec.delivery_uri,
                     spec.delivery_uri.as_ref().map(|_| "PENDING"),
+                    spec.region,
                 ],
             )?;
         }
@@ -446,6 +453,26 @@ impl Lake {
         }
         self.finish(id, QueryStatus::Cancelled, None, 0, 0)?;
         self.describe(account, id)
+    }
+
+    /// Queries that stopped with their results still to deliver (`DeliveryStatus` `PENDING`).
+    pub fn pending_deliveries(&self) -> Result<Vec<QueryInfo>, LakeError> {
+        let conn = self.writer();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM lake_query WHERE delivery_status = 'PENDING' AND status NOT IN \
+             ('QUEUED', 'RUNNING') ORDER BY created_ms"
+        ))?;
+        let rows = stmt.query_map([], info_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records how a query's results were delivered.
+    pub fn set_delivery_status(&self, id: &str, status: &str) -> Result<(), LakeError> {
+        self.writer().execute(
+            "UPDATE lake_query SET delivery_status = ?2 WHERE id = ?1",
+            params![id, status],
+        )?;
+        Ok(())
     }
 
     /// Drops queries (and their results) created before `before_ms`.

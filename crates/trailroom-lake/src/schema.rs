@@ -224,6 +224,7 @@ CREATE TABLE IF NOT EXISTS lake_cursor (
 CREATE TABLE IF NOT EXISTS lake_query (
     id TEXT PRIMARY KEY,
     account TEXT NOT NULL,
+    region TEXT NOT NULL DEFAULT '',
     stores TEXT NOT NULL,
     statement TEXT NOT NULL,
     status TEXT NOT NULL,

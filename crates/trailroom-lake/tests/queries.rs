@@ -56,6 +56,7 @@ fn resolve(name: &str) -> Result<String, LakeError> {
 fn run(lake: &Arc<Lake>, statement: &str) -> QueryPage {
     let spec = QuerySpec {
         account: "111122223333".into(),
+        region: "us-east-1".into(),
         statement: statement.into(),
         now_ms: BASE_MS + 86_400_000,
         delivery_uri: None,
@@ -279,6 +280,7 @@ fn slow_queries_time_out_and_can_be_cancelled() {
     .unwrap();
     let spec = QuerySpec {
         account: "111122223333".into(),
+        region: "us-east-1".into(),
         statement: endless,
         now_ms: BASE_MS,
         delivery_uri: None,

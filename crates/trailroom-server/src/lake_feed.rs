@@ -1,15 +1,19 @@
 //! The Lake feeder: every second, every live event data store takes the events recorded since
 //! its feed last ran, stores past their pending deletion are dropped, retention prunes the rest,
 //! queries older than seven days are forgotten (`trailroom_cloudtrail::lake::feed`), and imports
-//! in progress read their next log files from this server's buckets (`lake::imports`).
+//! in progress read their next log files from this server's buckets (`lake::imports`), and the
+//! results of finished queries that asked for it are delivered to their bucket, signed
+//! (`lake::results_delivery`).
 //! StartQuery also catches its stores up, so a query never waits for this loop.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use trailroom_cloudtrail::keys;
 use trailroom_cloudtrail::lake::feed::{self, FeedError};
-use trailroom_cloudtrail::lake::imports;
-use trailroom_lake::Lake;
+use trailroom_cloudtrail::lake::{eds_arn, imports, results_delivery};
+use trailroom_lake::{Lake, QueryInfo};
 
 use crate::local_objects::LocalObjects;
 use crate::state::AppState;
@@ -45,6 +49,87 @@ pub async fn feed_forever(state: AppState, lake: Arc<Lake>) {
         if let Err(err) = imported {
             tracing::warn!(error = %err, "importing log files failed");
         }
+        deliver_results(&state, &lake, now).await;
         tokio::time::sleep(INTERVAL).await;
     }
+}
+
+/// Writes the results of finished queries that asked for `DeliveryS3Uri` into their bucket, as
+/// the CloudTrail service principal (so the bucket's policy decides), and records the outcome as
+/// the query's `DeliveryStatus`.
+async fn deliver_results(state: &AppState, lake: &Lake, now: i64) {
+    let pending = match lake.pending_deliveries() {
+        Ok(pending) => pending,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot list query results to deliver");
+            return;
+        }
+    };
+    for info in pending {
+        let status = match results_delivery::undeliverable_status(info.status) {
+            Some(status) => status,
+            None => deliver_one(state, lake, &info, now).await,
+        };
+        if let Err(err) = lake.set_delivery_status(&info.id, status) {
+            tracing::warn!(query = info.id, error = %err, "cannot record a delivery");
+        }
+    }
+}
+
+async fn deliver_one(state: &AppState, lake: &Lake, info: &QueryInfo, now: i64) -> &'static str {
+    let validity = state.cloudtrail.signing_key_validity_ms();
+    let key = match keys::current_signing_key(
+        state.store.as_ref(),
+        &info.account,
+        &info.region,
+        now,
+        validity,
+    )
+    .await
+    {
+        Ok(key) => key,
+        Err(err) => {
+            tracing::warn!(query = info.id, error = %err, "no key to sign query results");
+            return "FAILED_SIGNING_FILE";
+        }
+    };
+    let built = match results_delivery::result_objects(lake, info, &key) {
+        Ok(built) => built,
+        Err(err) => {
+            tracing::warn!(query = info.id, error = %err, "cannot build query results");
+            return "FAILED";
+        }
+    };
+    let source_arn = info
+        .stores
+        .first()
+        .map(|id| eds_arn(&info.region, &info.account, id))
+        .unwrap_or_default();
+    let last = built.objects.len().saturating_sub(1);
+    for (index, (object_key, body)) in built.objects.into_iter().enumerate() {
+        let put = trailroom_s3::delivery::put_object_as_service(
+            state.store.as_ref(),
+            &state.config.data_dir,
+            &built.bucket,
+            &object_key,
+            body,
+            BTreeMap::new(),
+            "cloudtrail.amazonaws.com",
+            &source_arn,
+            now,
+        )
+        .await;
+        if let Err(err) = put {
+            tracing::warn!(query = info.id, key = object_key, error = %err.message(), "query results not delivered");
+            let signing = index == last;
+            return match (err.code(), signing) {
+                ("AccessDenied", false) => "ACCESS_DENIED",
+                ("AccessDenied", true) => "ACCESS_DENIED_SIGNING_FILE",
+                ("NoSuchBucket", _) => "RESOURCE_NOT_FOUND",
+                (_, false) => "FAILED",
+                (_, true) => "FAILED_SIGNING_FILE",
+            };
+        }
+    }
+    "SUCCESS"
 }

@@ -22,6 +22,7 @@ pub mod imports;
 mod policies;
 mod queries;
 mod record;
+pub mod results_delivery;
 pub mod samples;
 mod stores;
 #[cfg(test)]

@@ -17,7 +17,7 @@ use trailroom_protocol::ApiError;
 
 use super::record::{EdsStatus, EventDataStoreRecord, eds_arn};
 use super::{EDS_RESOURCE_TYPE, StoreRef, feed, lake_error, page};
-use crate::trails::required;
+use crate::trails::{BucketView, Destinations, required};
 
 /// How far back ListQueries looks by default (AWS keeps queries seven days).
 const LIST_WINDOW_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -35,15 +35,37 @@ pub(crate) fn start_query(
     ctx: &CallContext,
     input: StartQueryRequest,
     lake: &Arc<Lake>,
+    destinations: &dyn Destinations,
 ) -> Result<StartQueryResponse, ApiError> {
     if input.query_alias.is_some() || input.query_parameters.is_some() {
         return Err(dashboards_unsupported());
     }
-    if input.delivery_s3_uri.is_some() {
-        return Err(ApiError::client(
-            "UnsupportedOperationException",
-            "Delivering query results to S3 (DeliveryS3Uri) is not supported by this server yet.",
-        ));
+    let delivery_uri = input.delivery_s3_uri.clone();
+    if let Some(uri) = &delivery_uri {
+        let (bucket, _) = super::results_delivery::parse_uri(uri).ok_or_else(|| {
+            ApiError::client(
+                "InvalidS3BucketNameException",
+                format!("DeliveryS3Uri must be s3://bucket[/prefix]: {uri}"),
+            )
+        })?;
+        let view = ctx.read(|txn| destinations.bucket(txn, &bucket))?;
+        match view {
+            BucketView::Missing => {
+                return Err(ApiError::client(
+                    "S3BucketDoesNotExistException",
+                    format!("S3 bucket {bucket} does not exist."),
+                ));
+            }
+            BucketView::External => {
+                return Err(ApiError::client(
+                    "UnsupportedOperationException",
+                    format!(
+                        "Query results are delivered to this server's buckets; {bucket} is external."
+                    ),
+                ));
+            }
+            BucketView::Local { .. } => {}
+        }
     }
     // Another account's stores are read when their resource policy lets this caller (the
     // authorization before this handler checked it against each store the SQL names).
@@ -64,9 +86,10 @@ pub(crate) fn start_query(
     })?;
     let spec = QuerySpec {
         account: ctx.account_id().to_owned(),
+        region: ctx.region().to_owned(),
         statement,
         now_ms: now,
-        delivery_uri: None,
+        delivery_uri,
     };
     let info = lake
         .start_query(spec, &mut |name| resolve(&stores, name))

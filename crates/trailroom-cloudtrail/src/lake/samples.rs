@@ -189,6 +189,7 @@ mod tests {
         for sample in SAMPLES {
             let spec = QuerySpec {
                 account: "111122223333".into(),
+                region: "us-east-1".into(),
                 statement: sample.sql.replace("$EDS_ID", store),
                 now_ms: now,
                 delivery_uri: None,

@@ -180,6 +180,7 @@ impl Harness {
     fn stored_ids(&self, id: &str) -> BTreeSet<String> {
         let spec = QuerySpec {
             account: OWNER.into(),
+            region: "us-east-1".into(),
             statement: format!("SELECT eventid FROM {id}"),
             now_ms: START,
             delivery_uri: None,
