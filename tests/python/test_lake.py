@@ -467,3 +467,71 @@ def test_results_are_delivered_to_s3_with_a_sign_file_that_verifies(ct, s3):
     assert described["DeliveryStatus"] == "ACCESS_DENIED"
     assert error_of(ct.start_query, QueryStatement=sql, DeliveryS3Uri="s3://no-such-bucket/x")[0] == \
         "S3BucketDoesNotExistException"
+
+
+MEMBER = "444455556666"
+MEMBER_KEY, MEMBER_SECRET = "AKIAMEMBEREXAMPLE001", "member/secret/key/EXAMPLEKEY00000000001"
+
+
+@pytest.fixture
+def organization(tmp_path):
+    from conftest import Server
+    config = tmp_path / "trailroom.toml"
+    config.write_text(f'[[accounts]]\nid = "{MEMBER}"\nroot_access_key_id = "{MEMBER_KEY}"\n'
+                      f'root_secret_access_key = "{MEMBER_SECRET}"\n\n'
+                      f'[[organizations]]\nmanagement_account = "{ACCOUNT}"\nmember_accounts = ["{MEMBER}"]\n')
+    srv = Server(str(tmp_path / "data"), ["--config", str(config)]).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_an_organization_store_collects_every_member_account(organization):
+    ct = organization.client("cloudtrail")
+    member = organization.client("cloudtrail", key=MEMBER_KEY, secret=MEMBER_SECRET)
+    assert error_of(member.create_event_data_store, Name="mine", OrganizationEnabled=True)[0] == \
+        "NotOrganizationMasterAccountException"
+    own = store_id(ct.create_event_data_store(Name="own-only")["EventDataStoreArn"])
+    org = store_id(ct.create_event_data_store(Name="whole-org", OrganizationEnabled=True)["EventDataStoreArn"])
+    member.list_trails()
+    ct.describe_trails()
+    sql = "SELECT recipientAccountId, eventName FROM {} WHERE eventName IN ('ListTrails', 'DescribeTrails') ORDER BY 1"
+    assert rows(run(ct, sql.format(org))[1]) == [
+        [("recipientAccountId", ACCOUNT), ("eventName", "DescribeTrails")],
+        [("recipientAccountId", MEMBER), ("eventName", "ListTrails")],
+    ]
+    assert rows(run(ct, sql.format(own))[1]) == [[("recipientAccountId", ACCOUNT), ("eventName", "DescribeTrails")]]
+
+
+def test_ten_queries_at_a_time_and_cancellation(ct):
+    store = store_id(ct.create_event_data_store(Name="busy")["EventDataStoreArn"])
+    ct.list_trails()
+    endless = (f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+               f"SELECT count(*) FROM n CROSS JOIN {store}")
+    running = [ct.start_query(QueryStatement=endless)["QueryId"] for _ in range(10)]
+    assert error_of(ct.start_query, QueryStatement=endless)[0] == "MaxConcurrentQueriesException"
+    assert {ct.describe_query(QueryId=q)["QueryStatus"] for q in running} <= {"QUEUED", "RUNNING"}
+    for query_id in running:
+        assert ct.cancel_query(QueryId=query_id)["QueryStatus"] == "CANCELLED"
+    assert {ct.describe_query(QueryId=q)["QueryStatus"] for q in running} == {"CANCELLED"}
+    assert error_of(ct.cancel_query, QueryId=running[0])[0] == "InactiveQueryException"
+    _, page = run(ct, f"SELECT count(*) AS n FROM {store} WHERE eventName = 'ListTrails'")
+    assert rows(page) == [[("n", "1")]]
+
+
+def test_stores_queries_and_results_survive_a_kill(server, ct):
+    store = store_id(ct.create_event_data_store(Name="durable")["EventDataStoreArn"])
+    ct.list_trails()
+    done, _ = run(ct, f"SELECT eventName FROM {store} WHERE eventName = 'ListTrails'")
+    endless = ct.start_query(QueryStatement=f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+                                            f"SELECT count(*) FROM n CROSS JOIN {store}")["QueryId"]
+    server.kill()
+    server.start()
+    ct = server.client("cloudtrail")
+    assert rows(ct.get_query_results(QueryId=done)) == [[("eventName", "ListTrails")]]
+    stopped = ct.describe_query(QueryId=endless)
+    assert stopped["QueryStatus"] == "FAILED" and "stopped" in stopped["ErrorMessage"]
+    ct.list_trails()
+    _, page = run(ct, f"SELECT count(*) AS n FROM {store} WHERE eventName = 'ListTrails'")
+    assert rows(page) == [[("n", "2")]]

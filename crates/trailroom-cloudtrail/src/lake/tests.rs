@@ -399,3 +399,60 @@ proptest! {
         run_plan(&plan);
     }
 }
+
+#[test]
+fn retention_prunes_old_events_and_gone_stores_are_dropped() {
+    const DAY: i64 = 24 * 3600 * 1000;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut h = Harness::new();
+        let input = CreateEventDataStoreRequest {
+            name: Some("short".into()),
+            retention_period: Some(7),
+            termination_protection_enabled: Some(false),
+            ..Default::default()
+        };
+        let ctx = h.ctx(Operation::CreateEventDataStore);
+        let arn = h
+            .svc
+            .create_event_data_store(&ctx, input)
+            .await
+            .unwrap()
+            .event_data_store_arn
+            .unwrap();
+        let id = arn.rsplit('/').next().unwrap().to_owned();
+        h.record(&[(true, 0, false), (true, 0, true)]).await;
+        Harness::feed(&h.store, &h.lake);
+        // CreateEventDataStore's own event opens the window, then the two recorded.
+        assert_eq!(h.stored_ids(&id).len(), 3);
+
+        let maintain = |now: i64| {
+            read(h.store.as_ref(), |txn: &dyn ReadTxn| {
+                feed::maintain(txn, &h.lake, now)
+            })
+            .unwrap()
+            .unwrap()
+        };
+        maintain(START + 6 * DAY);
+        assert_eq!(h.stored_ids(&id).len(), 3, "inside the retention period");
+        maintain(START + 8 * DAY);
+        assert!(h.stored_ids(&id).is_empty(), "past the retention period");
+
+        let ctx = h.ctx(Operation::DeleteEventDataStore);
+        let input = DeleteEventDataStoreRequest {
+            event_data_store: Some(arn),
+        };
+        h.svc.delete_event_data_store(&ctx, input).await.unwrap();
+        maintain(START + DAY);
+        assert_eq!(
+            h.lake.stores().unwrap(),
+            vec![id.clone()],
+            "pending deletion"
+        );
+        maintain(START + super::PENDING_DELETION_MS);
+        assert!(h.lake.stores().unwrap().is_empty(), "gone");
+    });
+}
