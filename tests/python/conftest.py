@@ -113,6 +113,25 @@ def server_with_account(account, key, secret):
             srv.stop()
 
 
+# A member account of the `organization` fixture's organization (the default account manages it).
+MEMBER = "444455556666"
+MEMBER_KEY, MEMBER_SECRET = "AKIAMEMBEREXAMPLE001", "member/secret/key/EXAMPLEKEY00000000001"
+
+
+@pytest.fixture
+def organization(tmp_path):
+    """A server whose organization is the default account (management) and MEMBER."""
+    config = tmp_path / "trailroom.toml"
+    config.write_text(f'[[accounts]]\nid = "{MEMBER}"\nroot_access_key_id = "{MEMBER_KEY}"\n'
+                      f'root_secret_access_key = "{MEMBER_SECRET}"\n\n'
+                      f'[[organizations]]\nmanagement_account = "{ACCOUNT}"\nmember_accounts = ["{MEMBER}"]\n')
+    srv = Server(str(tmp_path / "data"), ["--config", str(config)]).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
 @pytest.fixture
 def a4b(server):
     """An A4B client of the `server` fixture (root credentials)."""

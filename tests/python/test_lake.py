@@ -11,7 +11,8 @@ import uuid
 
 import pytest
 
-from conftest import ACCOUNT, aws_cli, error_of, new_user, server_with_account, wait_for
+from conftest import (ACCOUNT, MEMBER, MEMBER_KEY, MEMBER_SECRET, aws_cli, error_of, new_user,
+                      server_with_account, wait_for)
 
 
 def eds_arn(store_id, region="us-east-1"):
@@ -467,24 +468,6 @@ def test_results_are_delivered_to_s3_with_a_sign_file_that_verifies(ct, s3):
     assert described["DeliveryStatus"] == "ACCESS_DENIED"
     assert error_of(ct.start_query, QueryStatement=sql, DeliveryS3Uri="s3://no-such-bucket/x")[0] == \
         "S3BucketDoesNotExistException"
-
-
-MEMBER = "444455556666"
-MEMBER_KEY, MEMBER_SECRET = "AKIAMEMBEREXAMPLE001", "member/secret/key/EXAMPLEKEY00000000001"
-
-
-@pytest.fixture
-def organization(tmp_path):
-    from conftest import Server
-    config = tmp_path / "trailroom.toml"
-    config.write_text(f'[[accounts]]\nid = "{MEMBER}"\nroot_access_key_id = "{MEMBER_KEY}"\n'
-                      f'root_secret_access_key = "{MEMBER_SECRET}"\n\n'
-                      f'[[organizations]]\nmanagement_account = "{ACCOUNT}"\nmember_accounts = ["{MEMBER}"]\n')
-    srv = Server(str(tmp_path / "data"), ["--config", str(config)]).start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 def test_an_organization_store_collects_every_member_account(organization):

@@ -2,25 +2,7 @@
 account under it), trusted access for CloudTrail, member accounts refused, and the answer where
 no organization exists."""
 
-import pytest
-
-from conftest import ACCOUNT, Server, error_of
-
-MEMBER = "444455556666"
-MEMBER_KEY, MEMBER_SECRET = "AKIAMEMBEREXAMPLE001", "member/secret/key/EXAMPLEKEY00000000001"
-
-
-@pytest.fixture
-def organization(tmp_path):
-    config = tmp_path / "trailroom.toml"
-    config.write_text(f'[[accounts]]\nid = "{MEMBER}"\nroot_access_key_id = "{MEMBER_KEY}"\n'
-                      f'root_secret_access_key = "{MEMBER_SECRET}"\n\n'
-                      f'[[organizations]]\nmanagement_account = "{ACCOUNT}"\nmember_accounts = ["{MEMBER}"]\n')
-    srv = Server(str(tmp_path / "data"), ["--config", str(config)]).start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+from conftest import ACCOUNT, MEMBER, MEMBER_KEY, MEMBER_SECRET, error_of
 
 
 def test_structure_reads_of_the_management_account(organization):
