@@ -518,3 +518,69 @@ def test_stores_queries_and_results_survive_a_kill(server, ct):
     ct.list_trails()
     _, page = run(ct, f"SELECT count(*) AS n FROM {store} WHERE eventName = 'ListTrails'")
     assert rows(page) == [[("n", "2")]]
+
+
+def test_a_channel_takes_events_from_outside_aws(server, ct):
+    import hashlib
+    activity = [{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["ActivityAuditLog"]}]}]
+    store_arn = ct.create_event_data_store(Name="app-events", AdvancedEventSelectors=activity,
+                                           TerminationProtectionEnabled=False)["EventDataStoreArn"]
+    management = ct.create_event_data_store(Name="management")["EventDataStoreArn"]
+    destination = [{"Type": "EVENT_DATA_STORE", "Location": store_arn}]
+    assert error_of(ct.create_channel, Name="wrong", Source="Custom",
+                    Destinations=[{"Type": "EVENT_DATA_STORE", "Location": management}])[0] == \
+        "InvalidEventDataStoreCategoryException"
+    channel = ct.create_channel(Name="my-app", Source="Custom", Destinations=destination,
+                                Tags=[{"Key": "team", "Value": "apps"}])
+    channel_arn = channel["ChannelArn"]
+    assert channel_arn.startswith(f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:channel/")
+    assert error_of(ct.create_channel, Name="my-app", Source="Custom", Destinations=destination)[0] == \
+        "ChannelAlreadyExistsException"
+
+    data = server.client("cloudtrail-data")
+    event = {"version": "1.0", "userIdentity": {"type": "CustomUser", "principalId": "alice@example.com",
+                                                "details": {"team": "payments"}},
+             "eventSource": "billing.example.com", "eventName": "ApproveRefund",
+             "eventTime": "2026-12-01T10:00:00Z", "UID": "evt-0001",
+             "requestParameters": {"refundId": "r-42"}, "recipientAccountId": ACCOUNT}
+    text = json.dumps(event)
+    answer = data.put_audit_events(channelArn=channel_arn, auditEvents=[
+        {"id": "one", "eventData": text, "eventDataChecksum": hashlib.sha256(text.encode()).hexdigest()},
+        {"id": "two", "eventData": "not json"},
+        {"id": "three", "eventData": json.dumps({**event, "UID": None})},
+        {"id": "four", "eventData": text, "eventDataChecksum": "0" * 64},
+        {"id": "five", "eventData": json.dumps({**event, "recipientAccountId": "999999999999"})},
+    ])
+    assert [s["id"] for s in answer["successful"]] == ["one"]
+    assert {f["id"]: f["errorCode"] for f in answer["failed"]} == {
+        "two": "InvalidData", "three": "FieldNotFound", "four": "InvalidChecksum", "five": "InvalidRecipient"}
+    event_id = answer["successful"][0]["eventID"]
+
+    assert error_of(data.put_audit_events, channelArn=channel_arn,
+                    auditEvents=[{"id": "x", "eventData": text}, {"id": "x", "eventData": text}])[0] == \
+        "DuplicatedAuditEventId"
+    missing = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:channel/00000000-0000-0000-0000-000000000000"
+    assert error_of(data.put_audit_events, channelArn=missing, auditEvents=[{"id": "x", "eventData": text}])[0] == \
+        "ChannelNotFound"
+
+    _, page = run(ct, f"SELECT eventData.eventName AS name, eventData.userIdentity.principalId AS who, "
+                      f"element_at(eventData.requestParameters, 'refundId') AS refund, "
+                      f"metadata.channelARN AS channel, eventTime FROM {store_id(store_arn)}")
+    assert rows(page) == [[("name", "ApproveRefund"), ("who", "alice@example.com"), ("refund", "r-42"),
+                           ("channel", channel_arn), ("eventTime", "2026-12-01 10:00:00.000")]]
+
+    got = ct.get_channel(Channel=channel_arn)
+    assert got["Destinations"] == destination and got["Source"] == "Custom"
+    assert got["IngestionStatus"]["LatestIngestionSuccessEventID"] == event_id
+    assert [c["Name"] for c in ct.list_channels()["Channels"]] == ["my-app"]
+    assert ct.update_channel(Channel=channel_arn, Name="renamed")["Name"] == "renamed"
+    assert error_of(ct.delete_event_data_store, EventDataStore=store_arn)[0] == "ChannelExistsForEDSException"
+    ct.delete_channel(Channel=channel_arn)
+    assert error_of(ct.get_channel, Channel=channel_arn)[0] == "ChannelNotFoundException"
+    ct.delete_event_data_store(EventDataStore=store_arn)
+
+    recorded = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "PutAuditEvents"}])
+    sources = {e["EventSource"] for e in recorded["Events"]}
+    assert sources == {"cloudtrail-data.amazonaws.com"}
+    first = json.loads(recorded["Events"][-1]["CloudTrailEvent"])
+    assert first["requestParameters"] == {"channelArn": channel_arn}

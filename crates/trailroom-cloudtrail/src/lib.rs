@@ -44,6 +44,11 @@ use trailroom_model::cloudtrail::{
     UpdateEventDataStoreRequest, UpdateEventDataStoreResponse,
 };
 use trailroom_model::cloudtrail::{
+    CreateChannelRequest, CreateChannelResponse, DeleteChannelRequest, DeleteChannelResponse,
+    GetChannelRequest, GetChannelResponse, ListChannelsRequest, ListChannelsResponse,
+    UpdateChannelRequest, UpdateChannelResponse,
+};
+use trailroom_model::cloudtrail::{
     DeleteResourcePolicyRequest, DeleteResourcePolicyResponse, GetResourcePolicyRequest,
     GetResourcePolicyResponse, PutResourcePolicyRequest, PutResourcePolicyResponse,
 };
@@ -452,5 +457,50 @@ impl CloudTrail for CloudTrailService {
     ) -> Result<SearchSampleQueriesResponse, ApiError> {
         self.lake()?;
         lake::search_sample_queries(ctx, input)
+    }
+
+    async fn create_channel(
+        &self,
+        ctx: &CallContext,
+        input: CreateChannelRequest,
+    ) -> Result<CreateChannelResponse, ApiError> {
+        self.lake()?;
+        lake::create_channel(ctx, input).await
+    }
+
+    async fn get_channel(
+        &self,
+        ctx: &CallContext,
+        input: GetChannelRequest,
+    ) -> Result<GetChannelResponse, ApiError> {
+        self.lake()?;
+        lake::get_channel(ctx, input)
+    }
+
+    async fn list_channels(
+        &self,
+        ctx: &CallContext,
+        input: ListChannelsRequest,
+    ) -> Result<ListChannelsResponse, ApiError> {
+        self.lake()?;
+        lake::list_channels(ctx, input)
+    }
+
+    async fn update_channel(
+        &self,
+        ctx: &CallContext,
+        input: UpdateChannelRequest,
+    ) -> Result<UpdateChannelResponse, ApiError> {
+        self.lake()?;
+        lake::update_channel(ctx, input).await
+    }
+
+    async fn delete_channel(
+        &self,
+        ctx: &CallContext,
+        input: DeleteChannelRequest,
+    ) -> Result<DeleteChannelResponse, ApiError> {
+        self.lake()?;
+        lake::delete_channel(ctx, input).await
     }
 }

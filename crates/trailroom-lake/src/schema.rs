@@ -39,7 +39,8 @@ const fn col(name: &'static str, field: &'static str, kind: ColumnKind) -> Colum
     Column { name, field, kind }
 }
 
-/// CloudTrail Lake's schema for CloudTrail events ("Supported SQL schemas for event data stores").
+/// CloudTrail Lake's schema for CloudTrail events ("Supported SQL schemas for event data stores"),
+/// and the two columns of events from outside AWS (`ActivityAuditLog`).
 pub const COLUMNS: &[Column] = &[
     col("eventversion", "eventVersion", ColumnKind::Scalar),
     col("useridentity", "userIdentity", ColumnKind::Nested),
@@ -94,6 +95,9 @@ pub const COLUMNS: &[Column] = &[
         ColumnKind::Scalar,
     ),
     col("eventjson", "", ColumnKind::Json),
+    // Events from outside AWS (channels): the event as sent, and CloudTrail's metadata.
+    col("eventdata", "eventData", ColumnKind::Nested),
+    col("metadata", "metadata", ColumnKind::Nested),
 ];
 
 /// The schema column called `name` (any case).
@@ -133,6 +137,23 @@ const NESTED_FIELDS: &[&str] = &[
     "cipherSuite",
     "clientProvidedHostHeader",
     "arnPrefix",
+    // Fields of events from outside AWS (`eventData`, `metadata`).
+    "version",
+    "userAgent",
+    "eventSource",
+    "eventName",
+    "eventTime",
+    "UID",
+    "requestParameters",
+    "responseElements",
+    "errorCode",
+    "errorMessage",
+    "sourceIPAddress",
+    "recipientAccountId",
+    "additionalEventData",
+    "details",
+    "ingestionTime",
+    "channelARN",
 ];
 
 /// The record's spelling of a nested field written `name` in SQL. In `resources`, AWS's

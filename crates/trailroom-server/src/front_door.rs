@@ -213,6 +213,9 @@ async fn route(
     if s3 {
         return crate::s3_api::call(state, incoming).await;
     }
+    if incoming.signing_name() == Some(crate::cloudtrail_data_api::SIGNING_NAME) {
+        return crate::cloudtrail_data_api::call(state, incoming).await;
+    }
     match classify(&incoming.parts, &incoming.body) {
         Classified::Json(target) => crate::json_api::call(state, incoming, &target).await,
         Classified::Query(params) => {

@@ -12,6 +12,7 @@ pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod cli;
+mod cloudtrail_data_api;
 pub mod config;
 pub mod console;
 pub mod data_dir;

@@ -17,6 +17,8 @@
 //!
 //! The lake's own database holds the stores' events, feed cursors, queries and results.
 
+pub mod audit_events;
+pub mod channels;
 pub mod feed;
 pub mod imports;
 mod policies;
@@ -33,6 +35,9 @@ use trailroom_lake::LakeError;
 use trailroom_protocol::ApiError;
 use trailroom_store::ReadTxn;
 
+pub(crate) use channels::{
+    create_channel, delete_channel, get_channel, list_channels, update_channel,
+};
 pub(crate) use imports::{
     get_import, list_import_failures, list_imports, start_import, stop_import,
 };
@@ -41,7 +46,8 @@ pub(crate) use queries::{
     cancel_query, describe_query, get_query_results, list_queries, start_query,
 };
 pub use record::{
-    EDS_KIND, EdsStatus, EventDataStoreRecord, IngestionWindow, PENDING_DELETION_MS, eds_arn,
+    ACTIVITY_AUDIT_LOG, EDS_KIND, EdsStatus, EventDataStoreRecord, IngestionWindow,
+    PENDING_DELETION_MS, eds_arn,
 };
 pub(crate) use samples::search_sample_queries;
 pub use stores::MAX_STORES_PER_REGION;

@@ -7,6 +7,9 @@ use trailroom_store::{Doc, StoreResult};
 
 use crate::trails::{AdvancedSelector, SelectorSet, TagRecord, selectors_to_wire};
 
+/// The event category of events from outside AWS (channels, `PutAuditEvents`).
+pub const ACTIVITY_AUDIT_LOG: &str = "ActivityAuditLog";
+
 /// Document kind of event data stores.
 pub const EDS_KIND: &str = "ct_event_data_store";
 /// How long a deleted store waits in `PENDING_DELETION` before it is gone (AWS: 7 days).
@@ -142,6 +145,16 @@ impl EventDataStoreRecord {
     /// Whether an ingestion window holds position `seq`.
     pub fn ingests(&self, seq: i64) -> bool {
         self.windows.iter().any(|w| w.holds(seq))
+    }
+
+    /// Whether the store is made for events from outside AWS (`eventCategory` is
+    /// `ActivityAuditLog`): channels deliver to it, the event log does not.
+    pub fn takes_activity_audit_log(&self) -> bool {
+        self.selectors.iter().any(|s| {
+            s.field_selectors.iter().any(|f| {
+                f.field == "eventCategory" && f.equals.iter().any(|c| c == ACTIVITY_AUDIT_LOG)
+            })
+        })
     }
 
     /// The selectors as the admission code reads them.

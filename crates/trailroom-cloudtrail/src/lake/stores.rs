@@ -16,10 +16,10 @@ use trailroom_model::cloudtrail::{
 use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
-use super::record::{EDS_KIND, EdsStatus, EventDataStoreRecord, eds_arn};
+use super::record::{ACTIVITY_AUDIT_LOG, EDS_KIND, EdsStatus, EventDataStoreRecord, eds_arn};
 use super::{EDS_RESOURCE_TYPE, StoreRef};
 use crate::trails::{
-    AdvancedSelector, SelectorSet, checked_tags, managed_organization, required,
+    AdvancedSelector, FieldSelector, SelectorSet, checked_tags, managed_organization, required,
     selectors_from_request,
 };
 
@@ -71,6 +71,11 @@ fn default_selectors() -> Vec<AdvancedSelector> {
 fn checked_selectors(
     selectors: Option<&[AdvancedEventSelector]>,
 ) -> Result<Option<Vec<AdvancedSelector>>, ApiError> {
+    if let Some(list) = selectors
+        && let Some(activity) = activity_audit_log(list)?
+    {
+        return Ok(Some(activity));
+    }
     match selectors {
         None => Ok(None),
         Some(list) => match selectors_from_request(None, Some(list))? {
@@ -78,6 +83,45 @@ fn checked_selectors(
             SelectorSet::Basic(_) => Ok(None),
         },
     }
+}
+
+/// The selector of a store for events from outside AWS: exactly one selector, whose one field
+/// is `eventCategory` equal to `ActivityAuditLog`. `None` when the selectors do not ask for it.
+fn activity_audit_log(
+    selectors: &[AdvancedEventSelector],
+) -> Result<Option<Vec<AdvancedSelector>>, ApiError> {
+    let asks = selectors
+        .iter()
+        .flat_map(|s| s.field_selectors.iter().flatten())
+        .any(|f| {
+            f.field.as_deref() == Some("eventCategory")
+                && f.equals.iter().flatten().any(|c| c == ACTIVITY_AUDIT_LOG)
+        });
+    if !asks {
+        return Ok(None);
+    }
+    let fields: Vec<_> = selectors
+        .iter()
+        .flat_map(|s| s.field_selectors.iter().flatten())
+        .collect();
+    let only_category = selectors.len() == 1
+        && fields.len() == 1
+        && fields[0].equals.as_deref() == Some(&[ACTIVITY_AUDIT_LOG.to_owned()][..]);
+    if !only_category {
+        return Err(ApiError::client(
+            "InvalidEventSelectorsException",
+            "A store for ActivityAuditLog events has one selector: eventCategory equals \
+             ActivityAuditLog.",
+        ));
+    }
+    Ok(Some(vec![AdvancedSelector {
+        name: selectors[0].name.clone(),
+        field_selectors: vec![FieldSelector {
+            field: "eventCategory".into(),
+            equals: vec![ACTIVITY_AUDIT_LOG.into()],
+            ..FieldSelector::default()
+        }],
+    }]))
 }
 
 /// Billing mode and retention, checked together.
@@ -346,6 +390,15 @@ pub(crate) async fn delete_event_data_store(
         let mut record = target.find(&*tx, now)?;
         if record.status == EdsStatus::PendingDeletion {
             return Err(inactive(&record));
+        }
+        if super::channels::store_has_channel(&*tx, &record.account_id, &record.arn)? {
+            return Err(ApiError::client(
+                "ChannelExistsForEDSException",
+                format!(
+                    "A channel delivers to the event data store {}: delete the channel first.",
+                    record.arn
+                ),
+            ));
         }
         if record.termination_protection {
             return Err(ApiError::client(

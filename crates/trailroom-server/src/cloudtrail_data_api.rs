@@ -1,0 +1,145 @@
+//! The `cloudtrail-data` service (REST JSON, signing name `cloudtrail-data`): `POST
+//! /PutAuditEvents?channelArn=…[&externalId=…]`, events from outside AWS sent to a Lake channel
+//! (`trailroom_cloudtrail::lake::audit_events`). Authenticated like every call, authorized as
+//! `cloudtrail-data:PutAuditEvents` on the channel, recorded with `eventSource`
+//! `cloudtrail-data.amazonaws.com` (the request's channel, not its events).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::Method;
+use serde::Deserialize;
+use serde_json::json;
+use trailroom_audit::CallContext;
+use trailroom_authz::{Access, Refused};
+use trailroom_cloudtrail::lake::audit_events::{AuditEvent, put_audit_events};
+use trailroom_protocol::{ApiError, json as json_protocol};
+use trailroom_sigv4::UriEncoding;
+
+use crate::auth::{AuthFailure, Family, authenticate_parsed};
+use crate::front_door::{CallFacts, Incoming};
+use crate::state::AppState;
+
+/// The signing name (and endpoint prefix) of the service.
+pub(crate) const SIGNING_NAME: &str = "cloudtrail-data";
+const EVENT_SOURCE: &str = "cloudtrail-data.amazonaws.com";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Body {
+    #[serde(default)]
+    audit_events: Option<Vec<AuditEvent>>,
+}
+
+/// Handles one `cloudtrail-data` request.
+pub(crate) async fn call(state: &AppState, incoming: Incoming) -> http::Response<Bytes> {
+    match run(state, &incoming).await {
+        Ok(body) => json_protocol::success(body),
+        Err(err) => json_protocol::error(&err),
+    }
+}
+
+async fn run(state: &AppState, incoming: &Incoming) -> Result<Vec<u8>, ApiError> {
+    let authed = authenticate_parsed(
+        state.store.as_ref(),
+        &incoming.signed(),
+        &incoming.authorization,
+        UriEncoding::Double,
+        state.clock.now_ms(),
+    )
+    .map_err(|failure| failure.to_api_error(Family::Json))?;
+    if authed.service != SIGNING_NAME {
+        return Err(AuthFailure::WrongService(SIGNING_NAME).to_api_error(Family::Json));
+    }
+    if incoming.parts.method != Method::POST || incoming.parts.uri.path() != "/PutAuditEvents" {
+        return Err(ApiError::unknown_operation());
+    }
+    trailroom_audit::request_note::note(|n| {
+        n.operation
+            .get_or_insert_with(|| "PutAuditEvents".to_owned());
+    });
+    let query: BTreeMap<String, String> =
+        serde_urlencoded::from_str(incoming.parts.uri.query().unwrap_or_default())
+            .map_err(|_| ApiError::validation("The query string is not valid."))?;
+    let ctx = CallContext::new(
+        incoming.call_info(
+            authed.caller,
+            authed.region,
+            CallFacts {
+                event_source: EVENT_SOURCE.into(),
+                event_name: "PutAuditEvents".into(),
+                read_only: false,
+                log_response: false,
+                named_resources: None,
+            },
+        ),
+        state.store.clone(),
+        state.clock.clone(),
+        state.config.recording,
+    );
+    let result = put(state, &ctx, &query, &incoming.body).await;
+    ctx.finish(result.as_ref().map(|_| serde_json::Value::Null))
+        .await?;
+    result
+}
+
+async fn put(
+    state: &AppState,
+    ctx: &CallContext,
+    query: &BTreeMap<String, String>,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    let channel = query.get("channelArn").cloned().unwrap_or_default();
+    let mut parameters = json!({ "channelArn": channel });
+    if let Some(external) = query.get("externalId") {
+        parameters["externalId"] = json!(external);
+    }
+    ctx.set_request_parameters(parameters.clone());
+    if state.config.authorization {
+        ctx.set_authorizer(Arc::new(move |ctx, parameters| {
+            let channel = parameters
+                .and_then(|p| p.get("channelArn"))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("*");
+            let access = Access::new("cloudtrail-data:PutAuditEvents", channel);
+            trailroom_authz::check_call(ctx, &[access]).map_err(denied)
+        }));
+    }
+    ctx.check_authorized(Some(&parameters))?;
+    if channel.is_empty() {
+        return Err(ApiError::validation(
+            "1 validation error detected: Value null at 'channelArn' failed to satisfy \
+             constraint: Member must not be null",
+        ));
+    }
+    let body: Body = serde_json::from_slice(body)
+        .map_err(|e| ApiError::validation(format!("The request body is not valid JSON: {e}")))?;
+    let events = body.audit_events.ok_or_else(|| {
+        ApiError::validation(
+            "1 validation error detected: Value null at 'auditEvents' failed to satisfy \
+             constraint: Member must not be null",
+        )
+    })?;
+    let lake = state.cloudtrail.lake.as_ref().ok_or_else(|| {
+        ApiError::client(
+            "UnsupportedOperationException",
+            "CloudTrail Lake is not enabled on this server.",
+        )
+    })?;
+    let now_iso = trailroom_audit::record::format_event_time(ctx.now_ms());
+    let output = put_audit_events(ctx, lake, &channel, events, &now_iso).await?;
+    Ok(serde_json::to_vec(&output).unwrap_or_default())
+}
+
+/// A refusal in the JSON services' words.
+fn denied(refused: Refused) -> ApiError {
+    match refused {
+        Refused::Denied(denied) => ApiError::new(
+            "AccessDeniedException",
+            trailroom_protocol::StatusCode::FORBIDDEN,
+            denied.message(),
+        ),
+        Refused::Failed(err) => err,
+    }
+}
