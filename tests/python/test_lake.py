@@ -526,6 +526,9 @@ def test_a_channel_takes_events_from_outside_aws(server, ct):
     store_arn = ct.create_event_data_store(Name="app-events", AdvancedEventSelectors=activity,
                                            TerminationProtectionEnabled=False)["EventDataStoreArn"]
     management = ct.create_event_data_store(Name="management")["EventDataStoreArn"]
+    data_events = ct.create_event_data_store(Name="channel-calls", AdvancedEventSelectors=[{"FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::CloudTrail::Channel"]}]}])["EventDataStoreArn"]
     destination = [{"Type": "EVENT_DATA_STORE", "Location": store_arn}]
     assert error_of(ct.create_channel, Name="wrong", Source="Custom",
                     Destinations=[{"Type": "EVENT_DATA_STORE", "Location": management}])[0] == \
@@ -579,8 +582,16 @@ def test_a_channel_takes_events_from_outside_aws(server, ct):
     assert error_of(ct.get_channel, Channel=channel_arn)[0] == "ChannelNotFoundException"
     ct.delete_event_data_store(EventDataStore=store_arn)
 
+    # PutAuditEvents is a data event on the channel: not in Event history, in a store that asks.
     recorded = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "PutAuditEvents"}])
-    sources = {e["EventSource"] for e in recorded["Events"]}
-    assert sources == {"cloudtrail-data.amazonaws.com"}
-    first = json.loads(recorded["Events"][-1]["CloudTrailEvent"])
-    assert first["requestParameters"] == {"channelArn": channel_arn}
+    assert recorded["Events"] == []
+    _, page = run(ct, f"SELECT eventSource, eventCategory, managementEvent, errorCode, "
+                      f"json_extract_scalar(eventjson, '$.requestParameters.channelArn') AS channel, r.type AS type "
+                      f"FROM {store_id(data_events)} CROSS JOIN UNNEST(resources) AS t(r) "
+                      f"WHERE eventName = 'PutAuditEvents' ORDER BY eventTime")
+    got = [dict(r) for r in rows(page)]
+    assert len(got) == 3
+    assert {(r["eventSource"], r["eventCategory"], r["managementEvent"], r["type"]) for r in got} == {
+        ("cloudtrail-data.amazonaws.com", "Data", "false", "AWS::CloudTrail::Channel")}
+    assert [r.get("errorCode") for r in got] == [None, "DuplicatedAuditEventId", "ChannelNotFound"]
+    assert got[0]["channel"] == channel_arn

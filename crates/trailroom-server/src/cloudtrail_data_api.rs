@@ -1,8 +1,9 @@
 //! The `cloudtrail-data` service (REST JSON, signing name `cloudtrail-data`): `POST
 //! /PutAuditEvents?channelArn=…[&externalId=…]`, events from outside AWS sent to a Lake channel
 //! (`trailroom_cloudtrail::lake::audit_events`). Authenticated like every call, authorized as
-//! `cloudtrail-data:PutAuditEvents` on the channel, recorded with `eventSource`
-//! `cloudtrail-data.amazonaws.com` (the request's channel, not its events).
+//! `cloudtrail-data:PutAuditEvents` on the channel, recorded as a data event on the channel
+//! (`AWS::CloudTrail::Channel`, `eventSource` `cloudtrail-data.amazonaws.com`; the request's
+//! channel, not its events).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use bytes::Bytes;
 use http::Method;
 use serde::Deserialize;
 use serde_json::json;
-use trailroom_audit::CallContext;
+use trailroom_audit::{CallContext, DataEvent, Resource, data_event, store_failure};
 use trailroom_authz::{Access, Refused};
 use trailroom_cloudtrail::lake::audit_events::{AuditEvent, put_audit_events};
 use trailroom_protocol::{ApiError, json as json_protocol};
@@ -62,26 +63,68 @@ async fn run(state: &AppState, incoming: &Incoming) -> Result<Vec<u8>, ApiError>
     let query: BTreeMap<String, String> =
         serde_urlencoded::from_str(incoming.parts.uri.query().unwrap_or_default())
             .map_err(|_| ApiError::validation("The query string is not valid."))?;
+    let info = incoming.call_info(
+        authed.caller,
+        authed.region,
+        CallFacts {
+            event_source: EVENT_SOURCE.into(),
+            event_name: "PutAuditEvents".into(),
+            read_only: false,
+            log_response: false,
+            named_resources: None,
+        },
+    );
+    // Not recorded through the context: PutAuditEvents is a data event on the channel.
     let ctx = CallContext::new(
-        incoming.call_info(
-            authed.caller,
-            authed.region,
-            CallFacts {
-                event_source: EVENT_SOURCE.into(),
-                event_name: "PutAuditEvents".into(),
-                read_only: false,
-                log_response: false,
-                named_resources: None,
-            },
-        ),
+        info.clone(),
         state.store.clone(),
         state.clock.clone(),
-        state.config.recording,
+        false,
     );
     let result = put(state, &ctx, &query, &incoming.body).await;
-    ctx.finish(result.as_ref().map(|_| serde_json::Value::Null))
-        .await?;
+    if state.config.recording {
+        record(state, &info, &query, result.as_ref().map(|_| ())).await?;
+    }
     result
+}
+
+/// Records the call as a data event on its channel, durable before the answer.
+async fn record(
+    state: &AppState,
+    info: &trailroom_audit::CallInfo,
+    query: &BTreeMap<String, String>,
+    outcome: Result<(), &ApiError>,
+) -> Result<(), ApiError> {
+    let channel = query.get("channelArn").cloned().unwrap_or_default();
+    let arn = match channel.starts_with("arn:") {
+        true => channel.clone(),
+        false => format!(
+            "arn:aws:cloudtrail:{}:{}:channel/{channel}",
+            info.region,
+            info.caller.principal.account_id()
+        ),
+    };
+    let mut parameters = json!({ "channelArn": channel });
+    if let Some(external) = query.get("externalId") {
+        parameters["externalId"] = json!(external);
+    }
+    let resources = [Resource {
+        resource_type: "AWS::CloudTrail::Channel".into(),
+        name: arn,
+    }];
+    let event = DataEvent {
+        info,
+        request_parameters: parameters,
+        response_elements: serde_json::Value::Null,
+        resources: if channel.is_empty() { &[] } else { &resources },
+        resource_account: None,
+    };
+    let row = data_event(&event, outcome, state.clock.now_ms());
+    trailroom_store::write(state.store.as_ref(), move |txn| txn.append_event(&row))
+        .await
+        .map_err(store_failure)?
+        .map_err(store_failure)?;
+    Ok(())
 }
 
 async fn put(
