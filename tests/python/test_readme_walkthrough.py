@@ -1,5 +1,6 @@
 """The README's AWS CLI walkthrough, run exactly as written (endpoint and data dir swapped in)."""
 
+import json
 import os
 import re
 import subprocess
@@ -104,5 +105,25 @@ def test_readme_federation_walkthrough_runs(tmp_path):
         assert "Not authorized to perform sts:AssumeRoleWithWebIdentity" in result.stderr
         assert '"errorCode":"AccessDenied"' in result.stdout
         assert '"userName":"repo:octo-org/app:ref:refs/heads/main"' in result.stdout
+    finally:
+        srv.stop()
+
+
+def test_readme_lake_walkthrough_runs(tmp_path):
+    srv = Server(str(tmp_path / "data")).start()
+    try:
+        readme = open(os.path.join(ROOT, "README.md")).read()
+        block = readme.split("<!-- lake-walkthrough:start")[1].split("<!-- lake-walkthrough:end -->")[0]
+        script = re.search(r"```sh\n(.*?)```", block, re.S).group(1)
+        script = script.replace("http://127.0.0.1:4570", srv.endpoint)
+        venv_bin = os.path.join(ROOT, ".venv-clients", "bin")
+        env = {**os.environ, "PATH": f"{venv_bin}:{os.environ['PATH']}"}
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                                env=env, timeout=120)
+        assert result.returncode == 0, result.stderr + result.stdout
+        answer = json.loads(result.stdout[result.stdout.index('{\n    "QueryStatus"'):])
+        assert answer["QueryStatus"] == "FINISHED"
+        rows = [{k: v for cell in row for k, v in cell.items()} for row in answer["QueryResultRows"]]
+        assert {"eventName": "CreateBucket", "arn": "arn:aws:iam::123456789012:root", "calls": "1"} in rows
     finally:
         srv.stop()
