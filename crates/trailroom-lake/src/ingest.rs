@@ -154,7 +154,8 @@ pub fn import_seq(import_key: i64, file: i64, record: i64) -> Option<i64> {
 }
 
 impl Lake {
-    /// The small key that numbers import `id`'s events (made when missing).
+    /// The small key that numbers the events of `id`, an import or (`channel:<id>`) a
+    /// channel, below the event log's positions (made when missing).
     pub fn import_key(&self, id: &str) -> Result<i64, LakeError> {
         let conn = self.writer();
         store_key(&conn, &format!("import:{id}"), true)?

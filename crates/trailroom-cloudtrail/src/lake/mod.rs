@@ -148,6 +148,22 @@ pub(crate) fn lake_error(err: LakeError) -> ApiError {
     ApiError::client(code, err.to_string())
 }
 
+/// The offset an opaque page token (`page-<n>`) stands for; no token is the first page.
+pub(crate) fn page_offset(token: Option<&str>) -> Result<usize, ApiError> {
+    match token {
+        None => Ok(0),
+        Some(token) => token
+            .strip_prefix("page-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| {
+                ApiError::client(
+                    "InvalidNextTokenException",
+                    "The pagination token is not valid.",
+                )
+            }),
+    }
+}
+
 /// One page of `items` from an offset token (`page-<n>`), at most `max` (1–`limit`,
 /// default `limit`) long, and the next page's token.
 pub(crate) fn page<'a, T>(
@@ -156,19 +172,13 @@ pub(crate) fn page<'a, T>(
     max: Option<i32>,
     limit: usize,
 ) -> Result<(&'a [T], Option<String>), ApiError> {
-    let start = match token {
-        None => 0,
-        Some(token) => token
-            .strip_prefix("page-")
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n <= items.len())
-            .ok_or_else(|| {
-                ApiError::client(
-                    "InvalidNextTokenException",
-                    "The pagination token is not valid.",
-                )
-            })?,
-    };
+    let start = page_offset(token)?;
+    if start > items.len() {
+        return Err(ApiError::client(
+            "InvalidNextTokenException",
+            "The pagination token is not valid.",
+        ));
+    }
     let size = max.map_or(limit, |m| m.clamp(1, limit as i32) as usize);
     let end = (start + size).min(items.len());
     let next = (end < items.len()).then(|| format!("page-{end}"));

@@ -16,7 +16,7 @@ use trailroom_model::cloudtrail::{
 use trailroom_protocol::ApiError;
 
 use super::record::{EdsStatus, EventDataStoreRecord, eds_arn};
-use super::{EDS_RESOURCE_TYPE, StoreRef, feed, lake_error, page};
+use super::{EDS_RESOURCE_TYPE, StoreRef, feed, lake_error, page, page_offset};
 use crate::trails::{BucketView, Destinations, required};
 
 /// How far back ListQueries looks by default (AWS keeps queries seven days).
@@ -172,18 +172,7 @@ pub(crate) fn get_query_results(
     lake: &Lake,
 ) -> Result<GetQueryResultsResponse, ApiError> {
     let id = required(input.query_id, "QueryId")?;
-    let offset = match input.next_token.as_deref() {
-        None => 0,
-        Some(token) => token
-            .strip_prefix("page-")
-            .and_then(|n| n.parse::<i64>().ok())
-            .ok_or_else(|| {
-                ApiError::client(
-                    "InvalidNextTokenException",
-                    "The pagination token is not valid.",
-                )
-            })?,
-    };
+    let offset = page_offset(input.next_token.as_deref())? as i64;
     let limit = input.max_query_results.map_or(1000, i64::from);
     let page = lake
         .results(ctx.account_id(), &id, offset, limit)

@@ -19,7 +19,7 @@ use trailroom_model::cloudtrail::{
 use trailroom_protocol::ApiError;
 
 use super::download::csv_field;
-use super::{api_error, console_call, default_region, session};
+use super::{api_error, console_call, default_region, known_region, session};
 use crate::state::AppState;
 
 /// Runs one recorded, authorized console call of an API operation: its response is recorded as
@@ -64,16 +64,6 @@ pub(crate) struct Results {
     region: String,
     id: String,
     token: Option<String>,
-}
-
-fn known_region(region: &str) -> Result<(), ApiError> {
-    match trailroom_protocol::regions::is_known(region) {
-        true => Ok(()),
-        false => Err(ApiError::client(
-            "InvalidParameterValueException",
-            "The region is not a region of the aws partition.",
-        )),
-    }
 }
 
 /// `GET /console/api/lake/stores`: the region's event data stores.

@@ -117,6 +117,17 @@ pub(crate) struct Filter {
     token: Option<String>,
 }
 
+/// Refuses a region the partition does not have (nothing is recorded there).
+pub(crate) fn known_region(region: &str) -> Result<(), ApiError> {
+    match trailroom_protocol::regions::is_known(region) {
+        true => Ok(()),
+        false => Err(ApiError::client(
+            "InvalidParameterValueException",
+            "The region is not a region of the aws partition.",
+        )),
+    }
+}
+
 pub(crate) fn default_region() -> String {
     "us-east-1".into()
 }
@@ -124,13 +135,7 @@ pub(crate) fn default_region() -> String {
 impl Filter {
     /// Refuses a region the partition does not have (nothing is recorded there).
     pub(crate) fn check_region(&self) -> Result<(), ApiError> {
-        match trailroom_protocol::regions::is_known(&self.region) {
-            true => Ok(()),
-            false => Err(ApiError::client(
-                "InvalidParameterValueException",
-                "The region is not a region of the aws partition.",
-            )),
-        }
+        known_region(&self.region)
     }
 
     fn request(&self) -> LookupEventsRequest {
