@@ -138,6 +138,7 @@ fn time_query(
         statement: sql.clone(),
         now_ms,
         delivery_uri: None,
+        ..QuerySpec::default()
     };
     let started = Instant::now();
     let info = lake.start_query(spec, &mut |table| match table {

@@ -3,7 +3,8 @@
 //! store it names (by id or ARN; for StartQuery, every store its SQL reads), or on `*` for calls
 //! about neither (LookupEvents, DescribeTrails, ListTrails, ListPublicKeys, ListEventDataStores;
 //! and the calls that name a query, not a store: DescribeQuery, GetQueryResults, CancelQuery,
-//! which only ever see the caller's own account's queries). A store's resource policy and owner
+//! which only ever see the caller's own account's queries), or on the dashboard it names (by name
+//! or ARN). A store's resource policy and owner
 //! come with its accesses, so another account's StartQuery needs the policy's grant. Tags in CreateTrail
 //! and AddTags are the `aws:RequestTag/*` and `aws:TagKeys` condition keys; a named trail's own
 //! tags are `aws:ResourceTag/*` ([`add_resource_tags`]).
@@ -96,10 +97,24 @@ pub fn accesses(
         true => name.to_owned(),
         false => crate::lake::eds_arn(region, owner, name),
     };
+    let dashboard_arn = |name: &str| match name.starts_with("arn:") {
+        true => name.to_owned(),
+        false => crate::lake::dashboards::dashboard_arn(region, account, name),
+    };
     let mut resources: Vec<String> = Vec::new();
     if let Some(Value::Object(members)) = parameters {
-        for key in ["name", "trailName", "resourceId"] {
-            if let Some(Value::String(name)) = members.get(key) {
+        if let Some(Value::String(dashboard)) = members.get("dashboardId") {
+            resources.push(dashboard_arn(dashboard));
+        }
+        if let (Operation::CreateDashboard, Some(Value::String(name))) = (op, members.get("name")) {
+            resources.push(dashboard_arn(name));
+        }
+        let named = match op {
+            Operation::CreateDashboard => ["trailName", "resourceId"].as_slice(),
+            _ => ["name", "trailName", "resourceId"].as_slice(),
+        };
+        for key in named {
+            if let Some(Value::String(name)) = members.get(*key) {
                 resources.push(arn(name));
             }
         }

@@ -49,6 +49,12 @@ use trailroom_model::cloudtrail::{
     UpdateChannelRequest, UpdateChannelResponse,
 };
 use trailroom_model::cloudtrail::{
+    CreateDashboardRequest, CreateDashboardResponse, DeleteDashboardRequest,
+    DeleteDashboardResponse, GetDashboardRequest, GetDashboardResponse, ListDashboardsRequest,
+    ListDashboardsResponse, StartDashboardRefreshRequest, StartDashboardRefreshResponse,
+    UpdateDashboardRequest, UpdateDashboardResponse,
+};
+use trailroom_model::cloudtrail::{
     DeleteResourcePolicyRequest, DeleteResourcePolicyResponse, GetResourcePolicyRequest,
     GetResourcePolicyResponse, PutResourcePolicyRequest, PutResourcePolicyResponse,
 };
@@ -448,6 +454,58 @@ impl CloudTrail for CloudTrailService {
     ) -> Result<DeleteResourcePolicyResponse, ApiError> {
         self.lake()?;
         lake::delete_resource_policy(ctx, input).await
+    }
+
+    async fn create_dashboard(
+        &self,
+        ctx: &CallContext,
+        input: CreateDashboardRequest,
+    ) -> Result<CreateDashboardResponse, ApiError> {
+        self.lake()?;
+        lake::create_dashboard(ctx, input).await
+    }
+
+    async fn get_dashboard(
+        &self,
+        ctx: &CallContext,
+        input: GetDashboardRequest,
+    ) -> Result<GetDashboardResponse, ApiError> {
+        lake::get_dashboard(ctx, input, self.lake()?)
+    }
+
+    async fn list_dashboards(
+        &self,
+        ctx: &CallContext,
+        input: ListDashboardsRequest,
+    ) -> Result<ListDashboardsResponse, ApiError> {
+        self.lake()?;
+        lake::list_dashboards(ctx, input)
+    }
+
+    async fn update_dashboard(
+        &self,
+        ctx: &CallContext,
+        input: UpdateDashboardRequest,
+    ) -> Result<UpdateDashboardResponse, ApiError> {
+        self.lake()?;
+        lake::update_dashboard(ctx, input).await
+    }
+
+    async fn delete_dashboard(
+        &self,
+        ctx: &CallContext,
+        input: DeleteDashboardRequest,
+    ) -> Result<DeleteDashboardResponse, ApiError> {
+        self.lake()?;
+        lake::delete_dashboard(ctx, input).await
+    }
+
+    async fn start_dashboard_refresh(
+        &self,
+        ctx: &CallContext,
+        input: StartDashboardRefreshRequest,
+    ) -> Result<StartDashboardRefreshResponse, ApiError> {
+        lake::start_dashboard_refresh(ctx, input, self.lake()?).await
     }
 
     async fn search_sample_queries(

@@ -91,6 +91,26 @@ impl std::fmt::Debug for Lake {
     }
 }
 
+/// Columns added to `lake_query` after its first release, with their types: a lake made before
+/// them gets them here.
+const LATER_QUERY_COLUMNS: [(&str, &str); 2] = [("alias", "TEXT"), ("refresh", "TEXT")];
+
+fn add_missing_columns(conn: &Connection) -> Result<(), LakeError> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('lake_query')")?;
+    let present: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for (name, kind) in LATER_QUERY_COLUMNS {
+        if !present.iter().any(|p| p == name) {
+            conn.execute_batch(&format!("ALTER TABLE lake_query ADD COLUMN {name} {kind}"))?;
+        }
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS lake_query_alias ON lake_query (account, alias, created_ms)",
+    )?;
+    Ok(())
+}
+
 impl Lake {
     /// Opens (creating) the lake database at `path`. Queries left queued or running by an
     /// earlier process are marked failed: their runner is gone.
@@ -100,6 +120,7 @@ impl Lake {
         conn.pragma_update(None, "synchronous", "normal")?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.execute_batch(&schema::migration())?;
+        add_missing_columns(&conn)?;
         conn.execute(
             "UPDATE lake_query SET status = 'FAILED', error = 'The server stopped while the \
              query ran.' WHERE status IN ('QUEUED', 'RUNNING')",

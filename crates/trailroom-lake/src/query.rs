@@ -68,7 +68,7 @@ impl QueryStatus {
 }
 
 /// A query to start.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct QuerySpec {
     /// The account running it.
     pub account: String,
@@ -80,6 +80,10 @@ pub struct QuerySpec {
     pub now_ms: i64,
     /// `DeliveryS3Uri`, kept for DescribeQuery.
     pub delivery_uri: Option<String>,
+    /// `QueryAlias`: the dashboard widget whose query this is.
+    pub alias: Option<String>,
+    /// `RefreshId`: the dashboard refresh that started it.
+    pub refresh: Option<String>,
 }
 
 /// What is known about a query.
@@ -117,6 +121,10 @@ pub struct QueryInfo {
     pub delivery_uri: Option<String>,
     /// `DeliveryStatus`.
     pub delivery_status: Option<String>,
+    /// `QueryAlias`, for a dashboard widget's query.
+    pub alias: Option<String>,
+    /// `RefreshId`, for a query a dashboard refresh started.
+    pub refresh: Option<String>,
 }
 
 /// One page of results.
@@ -132,7 +140,7 @@ pub struct QueryPage {
 
 const COLUMNS: &str = "id, account, stores, statement, status, created_ms, finished_ms, error, \
                        results_count, events_scanned, bytes_scanned, events_matched, \
-                       execution_ms, delivery_uri, delivery_status, region";
+                       execution_ms, delivery_uri, delivery_status, region, alias, refresh";
 
 fn info_from_row(row: &Row<'_>) -> rusqlite::Result<QueryInfo> {
     let stores: String = row.get(2)?;
@@ -154,7 +162,18 @@ fn info_from_row(row: &Row<'_>) -> rusqlite::Result<QueryInfo> {
         delivery_uri: row.get(13)?,
         delivery_status: row.get(14)?,
         region: row.get(15)?,
+        alias: row.get(16)?,
+        refresh: row.get(17)?,
     })
+}
+
+fn count_active(conn: &Connection, account: &str) -> Result<usize, LakeError> {
+    let active: i64 = conn.query_row(
+        "SELECT count(*) FROM lake_query WHERE account = ?1 AND status IN ('QUEUED', 'RUNNING')",
+        [account],
+        |r| r.get(0),
+    )?;
+    Ok(active as usize)
 }
 
 /// Rows written per transaction while a query produces them.
@@ -175,19 +194,13 @@ impl Lake {
         let stores: Vec<String> = translation.views.iter().map(|(_, s)| s.clone()).collect();
         {
             let conn = self.writer();
-            let active: i64 = conn.query_row(
-                "SELECT count(*) FROM lake_query WHERE account = ?1 AND status IN ('QUEUED', \
-                 'RUNNING')",
-                [&spec.account],
-                |r| r.get(0),
-            )?;
-            if active as usize >= self.limits.concurrent_queries {
+            if count_active(&conn, &spec.account)? >= self.limits.concurrent_queries {
                 return Err(LakeError::TooManyQueries(self.limits.concurrent_queries));
             }
             conn.execute(
                 "INSERT INTO lake_query (id, account, stores, statement, status, created_ms, \
-                 delivery_uri, delivery_status, region) VALUES (?1, ?2, ?3, ?4, 'QUEUED', ?5, ?6, \
-                 ?7, ?8)",
+                 delivery_uri, delivery_status, region, alias, refresh) VALUES (?1, ?2, ?3, ?4, \
+                 'QUEUED', ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     id,
                     spec.account,
@@ -197,6 +210,8 @@ impl Lake {
                     spec.delivery_uri,
                     spec.delivery_uri.as_ref().map(|_| "PENDING"),
                     spec.region,
+                    spec.alias,
+                    spec.refresh,
                 ],
             )?;
         }
@@ -211,6 +226,33 @@ impl Lake {
             self.finish(&id, QueryStatus::Failed, Some(&e.to_string()), 0, 0)?;
         }
         self.describe(&spec.account, &id)
+    }
+
+    /// Records a query that could not start (a dashboard widget CloudTrail may not run) as
+    /// `FAILED` with `message`, so DescribeQuery by its alias and refresh says why.
+    pub fn fail_query(&self, spec: QuerySpec, message: &str) -> Result<QueryInfo, LakeError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.writer().execute(
+            "INSERT INTO lake_query (id, account, stores, statement, status, created_ms, \
+             finished_ms, error, region, alias, refresh) VALUES (?1, ?2, '[]', ?3, 'FAILED', ?4, \
+             ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                spec.account,
+                spec.statement,
+                spec.now_ms,
+                message,
+                spec.region,
+                spec.alias,
+                spec.refresh,
+            ],
+        )?;
+        self.describe(&spec.account, &id)
+    }
+
+    /// How many of `account`'s queries are queued or running.
+    pub fn active_queries(&self, account: &str) -> Result<usize, LakeError> {
+        count_active(&self.writer(), account)
     }
 
     fn running_queries(
@@ -383,6 +425,42 @@ impl Lake {
             )
             .optional()?
             .ok_or_else(|| LakeError::QueryNotFound(id.to_owned()))
+    }
+
+    /// The latest query of `account` with `alias` (of the dashboard refresh `refresh`, when
+    /// given).
+    pub fn describe_alias(
+        &self,
+        account: &str,
+        alias: &str,
+        refresh: Option<&str>,
+    ) -> Result<QueryInfo, LakeError> {
+        self.writer()
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM lake_query WHERE account = ?1 AND alias = ?2 AND \
+                     (?3 IS NULL OR refresh = ?3) ORDER BY created_ms DESC, rowid DESC LIMIT 1"
+                ),
+                params![account, alias, refresh],
+                info_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| LakeError::QueryNotFound(alias.to_owned()))
+    }
+
+    /// The queries a dashboard refresh started, oldest first.
+    pub fn refresh_queries(
+        &self,
+        account: &str,
+        refresh: &str,
+    ) -> Result<Vec<QueryInfo>, LakeError> {
+        let conn = self.writer();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM lake_query WHERE account = ?1 AND refresh = ?2 ORDER BY \
+             created_ms, rowid"
+        ))?;
+        let rows = stmt.query_map([account, refresh], info_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Up to `limit` result rows of a query from `offset` (rows only once it has finished).

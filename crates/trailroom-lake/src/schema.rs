@@ -258,7 +258,9 @@ CREATE TABLE IF NOT EXISTS lake_query (
     events_matched INTEGER NOT NULL DEFAULT 0,
     execution_ms INTEGER NOT NULL DEFAULT 0,
     delivery_uri TEXT,
-    delivery_status TEXT
+    delivery_status TEXT,
+    alias TEXT,
+    refresh TEXT
 );
 CREATE INDEX IF NOT EXISTS lake_query_created ON lake_query (account, created_ms);
 CREATE TABLE IF NOT EXISTS lake_result (

@@ -60,6 +60,7 @@ fn run(lake: &Arc<Lake>, statement: &str) -> QueryPage {
         statement: statement.into(),
         now_ms: BASE_MS + 86_400_000,
         delivery_uri: None,
+        ..QuerySpec::default()
     };
     let started = lake.start_query(spec, &mut resolve).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -284,6 +285,7 @@ fn slow_queries_time_out_and_can_be_cancelled() {
         statement: endless,
         now_ms: BASE_MS,
         delivery_uri: None,
+        ..QuerySpec::default()
     };
     let started = lake.start_query(spec, &mut resolve).unwrap();
     let cancelled = lake.cancel("111122223333", &started.id).unwrap();

@@ -3,7 +3,8 @@
 //! queries older than seven days are forgotten (`trailroom_cloudtrail::lake::feed`), and imports
 //! in progress read their next log files from this server's buckets (`lake::imports`), and the
 //! results of finished queries that asked for it are delivered to their bucket, signed
-//! (`lake::results_delivery`).
+//! (`lake::results_delivery`), and dashboards whose schedule is due are refreshed
+//! (`lake::dashboards::refresh`).
 //! StartQuery also catches its stores up, so a query never waits for this loop.
 
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use trailroom_cloudtrail::keys;
 use trailroom_cloudtrail::lake::feed::{self, FeedError};
-use trailroom_cloudtrail::lake::{eds_arn, imports, results_delivery};
+use trailroom_cloudtrail::lake::{dashboards, eds_arn, imports, results_delivery};
 use trailroom_lake::{Lake, QueryInfo};
 
 use crate::local_objects::LocalObjects;
@@ -50,6 +51,13 @@ pub async fn feed_forever(state: AppState, lake: Arc<Lake>) {
             tracing::warn!(error = %err, "importing log files failed");
         }
         deliver_results(&state, &lake, now).await;
+        match dashboards::refresh::run_scheduled_refreshes(state.store.as_ref(), &lake, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(dashboards = n, "refreshed dashboards on schedule"),
+            Err(err) => {
+                tracing::warn!(error = %err.message(), "scheduled dashboard refresh failed")
+            }
+        }
         tokio::time::sleep(INTERVAL).await;
     }
 }

@@ -19,6 +19,7 @@
 
 pub mod audit_events;
 pub mod channels;
+pub mod dashboards;
 pub mod feed;
 pub mod imports;
 mod policies;
@@ -37,6 +38,10 @@ use trailroom_store::ReadTxn;
 
 pub(crate) use channels::{
     create_channel, delete_channel, get_channel, list_channels, update_channel,
+};
+pub(crate) use dashboards::refresh::start_dashboard_refresh;
+pub(crate) use dashboards::{
+    create_dashboard, delete_dashboard, get_dashboard, list_dashboards, update_dashboard,
 };
 pub(crate) use imports::{
     get_import, list_import_failures, list_imports, start_import, stop_import,

@@ -1,6 +1,8 @@
-//! PutResourcePolicy, GetResourcePolicy, DeleteResourcePolicy on event data stores: the policy
-//! lets other accounts (or principals) query a store; authorization reads it as the resource's
-//! policy (`crate::access::add_resource_tags`), so another account's StartQuery needs it.
+//! PutResourcePolicy, GetResourcePolicy, DeleteResourcePolicy on event data stores and
+//! dashboards. A store's policy lets other accounts (or principals) query it: authorization reads
+//! it as the resource's policy (`crate::access::add_resource_tags`), so another account's
+//! StartQuery needs it; and it lets CloudTrail query it for a dashboard's refresh. A dashboard's
+//! policy lets CloudTrail refresh it on schedule (`super::dashboards::refresh`).
 
 use serde_json::Value;
 use trailroom_audit::{CallContext, store_failure};
@@ -13,20 +15,55 @@ use trailroom_protocol::ApiError;
 use trailroom_store::ReadTxn;
 
 use super::EDS_RESOURCE_TYPE;
+use super::dashboards::{DASHBOARD_KIND, DASHBOARD_RESOURCE_TYPE, DashboardRecord};
 use super::record::{EDS_KIND, EventDataStoreRecord};
 use crate::trails::required;
 
 /// AWS's limit on a resource policy's size, in characters.
 const MAX_POLICY_CHARS: usize = 8192;
 
-/// The store a policy call names by ARN: the caller's, in the calling region.
+/// What a policy call names: an event data store or a dashboard.
+enum Target {
+    Store(EventDataStoreRecord),
+    Dashboard(DashboardRecord),
+}
+
+impl Target {
+    fn policy(&mut self) -> &mut Option<String> {
+        match self {
+            Self::Store(s) => &mut s.resource_policy,
+            Self::Dashboard(d) => &mut d.resource_policy,
+        }
+    }
+
+    fn save(&mut self, tx: &mut dyn trailroom_store::WriteTxn, now: i64) -> Result<(), ApiError> {
+        let doc = match self {
+            Self::Store(s) => {
+                s.updated_ms = now;
+                s.to_doc()
+            }
+            Self::Dashboard(d) => d.to_doc(),
+        };
+        tx.put(&doc.map_err(store_failure)?).map_err(store_failure)
+    }
+}
+
+/// The `resources[].type` of what `arn` names.
+fn resource_type(arn: &str) -> &'static str {
+    match arn.contains(":dashboard/") {
+        true => DASHBOARD_RESOURCE_TYPE,
+        false => EDS_RESOURCE_TYPE,
+    }
+}
+
+/// The store or dashboard a policy call names by ARN: the caller's, in the calling region.
 fn target(
     txn: &dyn ReadTxn,
     ctx_account: &str,
     ctx_region: &str,
     arn: &str,
     now_ms: i64,
-) -> Result<EventDataStoreRecord, ApiError> {
+) -> Result<Target, ApiError> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let [_, _, service, region, account, resource] = parts.as_slice() else {
         return Err(ApiError::client(
@@ -40,12 +77,19 @@ fn target(
             format!("The resource ARN is not a CloudTrail ARN: {arn}"),
         ));
     }
-    if !resource.starts_with("eventdatastore/") {
-        return Err(ApiError::client(
-            "ResourceTypeNotSupportedException",
-            format!("Resource policies are supported on event data stores here: {arn}"),
-        ));
-    }
+    let kind = match resource.split('/').next() {
+        Some("eventdatastore") => EDS_KIND,
+        Some("dashboard") => DASHBOARD_KIND,
+        _ => {
+            return Err(ApiError::client(
+                "ResourceTypeNotSupportedException",
+                format!(
+                    "Resource policies are supported on event data stores and dashboards here: \
+                     {arn}"
+                ),
+            ));
+        }
+    };
     let not_found = || {
         ApiError::client(
             "ResourceNotFoundException",
@@ -55,13 +99,18 @@ fn target(
     if *account != ctx_account || *region != ctx_region {
         return Err(not_found());
     }
-    txn.get(account, EDS_KIND, arn)
+    let doc = txn
+        .get(account, kind, arn)
         .map_err(store_failure)?
-        .map(|doc| doc.decode::<EventDataStoreRecord>())
-        .transpose()
-        .map_err(store_failure)?
-        .filter(|s| !s.is_gone(now_ms))
-        .ok_or_else(not_found)
+        .ok_or_else(not_found)?;
+    if kind == DASHBOARD_KIND {
+        return Ok(Target::Dashboard(doc.decode().map_err(store_failure)?));
+    }
+    let store: EventDataStoreRecord = doc.decode().map_err(store_failure)?;
+    match store.is_gone(now_ms) {
+        true => Err(not_found()),
+        false => Ok(Target::Store(store)),
+    }
 }
 
 /// Checks a policy's text: JSON with statements AWS would accept.
@@ -91,18 +140,16 @@ pub(crate) async fn put_resource_policy(
     let arn = required(input.resource_arn, "ResourceArn")?;
     let policy = required(input.resource_policy, "ResourcePolicy")?;
     checked_policy(&policy)?;
-    ctx.add_resource(EDS_RESOURCE_TYPE, arn.clone());
+    ctx.add_resource(resource_type(&arn), arn.clone());
     let (account, region, now) = (
         ctx.account_id().to_owned(),
         ctx.region().to_owned(),
         ctx.now_ms(),
     );
     ctx.write(move |tx| {
-        let mut store = target(&*tx, &account, &region, &arn, now)?;
-        store.resource_policy = Some(policy.clone());
-        store.updated_ms = now;
-        tx.put(&store.to_doc().map_err(store_failure)?)
-            .map_err(store_failure)?;
+        let mut found = target(&*tx, &account, &region, &arn, now)?;
+        *found.policy() = Some(policy.clone());
+        found.save(tx, now)?;
         Ok(PutResourcePolicyResponse {
             resource_arn: Some(arn),
             resource_policy: Some(policy),
@@ -118,9 +165,10 @@ pub(crate) fn get_resource_policy(
     input: GetResourcePolicyRequest,
 ) -> Result<GetResourcePolicyResponse, ApiError> {
     let arn = required(input.resource_arn, "ResourceArn")?;
-    let store = ctx.read(|txn| target(txn, ctx.account_id(), ctx.region(), &arn, ctx.now_ms()))?;
-    ctx.add_resource(EDS_RESOURCE_TYPE, arn.clone());
-    let policy = store.resource_policy.ok_or_else(|| no_policy(&arn))?;
+    let mut found =
+        ctx.read(|txn| target(txn, ctx.account_id(), ctx.region(), &arn, ctx.now_ms()))?;
+    ctx.add_resource(resource_type(&arn), arn.clone());
+    let policy = found.policy().take().ok_or_else(|| no_policy(&arn))?;
     Ok(GetResourcePolicyResponse {
         resource_arn: Some(arn),
         resource_policy: Some(policy),
@@ -141,20 +189,18 @@ pub(crate) async fn delete_resource_policy(
     input: DeleteResourcePolicyRequest,
 ) -> Result<DeleteResourcePolicyResponse, ApiError> {
     let arn = required(input.resource_arn, "ResourceArn")?;
-    ctx.add_resource(EDS_RESOURCE_TYPE, arn.clone());
+    ctx.add_resource(resource_type(&arn), arn.clone());
     let (account, region, now) = (
         ctx.account_id().to_owned(),
         ctx.region().to_owned(),
         ctx.now_ms(),
     );
     ctx.write(move |tx| {
-        let mut store = target(&*tx, &account, &region, &arn, now)?;
-        if store.resource_policy.take().is_none() {
+        let mut found = target(&*tx, &account, &region, &arn, now)?;
+        if found.policy().take().is_none() {
             return Err(no_policy(&arn));
         }
-        store.updated_ms = now;
-        tx.put(&store.to_doc().map_err(store_failure)?)
-            .map_err(store_failure)?;
+        found.save(tx, now)?;
         Ok(DeleteResourcePolicyResponse {})
     })
     .await

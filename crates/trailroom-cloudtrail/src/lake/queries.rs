@@ -15,6 +15,8 @@ use trailroom_model::cloudtrail::{
 };
 use trailroom_protocol::ApiError;
 
+use super::dashboards::dashboards_in;
+use super::dashboards::widgets::{fill, refresh_values};
 use super::record::{EdsStatus, EventDataStoreRecord, eds_arn};
 use super::{EDS_RESOURCE_TYPE, StoreRef, feed, lake_error, page, page_offset};
 use crate::trails::{BucketView, Destinations, required};
@@ -22,12 +24,48 @@ use crate::trails::{BucketView, Destinations, required};
 /// How far back ListQueries looks by default (AWS keeps queries seven days).
 const LIST_WINDOW_MS: i64 = 7 * 24 * 3600 * 1000;
 
-fn dashboards_unsupported() -> ApiError {
-    ApiError::client(
-        "UnsupportedOperationException",
-        "QueryAlias, QueryParameters and RefreshId belong to dashboards, which this server does \
-         not run.",
-    )
+fn invalid_parameter(message: impl Into<String>) -> ApiError {
+    ApiError::client("InvalidParameterException", message)
+}
+
+/// The statement StartQuery runs: `QueryStatement`, or the query of the dashboard widget
+/// `QueryAlias` names; `QueryParameters` fill its `?` placeholders in order (a widget without
+/// them gets its own parameters with a refresh's defaults).
+fn statement_to_run(ctx: &CallContext, input: &StartQueryRequest) -> Result<String, ApiError> {
+    let given = input.query_parameters.clone();
+    let (statement, parameters, values) = match (&input.query_statement, &input.query_alias) {
+        (Some(_), Some(_)) => {
+            return Err(invalid_parameter(
+                "Specify QueryStatement or QueryAlias, not both.",
+            ));
+        }
+        (None, None) => return Err(invalid_parameter("QueryStatement is required.")),
+        (Some(statement), None) => (statement.clone(), given.unwrap_or_default(), None),
+        (None, Some(alias)) => {
+            let widget = ctx
+                .read(|txn| dashboards_in(txn, ctx.account_id(), ctx.region()))?
+                .into_iter()
+                .flat_map(|d| d.widgets)
+                .find(|w| w.alias == *alias)
+                .ok_or_else(|| {
+                    invalid_parameter(format!("No dashboard widget has the QueryAlias {alias}."))
+                })?;
+            match given {
+                Some(literals) => (widget.statement, literals, None),
+                None => (
+                    widget.statement,
+                    widget.parameters,
+                    Some(refresh_values(BTreeMap::new(), ctx.now_ms())),
+                ),
+            }
+        }
+    };
+    if parameters.is_empty() {
+        return Ok(statement);
+    }
+    let values = values.unwrap_or_default();
+    fill(&statement, &parameters, &values)
+        .map_err(|m| ApiError::client("InvalidQueryStatementException", m))
 }
 
 /// StartQuery.
@@ -37,9 +75,7 @@ pub(crate) fn start_query(
     lake: &Arc<Lake>,
     destinations: &dyn Destinations,
 ) -> Result<StartQueryResponse, ApiError> {
-    if input.query_alias.is_some() || input.query_parameters.is_some() {
-        return Err(dashboards_unsupported());
-    }
+    let statement = statement_to_run(ctx, &input)?;
     let delivery_uri = input.delivery_s3_uri.clone();
     if let Some(uri) = &delivery_uri {
         let (bucket, _) = super::results_delivery::parse_uri(uri).ok_or_else(|| {
@@ -73,7 +109,6 @@ pub(crate) fn start_query(
         .event_data_store_owner_account_id
         .clone()
         .unwrap_or_else(|| ctx.account_id().to_owned());
-    let statement = required(input.query_statement, "QueryStatement")?;
     let now = ctx.now_ms();
     let stores = ctx.read(|txn| {
         let readable: Vec<EventDataStoreRecord> = feed::live_stores(txn, now)
@@ -90,6 +125,8 @@ pub(crate) fn start_query(
         statement,
         now_ms: now,
         delivery_uri,
+        alias: input.query_alias.clone(),
+        refresh: None,
     };
     let info = lake
         .start_query(spec, &mut |name| resolve(&stores, name))
@@ -123,16 +160,35 @@ fn resolve(stores: &[EventDataStoreRecord], name: &str) -> Result<String, LakeEr
     }
 }
 
-fn query_id(id: Option<String>, refresh: Option<&String>) -> Result<String, ApiError> {
-    if refresh.is_some() {
-        return Err(dashboards_unsupported());
+/// The query DescribeQuery names: by `QueryId`, or the latest of a `QueryAlias` (in the
+/// dashboard refresh `RefreshId`, when given).
+fn described(
+    lake: &Lake,
+    account: &str,
+    input: &DescribeQueryRequest,
+) -> Result<QueryInfo, ApiError> {
+    match (&input.query_id, &input.query_alias, &input.refresh_id) {
+        (Some(id), None, None) => lake.describe(account, id).map_err(lake_error),
+        (None, Some(alias), refresh) => lake
+            .describe_alias(account, alias, refresh.as_deref())
+            .map_err(|_| {
+                ApiError::client(
+                    "QueryIdNotFoundException",
+                    match refresh {
+                        Some(refresh) => {
+                            format!("No query of {alias} ran in the refresh {refresh}.")
+                        }
+                        None => format!("No query of {alias} has run."),
+                    },
+                )
+            }),
+        (None, None, _) => Err(invalid_parameter(
+            "Specify the QueryId or the QueryAlias of the query.",
+        )),
+        (Some(_), _, _) => Err(invalid_parameter(
+            "Specify the QueryId, or the QueryAlias (and RefreshId), not both.",
+        )),
     }
-    id.ok_or_else(|| {
-        ApiError::client(
-            "InvalidParameterException",
-            "Specify the QueryId of the query.",
-        )
-    })
 }
 
 /// DescribeQuery.
@@ -141,11 +197,7 @@ pub(crate) fn describe_query(
     input: DescribeQueryRequest,
     lake: &Lake,
 ) -> Result<DescribeQueryResponse, ApiError> {
-    if input.query_alias.is_some() {
-        return Err(dashboards_unsupported());
-    }
-    let id = query_id(input.query_id, input.refresh_id.as_ref())?;
-    let info = lake.describe(ctx.account_id(), &id).map_err(lake_error)?;
+    let info = described(lake, ctx.account_id(), &input)?;
     name_stores(ctx, &info);
     Ok(DescribeQueryResponse {
         query_id: Some(info.id.clone()),

@@ -193,6 +193,7 @@ mod tests {
                 statement: sample.sql.replace("$EDS_ID", store),
                 now_ms: now,
                 delivery_uri: None,
+                ..QuerySpec::default()
             };
             let info = lake
                 .start_query(spec, &mut |name| Ok(name.to_owned()))

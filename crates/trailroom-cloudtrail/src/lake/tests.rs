@@ -184,6 +184,7 @@ impl Harness {
             statement: format!("SELECT eventid FROM {id}"),
             now_ms: START,
             delivery_uri: None,
+            ..QuerySpec::default()
         };
         let known = id.to_owned();
         let info = self

@@ -15,6 +15,8 @@ use super::names::parse_trail_arn;
 use super::record::{TagRecord, TrailRecord};
 use super::resolve::{Caller, home_region_only, wrong_region};
 use super::{TRAIL_RESOURCE_TYPE, required};
+use crate::lake::channels::{CHANNEL_RESOURCE_TYPE, ChannelRecord, find_channel};
+use crate::lake::dashboards::{DASHBOARD_RESOURCE_TYPE, DashboardRecord, find_dashboard};
 use crate::lake::{EDS_KIND, EDS_RESOURCE_TYPE, EdsStatus, EventDataStoreRecord, not_found};
 
 /// Tags per trail.
@@ -92,10 +94,12 @@ fn invalid_tag(message: String) -> ApiError {
     ApiError::client("InvalidTagParameterException", message)
 }
 
-/// What a tagging call names: a trail or an event data store.
+/// What a tagging call names: a trail, an event data store, a dashboard or a channel.
 enum Tagged {
     Trail(TrailRecord),
     Store(EventDataStoreRecord),
+    Dashboard(DashboardRecord),
+    Channel(ChannelRecord),
 }
 
 impl Tagged {
@@ -103,6 +107,8 @@ impl Tagged {
         match self {
             Self::Trail(t) => &t.trail_arn,
             Self::Store(s) => &s.arn,
+            Self::Dashboard(d) => &d.arn,
+            Self::Channel(c) => &c.arn,
         }
     }
 
@@ -110,6 +116,8 @@ impl Tagged {
         match self {
             Self::Trail(_) => TRAIL_RESOURCE_TYPE,
             Self::Store(_) => EDS_RESOURCE_TYPE,
+            Self::Dashboard(_) => DASHBOARD_RESOURCE_TYPE,
+            Self::Channel(_) => CHANNEL_RESOURCE_TYPE,
         }
     }
 
@@ -117,6 +125,8 @@ impl Tagged {
         match self {
             Self::Trail(t) => &t.tags,
             Self::Store(s) => &s.tags,
+            Self::Dashboard(d) => &d.tags,
+            Self::Channel(c) => &c.tags,
         }
     }
 
@@ -129,6 +139,14 @@ impl Tagged {
             Self::Store(s) => {
                 s.tags = tags;
                 s.to_doc()
+            }
+            Self::Dashboard(d) => {
+                d.tags = tags;
+                d.to_doc()
+            }
+            Self::Channel(c) => {
+                c.tags = tags;
+                c.to_doc()
             }
         };
         tx.put(&doc.map_err(store_failure)?).map_err(store_failure)
@@ -145,6 +163,14 @@ fn tagged(
     now_ms: i64,
 ) -> Result<Tagged, ApiError> {
     let parts: Vec<&str> = resource_id.splitn(6, ':').collect();
+    let resource = parts.get(5).filter(|_| parts.get(2) == Some(&"cloudtrail"));
+    if resource.is_some_and(|r| r.starts_with("dashboard/")) {
+        return find_dashboard(txn, resource_id, caller.account, caller.region)
+            .map(Tagged::Dashboard);
+    }
+    if resource.is_some_and(|r| r.starts_with("channel/")) {
+        return find_channel(txn, caller.account, caller.region, resource_id).map(Tagged::Channel);
+    }
     if !parts
         .get(5)
         .is_some_and(|r| r.starts_with("eventdatastore/"))
@@ -190,7 +216,6 @@ fn tagged_trail(
             format!("{resource_id} is not a valid ARN."),
         ));
     }
-    // Channels and dashboards do not exist here: any such ARN is not found.
     let cloudtrail_resource = resource_id.split(':').nth(2) == Some("cloudtrail");
     let is_trail = resource_id
         .split(':')
