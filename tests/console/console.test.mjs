@@ -12,14 +12,16 @@ import { chromium } from "playwright-core";
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = process.env.TRAILROOM_BIN ?? join(ROOT, "target/debug/trailroom");
 const AWS = join(ROOT, ".venv-clients/bin/aws");
+// The pinned CLI predates Lake dashboards: a current one (scripts/python-env) makes them.
+const AWS_CURRENT = join(ROOT, ".venv-awscli/bin/aws");
 const ARTIFACTS = join(ROOT, "target/console-artifacts");
 const ROOT_KEY = "AKIAIOSFODNN7EXAMPLE";
 const ROOT_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 let server, endpoint, browser, alice;
 
-function aws(args, key = ROOT_KEY, secret = ROOT_SECRET) {
-  const out = execFileSync(AWS, [...args, "--endpoint-url", endpoint, "--output", "json"], {
+function aws(args, key = ROOT_KEY, secret = ROOT_SECRET, cli = AWS) {
+  const out = execFileSync(cli, [...args, "--endpoint-url", endpoint, "--output", "json"], {
     env: { ...process.env, AWS_ACCESS_KEY_ID: key, AWS_SECRET_ACCESS_KEY: secret, AWS_DEFAULT_REGION: "us-east-1" },
   });
   return out.length ? JSON.parse(out) : null;
@@ -319,5 +321,72 @@ test("lake query: pick a store, run SQL, page the rows, download CSV", async () 
   // The console's calls are recorded as the API's are.
   const started = aws(["cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=StartQuery"]);
   assert.ok(started.Events.length >= 2);
+  await context.close();
+});
+
+test("dashboards: refresh a custom and the Highlights dashboard, draw their widgets", async () => {
+  const storeArn = aws(["cloudtrail", "create-event-data-store", "--name", "console-dash",
+    "--no-termination-protection-enabled"]).EventDataStoreArn;
+  const store = storeArn.split("/").pop();
+  for (let i = 0; i < 3; i += 1) aws(["cloudtrail", "describe-trails"]);
+  const dashboardArn = (name) => `arn:aws:cloudtrail:us-east-1:123456789012:dashboard/${name}`;
+  aws(["cloudtrail", "put-resource-policy", "--resource-arn", storeArn, "--resource-policy", JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{
+      Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "cloudtrail:StartQuery",
+      Resource: storeArn,
+      Condition: { StringEquals: { "AWS:SourceArn": [dashboardArn("ops"), dashboardArn("AWSCloudTrail-Highlights")] } },
+    }],
+  })]);
+  const current = (args) => aws(args, ROOT_KEY, ROOT_SECRET, AWS_CURRENT);
+  current(["cloudtrail", "create-dashboard", "--name", "ops", "--widgets", JSON.stringify([
+    {
+      QueryStatement: `SELECT eventName, count(*) AS calls FROM ${store} GROUP BY eventName ORDER BY calls DESC`,
+      ViewProperties: { Height: "2", Width: "4", Title: "Calls", View: "BarChart", XAxisColumn: "eventName", YAxisColumn: "calls" },
+    },
+    {
+      QueryStatement: `SELECT eventName, userIdentity.type AS who FROM ${store} WHERE eventName = 'DescribeTrails' AND eventTime > '?'`,
+      QueryParameters: ["$StartTime$"],
+      ViewProperties: { Height: "2", Width: "4", Title: "Reads", View: "Table" },
+    },
+  ])]);
+  current(["cloudtrail", "create-dashboard", "--name", "AWSCloudTrail-Highlights",
+    "--refresh-schedule", "Frequency={Unit=HOURS,Value=6},Status=ENABLED"]);
+
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  await signIn(page);
+  await page.waitForSelector("#history-view:not([hidden])");
+  await page.click("#tab-dashboards");
+  await page.waitForSelector(`#dashboards-list option[value="${dashboardArn("ops")}"]`, { state: "attached" });
+  await page.selectOption("#dashboards-list", dashboardArn("ops"));
+  await page.waitForFunction(() => document.querySelectorAll("#widgets .widget").length === 2);
+  assert.equal(await page.isVisible("#dashboards-store-label"), false);
+  await page.click("#dashboards-refresh");
+  await page.waitForFunction(() => [...document.querySelectorAll("#widgets .widget")].every((w) => w.dataset.status === "FINISHED"));
+  const bars = await page.$$eval("#widgets rect.bar", (rects) => rects.map((r) => [r.dataset.label, Number(r.dataset.value)]));
+  assert.deepEqual(bars.find(([label]) => label === "DescribeTrails"), ["DescribeTrails", 3]);
+  const reads = await page.$$eval(".widget:nth-child(2) tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.deepEqual(reads, [["DescribeTrails", "Root"], ["DescribeTrails", "Root"], ["DescribeTrails", "Root"]]);
+  assert.match(await page.textContent("#dashboards-status"), /2 of 2 widgets drawn/);
+
+  // The Highlights dashboard asks which store to summarize.
+  await page.selectOption("#dashboards-list", dashboardArn("AWSCloudTrail-Highlights"));
+  await page.waitForSelector("#dashboards-store-label:not([hidden])");
+  await page.selectOption("#dashboards-store", store);
+  await page.click("#dashboards-refresh");
+  await page.waitForFunction(() => {
+    const widgets = [...document.querySelectorAll("#widgets .widget")];
+    return widgets.length === 6 && widgets.every((w) => w.dataset.status === "FINISHED");
+  });
+  const slices = await page.$$eval("#widgets .slice", (shapes) => shapes.map((s) => s.dataset.label));
+  assert.ok(slices.includes("us-east-1"), slices.join());
+  assert.ok(await page.$$eval("#widgets polyline.line", (lines) => lines.length) >= 1);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, "lake-dashboards.png"), fullPage: true });
+
+  // The console's calls are recorded as the API's are.
+  const refreshes = aws(["cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=StartDashboardRefresh"]);
+  assert.equal(refreshes.Events.length, 2);
   await context.close();
 });

@@ -85,6 +85,10 @@ PAIRS = [
     ("boolean literal",
      "SELECT count(*) AS n FROM {t} WHERE readOnly = false",
      None),
+    ("booleans as conditions",
+     "SELECT IF(readOnly, 'read', 'write') AS kind, count_if(NOT readOnly) AS writes, count(*) AS n "
+     "FROM {t} WHERE readOnly OR managementEvent GROUP BY 1 ORDER BY 1",
+     None),
     ("window function",
      "SELECT eventID, row_number() OVER (PARTITION BY eventName ORDER BY eventTime, eventID) AS k "
      "FROM {t} ORDER BY eventID",

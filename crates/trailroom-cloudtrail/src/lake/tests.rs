@@ -457,3 +457,122 @@ fn retention_prunes_old_events_and_gone_stores_are_dropped() {
         assert!(h.lake.stores().unwrap().is_empty(), "gone");
     });
 }
+
+/// A dashboard's schedule refreshes it at its times of day, and only once CloudTrail is allowed
+/// to: the dashboard's policy for the refresh, the store's for the widget's query.
+#[test]
+fn scheduled_refreshes_run_at_their_time_when_cloudtrail_may() {
+    use super::dashboards::refresh::run_scheduled_refreshes;
+    use super::dashboards::{DASHBOARD_KIND, DashboardRecord, dashboard_arn};
+    const HOUR: i64 = 3_600_000;
+    // START is 2023-11-14 22:13:20 UTC; the schedule runs daily at 06:00.
+    const FIRST_SLOT: i64 = 1_700_028_000_000;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let h = Harness::new();
+        let ctx = h.ctx(Operation::CreateEventDataStore);
+        let input = CreateEventDataStoreRequest {
+            name: Some("dash".into()),
+            ..Default::default()
+        };
+        let store_arn = h
+            .svc
+            .create_event_data_store(&ctx, input)
+            .await
+            .unwrap()
+            .event_data_store_arn
+            .unwrap();
+        let id = store_arn.rsplit('/').next().unwrap().to_owned();
+        let input = CreateDashboardRequest {
+            name: Some("daily".into()),
+            widgets: Some(vec![RequestWidget {
+                query_statement: Some(format!("SELECT count(*) AS n FROM {id}")),
+                query_parameters: None,
+                view_properties: Some([("View".to_owned(), "Table".to_owned())].into()),
+            }]),
+            refresh_schedule: Some(RefreshSchedule {
+                frequency: Some(RefreshScheduleFrequency {
+                    unit: Some("DAYS".into()),
+                    value: Some(1),
+                }),
+                status: Some("ENABLED".into()),
+                time_of_day: Some("06:00".into()),
+            }),
+            ..Default::default()
+        };
+        let ctx = h.ctx(Operation::CreateDashboard);
+        h.svc.create_dashboard(&ctx, input).await.unwrap();
+        let dashboard = || -> DashboardRecord {
+            let arn = dashboard_arn("us-east-1", OWNER, "daily");
+            read(h.store.as_ref(), |txn: &dyn ReadTxn| {
+                txn.get(OWNER, DASHBOARD_KIND, &arn)
+            })
+            .unwrap()
+            .unwrap()
+            .unwrap()
+            .decode()
+            .unwrap()
+        };
+        let refresh = |now: i64| run_scheduled_refreshes(h.store.as_ref(), &h.lake, now);
+
+        assert_eq!(refresh(START + HOUR).await.unwrap(), 0, "not due yet");
+        assert_eq!(dashboard().last_refresh_ms, None);
+        assert!(FIRST_SLOT - START < 24 * HOUR && FIRST_SLOT % (24 * HOUR) == 6 * HOUR);
+
+        // Due, but the dashboard's policy does not let CloudTrail refresh it.
+        assert_eq!(refresh(FIRST_SLOT + 1).await.unwrap(), 0);
+        let refused = dashboard();
+        assert_eq!(refused.last_refresh_ms, Some(FIRST_SLOT + 1));
+        assert!(
+            refused
+                .last_refresh_failure
+                .as_deref()
+                .unwrap()
+                .contains("StartDashboardRefresh")
+        );
+        assert_eq!(refresh(FIRST_SLOT + HOUR).await.unwrap(), 0, "next slot");
+
+        let allow = |action: &str, resource: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": action, "Resource": resource,
+                "Condition": {"StringEquals": {
+                    "aws:SourceArn": dashboard_arn("us-east-1", OWNER, "daily")}}}]})
+            .to_string()
+        };
+        for (arn, action) in [
+            (
+                dashboard_arn("us-east-1", OWNER, "daily"),
+                "cloudtrail:StartDashboardRefresh",
+            ),
+            (store_arn.clone(), "cloudtrail:StartQuery"),
+        ] {
+            let input = PutResourcePolicyRequest {
+                resource_policy: Some(allow(action, &arn)),
+                resource_arn: Some(arn),
+            };
+            let ctx = h.ctx(Operation::PutResourcePolicy);
+            h.svc.put_resource_policy(&ctx, input).await.unwrap();
+        }
+        let next_day = FIRST_SLOT + 24 * HOUR + 5;
+        assert_eq!(refresh(next_day).await.unwrap(), 1);
+        let refreshed = dashboard();
+        assert_eq!(refreshed.last_refresh_failure, None);
+        let refresh_id = refreshed.last_refresh_id.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let query = loop {
+            let queries = h.lake.refresh_queries(OWNER, &refresh_id).unwrap();
+            assert_eq!(queries.len(), 1);
+            if !queries[0].status.is_active() || Instant::now() > deadline {
+                break queries[0].clone();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(query.status, trailroom_lake::QueryStatus::Finished);
+        assert_eq!(query.alias.as_deref(), Some("Widget.daily.1"));
+        assert_eq!(refresh(next_day + HOUR).await.unwrap(), 0, "once per slot");
+    });
+}

@@ -99,7 +99,11 @@ fn rewritten(name: &str, function: &Function) -> Result<Expr, LakeError> {
     let sql = match name {
         "now" | "current_timestamp" | "localtimestamp" => "lake_now()".to_owned(),
         "current_date" => "substr(lake_now(), 1, 10)".to_owned(),
-        "count_if" => format!("count(CASE WHEN {} THEN 1 END)", arg(0)?),
+        "count_if" => {
+            let mut condition = super::rewrite::parse_expr(arg(0)?)?;
+            super::rewrite::truth(&mut condition);
+            format!("count(CASE WHEN {condition} THEN 1 END)")
+        }
         "element_at" => element_at(&function_args(function), arg(0)?)?,
         "json_extract_scalar" => {
             let (json, path) = (arg(0)?, arg(1)?);

@@ -1,12 +1,14 @@
 //! The rewrite from Trino's reading of the schema to SQLite's: tables, struct paths, map and
-//! array subscripts, `UNNEST`, literals, casts and interval arithmetic. Functions are in
-//! [`super::functions`].
+//! array subscripts, `UNNEST`, literals, casts and interval arithmetic, and truth: boolean
+//! columns hold `'true'`/`'false'` (as Lake shows them), which SQLite would read as false, so a
+//! value used as a condition (`WHERE readOnly`, `IF(readOnly, …)`, `NOT x`, `a AND b`) is
+//! compared with true. Functions are in [`super::functions`].
 
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     AccessExpr, BinaryOperator, CastKind, DataType, Expr, Ident, ObjectName, ObjectNamePart,
-    Select, Subscript, TableAlias, TableFactor, Value, VisitorMut,
+    Select, Subscript, TableAlias, TableFactor, UnaryOperator, Value, VisitorMut,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
@@ -104,7 +106,66 @@ impl<'a> Rewriter<'a> {
             Expr::CompoundFieldAccess { root, access_chain } => {
                 Some(subscripts(root, access_chain)?)
             }
-            Expr::Function(_) => super::functions::rewrite(expr)?,
+            Expr::Function(_) => {
+                let replaced = super::functions::rewrite(expr)?;
+                if let (None, Expr::Function(function)) = (&replaced, &mut *expr)
+                    && function.name.to_string() == "iif"
+                    && let sqlparser::ast::FunctionArguments::List(list) = &mut function.args
+                    && let Some(sqlparser::ast::FunctionArg::Unnamed(
+                        sqlparser::ast::FunctionArgExpr::Expr(condition),
+                    )) = list.args.first_mut()
+                {
+                    truth(condition);
+                }
+                replaced
+            }
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And | BinaryOperator::Or,
+                right,
+            } => {
+                let (mut left, mut right) = (left.clone(), right.clone());
+                truth(&mut left);
+                truth(&mut right);
+                let Expr::BinaryOp { op, .. } = &*expr else {
+                    unreachable!()
+                };
+                Some(Expr::BinaryOp {
+                    left,
+                    op: op.clone(),
+                    right,
+                })
+            }
+            Expr::UnaryOp {
+                op: UnaryOperator::Not,
+                expr: inner,
+            } => {
+                let mut inner = inner.clone();
+                truth(&mut inner);
+                Some(Expr::UnaryOp {
+                    op: UnaryOperator::Not,
+                    expr: inner,
+                })
+            }
+            Expr::Case {
+                operand: None,
+                conditions,
+                else_result,
+                case_token,
+                end_token,
+            } => {
+                let mut conditions = conditions.clone();
+                for when in &mut conditions {
+                    truth(&mut when.condition);
+                }
+                Some(Expr::Case {
+                    operand: None,
+                    conditions,
+                    else_result: else_result.clone(),
+                    case_token: case_token.clone(),
+                    end_token: end_token.clone(),
+                })
+            }
             Expr::Value(v) => match &v.value {
                 Value::Boolean(b) => Some(string_literal(if *b { "true" } else { "false" })),
                 _ => None,
@@ -186,6 +247,12 @@ impl VisitorMut for Rewriter<'_> {
     /// so it can index it for the join (a flattened store's columns are expressions over
     /// `lake_event`, which SQLite never indexes on the fly: the join would be quadratic).
     fn post_visit_select(&mut self, select: &mut Select) -> ControlFlow<LakeError> {
+        for condition in [&mut select.selection, &mut select.having]
+            .into_iter()
+            .flatten()
+        {
+            truth(condition);
+        }
         for join in select.from.iter_mut().flat_map(|t| t.joins.iter_mut()) {
             if let TableFactor::Table { name, alias, .. } = &join.relation
                 && name.to_string().starts_with("\"eds_")
@@ -216,6 +283,52 @@ impl VisitorMut for Rewriter<'_> {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => ControlFlow::Break(e),
         }
+    }
+}
+
+/// Whether `expr` is a condition SQLite evaluates as Trino would: a comparison, a logical
+/// operation, a test. Anything else (a column, a function's value, a literal) may be one of the
+/// `'true'`/`'false'` strings.
+fn is_condition(expr: &Expr) -> bool {
+    match expr {
+        Expr::Nested(inner) => is_condition(inner),
+        Expr::BinaryOp { op, .. } => !matches!(
+            op,
+            BinaryOperator::Plus
+                | BinaryOperator::Minus
+                | BinaryOperator::Multiply
+                | BinaryOperator::Divide
+                | BinaryOperator::Modulo
+                | BinaryOperator::StringConcat
+        ),
+        Expr::UnaryOp { op, .. } => matches!(op, UnaryOperator::Not),
+        Expr::IsNull(_)
+        | Expr::IsNotNull(_)
+        | Expr::IsTrue(_)
+        | Expr::IsFalse(_)
+        | Expr::IsNotTrue(_)
+        | Expr::IsNotFalse(_)
+        | Expr::IsDistinctFrom(..)
+        | Expr::IsNotDistinctFrom(..)
+        | Expr::In { .. }
+        | Expr::Between { .. }
+        | Expr::Like { .. }
+        | Expr::ILike { .. }
+        | Expr::SimilarTo { .. }
+        | Expr::RLike { .. }
+        | Expr::Exists { .. } => true,
+        _ => false,
+    }
+}
+
+/// Makes a value used as a condition true exactly when it is true (`'true'` or a non-zero
+/// number), false when false, null when null.
+pub(super) fn truth(expr: &mut Expr) {
+    if is_condition(expr) {
+        return;
+    }
+    if let Ok(tested) = parse_expr(&format!("(({expr}) IN ('true', 1))")) {
+        *expr = tested;
     }
 }
 

@@ -66,6 +66,37 @@ fn qualified_paths_maps_and_unnest() {
 }
 
 #[test]
+fn boolean_values_used_as_conditions_are_compared_with_true() {
+    let t = tr(
+        "SELECT IF(readOnly, 'read', 'write'), count_if(managementEvent) FROM abc-123 \
+         WHERE readOnly AND NOT managementEvent OR eventName = 'x' GROUP BY 1 HAVING \
+         count_if(readOnly AND errorCode IS NULL) > 0",
+    )
+    .unwrap();
+    let sql = &t.sql;
+    assert!(
+        sql.contains("iif(((readOnly) IN ('true', 1)), 'read', 'write')"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(
+            "WHERE ((readOnly) IN ('true', 1)) AND NOT ((managementEvent) IN ('true', 1)) OR"
+        ),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("count(CASE WHEN ((managementEvent) IN ('true', 1)) THEN 1 END)"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(
+            "count(CASE WHEN ((readOnly) IN ('true', 1)) AND errorCode IS NULL THEN 1 END)"
+        ),
+        "{sql}"
+    );
+}
+
+#[test]
 fn functions_literals_and_intervals() {
     let t = tr(
         "SELECT approx_distinct(sourceIPAddress), count_if(errorCode IS NOT NULL), \

@@ -24,7 +24,7 @@ use crate::state::AppState;
 
 /// Runs one recorded, authorized console call of an API operation: its response is recorded as
 /// the API records it (`responseElements` of a write) and answered as the API renders it.
-async fn call<T: serde::Serialize + trailroom_model::Audit>(
+pub(super) async fn call<T: serde::Serialize + trailroom_model::Audit>(
     ctx: &trailroom_audit::CallContext,
     parameters: Value,
     run: impl std::future::Future<Output = Result<T, ApiError>>,
@@ -61,9 +61,9 @@ pub(crate) struct Start {
 #[derive(Debug, Deserialize)]
 pub(crate) struct Results {
     #[serde(default = "default_region")]
-    region: String,
-    id: String,
-    token: Option<String>,
+    pub(super) region: String,
+    pub(super) id: String,
+    pub(super) token: Option<String>,
 }
 
 /// `GET /console/api/lake/stores`: the region's event data stores.
@@ -141,7 +141,7 @@ pub(crate) async fn start(
     }
 }
 
-async fn results_page(
+pub(super) async fn results_page(
     state: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
@@ -179,6 +179,23 @@ async fn results_page(
     .await
 }
 
+/// A GetQueryResults page's rows as lists of `[column, value]`.
+pub(super) fn result_rows(page: &Value) -> Vec<Vec<(String, Value)>> {
+    page["QueryResultRows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|row| {
+            row.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|cell| cell.as_object()?.iter().next())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .collect()
+}
+
 /// `GET /console/api/lake/results`: a page of results with the query's status and statistics;
 /// rows as lists of `[column, value]` (a null value is absent from its row).
 pub(crate) async fn results(
@@ -188,29 +205,14 @@ pub(crate) async fn results(
     Query(q): Query<Results>,
 ) -> Response {
     match results_page(&state, peer, &headers, &q, PAGE).await {
-        Ok(page) => {
-            let rows: Vec<Vec<(String, Value)>> = page["QueryResultRows"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|row| {
-                    row.as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|cell| cell.as_object()?.iter().next())
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect()
-                })
-                .collect();
-            Json(json!({
-                "status": page["QueryStatus"],
-                "statistics": page["QueryStatistics"],
-                "error": page["ErrorMessage"],
-                "rows": rows,
-                "nextToken": page["NextToken"],
-            }))
-            .into_response()
-        }
+        Ok(page) => Json(json!({
+            "status": page["QueryStatus"],
+            "statistics": page["QueryStatistics"],
+            "error": page["ErrorMessage"],
+            "rows": result_rows(&page),
+            "nextToken": page["NextToken"],
+        }))
+        .into_response(),
         Err(err) if err.code() == "SignedOut" => (
             axum::http::StatusCode::UNAUTHORIZED,
             Json(json!({"code": "SignedOut"})),

@@ -7,6 +7,7 @@
 //! the console's lookups then run as that caller and are recorded as `LookupEvents` events, as the
 //! AWS console's are.
 
+mod dashboards;
 mod download;
 mod lake;
 mod session;
@@ -34,6 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console", get(|| async { asset("index.html") }))
         .route("/console/", get(|| async { asset("index.html") }))
         .route("/console/app.js", get(|| async { asset("app.js") }))
+        .route(
+            "/console/dashboards.js",
+            get(|| async { asset("dashboards.js") }),
+        )
         .route("/console/style.css", get(|| async { asset("style.css") }))
         .route("/console/api/login", post(session::login))
         .route("/console/api/logout", post(session::logout))
@@ -49,6 +54,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/api/lake/queries", post(lake::start))
         .route("/console/api/lake/results", get(lake::results))
         .route("/console/api/lake/csv", get(lake::csv))
+        .route("/console/api/lake/dashboards", get(dashboards::dashboards))
+        .route("/console/api/lake/refresh", post(dashboards::refresh))
+        .route("/console/api/lake/widget", get(dashboards::widget))
         .layer(axum::middleware::map_response(security_headers))
 }
 
@@ -83,6 +91,10 @@ fn asset(name: &str) -> Response {
         ),
         "app.js" => (
             include_str!("assets/app.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "dashboards.js" => (
+            include_str!("assets/dashboards.js"),
             "text/javascript; charset=utf-8",
         ),
         "style.css" => (include_str!("assets/style.css"), "text/css; charset=utf-8"),

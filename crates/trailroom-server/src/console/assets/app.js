@@ -1,5 +1,5 @@
 // trailroom console: sign in (kept across reloads), Event history, event detail, downloads,
-// trails, overview, Lake queries.
+// trails, overview, Lake queries, Lake dashboards.
 // Plain JS, no build step.
 "use strict";
 
@@ -8,13 +8,13 @@ const $ = (id) => document.getElementById(id);
 // same time range (a preset range is fixed then, not recomputed per page).
 const state = { tokens: [null], page: 0, events: [], query: null };
 
-const VIEWS = ["login-view", "history-view", "detail-view", "trails-view", "trail-view", "overview-view", "query-view"];
+const VIEWS = ["login-view", "history-view", "detail-view", "trails-view", "trail-view", "overview-view", "query-view", "dashboards-view"];
 
 function show(view) {
   for (const id of VIEWS) $(id).hidden = id !== view;
   $("logout").hidden = view === "login-view";
   $("views").hidden = view === "login-view";
-  for (const [tab, shown] of [["tab-history", "history-view"], ["tab-trails", "trails-view"], ["tab-overview", "overview-view"], ["tab-query", "query-view"]]) {
+  for (const [tab, shown] of [["tab-history", "history-view"], ["tab-trails", "trails-view"], ["tab-overview", "overview-view"], ["tab-query", "query-view"], ["tab-dashboards", "dashboards-view"]]) {
     $(tab).classList.toggle("current", shown === view);
   }
 }
