@@ -53,9 +53,9 @@ pub(crate) struct WidgetQuery {
 }
 
 /// The signed-in caller for a call in `region`.
-fn signed_in(state: &AppState, headers: &HeaderMap, region: &str) -> Result<Caller, Response> {
-    let caller = session::signed_in(state, headers).map_err(|refused| *refused)?;
-    known_region(region).map_err(|err| api_error(&err))?;
+fn signed_in(state: &AppState, headers: &HeaderMap, region: &str) -> Result<Caller, Box<Response>> {
+    let caller = session::signed_in(state, headers)?;
+    known_region(region).map_err(|err| Box::new(api_error(&err)))?;
     Ok(caller)
 }
 
@@ -68,7 +68,7 @@ pub(crate) async fn dashboards(
 ) -> Response {
     let caller = match signed_in(&state, &headers, &q.region) {
         Ok(caller) => caller,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let answer = match q.id {
         None => {
@@ -123,7 +123,7 @@ pub(crate) async fn refresh(
 ) -> Response {
     let caller = match signed_in(&state, &headers, &body.region) {
         Ok(caller) => caller,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let ctx = console_call(
         &state,
@@ -187,7 +187,7 @@ pub(crate) async fn widget(
 ) -> Response {
     let caller = match signed_in(&state, &headers, &q.region) {
         Ok(caller) => caller,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let described = match describe_widget(&state, peer, &headers, caller, &q).await {
         Ok(described) => described,
