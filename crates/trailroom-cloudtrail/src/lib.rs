@@ -59,6 +59,10 @@ use trailroom_model::cloudtrail::{
     GetResourcePolicyResponse, PutResourcePolicyRequest, PutResourcePolicyResponse,
 };
 use trailroom_model::cloudtrail::{
+    DisableFederationRequest, DisableFederationResponse, EnableFederationRequest,
+    EnableFederationResponse,
+};
+use trailroom_model::cloudtrail::{
     GetImportRequest, GetImportResponse, ListImportFailuresRequest, ListImportFailuresResponse,
     ListImportsRequest, ListImportsResponse, StartImportRequest, StartImportResponse,
     StopImportRequest, StopImportResponse,
@@ -454,6 +458,24 @@ impl CloudTrail for CloudTrailService {
     ) -> Result<DeleteResourcePolicyResponse, ApiError> {
         self.lake()?;
         lake::delete_resource_policy(ctx, input).await
+    }
+
+    async fn enable_federation(
+        &self,
+        ctx: &CallContext,
+        input: EnableFederationRequest,
+    ) -> Result<EnableFederationResponse, ApiError> {
+        self.lake()?;
+        lake::enable_federation(ctx, input).await
+    }
+
+    async fn disable_federation(
+        &self,
+        ctx: &CallContext,
+        input: DisableFederationRequest,
+    ) -> Result<DisableFederationResponse, ApiError> {
+        self.lake()?;
+        lake::disable_federation(ctx, input).await
     }
 
     async fn create_dashboard(

@@ -20,6 +20,7 @@
 pub mod audit_events;
 pub mod channels;
 pub mod dashboards;
+mod federation;
 pub mod feed;
 pub mod imports;
 mod policies;
@@ -43,6 +44,7 @@ pub(crate) use dashboards::refresh::start_dashboard_refresh;
 pub(crate) use dashboards::{
     create_dashboard, delete_dashboard, get_dashboard, list_dashboards, update_dashboard,
 };
+pub(crate) use federation::{disable_federation, enable_federation};
 pub(crate) use imports::{
     get_import, list_import_failures, list_imports, start_import, stop_import,
 };

@@ -108,6 +108,9 @@ pub struct EventDataStoreRecord {
     /// The ingestion history, oldest first.
     #[serde(default)]
     pub windows: Vec<IngestionWindow>,
+    /// `FederationRoleArn` while Lake query federation is enabled.
+    #[serde(default)]
+    pub federation_role: Option<String>,
 }
 
 impl EventDataStoreRecord {
@@ -115,6 +118,14 @@ impl EventDataStoreRecord {
     pub fn to_doc(&self) -> StoreResult<Doc> {
         Ok(Doc::new(&self.account_id, EDS_KIND, &self.arn, self)?
             .with_name(format!("{}/{}", self.home_region, self.name)))
+    }
+
+    /// `FederationStatus`.
+    pub fn federation_status(&self) -> &'static str {
+        match self.federation_role {
+            Some(_) => "ENABLED",
+            None => "DISABLED",
+        }
     }
 
     /// Whether the pending deletion period is over at `now_ms`: the store is gone.
@@ -219,6 +230,7 @@ mod tests {
             updated_ms: 0,
             deleted_ms: None,
             windows: Vec::new(),
+            federation_role: None,
         };
         record.open_window(10);
         assert!(!record.ingests(10));

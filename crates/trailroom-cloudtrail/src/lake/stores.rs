@@ -264,6 +264,7 @@ pub(crate) async fn create_event_data_store(
         updated_ms: now,
         deleted_ms: None,
         windows: Vec::new(),
+        federation_role: None,
     };
     ctx.write(move |tx| {
         if record.organization {
@@ -298,7 +299,10 @@ pub(crate) fn get_event_data_store(
     let target = StoreRef::parse(&required(input.event_data_store, "EventDataStore")?, ctx)?;
     let record = ctx.read(|txn| target.find(txn, ctx.now_ms()))?;
     ctx.add_resource(EDS_RESOURCE_TYPE, record.arn.clone());
-    Ok(full_response!(GetEventDataStoreResponse, &record))
+    let mut response = full_response!(GetEventDataStoreResponse, &record);
+    response.federation_status = Some(record.federation_status().to_owned());
+    response.federation_role_arn = record.federation_role.clone();
+    Ok(response)
 }
 
 /// ListEventDataStores: the region's stores, oldest first.
@@ -373,7 +377,10 @@ pub(crate) async fn update_event_data_store(
         }
         record.updated_ms = now;
         put(tx, &record)?;
-        Ok(full_response!(UpdateEventDataStoreResponse, &record))
+        let mut response = full_response!(UpdateEventDataStoreResponse, &record);
+        response.federation_status = Some(record.federation_status().to_owned());
+        response.federation_role_arn = record.federation_role.clone();
+        Ok(response)
     })
     .await
 }
@@ -396,6 +403,16 @@ pub(crate) async fn delete_event_data_store(
                 "ChannelExistsForEDSException",
                 format!(
                     "A channel delivers to the event data store {}: delete the channel first.",
+                    record.arn
+                ),
+            ));
+        }
+        if record.federation_role.is_some() {
+            return Err(ApiError::client(
+                "EventDataStoreFederationEnabledException",
+                format!(
+                    "Lake query federation is enabled on the event data store {}: disable it \
+                     first.",
                     record.arn
                 ),
             ));
