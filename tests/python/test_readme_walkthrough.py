@@ -127,3 +127,23 @@ def test_readme_lake_walkthrough_runs(tmp_path):
         assert {"eventName": "CreateBucket", "arn": "arn:aws:iam::123456789012:root", "calls": "1"} in rows
     finally:
         srv.stop()
+
+
+def test_readme_dashboards_walkthrough_runs(tmp_path):
+    """The dashboards block, after the Lake block, with a current AWS CLI (the pinned one
+    predates dashboards), in a scratch directory for its widgets.json."""
+    srv = Server(str(tmp_path / "data")).start()
+    try:
+        readme = open(os.path.join(ROOT, "README.md")).read()
+        blocks = [readme.split(f"<!-- {name}-walkthrough:start")[1].split(f"<!-- {name}-walkthrough:end -->")[0]
+                  for name in ("lake", "dashboards")]
+        script = "\n".join(re.search(r"```sh\n(.*?)```", block, re.S).group(1) for block in blocks)
+        script = script.replace("http://127.0.0.1:4570", srv.endpoint)
+        venv_bin = os.path.join(ROOT, ".venv-awscli", "bin")
+        env = {**os.environ, "PATH": f"{venv_bin}:{os.environ['PATH']}"}
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                                env=env, timeout=120, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr + result.stdout
+        assert '"DashboardArn": "arn:aws:cloudtrail:us-east-1:123456789012:dashboard/ops"' in result.stdout
+    finally:
+        srv.stop()
