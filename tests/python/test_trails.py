@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import rsa
@@ -462,3 +463,51 @@ def test_external_bucket_skips_local_checks():
             assert code(err) == "S3BucketDoesNotExistException"
         finally:
             srv.stop()
+
+
+def test_insights_metric_data_counts_event_history_where_insights_is_on(dest):
+    srv, bucket = dest
+    ct = srv.client("cloudtrail")
+    s3 = srv.client("s3")
+    call_rate = dict(EventSource="s3.amazonaws.com", EventName="CreateBucket", InsightType="ApiCallRateInsight")
+    error_rate = dict(EventSource="cloudtrail.amazonaws.com", EventName="GetTrail",
+                      InsightType="ApiErrorRateInsight", ErrorCode="TrailNotFoundException")
+    ct.create_trail(Name="trail1", S3BucketName=bucket)
+    # Insights is off: there is no series.
+    off = ct.list_insights_metric_data(**call_rate, Period=60)
+    assert off["Timestamps"] == [] and off["Values"] == []
+
+    ct.put_insight_selectors(TrailName="trail1", InsightSelectors=[
+        {"InsightType": "ApiCallRateInsight"}, {"InsightType": "ApiErrorRateInsight"}])
+    for name in ["insights-a", "insights-b"]:
+        s3.create_bucket(Bucket=name)
+    s3.list_buckets()
+    for _ in range(2):
+        with pytest.raises(ClientError):
+            ct.get_trail(Name="missing")
+    ct.get_trail(Name="trail1")
+
+    calls = ct.list_insights_metric_data(**call_rate, Period=60, DataType="NonZeroData")
+    assert sum(calls["Values"]) == 3  # the fixture's bucket and two more; ListBuckets reads
+    assert calls["EventSource"] == "s3.amazonaws.com" and calls["InsightType"] == "ApiCallRateInsight"
+    assert all(t.second == 0 for t in calls["Timestamps"])
+    errors = ct.list_insights_metric_data(**error_rate, Period=60, DataType="NonZeroData")
+    assert sum(errors["Values"]) == 2 and errors["ErrorCode"] == "TrailNotFoundException"
+
+    start = datetime.now(timezone.utc) - timedelta(hours=3)
+    hourly = ct.list_insights_metric_data(**call_rate, StartTime=start)
+    assert len(hourly["Values"]) in (3, 4) and sum(hourly["Values"]) == 3
+    steps = [b - a for a, b in zip(hourly["Timestamps"], hourly["Timestamps"][1:])]
+    assert set(steps) == {timedelta(hours=1)}
+    first = ct.list_insights_metric_data(**call_rate, StartTime=start, MaxResults=1)
+    assert first["Timestamps"] == hourly["Timestamps"][:1]
+    rest = ct.list_insights_metric_data(**call_rate, StartTime=start, NextToken=first["NextToken"])
+    assert first["Values"] + rest["Values"] == hourly["Values"]
+
+    with pytest.raises(ClientError) as err:
+        ct.list_insights_metric_data(EventSource="s3.amazonaws.com", EventName="CreateBucket",
+                                     InsightType="ApiErrorRateInsight")
+    assert code(err) == "InvalidParameterException"
+    with pytest.raises(ClientError) as err:
+        ct.list_insights_metric_data(**call_rate, Period=120)
+    assert code(err) == "InvalidParameterException"

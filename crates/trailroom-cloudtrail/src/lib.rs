@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod delivery;
+pub mod insights;
 pub mod keys;
 pub mod lake;
 pub mod lookup;
@@ -67,6 +68,7 @@ use trailroom_model::cloudtrail::{
     ListImportsRequest, ListImportsResponse, StartImportRequest, StartImportResponse,
     StopImportRequest, StopImportResponse,
 };
+use trailroom_model::cloudtrail::{ListInsightsMetricDataRequest, ListInsightsMetricDataResponse};
 use trailroom_model::cloudtrail::{SearchSampleQueriesRequest, SearchSampleQueriesResponse};
 use trailroom_protocol::ApiError;
 
@@ -458,6 +460,14 @@ impl CloudTrail for CloudTrailService {
     ) -> Result<DeleteResourcePolicyResponse, ApiError> {
         self.lake()?;
         lake::delete_resource_policy(ctx, input).await
+    }
+
+    async fn list_insights_metric_data(
+        &self,
+        ctx: &CallContext,
+        input: ListInsightsMetricDataRequest,
+    ) -> Result<ListInsightsMetricDataResponse, ApiError> {
+        insights::list_insights_metric_data(ctx, input)
     }
 
     async fn enable_federation(

@@ -94,6 +94,7 @@ pub use trailroom_organizations::{OrganizationRecord, organization_of};
 pub(crate) use describe::{describe_trails, get_trail, list_trails};
 pub(crate) use lifecycle::{create_trail, delete_trail, update_trail};
 pub(crate) use organization::managed_organization;
+pub(crate) use resolve::{Access as ResolveAccess, Caller};
 pub(crate) use selector_ops::{
     get_event_selectors, get_insight_selectors, put_event_selectors, put_insight_selectors,
 };
