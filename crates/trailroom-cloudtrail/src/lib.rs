@@ -63,6 +63,7 @@ use trailroom_model::cloudtrail::{
     DisableFederationRequest, DisableFederationResponse, EnableFederationRequest,
     EnableFederationResponse,
 };
+use trailroom_model::cloudtrail::{GenerateQueryRequest, GenerateQueryResponse};
 use trailroom_model::cloudtrail::{
     GetImportRequest, GetImportResponse, ListImportFailuresRequest, ListImportFailuresResponse,
     ListImportsRequest, ListImportsResponse, StartImportRequest, StartImportResponse,
@@ -468,6 +469,15 @@ impl CloudTrail for CloudTrailService {
         input: ListInsightsMetricDataRequest,
     ) -> Result<ListInsightsMetricDataResponse, ApiError> {
         insights::list_insights_metric_data(ctx, input)
+    }
+
+    async fn generate_query(
+        &self,
+        ctx: &CallContext,
+        input: GenerateQueryRequest,
+    ) -> Result<GenerateQueryResponse, ApiError> {
+        self.lake()?;
+        lake::generate_query(ctx, input).await
     }
 
     async fn enable_federation(

@@ -22,6 +22,7 @@ pub mod channels;
 pub mod dashboards;
 mod federation;
 pub mod feed;
+pub mod generate;
 pub mod imports;
 mod policies;
 mod queries;
@@ -45,6 +46,7 @@ pub(crate) use dashboards::{
     create_dashboard, delete_dashboard, get_dashboard, list_dashboards, update_dashboard,
 };
 pub(crate) use federation::{disable_federation, enable_federation};
+pub(crate) use generate::generate_query;
 pub(crate) use imports::{
     get_import, list_import_failures, list_imports, start_import, stop_import,
 };

@@ -17,6 +17,7 @@ use trailroom_protocol::ApiError;
 
 use super::dashboards::dashboards_in;
 use super::dashboards::widgets::{fill, refresh_values};
+use super::generate::generated;
 use super::record::{EdsStatus, EventDataStoreRecord, eds_arn};
 use super::{EDS_RESOURCE_TYPE, StoreRef, feed, lake_error, page, page_offset};
 use crate::trails::{BucketView, Destinations, required};
@@ -28,9 +29,10 @@ fn invalid_parameter(message: impl Into<String>) -> ApiError {
     ApiError::client("InvalidParameterException", message)
 }
 
-/// The statement StartQuery runs: `QueryStatement`, or the query of the dashboard widget
-/// `QueryAlias` names; `QueryParameters` fill its `?` placeholders in order (a widget without
-/// them gets its own parameters with a refresh's defaults).
+/// The statement StartQuery runs: `QueryStatement`, or the query `QueryAlias` names (one
+/// GenerateQuery made, or a dashboard widget's); `QueryParameters` fill a widget's `?`
+/// placeholders in order (a widget without them gets its own parameters with a refresh's
+/// defaults).
 fn statement_to_run(ctx: &CallContext, input: &StartQueryRequest) -> Result<String, ApiError> {
     let given = input.query_parameters.clone();
     let (statement, parameters, values) = match (&input.query_statement, &input.query_alias) {
@@ -42,6 +44,10 @@ fn statement_to_run(ctx: &CallContext, input: &StartQueryRequest) -> Result<Stri
         (None, None) => return Err(invalid_parameter("QueryStatement is required.")),
         (Some(statement), None) => (statement.clone(), given.unwrap_or_default(), None),
         (None, Some(alias)) => {
+            let generated = ctx.read(|txn| generated(txn, ctx.account_id(), alias))?;
+            if let Some(query) = generated {
+                return Ok(query.statement);
+            }
             let widget = ctx
                 .read(|txn| dashboards_in(txn, ctx.account_id(), ctx.region()))?
                 .into_iter()
@@ -198,6 +204,12 @@ pub(crate) fn describe_query(
     lake: &Lake,
 ) -> Result<DescribeQueryResponse, ApiError> {
     let info = described(lake, ctx.account_id(), &input)?;
+    let prompt = match &info.alias {
+        Some(alias) => ctx
+            .read(|txn| generated(txn, ctx.account_id(), alias))?
+            .map(|g| g.prompt),
+        None => None,
+    };
     name_stores(ctx, &info);
     Ok(DescribeQueryResponse {
         query_id: Some(info.id.clone()),
@@ -213,6 +225,7 @@ pub(crate) fn describe_query(
         error_message: info.error.clone(),
         delivery_s3_uri: info.delivery_uri.clone(),
         delivery_status: info.delivery_status.clone(),
+        prompt,
         ..DescribeQueryResponse::default()
     })
 }
