@@ -23,7 +23,7 @@ OPERATIONS = {
             "ListTagsForResource", "GetDataProtectionPolicy", "PutDataProtectionPolicy", "Publish"],
     "ec2": ["DescribeRegions", "DescribeAvailabilityZones"],
     "organizations": ["DescribeAccount", "ListAccountsForParent", "ListOrganizationalUnitsForParent",
-                      "ListParents", "ListChildren", "ListDelegatedAdministrators",
+                      "ListParents", "ListChildren", "ListDelegatedAdministrators", "ListDelegatedServicesForAccount",
                       "ListAWSServiceAccessForOrganization"],
     "s3": ["PutBucketTagging", "PutBucketVersioning", "PutBucketEncryption", "PutPublicAccessBlock",
            "PutBucketOwnershipControls", "PutBucketLifecycleConfiguration", "PutBucketLogging",

@@ -54,3 +54,43 @@ def test_service_control_policy_management(organization):
     org.delete_policy(PolicyId=summary["Id"])
     assert error_of(lambda: org.describe_policy(PolicyId=summary["Id"]))[0] == "PolicyNotFoundException"
     assert org.describe_policy(PolicyId="p-FullAWSAccess")["Policy"]["PolicySummary"]["AwsManaged"] is True
+
+
+def test_cloudtrail_delegated_administrators(organization):
+    ct = organization.client("cloudtrail")
+    org = organization.client("organizations")
+    member_ct = organization.client("cloudtrail", MEMBER_KEY, MEMBER_SECRET)
+    assert error_of(member_ct.register_organization_delegated_admin, MemberAccountId=MEMBER)[0] == \
+        "NotOrganizationManagementAccountException"
+    assert error_of(ct.register_organization_delegated_admin, MemberAccountId=ACCOUNT)[0] == \
+        "CannotDelegateManagementAccountException"
+    assert error_of(ct.register_organization_delegated_admin, MemberAccountId="999999999999")[0] == \
+        "AccountNotFoundException"
+    assert error_of(ct.deregister_organization_delegated_admin, DelegatedAdminAccountId=MEMBER)[0] == \
+        "AccountNotRegisteredException"
+
+    ct.register_organization_delegated_admin(MemberAccountId=MEMBER)
+    assert error_of(ct.register_organization_delegated_admin, MemberAccountId=MEMBER)[0] == \
+        "AccountRegisteredException"
+    admins = org.list_delegated_administrators(ServicePrincipal="cloudtrail.amazonaws.com")["DelegatedAdministrators"]
+    assert [(a["Id"], a["Status"]) for a in admins] == [(MEMBER, "ACTIVE")]
+    assert "DelegationEnabledDate" in admins[0]
+    assert org.list_delegated_administrators(ServicePrincipal="guardduty.amazonaws.com")["DelegatedAdministrators"] == []
+    services = org.list_delegated_services_for_account(AccountId=MEMBER)["DelegatedServices"]
+    assert [s["ServicePrincipal"] for s in services] == ["cloudtrail.amazonaws.com"]
+
+    ct.deregister_organization_delegated_admin(DelegatedAdminAccountId=MEMBER)
+    assert org.list_delegated_administrators()["DelegatedAdministrators"] == []
+    assert error_of(org.list_delegated_services_for_account, AccountId=MEMBER)[0] == "AccountNotRegisteredException"
+    events = ct.lookup_events(LookupAttributes=[
+        {"AttributeKey": "EventName", "AttributeValue": "RegisterOrganizationDelegatedAdmin"}])["Events"]
+    assert len(events) == 4  # the success and three refusals; the member's is in its own history
+    mine = member_ct.lookup_events(LookupAttributes=[
+        {"AttributeKey": "EventName", "AttributeValue": "RegisterOrganizationDelegatedAdmin"}])["Events"]
+    assert len(mine) == 1
+
+
+def test_cloudtrail_delegated_admins_outside_an_organization(server):
+    ct = server.client("cloudtrail")
+    assert error_of(ct.register_organization_delegated_admin, MemberAccountId=MEMBER)[0] == \
+        "OrganizationsNotInUseException"

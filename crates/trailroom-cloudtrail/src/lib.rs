@@ -60,6 +60,10 @@ use trailroom_model::cloudtrail::{
     GetResourcePolicyResponse, PutResourcePolicyRequest, PutResourcePolicyResponse,
 };
 use trailroom_model::cloudtrail::{
+    DeregisterOrganizationDelegatedAdminRequest, DeregisterOrganizationDelegatedAdminResponse,
+    RegisterOrganizationDelegatedAdminRequest, RegisterOrganizationDelegatedAdminResponse,
+};
+use trailroom_model::cloudtrail::{
     DisableFederationRequest, DisableFederationResponse, EnableFederationRequest,
     EnableFederationResponse,
 };
@@ -469,6 +473,22 @@ impl CloudTrail for CloudTrailService {
         input: ListInsightsMetricDataRequest,
     ) -> Result<ListInsightsMetricDataResponse, ApiError> {
         insights::list_insights_metric_data(ctx, input)
+    }
+
+    async fn register_organization_delegated_admin(
+        &self,
+        ctx: &CallContext,
+        input: RegisterOrganizationDelegatedAdminRequest,
+    ) -> Result<RegisterOrganizationDelegatedAdminResponse, ApiError> {
+        trails::register_delegated_admin(ctx, input).await
+    }
+
+    async fn deregister_organization_delegated_admin(
+        &self,
+        ctx: &CallContext,
+        input: DeregisterOrganizationDelegatedAdminRequest,
+    ) -> Result<DeregisterOrganizationDelegatedAdminResponse, ApiError> {
+        trails::deregister_delegated_admin(ctx, input).await
     }
 
     async fn generate_query(

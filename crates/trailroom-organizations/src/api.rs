@@ -27,6 +27,7 @@ pub const OPERATIONS: OperationTable = OperationTable::new(&[
     ("ListChildren", true),
     ("ListAWSServiceAccessForOrganization", true),
     ("ListDelegatedAdministrators", true),
+    ("ListDelegatedServicesForAccount", true),
     ("CreatePolicy", false),
     ("DescribePolicy", true),
     ("UpdatePolicy", false),
@@ -74,6 +75,14 @@ pub async fn call(
             list_accounts(&org)
         }
         "ListRoots" => crate::scp_api::list_roots(&org),
+        "ListDelegatedAdministrators" => {
+            management_only(ctx, &org)?;
+            list_delegated_administrators(ctx, &org, &input)?
+        }
+        "ListDelegatedServicesForAccount" => {
+            management_only(ctx, &org)?;
+            list_delegated_services(ctx, &org, &input)?
+        }
         other => {
             management_only(ctx, &org)?;
             match crate::structure::call(&org, other, &input) {
@@ -84,6 +93,65 @@ pub async fn call(
     };
     let elements = (!op.read_only()).then(|| response.clone());
     Ok((response.to_string().into_bytes(), elements))
+}
+
+/// ListDelegatedAdministrators, for one service when `ServicePrincipal` says.
+fn list_delegated_administrators(
+    ctx: &CallContext,
+    org: &OrganizationRecord,
+    input: &Value,
+) -> Result<Value, ApiError> {
+    let service = input.get("ServicePrincipal").and_then(Value::as_str);
+    let admins = ctx.read(|txn| {
+        crate::delegated::delegated_administrators(txn, org, service).map_err(store_failure)
+    })?;
+    let listed: Vec<Value> = admins
+        .iter()
+        .map(|admin| {
+            let mut summary = account_summary(org, &admin.account_id);
+            summary["DelegationEnabledDate"] = json!(admin.enabled_ms as f64 / 1000.0);
+            summary
+        })
+        .collect();
+    Ok(json!({ "DelegatedAdministrators": listed }))
+}
+
+/// ListDelegatedServicesForAccount: the services `AccountId` administers for.
+fn list_delegated_services(
+    ctx: &CallContext,
+    org: &OrganizationRecord,
+    input: &Value,
+) -> Result<Value, ApiError> {
+    let account = input
+        .get("AccountId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !org.accounts().iter().any(|a| a == account) {
+        return Err(ApiError::client(
+            "AccountNotFoundException",
+            "You specified an account that doesn't exist.",
+        ));
+    }
+    let admins = ctx.read(|txn| {
+        crate::delegated::delegated_administrators(txn, org, None).map_err(store_failure)
+    })?;
+    let services: Vec<Value> = admins
+        .iter()
+        .filter(|a| a.account_id == account)
+        .map(|a| {
+            json!({
+                "ServicePrincipal": a.service_principal,
+                "DelegationEnabledDate": a.enabled_ms as f64 / 1000.0,
+            })
+        })
+        .collect();
+    if services.is_empty() {
+        return Err(ApiError::client(
+            "AccountNotRegisteredException",
+            "The provided account is not a registered delegated administrator for your              organization.",
+        ));
+    }
+    Ok(json!({ "DelegatedServices": services }))
 }
 
 /// Only the management account manages the organization.

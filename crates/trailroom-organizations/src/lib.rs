@@ -10,8 +10,11 @@
 //! id (`o-` + 10 lowercase letters or digits).
 //! **`org_membership`** ([`Membership`]): account = a member (the management account included),
 //! id = `membership`: which organization the account belongs to.
+//! **`org_delegated_admin`** ([`delegated::DelegatedAdministrator`]): account = management
+//! account, id = `<service principal>/<account>`.
 
 mod api;
+pub mod delegated;
 mod record;
 pub mod scp;
 mod scp_api;

@@ -1,8 +1,8 @@
 //! The reads of an organization's structure the management account makes: DescribeAccount,
 //! ListAccountsForParent, ListOrganizationalUnitsForParent, ListParents, ListChildren,
-//! ListAWSServiceAccessForOrganization and ListDelegatedAdministrators. An organization here is
-//! one root with every account directly under it (no organizational units), trusted access
-//! enabled for CloudTrail (organization trails need it) and no delegated administrators.
+//! ListAWSServiceAccessForOrganization. An organization here is one root with every account
+//! directly under it (no organizational units) and trusted access enabled for CloudTrail
+//! (organization trails need it). Delegated administrators are in `crate::delegated`.
 
 use serde_json::{Value, json};
 use trailroom_protocol::ApiError;
@@ -70,7 +70,6 @@ pub(crate) fn call(
             { "ServicePrincipal": "cloudtrail.amazonaws.com",
               "DateEnabled": org.created_ms as f64 / 1000.0 }
         ]})),
-        "ListDelegatedAdministrators" => Ok(json!({ "DelegatedAdministrators": [] })),
         _ => return None,
     })
 }

@@ -59,6 +59,7 @@
 //! `crate::keys` makes and uses the digest signing keys.
 
 mod admission;
+mod delegated_admin;
 mod describe;
 mod destinations;
 mod lifecycle;
@@ -91,6 +92,7 @@ pub use status::{
 pub use tags::{change_trail_tags, trails_with_tags};
 pub use trailroom_organizations::{OrganizationRecord, organization_of};
 
+pub(crate) use delegated_admin::{deregister_delegated_admin, register_delegated_admin};
 pub(crate) use describe::{describe_trails, get_trail, list_trails};
 pub(crate) use lifecycle::{create_trail, delete_trail, update_trail};
 pub(crate) use organization::managed_organization;
