@@ -74,3 +74,44 @@ def test_delivery_to_moto_s3(tmp_path, moto):
         assert "LatestDeliveryTime" in status and "LatestDeliveryError" not in status
     finally:
         srv.stop()
+
+
+def test_lake_imports_log_files_from_moto_s3(tmp_path, moto):
+    """A Lake import reads CloudTrail log files a user copied into a bucket on an external
+    S3-compatible endpoint."""
+    s3 = boto3.client("s3", endpoint_url=moto, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.create_bucket(Bucket="old-logs")
+    base = "AWSLogs/210987654321/CloudTrail/eu-west-1/2025/03/01"
+    records = [{"eventVersion": "1.09", "eventTime": f"2025-03-01T1{i}:00:00Z", "eventSource": "ec2.amazonaws.com",
+                "eventName": name, "awsRegion": "eu-west-1", "eventID": f"e{i}", "eventType": "AwsApiCall",
+                "readOnly": False, "recipientAccountId": "210987654321", "eventCategory": "Management",
+                "userIdentity": {"type": "IAMUser", "userName": "alice"}}
+               for i, name in enumerate(["StopInstances", "StartInstances"])]
+    s3.put_object(Bucket="old-logs", Key=f"{base}/210987654321_CloudTrail_eu-west-1_20250301T1000Z_a.json.gz",
+                  Body=gzip.compress(json.dumps({"Records": records}).encode()))
+    s3.put_object(Bucket="old-logs", Key=f"{base}/210987654321_CloudTrail_eu-west-1_20250301T1100Z_bad.json.gz",
+                  Body=b"not gzip")
+    config = tmp_path / "trailroom.toml"
+    config.write_text(
+        "[[external_buckets]]\n"
+        f'bucket = "old-logs"\nendpoint = "{moto}"\naccess_key_id = "testing"\nsecret_access_key = "testing"\n'
+    )
+    srv = Server(str(tmp_path / "data"), ["--config", str(config)]).start()
+    try:
+        ct = srv.client("cloudtrail")
+        store = ct.create_event_data_store(Name="offsite-import", StartIngestion=False)["EventDataStoreArn"]
+        import_id = ct.start_import(Destinations=[store], ImportSource={"S3": {
+            "S3LocationUri": "s3://old-logs/AWSLogs/", "S3BucketRegion": "us-east-1",
+            "S3BucketAccessRoleArn": "arn:aws:iam::123456789012:role/import"}})["ImportId"]
+        done = wait_for(lambda: (lambda r: r if r["ImportStatus"] == "COMPLETED" else None)(
+            ct.get_import(ImportId=import_id)), what="the import")
+        stats = done["ImportStatistics"]
+        assert (stats["FilesCompleted"], stats["EventsCompleted"], stats["FailedEntries"]) == (2, 2, 1)
+        query_id = ct.start_query(QueryStatement=f"SELECT eventName FROM {store.rsplit('/', 1)[1]} "
+                                                 "ORDER BY eventTime")["QueryId"]
+        page = wait_for(lambda: (lambda p: p if p["QueryStatus"] == "FINISHED" else None)(
+            ct.get_query_results(QueryId=query_id)), what="the query")
+        assert [row[0]["eventName"] for row in page["QueryResultRows"]] == ["StopInstances", "StartInstances"]
+    finally:
+        srv.stop()

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::Auth;
+use crate::client::{Auth, Connection};
 use crate::report::Report;
 use crate::runner::{Bound, CallFn, PhaseOptions, Slot, run_phase};
 use crate::server::{ServerProcess, SpawnOptions, process_cpu};
@@ -114,17 +114,47 @@ pub async fn run_workload(opts: &RunOptions, workload: Workload) -> anyhow::Resu
     Ok(report)
 }
 
-/// One workload against two fresh servers, recording on and recording off.
+/// What a recording run is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Baseline {
+    /// The same server with recording off: what recording costs.
+    RecordingOff,
+    /// Recording on without an event data store, against recording on with one (created before
+    /// the run, ingesting every event): what a Lake store costs.
+    NoStore,
+}
+
+/// One workload against fresh servers: recording on (with an event data store, for
+/// [`Baseline::NoStore`]) against the baseline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RecordingComparison {
-    /// Each measured run, alternating on and off per round.
+    /// What the runs were compared with.
+    pub baseline: Baseline,
+    /// Each measured run, alternating measured and baseline per round.
     pub runs: Vec<Report>,
-    /// Sum of successful requests per second with recording on, over the rounds.
+    /// Sum of successful requests per second of the measured runs, over the rounds.
     pub on_ok_rps: f64,
-    /// The same with recording off.
+    /// The same for the baseline runs.
     pub off_ok_rps: f64,
-    /// `1 - on / off`: the share of throughput recording costs.
+    /// `1 - on / off`: the share of throughput the difference costs.
     pub cost: f64,
+}
+
+/// Creates an event data store (management events, ingesting) on the server at `host`.
+async fn create_event_data_store(host: &str, auth: &Auth) -> anyhow::Result<()> {
+    let mut connection = Connection::new(host, auth.clone())?;
+    let call = workload::cloudtrail(
+        "CreateEventDataStore",
+        &serde_json::json!({"Name": "bench-store", "TerminationProtectionEnabled": false}),
+    );
+    let answer = connection.send(&call).await?;
+    anyhow::ensure!(
+        answer.status == 200,
+        "CreateEventDataStore answered {}: {}",
+        answer.status,
+        client::error_code(&answer)
+    );
+    Ok(())
 }
 
 /// Starts a fresh server per run (its own data dir under `work_dir`) with `recording` on, then
@@ -135,15 +165,17 @@ pub async fn compare_recording(
     opts: &RunOptions,
     workload: Workload,
     rounds: usize,
+    baseline: Baseline,
 ) -> anyhow::Result<RecordingComparison> {
     let mut runs = Vec::new();
     let (mut on, mut off) = (0.0, 0.0);
     for round in 0..rounds.max(1) {
-        for recording in [true, false] {
-            let label = if recording {
-                "recording-on"
-            } else {
-                "recording-off"
+        for measured in [true, false] {
+            let (label, recording, store) = match (baseline, measured) {
+                (Baseline::RecordingOff, true) => ("recording-on", true, false),
+                (Baseline::RecordingOff, false) => ("recording-off", false, false),
+                (Baseline::NoStore, true) => ("one-store", true, true),
+                (Baseline::NoStore, false) => ("no-store", true, false),
             };
             let spawn = SpawnOptions {
                 bin: bin.to_owned(),
@@ -151,6 +183,9 @@ pub async fn compare_recording(
                 config_toml: Some(format!("recording = {recording}\n")),
             };
             let server = ServerProcess::start(&spawn, &opts.auth).await?;
+            if store {
+                create_event_data_store(&server.host, &opts.auth).await?;
+            }
             let run = RunOptions {
                 host: server.host.clone(),
                 target: label.into(),
@@ -158,12 +193,13 @@ pub async fn compare_recording(
             };
             let report = run_workload_with_cpu(&run, workload, Some(&server)).await?;
             server.stop()?;
-            *(if recording { &mut on } else { &mut off }) += report.ok_rps;
+            *(if measured { &mut on } else { &mut off }) += report.ok_rps;
             runs.push(report);
         }
     }
     let cost = if off > 0.0 { 1.0 - on / off } else { 0.0 };
     Ok(RecordingComparison {
+        baseline,
         runs,
         on_ok_rps: on,
         off_ok_rps: off,

@@ -23,7 +23,9 @@ use trailroom_bench::report::table;
 use trailroom_bench::runner::Bound;
 use trailroom_bench::server::{ServerProcess, SpawnOptions, measure_startup};
 use trailroom_bench::workload::{LookupAttr, Workload};
-use trailroom_bench::{RunOptions, compare_recording, run_workload_with_cpu, scratch_dir};
+use trailroom_bench::{
+    Baseline, RunOptions, compare_recording, run_workload_with_cpu, scratch_dir,
+};
 
 #[derive(Parser)]
 #[command(
@@ -249,9 +251,13 @@ struct RecordingArgs {
     /// The trailroom binary.
     #[arg(long)]
     server_bin: PathBuf,
-    /// Rounds of (on, off).
+    /// Rounds of (measured, baseline).
     #[arg(long, default_value_t = 1)]
     rounds: usize,
+    /// The baseline: `off` (recording off) or `no-store` (recording on, measured against
+    /// recording on with one event data store ingesting every event).
+    #[arg(long, default_value = "off")]
+    versus: String,
 }
 
 #[tokio::main]
@@ -459,13 +465,30 @@ async fn recording(args: RecordingArgs) -> anyhow::Result<()> {
     let [workload] = workloads[..] else {
         bail!("recording compares one workload at a time");
     };
+    let baseline = match args.versus.as_str() {
+        "off" => Baseline::RecordingOff,
+        "no-store" => Baseline::NoStore,
+        other => bail!("--versus takes off or no-store, not {other}"),
+    };
     let work_dir = scratch_dir("trailroom-recording")?;
-    let result = compare_recording(&args.server_bin, &work_dir, &opts, workload, args.rounds).await;
+    let result = compare_recording(
+        &args.server_bin,
+        &work_dir,
+        &opts,
+        workload,
+        args.rounds,
+        baseline,
+    )
+    .await;
     let _ = std::fs::remove_dir_all(&work_dir);
     let result = result?;
+    let (measured, base, what) = match baseline {
+        Baseline::RecordingOff => ("recording on", "off", "recording"),
+        Baseline::NoStore => ("one event data store", "none", "the store"),
+    };
     emit(&result, args.load.json.as_deref(), || {
         format!(
-            "{}recording on {:.0} ok/s, off {:.0} ok/s: recording costs {:.1} % of throughput\n",
+            "{}{measured} {:.0} ok/s, {base} {:.0} ok/s: {what} costs {:.1} % of throughput\n",
             table(&result.runs),
             result.on_ok_rps,
             result.off_ok_rps,

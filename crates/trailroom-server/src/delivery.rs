@@ -121,7 +121,10 @@ async fn put_external(
         .map_err(|e| sink_error("ExternalS3Error", e.to_string()))
 }
 
-fn external_store(bucket: &ExternalBucket) -> anyhow::Result<Arc<dyn object_store::ObjectStore>> {
+/// The object store of an external bucket (delivery writes to it, Lake imports read it).
+pub(crate) fn external_store(
+    bucket: &ExternalBucket,
+) -> anyhow::Result<Arc<dyn object_store::ObjectStore>> {
     let store = object_store::aws::AmazonS3Builder::new()
         .with_endpoint(&bucket.endpoint)
         .with_bucket_name(&bucket.bucket)

@@ -1,7 +1,8 @@
 //! The Lake feeder: every second, every live event data store takes the events recorded since
 //! its feed last ran, stores past their pending deletion are dropped, retention prunes the rest,
 //! queries older than seven days are forgotten (`trailroom_cloudtrail::lake::feed`), and imports
-//! in progress read their next log files from this server's buckets (`lake::imports`), and the
+//! in progress read their next log files from this server's buckets or the configured external
+//! ones (`lake::imports`, `import_objects`), and the
 //! results of finished queries that asked for it are delivered to their bucket, signed
 //! (`lake::results_delivery`), and dashboards whose schedule is due are refreshed
 //! (`lake::dashboards::refresh`).
@@ -16,6 +17,7 @@ use trailroom_cloudtrail::lake::feed::{self, FeedError};
 use trailroom_cloudtrail::lake::{dashboards, eds_arn, imports, results_delivery};
 use trailroom_lake::{Lake, QueryInfo};
 
+use crate::import_objects::ImportObjects;
 use crate::local_objects::LocalObjects;
 use crate::state::AppState;
 
@@ -24,6 +26,15 @@ const INTERVAL: Duration = Duration::from_secs(1);
 
 /// Feeds and maintains the lake until the task is aborted.
 pub async fn feed_forever(state: AppState, lake: Arc<Lake>) {
+    let mut external = BTreeMap::new();
+    for bucket in &state.config.external_buckets {
+        match crate::delivery::external_store(bucket) {
+            Ok(store) => {
+                external.insert(bucket.bucket.clone(), store);
+            }
+            Err(err) => tracing::warn!(bucket = bucket.bucket, error = %err, "external bucket"),
+        }
+    }
     loop {
         let (store, lake_now, now) = (state.store.clone(), lake.clone(), state.clock.now_ms());
         let round = tokio::task::spawn_blocking(move || {
@@ -42,9 +53,12 @@ pub async fn feed_forever(state: AppState, lake: Arc<Lake>) {
             Ok(Err(err)) => tracing::warn!(error = %err, "feeding event data stores failed"),
             Err(err) => tracing::warn!(error = %err, "the lake feeder stopped"),
         }
-        let objects = LocalObjects {
-            store: state.store.as_ref(),
-            data_dir: &state.config.data_dir,
+        let objects = ImportObjects {
+            local: LocalObjects {
+                store: state.store.as_ref(),
+                data_dir: &state.config.data_dir,
+            },
+            external: &external,
         };
         let imported = imports::run_imports(state.store.as_ref(), &lake, &objects, now).await;
         if let Err(err) = imported {

@@ -20,6 +20,7 @@ pub mod delivery;
 mod ec2_api;
 mod federation_api;
 pub mod front_door;
+mod import_objects;
 mod json_api;
 mod lake_feed;
 mod listener;
