@@ -95,6 +95,8 @@ pub const COLUMNS: &[Column] = &[
         ColumnKind::Scalar,
     ),
     col("eventjson", "", ColumnKind::Json),
+    // Present in events exported from AWS's Lake; events recorded here carry none.
+    col("eventjsonchecksum", "eventJsonChecksum", ColumnKind::Nested),
     // Events from outside AWS (channels): the event as sent, and CloudTrail's metadata.
     col("eventdata", "eventData", ColumnKind::Nested),
     col("metadata", "metadata", ColumnKind::Nested),

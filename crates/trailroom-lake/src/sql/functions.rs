@@ -27,7 +27,6 @@ const NATIVE: &[&str] = &[
     "trim",
     "ltrim",
     "rtrim",
-    "replace",
     "substr",
     "concat",
     "json_extract",
@@ -132,6 +131,25 @@ fn rewritten(name: &str, function: &Function) -> Result<Expr, LakeError> {
         "day" | "day_of_month" => format!("CAST(strftime('%d', {}) AS INTEGER)", arg(0)?),
         "hour" => format!("CAST(strftime('%H', {}) AS INTEGER)", arg(0)?),
         "minute" => format!("CAST(strftime('%M', {}) AS INTEGER)", arg(0)?),
+        "second" => format!("CAST(strftime('%S', {}) AS INTEGER)", arg(0)?),
+        // ISO days: Monday is 1, Sunday 7.
+        "day_of_week" | "dow" => format!(
+            "((CAST(strftime('%w', {}) AS INTEGER) + 6) % 7 + 1)",
+            arg(0)?
+        ),
+        "day_of_year" | "doy" => format!("CAST(strftime('%j', {}) AS INTEGER)", arg(0)?),
+        "quarter" => format!("((CAST(strftime('%m', {}) AS INTEGER) + 2) / 3)", arg(0)?),
+        // From 0; a negative index counts from the end.
+        "json_array_get" => {
+            let (array, index) = (arg(0)?, arg(1)?);
+            format!(
+                "CASE WHEN ({index}) >= 0 THEN json_extract({array}, '$[' || ({index}) || ']') \
+                 ELSE json_extract({array}, '$[#' || ({index}) || ']') END"
+            )
+        }
+        // Trino's two-argument replace removes the search string.
+        "replace" if args.len() == 2 => format!("replace({}, {}, '')", arg(0)?, arg(1)?),
+        "replace" => format!("replace({}, {}, {})", arg(0)?, arg(1)?, arg(2)?),
         _ => {
             return Err(LakeError::InvalidStatement(format!(
                 "Function {name} is not supported."

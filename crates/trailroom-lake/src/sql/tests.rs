@@ -188,3 +188,22 @@ fn table_names_are_the_stores_read() {
     );
     assert!(table_names("not sql").is_empty());
 }
+
+#[test]
+fn date_parts_json_arrays_and_two_argument_replace() {
+    let t = tr("SELECT day_of_week(eventTime), quarter(eventTime), \
+                json_array_get(element_at(requestParameters, 'items'), 0), \
+                replace(eventSource, '.amazonaws.com') FROM abc-123")
+    .unwrap();
+    let sql = &t.sql;
+    assert!(
+        sql.contains("((CAST(strftime('%w', eventTime) AS INTEGER) + 6) % 7 + 1)"),
+        "{sql}"
+    );
+    assert!(sql.contains("json_extract("), "{sql}");
+    assert!(
+        sql.contains("replace(eventSource, '.amazonaws.com', '')"),
+        "{sql}"
+    );
+    assert!(tr("SELECT replace(eventSource, 'a', 'b') FROM abc-123").is_ok());
+}
