@@ -58,6 +58,35 @@ pub fn parse_implemented(
     Ok((out, tables))
 }
 
+/// Operations a service does not serve, with the reason, per service key, from
+/// `model/not_served.toml`.
+pub type NotServed = BTreeMap<String, BTreeMap<String, String>>;
+
+/// Parses `model/not_served.toml` (`[service] Operation = "why"`): every name must be an
+/// operation of the model that is not implemented.
+pub fn parse_not_served(
+    toml_text: &str,
+    services: &[Service],
+    implemented: &Implemented,
+) -> Result<NotServed> {
+    let raw: NotServed = toml::from_str(toml_text).context("parsing model/not_served.toml")?;
+    for (key, reasons) in &raw {
+        let svc = services
+            .iter()
+            .find(|s| s.spec.key == key)
+            .with_context(|| format!("model/not_served.toml: unknown service {key:?}"))?;
+        for name in reasons.keys() {
+            if !svc.model.operations.contains_key(name) {
+                bail!("model/not_served.toml: {key} has no operation {name:?}");
+            }
+            if implemented.get(key).is_some_and(|done| done.contains(name)) {
+                bail!("model/not_served.toml: {key}'s {name} is implemented");
+            }
+        }
+    }
+    Ok(raw)
+}
+
 /// Where the client tests live: pinned boto3/AWS CLI tests and the Rust SDK tests.
 const CLIENT_TEST_DIRS: [&str; 2] = ["tests/python", "crates/trailroom-server/tests"];
 
@@ -98,6 +127,7 @@ pub(crate) fn is_called(client_tests: &str, name: &str) -> bool {
 pub fn render(
     services: &[Service],
     implemented: &Implemented,
+    not_served: &NotServed,
     client_tests: &str,
 ) -> Result<String> {
     let empty = BTreeSet::new();
@@ -139,6 +169,12 @@ pub fn render(
             implemented.get(svc.spec.key).unwrap_or(&empty),
             client_tests,
         )?;
+        if let Some(reasons) = not_served.get(svc.spec.key).filter(|r| !r.is_empty()) {
+            let _ = writeln!(out, "\nNot served, and why:\n");
+            for (name, why) in reasons {
+                let _ = writeln!(out, "- {name}: {why}");
+            }
+        }
     }
     Ok(out)
 }

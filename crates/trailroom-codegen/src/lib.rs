@@ -65,7 +65,11 @@ pub fn generate(root: &Path) -> Result<Vec<GeneratedFile>> {
     let neighbours_text = std::fs::read_to_string(&neighbours_path)
         .with_context(|| format!("reading {}", neighbours_path.display()))?;
     let neighbours = neighbours::parse(&neighbours_text)?;
-    let mut coverage_doc = coverage::render(&services, &implemented, &client_tests)?;
+    let not_served_path = root.join("model/not_served.toml");
+    let not_served_text = std::fs::read_to_string(&not_served_path)
+        .with_context(|| format!("reading {}", not_served_path.display()))?;
+    let not_served = coverage::parse_not_served(&not_served_text, &services, &implemented)?;
+    let mut coverage_doc = coverage::render(&services, &implemented, &not_served, &client_tests)?;
     coverage_doc.push_str(&neighbours::render(&neighbours, &client_tests));
     files.push(GeneratedFile {
         path: PathBuf::from("docs/coverage.md"),
