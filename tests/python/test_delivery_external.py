@@ -115,3 +115,81 @@ def test_lake_imports_log_files_from_moto_s3(tmp_path, moto):
         assert [row[0]["eventName"] for row in page["QueryResultRows"]] == ["StopInstances", "StartInstances"]
     finally:
         srv.stop()
+
+
+def test_object_bytes_kept_on_moto_s3(tmp_path, moto):
+    """`[blobs] backend = "s3"`: the bytes of every object of this server's buckets live in a
+    bucket of an S3-compatible store (moto here), their metadata in the store; uploads, ranges,
+    multipart uploads, copies, deletes, trail delivery and a restart behave as with files."""
+    import requests
+    from test_trails import documented_policy
+
+    remote = boto3.client("s3", endpoint_url=moto, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    remote.create_bucket(Bucket="blob-store")
+
+    def remote_keys():
+        return sorted(o["Key"] for o in remote.list_objects_v2(Bucket="blob-store").get("Contents", []))
+
+    config = tmp_path / "trailroom.toml"
+    config.write_text(
+        "[blobs]\n"
+        f'backend = "s3"\nendpoint = "{moto}"\nbucket = "blob-store"\nprefix = "objects/"\n'
+        'access_key_id = "testing"\nsecret_access_key = "testing"\n'
+    )
+    data = str(tmp_path / "data")
+    srv = Server(data, ["--config", str(config)]).start()
+    try:
+        s3 = srv.client("s3")
+        s3.create_bucket(Bucket="photos")
+        s3.put_object(Bucket="photos", Key="a.txt", Body=b"hello world")
+        assert s3.get_object(Bucket="photos", Key="a.txt")["Body"].read() == b"hello world"
+        assert s3.get_object(Bucket="photos", Key="a.txt", Range="bytes=6-10")["Body"].read() == b"world"
+        keys = remote_keys()
+        assert len(keys) == 1 and keys[0].startswith("objects/photos/")
+        assert not (tmp_path / "data" / "s3" / "photos").exists(), "no object files in the data directory"
+
+        upload = s3.create_multipart_upload(Bucket="photos", Key="big.bin")["UploadId"]
+        first, second = b"a" * (5 * 1024 * 1024), b"b" * 1000
+        etags = [s3.upload_part(Bucket="photos", Key="big.bin", UploadId=upload, PartNumber=n, Body=body)["ETag"]
+                 for n, body in [(1, first), (2, second)]]
+        s3.complete_multipart_upload(Bucket="photos", Key="big.bin", UploadId=upload, MultipartUpload={
+            "Parts": [{"PartNumber": n, "ETag": e} for n, e in zip([1, 2], etags)]})
+        whole = s3.get_object(Bucket="photos", Key="big.bin")["Body"].read()
+        assert whole == first + second
+        s3.copy_object(Bucket="photos", Key="copy.txt", CopySource={"Bucket": "photos", "Key": "a.txt"})
+        assert s3.get_object(Bucket="photos", Key="copy.txt")["Body"].read() == b"hello world"
+        # Parts are dropped once the upload completes: one blob per object.
+        assert len(remote_keys()) == 3
+
+        s3.put_object(Bucket="photos", Key="a.txt", Body=b"replaced")
+        s3.delete_object(Bucket="photos", Key="copy.txt")
+        wait_for(lambda: len(remote_keys()) == 2, what="replaced and deleted blobs removed")
+
+        # Trails deliver into a bucket of this server: its objects go to the store too.
+        s3.create_bucket(Bucket="logs")
+        s3.put_bucket_policy(Bucket="logs", Policy=documented_policy("logs"))
+        ct = srv.client("cloudtrail")
+        ct.create_trail(Name="kept-on-s3", S3BucketName="logs")
+        ct.start_logging(Name="kept-on-s3")
+        srv.client("iam").create_user(UserName="delivered-through-s3-blobs")
+        assert requests.post(srv.endpoint + "/_trailroom/deliver", timeout=60).json()["logFiles"] >= 1
+        log_keys = [o["Key"] for o in s3.list_objects_v2(Bucket="logs", Prefix="AWSLogs/")["Contents"]
+                    if "/CloudTrail/" in o["Key"]]
+        records = [r for key in log_keys for r in json.loads(gzip.decompress(
+            s3.get_object(Bucket="logs", Key=key)["Body"].read()))["Records"]]
+        assert any(r["eventName"] == "CreateUser" for r in records)
+    finally:
+        srv.stop()
+
+    srv = Server(data, ["--config", str(config)]).start()
+    try:
+        s3 = srv.client("s3")
+        assert s3.get_object(Bucket="photos", Key="a.txt")["Body"].read() == b"replaced"
+        for key in ["a.txt", "big.bin"]:
+            s3.delete_object(Bucket="photos", Key=key)
+        s3.delete_bucket(Bucket="photos")
+        wait_for(lambda: not any(k.startswith("objects/photos/") for k in remote_keys()),
+                 what="the bucket's blobs removed")
+    finally:
+        srv.stop()

@@ -5,7 +5,6 @@
 //! recording it would feed the trail that is being delivered.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use bytes::Bytes;
 use trailroom_protocol::ApiError;
@@ -105,7 +104,7 @@ pub fn check_service_access(
 #[allow(clippy::too_many_arguments)] // the shape agreed with the trail code
 pub async fn put_object_as_service(
     store: &dyn Store,
-    data_dir: &Path,
+    blobs: &BlobStore,
     bucket: &str,
     key: &str,
     bytes: impl Into<Bytes>,
@@ -133,8 +132,7 @@ pub async fn put_object_as_service(
             .collect(),
     };
     let record = new_record(bucket, key, &bytes, attributes, now_ms);
-    let blobs = BlobStore::new(data_dir);
-    store_object(&blobs, store, &owner, record, bytes, None).await?;
+    store_object(blobs, store, &owner, record, bytes, None).await?;
     Ok(())
 }
 
@@ -182,10 +180,11 @@ mod tests {
         bucket(store, "open", None).await;
         let key = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/01/01/x.json.gz";
         let meta = BTreeMap::from([("Signature".to_owned(), "abc".to_owned())]);
+        let blobs = BlobStore::new(dir.path());
         let put = |bucket: &'static str, key: &'static str, source: &'static str| {
             put_object_as_service(
                 store,
-                dir.path(),
+                &blobs,
                 bucket,
                 key,
                 b"gz".to_vec(),

@@ -5,7 +5,6 @@
 //! credentials from the request so s3s treats it as already trusted, and passes the verified
 //! caller along in the request's extensions.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -15,6 +14,7 @@ use s3s::service::{S3Service, S3ServiceBuilder};
 use trailroom_audit::Clock;
 use trailroom_store::Store;
 
+use crate::blobs::BlobStore;
 use crate::calls::{Recorder, RequestInfo};
 use crate::service::{Handled, S3Backend};
 use crate::unhandled;
@@ -44,19 +44,24 @@ pub struct S3Endpoint {
 
 impl S3Endpoint {
     /// Removes every object's bytes: for a reset that has already removed their records.
-    pub fn clear_objects(&self) -> std::io::Result<()> {
-        self.backend.blobs.clear()
+    pub async fn clear_objects(&self) -> std::io::Result<()> {
+        self.backend.blobs.clear().await
     }
 
-    /// An endpoint over `store`, keeping object bytes under `<data_dir>/s3`.
+    /// Where object bytes are kept.
+    pub fn blobs(&self) -> &BlobStore {
+        &self.backend.blobs
+    }
+
+    /// An endpoint over `store`, keeping object bytes in `blobs`.
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
-        data_dir: &Path,
+        blobs: BlobStore,
         recording: bool,
         authorization: bool,
     ) -> std::io::Result<Self> {
-        let backend = S3Backend::new(store.clone(), clock, data_dir, recording, authorization)?;
+        let backend = S3Backend::new(store.clone(), clock, blobs, recording, authorization)?;
         let recorder = backend.recorder.clone();
         Ok(Self {
             backend: backend.clone(),

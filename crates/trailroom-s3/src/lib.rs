@@ -32,6 +32,7 @@ mod service;
 mod unhandled;
 pub mod virtual_host;
 
+pub use blobs::BlobStore;
 pub use calls::{ObjectCall, RequestInfo, object_call};
 pub use delivery::{S3DeliveryError, check_service_access, put_object_as_service};
 pub use endpoint::{S3Endpoint, error_response, region_error};

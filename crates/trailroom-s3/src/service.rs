@@ -1,7 +1,6 @@
 //! The backend s3s calls: shared state, bucket lookup, and who may do what to a bucket.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use s3s::{S3Error, S3Request};
@@ -26,16 +25,15 @@ pub struct S3Backend {
 }
 
 impl S3Backend {
-    /// A backend over `store`, keeping object bytes under `<data_dir>/s3`. Removes temporary
-    /// files an earlier crash left behind.
+    /// A backend over `store`, keeping object bytes in `blobs`. Removes temporary files an
+    /// earlier crash left behind.
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
-        data_dir: &Path,
+        blobs: BlobStore,
         recording: bool,
         authorization: bool,
     ) -> std::io::Result<Self> {
-        let blobs = BlobStore::new(data_dir);
         blobs.clean_temporary()?;
         Ok(Self {
             recorder: Recorder {

@@ -45,6 +45,8 @@ pub struct Config {
     pub digest_interval: std::time::Duration,
     /// Buckets on external S3-compatible endpoints that trails may deliver to.
     pub external_buckets: Vec<ExternalBucket>,
+    /// Where the bytes of objects in this server's buckets are kept (`[blobs]`).
+    pub blobs: BlobsConfig,
     /// Base URL clients reach this server at, for links it hands out (report downloads).
     /// Unset: `http://<listen address>`.
     pub public_url: Option<String>,
@@ -134,6 +136,78 @@ pub struct ExternalBucket {
     /// Path-style addressing (`endpoint/bucket/key`), as most self-hosted endpoints want.
     #[serde(default = "yes")]
     pub path_style: bool,
+}
+
+/// Where object bytes are kept: files under the data directory (`backend = "files"`, the
+/// default), or objects of an S3-compatible store (`backend = "s3"` with its endpoint, bucket and
+/// credentials; `prefix` keeps them under a key prefix) while their metadata stays in the store.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlobsConfig {
+    /// `files` or `s3`.
+    #[serde(default = "files")]
+    pub backend: String,
+    /// The S3 endpoint URL (`s3`).
+    pub endpoint: Option<String>,
+    /// The bucket that holds the objects (`s3`).
+    pub bucket: Option<String>,
+    /// Its region.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// Access key id for the endpoint.
+    pub access_key_id: Option<String>,
+    /// Secret access key for the endpoint. Never logged.
+    pub secret_access_key: Option<String>,
+    /// Path-style addressing.
+    #[serde(default = "yes")]
+    pub path_style: bool,
+    /// Key prefix of every object.
+    #[serde(default)]
+    pub prefix: String,
+}
+
+fn files() -> String {
+    "files".into()
+}
+
+impl Default for BlobsConfig {
+    fn default() -> Self {
+        Self {
+            backend: files(),
+            endpoint: None,
+            bucket: None,
+            region: default_region(),
+            access_key_id: None,
+            secret_access_key: None,
+            path_style: true,
+            prefix: String::new(),
+        }
+    }
+}
+
+impl BlobsConfig {
+    /// The S3 bucket the blobs live in, when the backend is `s3`; `None` for files.
+    pub fn s3_bucket(&self) -> anyhow::Result<Option<ExternalBucket>> {
+        let missing = |field: &str| anyhow::anyhow!("[blobs] backend = \"s3\" needs {field}");
+        match self.backend.as_str() {
+            "files" => Ok(None),
+            "s3" => Ok(Some(ExternalBucket {
+                bucket: self.bucket.clone().ok_or_else(|| missing("bucket"))?,
+                endpoint: self.endpoint.clone().ok_or_else(|| missing("endpoint"))?,
+                region: self.region.clone(),
+                access_key_id: self
+                    .access_key_id
+                    .clone()
+                    .ok_or_else(|| missing("access_key_id"))?,
+                secret_access_key: self
+                    .secret_access_key
+                    .clone()
+                    .ok_or_else(|| missing("secret_access_key"))?,
+                path_style: self.path_style,
+            })),
+            other => anyhow::bail!("[blobs] backend must be \"files\" or \"s3\", not {other:?}"),
+        }
+    }
 }
 
 fn default_region() -> String {
@@ -240,6 +314,7 @@ impl Default for Config {
             trusted_proxy_header: None,
             public_url: None,
             external_buckets: Vec::new(),
+            blobs: BlobsConfig::default(),
             delivery_interval: std::time::Duration::from_secs(300),
             digest_interval: std::time::Duration::from_secs(3600),
             max_connections: None,

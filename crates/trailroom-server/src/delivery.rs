@@ -4,7 +4,6 @@
 //! destinations.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use trailroom_audit::Clock;
@@ -21,7 +20,7 @@ const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
 /// This server's buckets and topics, or an external S3-compatible endpoint for listed buckets.
 struct Destinations {
     store: Arc<dyn Store>,
-    data_dir: PathBuf,
+    blobs: trailroom_s3::BlobStore,
     external: BTreeMap<String, Arc<dyn object_store::ObjectStore>>,
     /// While a pass runs for the test API: every object written, as `s3://bucket/key`.
     written: Written,
@@ -62,7 +61,7 @@ impl Sinks for Destinations {
         let metadata: BTreeMap<String, String> = metadata.iter().cloned().collect();
         trailroom_s3::delivery::put_object_as_service(
             self.store.as_ref(),
-            &self.data_dir,
+            &self.blobs,
             &target.bucket,
             key,
             body,
@@ -159,7 +158,7 @@ impl Delivery {
         }
         let destinations = Destinations {
             store: state.store.clone(),
-            data_dir: state.config.data_dir.clone(),
+            blobs: state.s3.blobs().clone(),
             external,
             written: self.written.clone(),
             clock: state.clock.clone(),

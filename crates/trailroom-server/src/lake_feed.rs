@@ -56,7 +56,7 @@ pub async fn feed_forever(state: AppState, lake: Arc<Lake>) {
         let objects = ImportObjects {
             local: LocalObjects {
                 store: state.store.as_ref(),
-                data_dir: &state.config.data_dir,
+                blobs: state.s3.blobs(),
             },
             external: &external,
         };
@@ -131,7 +131,7 @@ async fn deliver_one(state: &AppState, lake: &Lake, info: &QueryInfo, now: i64) 
     for (index, (object_key, body)) in built.objects.into_iter().enumerate() {
         let put = trailroom_s3::delivery::put_object_as_service(
             state.store.as_ref(),
-            &state.config.data_dir,
+            state.s3.blobs(),
             &built.bucket,
             &object_key,
             body,

@@ -1,19 +1,17 @@
-//! Objects of this server's buckets read straight from the store and the data directory: what
+//! Objects of this server's buckets read straight from the store and the blobs: what
 //! `trailroom validate` checks and what Lake imports read (the `ObjectSource` port).
-
-use std::path::Path;
 
 use trailroom_delivery::validate::{Object, ObjectSource};
 use trailroom_s3::records::object_id;
-use trailroom_s3::{BUCKET_KIND, OBJECT_KIND, ObjectRecord};
+use trailroom_s3::{BUCKET_KIND, BlobStore, OBJECT_KIND, ObjectRecord};
 use trailroom_store::Store;
 
-/// Objects of this server's buckets, read from the data directory.
+/// Objects of this server's buckets.
 pub struct LocalObjects<'a> {
     /// The store holding the buckets' object records.
     pub store: &'a dyn Store,
-    /// The data directory holding the objects' bytes (`s3/<bucket>/<blob>`).
-    pub data_dir: &'a Path,
+    /// Where the objects' bytes are.
+    pub blobs: &'a BlobStore,
 }
 
 impl LocalObjects<'_> {
@@ -58,9 +56,13 @@ impl ObjectSource for LocalObjects<'_> {
         else {
             return Ok(None);
         };
-        let path = self.data_dir.join("s3").join(bucket).join(&record.blob);
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Ok(Some((bytes, record.metadata.into_iter().collect())))
+        let bytes = self
+            .blobs
+            .read_blocking(bucket, &record.blob)
+            .map_err(|e| format!("cannot read {bucket}/{key}: {e}"))?;
+        Ok(Some((
+            bytes.to_vec(),
+            record.metadata.into_iter().collect(),
+        )))
     }
 }

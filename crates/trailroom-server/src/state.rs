@@ -58,10 +58,17 @@ impl AppState {
         ensure_organizations(store.as_ref(), &config.organizations, clock.now_ms())
             .await
             .context("cannot define the configured organizations")?;
+        let blobs = match config.blobs.s3_bucket()? {
+            None => trailroom_s3::BlobStore::new(&config.data_dir),
+            Some(bucket) => trailroom_s3::BlobStore::remote(
+                crate::delivery::external_store(&bucket)?,
+                &config.blobs.prefix,
+            ),
+        };
         let s3 = trailroom_s3::S3Endpoint::new(
             store.clone(),
             clock.clone(),
-            &config.data_dir,
+            blobs,
             config.recording,
             config.authorization,
         )

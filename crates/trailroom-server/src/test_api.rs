@@ -94,7 +94,7 @@ async fn clear(state: &AppState) -> anyhow::Result<()> {
         Ok::<_, trailroom_store::StoreError>(())
     })
     .await??;
-    state.s3.clear_objects()?;
+    state.s3.clear_objects().await?;
     if let Some(lake) = &state.cloudtrail.lake {
         lake.reset()?;
     }

@@ -11,6 +11,7 @@ use trailroom_cloudtrail::trails::{TRAIL_KIND, TrailRecord};
 use trailroom_delivery::validate::{ObjectSource, PublicKeys, Report, Request, validate};
 
 use crate::local_objects::LocalObjects;
+use trailroom_s3::BlobStore;
 use trailroom_store::Store;
 use trailroom_store_sqlite::SqliteStore;
 
@@ -93,11 +94,11 @@ pub fn load_trail(store: &dyn Store, trail_arn: &str) -> anyhow::Result<TrailRec
 }
 
 /// Validates the files `trail` delivered for `region` (its home region when unset) between
-/// `start_ms` and `end_ms`, reading this server's buckets in `data_dir`; `progress` sees each
+/// `start_ms` and `end_ms`, reading this server's buckets (their objects in `blobs`); `progress` sees each
 /// digest checked.
 pub fn validate_trail(
     store: &dyn Store,
-    data_dir: &Path,
+    blobs: &BlobStore,
     trail: &TrailRecord,
     region: Option<&str>,
     start_ms: i64,
@@ -122,7 +123,7 @@ pub fn validate_trail(
         start_ms,
         end_ms,
     };
-    let objects = LocalObjects { store, data_dir };
+    let objects = LocalObjects { store, blobs };
     let keys = Keys {
         store,
         account: account.clone(),
@@ -134,10 +135,10 @@ pub fn validate_trail(
 /// The log files (not digests) a trail's bucket holds under its prefix, newest first.
 pub fn log_files(
     store: &dyn Store,
-    data_dir: &Path,
+    blobs: &BlobStore,
     trail: &TrailRecord,
 ) -> anyhow::Result<Vec<String>> {
-    let objects = LocalObjects { store, data_dir };
+    let objects = LocalObjects { store, blobs };
     let prefix = match &trail.s3_key_prefix {
         Some(prefix) => format!("{prefix}/AWSLogs/"),
         None => "AWSLogs/".to_owned(),
@@ -158,11 +159,11 @@ pub fn log_files(
 /// The records of one delivered log file of `trail`.
 pub fn log_file_records(
     store: &dyn Store,
-    data_dir: &Path,
+    blobs: &BlobStore,
     trail: &TrailRecord,
     key: &str,
 ) -> anyhow::Result<serde_json::Value> {
-    let objects = LocalObjects { store, data_dir };
+    let objects = LocalObjects { store, blobs };
     let (gzipped, _) = objects
         .get(&trail.s3_bucket_name, key)
         .map_err(anyhow::Error::msg)?
@@ -190,9 +191,12 @@ pub fn run(args: &ValidateArgs, out: &mut impl Write) -> anyhow::Result<bool> {
     bar.set_style(indicatif::ProgressStyle::with_template(
         "{spinner} {pos} digest files checked {msg}",
     )?);
+    // A data directory's object files (a server keeping its objects on S3 is validated from its
+    // console, or with `aws cloudtrail validate-logs`).
+    let blobs = BlobStore::new(&args.data_dir);
     let report = validate_trail(
         store.as_ref(),
-        &args.data_dir,
+        &blobs,
         &trail,
         args.region.as_deref(),
         args.start_time.timestamp_millis(),

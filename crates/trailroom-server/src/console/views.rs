@@ -338,7 +338,7 @@ async fn readable_trail(
 }
 
 /// Reads `query.trail` as the console reads it ([`readable_trail`]), then runs `work` on a
-/// blocking thread with the store, the data directory and the trail; its JSON is the answer.
+/// blocking thread with the store, the objects' blobs and the trail; its JSON is the answer.
 async fn on_trail(
     state: &AppState,
     headers: &HeaderMap,
@@ -346,7 +346,7 @@ async fn on_trail(
     trail_arn: &str,
     work: impl FnOnce(
         &dyn trailroom_store::Store,
-        &std::path::Path,
+        &trailroom_s3::BlobStore,
         trailroom_cloudtrail::trails::TrailRecord,
     ) -> anyhow::Result<Value>
     + Send
@@ -356,8 +356,8 @@ async fn on_trail(
         Ok(trail) => trail,
         Err(response) => return response,
     };
-    let (store, data_dir) = (state.store.clone(), state.config.data_dir.clone());
-    let done = tokio::task::spawn_blocking(move || work(store.as_ref(), &data_dir, trail)).await;
+    let (store, blobs) = (state.store.clone(), state.s3.blobs().clone());
+    let done = tokio::task::spawn_blocking(move || work(store.as_ref(), &blobs, trail)).await;
     match done {
         Ok(Ok(value)) => axum::Json(value).into_response(),
         Ok(Err(err)) => api_error(&ApiError::client("InvalidRequest", err.to_string())),
@@ -377,8 +377,8 @@ pub(crate) async fn files(
         &headers,
         peer,
         &query.trail,
-        |store, data_dir, trail| {
-            let mut keys = crate::cli::validate::log_files(store, data_dir, &trail)?;
+        |store, blobs, trail| {
+            let mut keys = crate::cli::validate::log_files(store, blobs, &trail)?;
             keys.truncate(500);
             Ok(json!({"files": keys}))
         },
@@ -399,8 +399,8 @@ pub(crate) async fn file(
         &headers,
         peer,
         &query.trail,
-        move |store, data_dir, trail| {
-            crate::cli::validate::log_file_records(store, data_dir, &trail, &key)
+        move |store, blobs, trail| {
+            crate::cli::validate::log_file_records(store, blobs, &trail, &key)
         },
     )
     .await
@@ -424,10 +424,10 @@ pub(crate) async fn validate(
         &headers,
         peer,
         &query.trail,
-        move |store, data_dir, trail| {
+        move |store, blobs, trail| {
             let report = crate::cli::validate::validate_trail(
                 store,
-                data_dir,
+                blobs,
                 &trail,
                 None,
                 start,

@@ -1,4 +1,4 @@
-//! Object bytes as files under `<data_dir>/s3/<bucket>/<shard>/<blob>`.
+//! Object bytes as files under `<data_dir>/s3/<bucket>/<shard>/<blob>` (the default backend).
 //!
 //! Every write goes to a new, uniquely named file: written under `.tmp/`, fsynced, renamed into
 //! place, and its directory fsynced, before the object's document (which names the file) is
@@ -15,13 +15,15 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
+use super::{check_blob, check_bucket, new_blob_name};
+
 /// The directory tree holding object bytes.
 #[derive(Debug, Clone)]
-pub struct BlobStore {
+pub struct FileBlobs {
     root: PathBuf,
 }
 
-impl BlobStore {
+impl FileBlobs {
     /// The blob tree of a data directory (`<data_dir>/s3`). Creates nothing yet.
     pub fn new(data_dir: &Path) -> Self {
         Self {
@@ -90,6 +92,11 @@ impl BlobStore {
         blocking(move || read_range(&path, range)).await
     }
 
+    /// The bytes of a blob, read on the calling thread.
+    pub fn read_sync(&self, bucket: &str, blob: &str) -> io::Result<Bytes> {
+        read_range(&self.blob_path(bucket, blob)?, None)
+    }
+
     /// Removes a blob; a missing file is not an error.
     pub async fn remove(&self, bucket: &str, blob: &str) {
         let Ok(path) = self.blob_path(bucket, blob) else {
@@ -116,8 +123,8 @@ impl BlobStore {
         bucket: &str,
         fill: impl FnOnce(&mut File) -> io::Result<()>,
     ) -> io::Result<String> {
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let blob = format!("{}/{id}", &id[..2]);
+        let blob = new_blob_name();
+        let id = blob.rsplit('/').next().unwrap_or_default().to_owned();
         let tmp_dir = self.tmp_dir();
         fs::create_dir_all(&tmp_dir)?;
         let tmp = tmp_dir.join(&id);
@@ -152,22 +159,12 @@ impl BlobStore {
 
     /// A bucket's directory; refuses names that could leave the tree.
     fn bucket_dir(&self, bucket: &str) -> io::Result<PathBuf> {
-        if bucket.is_empty() || bucket.starts_with('.') || bucket.contains(['/', '\\']) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "bad bucket name",
-            ));
-        }
+        check_bucket(bucket)?;
         Ok(self.root.join(bucket))
     }
 
     fn blob_path(&self, bucket: &str, blob: &str) -> io::Result<PathBuf> {
-        let safe = blob.len() <= 64
-            && !blob.starts_with('/')
-            && blob.bytes().all(|b| b.is_ascii_hexdigit() || b == b'/');
-        if !safe {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad blob name"));
-        }
+        check_blob(blob)?;
         Ok(self.bucket_dir(bucket)?.join(blob))
     }
 }
@@ -213,7 +210,7 @@ mod tests {
     #[tokio::test]
     async fn write_read_range_remove() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = BlobStore::new(dir.path());
+        let blobs = FileBlobs::new(dir.path());
         let name = blobs
             .write("b", Bytes::from_static(b"hello world"))
             .await
@@ -237,7 +234,7 @@ mod tests {
     #[tokio::test]
     async fn names_cannot_escape_the_tree() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = BlobStore::new(dir.path());
+        let blobs = FileBlobs::new(dir.path());
         assert!(blobs.read("..", "ab/cd", None).await.is_err());
         assert!(blobs.read("b", "../../etc/passwd", None).await.is_err());
         assert!(blobs.write("a/b", Bytes::new()).await.is_err());
