@@ -75,7 +75,9 @@ fn statement(reading: &Reading, table: &str) -> String {
         }
         None => {}
     }
-    let grouped = reading.ranked || reading.counted || reading.distinct;
+    // "events" and "errors" name what is counted or listed unless the prompt ranks them, lists
+    // their distinct values or asks for a count per value.
+    let grouped = reading.ranked || reading.distinct || reading.per;
     let dimension = reading
         .dimension
         .filter(|d| grouped || !matches!(d, Dimension::EventName | Dimension::ErrorCode));
@@ -90,7 +92,7 @@ fn statement(reading: &Reading, table: &str) -> String {
     };
     let top = reading.limit.unwrap_or(DEFAULT_TOP);
     match dimension {
-        Some(d) if reading.ranked || (reading.counted && d == Dimension::EventName) => format!(
+        Some(d) if reading.ranked || (reading.counted && reading.per) => format!(
             "SELECT {col} AS {name}, count(*) AS eventCount FROM {table}{filter} GROUP BY {col} \
              ORDER BY eventCount DESC LIMIT {top}",
             col = d.column(),
@@ -208,6 +210,14 @@ mod tests {
             "SELECT count(DISTINCT userIdentity.arn) AS callerCount FROM eds-1 WHERE eventName = \
              'CreateBucket' AND eventTime >= date_trunc('day', now()) AND userIdentity.arn IS NOT \
              NULL"
+        );
+        assert_eq!(
+            sql("How many events happened today?"),
+            "SELECT count(*) AS eventCount FROM eds-1 WHERE eventTime >= date_trunc('day', now())"
+        );
+        assert!(
+            sql("How many calls per service this week?")
+                .starts_with("SELECT eventSource AS eventSource, count(*) AS eventCount")
         );
         assert!(
             sql("Show me failed events in the last 2 hours").starts_with(

@@ -62,7 +62,7 @@ const DIMENSIONS: &[(&[&str], Dimension)] = &[
         Dimension::Caller,
     ),
     (
-        &["services", "event sources", "sources"],
+        &["services", "service", "event sources", "sources"],
         Dimension::Service,
     ),
     (&["regions", "region"], Dimension::Region),
@@ -115,6 +115,8 @@ pub struct Reading {
     pub counted: bool,
     /// "list of", "which", "distinct": distinct values.
     pub distinct: bool,
+    /// "per", "each", "breakdown": one count per value.
+    pub per: bool,
     /// How many rows a ranking keeps.
     pub limit: Option<u32>,
     /// `WHERE` conditions.
@@ -257,6 +259,7 @@ pub fn read(prompt: &str) -> Option<Reading> {
         .any(|w| has(w));
     reading.counted = has("how many") || has("count") || has("number of");
     reading.distinct = has("list of") || has("which") || has("distinct") || has("unique");
+    reading.per = has("per") || has("each") || has("breakdown") || has("grouped");
     reading.limit = number_after(&text, " top ");
     for name in event_names(prompt) {
         reading.filters.push(format!("eventName = '{name}'"));
