@@ -154,8 +154,9 @@ fn lake_failure(err: &feed::FeedError) -> ApiError {
     ApiError::internal()
 }
 
-/// The store a table name names: its id, any case.
-fn resolve(stores: &[EventDataStoreRecord], name: &str) -> Result<String, LakeError> {
+/// The store a table name names among `stores` (by id, any case, or ARN); refused when it is
+/// pending deletion. StartQuery and dashboard widgets resolve their tables with it.
+pub(crate) fn resolve(stores: &[EventDataStoreRecord], name: &str) -> Result<String, LakeError> {
     let store = stores
         .iter()
         .find(|s| s.id.eq_ignore_ascii_case(name) || s.arn == name)

@@ -20,8 +20,8 @@ use trailroom_model::cloudtrail::{
 };
 use trailroom_protocol::ApiError;
 
-use super::lake::{Results, call, result_rows, results_page};
-use super::{api_error, console_call, default_region, known_region, session};
+use super::lake::{Results, call, result_rows, results_page, signed_in_for};
+use super::{api_error, console_call, default_region};
 use crate::state::AppState;
 
 /// Which region the view works in, and which dashboard.
@@ -52,13 +52,6 @@ pub(crate) struct WidgetQuery {
     refresh: String,
 }
 
-/// The signed-in caller for a call in `region`.
-fn signed_in(state: &AppState, headers: &HeaderMap, region: &str) -> Result<Caller, Box<Response>> {
-    let caller = session::signed_in(state, headers)?;
-    known_region(region).map_err(|err| Box::new(api_error(&err)))?;
-    Ok(caller)
-}
-
 /// `GET /console/api/lake/dashboards`: the region's dashboards; with `id`, that dashboard.
 pub(crate) async fn dashboards(
     State(state): State<AppState>,
@@ -66,7 +59,7 @@ pub(crate) async fn dashboards(
     headers: HeaderMap,
     Query(q): Query<Named>,
 ) -> Response {
-    let caller = match signed_in(&state, &headers, &q.region) {
+    let caller = match signed_in_for(&state, &headers, &q.region) {
         Ok(caller) => caller,
         Err(refused) => return *refused,
     };
@@ -121,7 +114,7 @@ pub(crate) async fn refresh(
     headers: HeaderMap,
     Json(body): Json<Refresh>,
 ) -> Response {
-    let caller = match signed_in(&state, &headers, &body.region) {
+    let caller = match signed_in_for(&state, &headers, &body.region) {
         Ok(caller) => caller,
         Err(refused) => return *refused,
     };
@@ -185,7 +178,7 @@ pub(crate) async fn widget(
     headers: HeaderMap,
     Query(q): Query<WidgetQuery>,
 ) -> Response {
-    let caller = match signed_in(&state, &headers, &q.region) {
+    let caller = match signed_in_for(&state, &headers, &q.region) {
         Ok(caller) => caller,
         Err(refused) => return *refused,
     };

@@ -39,6 +39,18 @@ pub(super) async fn call<T: serde::Serialize + trailroom_model::Audit>(
     result.map(|r| serde_json::to_value(r).unwrap_or_default())
 }
 
+/// The signed-in caller of a Lake view's call in `region` (a region of the partition), or the
+/// answer refusing it.
+pub(super) fn signed_in_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    region: &str,
+) -> Result<trailroom_identity::Caller, Box<Response>> {
+    let caller = session::signed_in(state, headers)?;
+    known_region(region).map_err(|err| Box::new(api_error(&err)))?;
+    Ok(caller)
+}
+
 /// Rows per page the view shows.
 const PAGE: i32 = 50;
 
@@ -73,13 +85,10 @@ pub(crate) async fn stores(
     headers: HeaderMap,
     Query(q): Query<Region>,
 ) -> Response {
-    let caller = match session::signed_in(&state, &headers) {
+    let caller = match signed_in_for(&state, &headers, &q.region) {
         Ok(caller) => caller,
         Err(refused) => return *refused,
     };
-    if let Err(err) = known_region(&q.region) {
-        return api_error(&err);
-    }
     let ctx = console_call(
         &state,
         caller,
@@ -109,13 +118,10 @@ pub(crate) async fn start(
     headers: HeaderMap,
     Json(body): Json<Start>,
 ) -> Response {
-    let caller = match session::signed_in(&state, &headers) {
+    let caller = match signed_in_for(&state, &headers, &body.region) {
         Ok(caller) => caller,
         Err(refused) => return *refused,
     };
-    if let Err(err) = known_region(&body.region) {
-        return api_error(&err);
-    }
     let ctx = console_call(
         &state,
         caller,

@@ -20,7 +20,7 @@ use trailroom_model::cloudtrail::{
 use trailroom_protocol::ApiError;
 use trailroom_store::ReadTxn;
 
-use super::record::{EdsStatus, EventDataStoreRecord};
+use super::record::EventDataStoreRecord;
 use super::{feed, page};
 use crate::trails::{checked_tags, required, tags_to_wire};
 use highlights::HIGHLIGHTS;
@@ -85,16 +85,7 @@ fn checked_schedule(
 
 /// The store a widget's table name names: a live store of the caller in the calling region.
 fn resolver(stores: &[EventDataStoreRecord]) -> impl FnMut(&str) -> Result<String, LakeError> {
-    move |name: &str| {
-        let store = stores
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(name) || s.arn == name)
-            .ok_or_else(|| LakeError::StoreNotFound(name.to_owned()))?;
-        match store.status {
-            EdsStatus::PendingDeletion => Err(LakeError::StoreInactive(store.arn.clone())),
-            _ => Ok(store.id.clone()),
-        }
-    }
+    move |name: &str| super::queries::resolve(stores, name)
 }
 
 /// The caller's live stores in the calling region.
