@@ -427,21 +427,23 @@ impl Lake {
             .ok_or_else(|| LakeError::QueryNotFound(id.to_owned()))
     }
 
-    /// The latest query of `account` with `alias` (of the dashboard refresh `refresh`, when
-    /// given).
+    /// The latest query of `account` in `region` with `alias` (of the dashboard refresh
+    /// `refresh`, when given).
     pub fn describe_alias(
         &self,
         account: &str,
+        region: &str,
         alias: &str,
         refresh: Option<&str>,
     ) -> Result<QueryInfo, LakeError> {
         self.writer()
             .query_row(
                 &format!(
-                    "SELECT {COLUMNS} FROM lake_query WHERE account = ?1 AND alias = ?2 AND \
-                     (?3 IS NULL OR refresh = ?3) ORDER BY created_ms DESC, rowid DESC LIMIT 1"
+                    "SELECT {COLUMNS} FROM lake_query WHERE account = ?1 AND region = ?4 AND \
+                     alias = ?2 AND (?3 IS NULL OR refresh = ?3) ORDER BY created_ms DESC, rowid \
+                     DESC LIMIT 1"
                 ),
-                params![account, alias, refresh],
+                params![account, alias, refresh, region],
                 info_from_row,
             )
             .optional()?

@@ -171,13 +171,14 @@ pub(crate) fn resolve(stores: &[EventDataStoreRecord], name: &str) -> Result<Str
 /// dashboard refresh `RefreshId`, when given).
 fn described(
     lake: &Lake,
-    account: &str,
+    ctx: &CallContext,
     input: &DescribeQueryRequest,
 ) -> Result<QueryInfo, ApiError> {
+    let account = ctx.account_id();
     match (&input.query_id, &input.query_alias, &input.refresh_id) {
         (Some(id), None, None) => lake.describe(account, id).map_err(lake_error),
         (None, Some(alias), refresh) => lake
-            .describe_alias(account, alias, refresh.as_deref())
+            .describe_alias(account, ctx.region(), alias, refresh.as_deref())
             .map_err(|_| {
                 ApiError::client(
                     "QueryIdNotFoundException",
@@ -204,7 +205,7 @@ pub(crate) fn describe_query(
     input: DescribeQueryRequest,
     lake: &Lake,
 ) -> Result<DescribeQueryResponse, ApiError> {
-    let info = described(lake, ctx.account_id(), &input)?;
+    let info = described(lake, ctx, &input)?;
     let prompt = match &info.alias {
         Some(alias) => ctx
             .read(|txn| generated(txn, ctx.account_id(), alias))?

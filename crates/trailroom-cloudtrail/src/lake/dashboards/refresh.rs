@@ -253,8 +253,18 @@ pub fn last_failure(lake: &Lake, dashboard: &DashboardRecord) -> Option<String> 
     }
     let refresh = dashboard.last_refresh_id.as_deref()?;
     let queries = lake.refresh_queries(&dashboard.account_id, refresh).ok()?;
+    // Refresh ids are the refresh's time: another dashboard refreshed in the same millisecond
+    // shares one, so only this dashboard's widgets count.
+    let mine = |q: &&trailroom_lake::QueryInfo| {
+        q.region == dashboard.home_region
+            && dashboard
+                .widgets
+                .iter()
+                .any(|w| q.alias.as_deref() == Some(w.alias.as_str()))
+    };
     queries
         .iter()
+        .filter(mine)
         .find(|q| matches!(q.status, QueryStatus::Failed | QueryStatus::TimedOut))
         .map(|q| {
             format!(
