@@ -511,3 +511,21 @@ def test_insights_metric_data_counts_event_history_where_insights_is_on(dest):
     with pytest.raises(ClientError) as err:
         ct.list_insights_metric_data(**call_rate, Period=120)
     assert code(err) == "InvalidParameterException"
+
+
+def test_insights_metric_data_is_authorized_as_lookup_events(server):
+    """AWS authorizes ListInsightsMetricData as cloudtrail:LookupEvents (and ListInsightsData on a
+    trail it names): a user allowed LookupEvents alone may call it; one allowed only the
+    operation's own name may not."""
+    from conftest import new_user
+    lookups = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cloudtrail:LookupEvents", "Resource": "*"}]}
+    named = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cloudtrail:ListInsightsMetricData", "Resource": "*"}]}
+    request = dict(EventSource="s3.amazonaws.com", EventName="CreateBucket", InsightType="ApiCallRateInsight")
+    key, secret = new_user(server, "insights-reader", json.dumps(lookups))
+    assert server.client("cloudtrail", key, secret).list_insights_metric_data(**request)["Values"] == []
+    key, secret = new_user(server, "insights-named", json.dumps(named))
+    with pytest.raises(ClientError) as err:
+        server.client("cloudtrail", key, secret).list_insights_metric_data(**request)
+    assert code(err) == "AccessDeniedException"

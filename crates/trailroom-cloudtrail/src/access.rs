@@ -83,6 +83,9 @@ pub fn accesses(
     region: &str,
     account: &str,
 ) -> Vec<Access> {
+    if op == Operation::ListInsightsMetricData {
+        return insights_metric_accesses(parameters, region, account);
+    }
     let action = format!("cloudtrail:{}", op.name());
     let arn = |name: &str| match name.starts_with("arn:") {
         true => name.to_owned(),
@@ -161,11 +164,68 @@ pub fn accesses(
         .collect()
 }
 
+/// ListInsightsMetricData is authorized as AWS documents: `cloudtrail:LookupEvents`, and with
+/// `TrailName` both `cloudtrail:LookupEvents` and `cloudtrail:ListInsightsData` on that trail.
+fn insights_metric_accesses(
+    parameters: Option<&Value>,
+    region: &str,
+    account: &str,
+) -> Vec<Access> {
+    let trail = parameters
+        .and_then(|p| p.get("trailName"))
+        .and_then(Value::as_str)
+        .map(|name| match name.starts_with("arn:") {
+            true => name.to_owned(),
+            false => trail_arn(region, account, name),
+        });
+    match trail {
+        None => vec![Access::new("cloudtrail:LookupEvents", "*")],
+        Some(arn) => vec![
+            Access::new("cloudtrail:LookupEvents", arn.clone()),
+            Access::new("cloudtrail:ListInsightsData", arn),
+        ],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn insights_metrics_need_lookup_events() {
+        let plain = accesses(
+            Operation::ListInsightsMetricData,
+            Some(&json!({"eventSource": "s3.amazonaws.com"})),
+            "us-east-1",
+            "111122223333",
+        );
+        assert_eq!(
+            plain
+                .iter()
+                .map(|a| (a.action.as_str(), a.resource.as_str()))
+                .collect::<Vec<_>>(),
+            [("cloudtrail:LookupEvents", "*")]
+        );
+        let on_trail = accesses(
+            Operation::ListInsightsMetricData,
+            Some(&json!({"trailName": "data-trail"})),
+            "us-east-1",
+            "111122223333",
+        );
+        let trail = "arn:aws:cloudtrail:us-east-1:111122223333:trail/data-trail";
+        assert_eq!(
+            on_trail
+                .iter()
+                .map(|a| (a.action.as_str(), a.resource.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("cloudtrail:LookupEvents", trail),
+                ("cloudtrail:ListInsightsData", trail)
+            ]
+        );
+    }
 
     #[test]
     fn trails_by_name_or_arn() {

@@ -213,8 +213,8 @@ fn render_service(
         };
         let _ = writeln!(
             out,
-            "| {name} | `{}:{name}` | {} | {} | {} | {} | {errors} |",
-            svc.signing_name(),
+            "| {name} | {} | {} | {} | {} | {} | {errors} |",
+            iam_action(svc, name),
             yes_no(svc.read_only(name)?),
             yes_no(op.deprecated),
             yes_no(done.contains(name)),
@@ -222,6 +222,25 @@ fn render_service(
         );
     }
     Ok(())
+}
+
+/// Operations authorized by other actions than their own name, as AWS documents them:
+/// `(service key, operation, what the coverage table shows)`.
+const IAM_ACTION_OVERRIDES: &[(&str, &str, &str)] = &[(
+    "cloudtrail",
+    "ListInsightsMetricData",
+    "`cloudtrail:LookupEvents` (with `TrailName`, also `cloudtrail:ListInsightsData` on the trail)",
+)];
+
+/// The IAM action column of an operation.
+fn iam_action(svc: &Service, name: &str) -> String {
+    IAM_ACTION_OVERRIDES
+        .iter()
+        .find(|(key, op, _)| *key == svc.spec.key && *op == name)
+        .map_or_else(
+            || format!("`{}:{name}`", svc.signing_name()),
+            |(_, _, shown)| (*shown).to_owned(),
+        )
 }
 
 /// `yes` / `no`.
