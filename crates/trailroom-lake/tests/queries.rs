@@ -295,3 +295,43 @@ fn slow_queries_time_out_and_can_be_cancelled() {
         Err(LakeError::QueryInactive(_))
     ));
 }
+
+#[test]
+fn aliased_queries_are_found_in_their_region_and_refresh() {
+    let (_dir, lake) = lake_with(0);
+    let failed = |region: &str, refresh: &str, ms: i64| {
+        let spec = QuerySpec {
+            account: "111122223333".into(),
+            region: region.into(),
+            statement: "SELECT 1".into(),
+            now_ms: ms,
+            alias: Some("Widget.ops.1".into()),
+            refresh: Some(refresh.into()),
+            ..QuerySpec::default()
+        };
+        lake.fail_query(spec, "no").unwrap()
+    };
+    let east = failed("us-east-1", "100", BASE_MS);
+    let west = failed("eu-west-1", "100", BASE_MS + 1);
+    let later = failed("us-east-1", "200", BASE_MS + 2);
+    let found = |region: &str, refresh: Option<&str>| {
+        lake.describe_alias("111122223333", region, "Widget.ops.1", refresh)
+            .unwrap()
+            .id
+    };
+    // The newest in the region, not the newest anywhere; a refresh picks its own.
+    assert_eq!(found("us-east-1", None), later.id);
+    assert_eq!(found("us-east-1", Some("100")), east.id);
+    assert_eq!(found("eu-west-1", None), west.id);
+    assert!(matches!(
+        lake.describe_alias("111122223333", "ap-south-1", "Widget.ops.1", None),
+        Err(LakeError::QueryNotFound(_))
+    ));
+    let refreshed: Vec<String> = lake
+        .refresh_queries("111122223333", "100")
+        .unwrap()
+        .into_iter()
+        .map(|q| q.id)
+        .collect();
+    assert_eq!(refreshed, [east.id, west.id]);
+}

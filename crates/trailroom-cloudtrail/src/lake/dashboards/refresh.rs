@@ -362,6 +362,57 @@ fn scheduled_refresh(
 mod tests {
     use super::*;
 
+    fn dashboard(name: &str) -> DashboardRecord {
+        DashboardRecord {
+            name: name.into(),
+            arn: super::super::dashboard_arn("us-east-1", "111122223333", name),
+            account_id: "111122223333".into(),
+            home_region: "us-east-1".into(),
+            managed: false,
+            widgets: vec![super::super::record::WidgetRecord {
+                alias: format!("Widget.{name}.1"),
+                statement: "SELECT 1".into(),
+                parameters: Vec::new(),
+                view: BTreeMap::new(),
+            }],
+            schedule: None,
+            termination_protection: false,
+            tags: Vec::new(),
+            resource_policy: None,
+            created_ms: 0,
+            updated_ms: 0,
+            last_refresh_id: Some("1700000000000".into()),
+            last_refresh_ms: Some(0),
+            last_refresh_failure: None,
+        }
+    }
+
+    /// Two dashboards refreshed in the same millisecond share a refresh id: each reports only
+    /// its own widgets' failures.
+    #[test]
+    fn a_refresh_failure_is_the_dashboards_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(&dir.path().join("lake.db"), Default::default()).unwrap();
+        let fail = |alias: &str| {
+            let spec = QuerySpec {
+                account: "111122223333".into(),
+                region: "us-east-1".into(),
+                statement: "SELECT 1".into(),
+                alias: Some(alias.into()),
+                refresh: Some("1700000000000".into()),
+                ..QuerySpec::default()
+            };
+            lake.fail_query(spec, "the store was deleted").unwrap();
+        };
+        fail("Widget.other.1");
+        assert_eq!(last_failure(&lake, &dashboard("mine")), None);
+        fail("Widget.mine.1");
+        assert_eq!(
+            last_failure(&lake, &dashboard("mine")).as_deref(),
+            Some("Widget.mine.1: the store was deleted")
+        );
+    }
+
     #[test]
     fn refresh_ids_increase() {
         assert_eq!(next_refresh_id(None, 1_700_000_000_000), "1700000000000");
