@@ -16,6 +16,26 @@ def walkthrough():
     return re.search(r"```sh\n(.*?)```", block, re.S).group(1)
 
 
+
+def readme_script(*names, endpoint):
+    """The shell of the README's `<name>-walkthrough` blocks, in order, aimed at `endpoint`."""
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    blocks = [readme.split(f"<!-- {name}-walkthrough:start")[1].split(f"<!-- {name}-walkthrough:end -->")[0]
+              for name in names]
+    script = "\n".join(re.search(r"```sh\n(.*?)```", block, re.S).group(1) for block in blocks)
+    return script.replace("http://127.0.0.1:4570", endpoint)
+
+
+def run_script(script, venv, timeout, cwd=None):
+    """Runs `script` under `bash -euo pipefail` with `venv`'s AWS CLI first on PATH; asserts it
+    succeeds and returns the result."""
+    venv_bin = os.path.join(ROOT, venv, "bin")
+    env = {**os.environ, "PATH": f"{venv_bin}:{os.environ['PATH']}"}
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                            env=env, timeout=timeout, cwd=cwd)
+    assert result.returncode == 0, result.stderr + result.stdout
+    return result
+
 def test_readme_walkthrough_runs(tmp_path):
     srv = Server(str(tmp_path / "data")).start()
     try:
@@ -69,15 +89,7 @@ def test_readme_trails_walkthrough_runs(tmp_path):
 def test_readme_authorization_walkthrough_runs(tmp_path):
     srv = Server(str(tmp_path / "data")).start()
     try:
-        readme = open(os.path.join(ROOT, "README.md")).read()
-        block = readme.split("<!-- authz-walkthrough:start")[1].split("<!-- authz-walkthrough:end -->")[0]
-        script = re.search(r"```sh\n(.*?)```", block, re.S).group(1)
-        script = script.replace("http://127.0.0.1:4570", srv.endpoint)
-        venv_bin = os.path.join(ROOT, ".venv-clients", "bin")
-        env = {**os.environ, "PATH": f"{venv_bin}:{os.environ['PATH']}"}
-        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
-                                env=env, timeout=300)
-        assert result.returncode == 0, result.stderr + result.stdout
+        result = run_script(readme_script("authz", endpoint=srv.endpoint), ".venv-clients", timeout=300)
         assert "denied, as expected" in result.stdout
         assert "because no identity-based policy allows the cloudtrail:DescribeTrails action" in result.stderr
         assert '"errorCode":"AccessDeniedException"' in result.stdout
@@ -112,15 +124,7 @@ def test_readme_federation_walkthrough_runs(tmp_path):
 def test_readme_lake_walkthrough_runs(tmp_path):
     srv = Server(str(tmp_path / "data")).start()
     try:
-        readme = open(os.path.join(ROOT, "README.md")).read()
-        block = readme.split("<!-- lake-walkthrough:start")[1].split("<!-- lake-walkthrough:end -->")[0]
-        script = re.search(r"```sh\n(.*?)```", block, re.S).group(1)
-        script = script.replace("http://127.0.0.1:4570", srv.endpoint)
-        venv_bin = os.path.join(ROOT, ".venv-clients", "bin")
-        env = {**os.environ, "PATH": f"{venv_bin}:{os.environ['PATH']}"}
-        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
-                                env=env, timeout=120)
-        assert result.returncode == 0, result.stderr + result.stdout
+        result = run_script(readme_script("lake", endpoint=srv.endpoint), ".venv-clients", timeout=120)
         answer = json.loads(result.stdout[result.stdout.index('{\n    "QueryStatus"'):])
         assert answer["QueryStatus"] == "FINISHED"
         rows = [{k: v for cell in row for k, v in cell.items()} for row in answer["QueryResultRows"]]
@@ -134,16 +138,8 @@ def test_readme_dashboards_walkthrough_runs(tmp_path):
     predates dashboards), in a scratch directory for its widgets.json."""
     srv = Server(str(tmp_path / "data")).start()
     try:
-        readme = open(os.path.join(ROOT, "README.md")).read()
-        blocks = [readme.split(f"<!-- {name}-walkthrough:start")[1].split(f"<!-- {name}-walkthrough:end -->")[0]
-                  for name in ("lake", "dashboards")]
-        script = "\n".join(re.search(r"```sh\n(.*?)```", block, re.S).group(1) for block in blocks)
-        script = script.replace("http://127.0.0.1:4570", srv.endpoint)
-        venv_bin = os.path.join(ROOT, ".venv-awscli", "bin")
-        env = {**os.environ, "PATH": f"{venv_bin}:{os.environ['PATH']}"}
-        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
-                                env=env, timeout=120, cwd=tmp_path)
-        assert result.returncode == 0, result.stderr + result.stdout
+        script = readme_script("lake", "dashboards", endpoint=srv.endpoint)
+        result = run_script(script, ".venv-awscli", timeout=120, cwd=tmp_path)
         assert '"DashboardArn": "arn:aws:cloudtrail:us-east-1:123456789012:dashboard/ops"' in result.stdout
     finally:
         srv.stop()

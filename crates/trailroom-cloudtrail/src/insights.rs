@@ -74,27 +74,39 @@ fn watches(trail: &TrailRecord, insight: &str, category: &str) -> bool {
     })
 }
 
-/// Whether the series has data: Insights is on for it.
+/// Where Insights watches the series.
+enum Watched {
+    /// Insights is off for it: there is no series.
+    No,
+    /// Insights is on for the account's management events.
+    Account,
+    /// Insights is on for the named trail's data events.
+    Trail(String),
+}
+
+/// Whether (and where) Insights watches the series.
 fn insights_on(
     txn: &dyn ReadTxn,
     caller: &Caller<'_>,
     trail_name: Option<&str>,
     series: &Series,
-) -> Result<Option<String>, ApiError> {
-    match trail_name {
+) -> Result<Watched, ApiError> {
+    Ok(match trail_name {
         Some(name) => {
             let trail = caller.find(txn, name, ResolveAccess::Read, false)?;
-            let on = watches(&trail, &series.insight, series.category);
-            Ok(on.then_some(trail.trail_arn))
+            match watches(&trail, &series.insight, series.category) {
+                true => Watched::Trail(trail.trail_arn),
+                false => Watched::No,
+            }
         }
         None => {
             let on = caller
                 .visible_trails(txn)?
                 .iter()
                 .any(|t| watches(t, &series.insight, series.category));
-            Ok(on.then(String::new))
+            if on { Watched::Account } else { Watched::No }
         }
-    }
+    })
 }
 
 /// Counts the series' events per period in `[start, end)`.
@@ -175,18 +187,18 @@ pub fn list_insights_metric_data(
         account: ctx.account_id(),
         region: ctx.region(),
     };
-    let (trail_arn, counted) = ctx.read(|txn| {
-        let on = insights_on(txn, &caller, input.trail_name.as_deref(), &series)?;
-        let counted = match on {
-            Some(_) => count(txn, ctx, &series, (start, end), period_ms)?,
-            None => BTreeMap::new(),
+    let (watched, counted) = ctx.read(|txn| {
+        let watched = insights_on(txn, &caller, input.trail_name.as_deref(), &series)?;
+        let counted = match watched {
+            Watched::No => BTreeMap::new(),
+            _ => count(txn, ctx, &series, (start, end), period_ms)?,
         };
-        Ok((on, counted))
+        Ok((watched, counted))
     })?;
-    let points: Vec<(i64, f64)> = match (&trail_arn, input.data_type.as_deref()) {
-        (None, _) => Vec::new(),
-        (Some(_), Some("NonZeroData")) => counted.into_iter().collect(),
-        (Some(_), _) => (0..)
+    let points: Vec<(i64, f64)> = match (&watched, input.data_type.as_deref()) {
+        (Watched::No, _) => Vec::new(),
+        (_, Some("NonZeroData")) => counted.into_iter().collect(),
+        (_, _) => (0..)
             .map(|i| start + i * period_ms)
             .take_while(|slot| *slot < end)
             .map(|slot| (slot, counted.get(&slot).copied().unwrap_or(0.0)))
@@ -204,7 +216,10 @@ pub fn list_insights_metric_data(
     let page = &points[offset..(offset + size).min(points.len())];
     let next = offset + page.len();
     Ok(ListInsightsMetricDataResponse {
-        trail_arn: trail_arn.filter(|arn| !arn.is_empty()),
+        trail_arn: match watched {
+            Watched::Trail(arn) => Some(arn),
+            _ => None,
+        },
         event_source: input.event_source,
         event_name: input.event_name,
         insight_type: input.insight_type,

@@ -14,6 +14,7 @@ use trailroom_model::cloudtrail::{
     Query, QueryStatistics, QueryStatisticsForDescribeQuery, StartQueryRequest, StartQueryResponse,
 };
 use trailroom_protocol::ApiError;
+use trailroom_store::ReadTxn;
 
 use super::dashboards::dashboards_in;
 use super::dashboards::widgets::{fill, refresh_values};
@@ -116,15 +117,7 @@ pub(crate) fn start_query(
         .clone()
         .unwrap_or_else(|| ctx.account_id().to_owned());
     let now = ctx.now_ms();
-    let stores = ctx.read(|txn| {
-        let readable: Vec<EventDataStoreRecord> = feed::live_stores(txn, now)
-            .map_err(|e| lake_failure(&e))?
-            .into_iter()
-            .filter(|s| s.account_id == owner && s.home_region == ctx.region())
-            .collect();
-        feed::feed(txn, lake, &readable).map_err(|e| lake_failure(&e))?;
-        Ok(readable)
-    })?;
+    let stores = ctx.read(|txn| fed_stores(txn, lake, &owner, ctx.region(), now))?;
     let spec = QuerySpec {
         account: ctx.account_id().to_owned(),
         region: ctx.region().to_owned(),
@@ -152,6 +145,34 @@ pub(crate) fn start_query(
 fn lake_failure(err: &feed::FeedError) -> ApiError {
     tracing::error!(error = %err, "cannot feed event data stores");
     ApiError::internal()
+}
+
+/// `account`'s live stores in `region`.
+pub(crate) fn region_stores(
+    txn: &dyn ReadTxn,
+    account: &str,
+    region: &str,
+    now_ms: i64,
+) -> Result<Vec<EventDataStoreRecord>, ApiError> {
+    let stores = feed::live_stores(txn, now_ms).map_err(|e| lake_failure(&e))?;
+    Ok(stores
+        .into_iter()
+        .filter(|s| s.account_id == account && s.home_region == region)
+        .collect())
+}
+
+/// [`region_stores`], caught up with the event log: a query over them sees every event recorded
+/// before it started.
+pub(crate) fn fed_stores(
+    txn: &dyn ReadTxn,
+    lake: &Lake,
+    account: &str,
+    region: &str,
+    now_ms: i64,
+) -> Result<Vec<EventDataStoreRecord>, ApiError> {
+    let stores = region_stores(txn, account, region, now_ms)?;
+    feed::feed(txn, lake, &stores).map_err(|e| lake_failure(&e))?;
+    Ok(stores)
 }
 
 /// The store a table name names among `stores` (by id, any case, or ARN); refused when it is

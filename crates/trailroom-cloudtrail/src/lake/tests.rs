@@ -122,6 +122,20 @@ impl Harness {
         CallContext::new(info, self.store.clone(), self.clock.clone(), true)
     }
 
+    /// CreateEventDataStore through the service; the store's ARN and id.
+    async fn create_store(&self, input: CreateEventDataStoreRequest) -> (String, String) {
+        let ctx = self.ctx(Operation::CreateEventDataStore);
+        let arn = self
+            .svc
+            .create_event_data_store(&ctx, input)
+            .await
+            .unwrap()
+            .event_data_store_arn
+            .unwrap();
+        let id = arn.rsplit('/').next().unwrap().to_owned();
+        (arn, id)
+    }
+
     fn last_seq(&self) -> i64 {
         read(self.store.as_ref(), |txn: &dyn ReadTxn| {
             txn.last_event_seq()
@@ -358,12 +372,17 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-fn run_plan(plan: &[Step]) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// Runs `work` to its end on a runtime of its own.
+fn block_on<T>(work: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
-    runtime.block_on(async { Harness::new().run(plan).await });
+        .unwrap()
+        .block_on(work)
+}
+
+fn run_plan(plan: &[Step]) {
+    block_on(async { Harness::new().run(plan).await });
 }
 
 #[test]
@@ -404,11 +423,7 @@ proptest! {
 #[test]
 fn retention_prunes_old_events_and_gone_stores_are_dropped() {
     const DAY: i64 = 24 * 3600 * 1000;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    block_on(async {
         let mut h = Harness::new();
         let input = CreateEventDataStoreRequest {
             name: Some("short".into()),
@@ -416,15 +431,7 @@ fn retention_prunes_old_events_and_gone_stores_are_dropped() {
             termination_protection_enabled: Some(false),
             ..Default::default()
         };
-        let ctx = h.ctx(Operation::CreateEventDataStore);
-        let arn = h
-            .svc
-            .create_event_data_store(&ctx, input)
-            .await
-            .unwrap()
-            .event_data_store_arn
-            .unwrap();
-        let id = arn.rsplit('/').next().unwrap().to_owned();
+        let (arn, id) = h.create_store(input).await;
         h.record(&[(true, 0, false), (true, 0, true)]).await;
         Harness::feed(&h.store, &h.lake);
         // CreateEventDataStore's own event opens the window, then the two recorded.
@@ -467,25 +474,13 @@ fn scheduled_refreshes_run_at_their_time_when_cloudtrail_may() {
     const HOUR: i64 = 3_600_000;
     // START is 2023-11-14 22:13:20 UTC; the schedule runs daily at 06:00.
     const FIRST_SLOT: i64 = 1_700_028_000_000;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    block_on(async {
         let h = Harness::new();
-        let ctx = h.ctx(Operation::CreateEventDataStore);
         let input = CreateEventDataStoreRequest {
             name: Some("dash".into()),
             ..Default::default()
         };
-        let store_arn = h
-            .svc
-            .create_event_data_store(&ctx, input)
-            .await
-            .unwrap()
-            .event_data_store_arn
-            .unwrap();
-        let id = store_arn.rsplit('/').next().unwrap().to_owned();
+        let (store_arn, id) = h.create_store(input).await;
         let input = CreateDashboardRequest {
             name: Some("daily".into()),
             widgets: Some(vec![RequestWidget {

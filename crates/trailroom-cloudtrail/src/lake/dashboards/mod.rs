@@ -18,10 +18,10 @@ use trailroom_model::cloudtrail::{
     UpdateDashboardResponse,
 };
 use trailroom_protocol::ApiError;
-use trailroom_store::ReadTxn;
 
+use super::page;
+use super::queries::region_stores;
 use super::record::EventDataStoreRecord;
-use super::{feed, page};
 use crate::trails::{checked_tags, required, tags_to_wire};
 use highlights::HIGHLIGHTS;
 pub use record::{
@@ -88,23 +88,6 @@ fn resolver(stores: &[EventDataStoreRecord]) -> impl FnMut(&str) -> Result<Strin
     move |name: &str| super::queries::resolve(stores, name)
 }
 
-/// The caller's live stores in the calling region.
-fn callers_stores(
-    txn: &dyn ReadTxn,
-    account: &str,
-    region: &str,
-    now_ms: i64,
-) -> Result<Vec<EventDataStoreRecord>, ApiError> {
-    let stores = feed::live_stores(txn, now_ms).map_err(|e| {
-        tracing::error!(error = %e, "cannot read event data stores");
-        ApiError::internal()
-    })?;
-    Ok(stores
-        .into_iter()
-        .filter(|s| s.account_id == account && s.home_region == region)
-        .collect())
-}
-
 /// A custom dashboard's widgets as requested, checked against the caller's stores.
 fn requested_widgets(
     ctx: &CallContext,
@@ -112,7 +95,7 @@ fn requested_widgets(
     requested: &[RequestWidget],
 ) -> Result<Vec<WidgetRecord>, ApiError> {
     let now = ctx.now_ms();
-    let stores = ctx.read(|txn| callers_stores(txn, ctx.account_id(), ctx.region(), now))?;
+    let stores = ctx.read(|txn| region_stores(txn, ctx.account_id(), ctx.region(), now))?;
     widgets::checked_widgets(dashboard, requested, now, &mut resolver(&stores))
 }
 

@@ -170,6 +170,15 @@ impl DashboardRecord {
         }
     }
 
+    /// Notes a refresh at `now_ms`: its id when its queries started, and its first failure.
+    pub fn refreshed(&mut self, refresh_id: Option<String>, now_ms: i64, failure: Option<String>) {
+        if refresh_id.is_some() {
+            self.last_refresh_id = refresh_id;
+        }
+        self.last_refresh_ms = Some(now_ms);
+        self.last_refresh_failure = failure;
+    }
+
     /// The widgets as the API shows them.
     pub fn wire_widgets(&self) -> Vec<Widget> {
         self.widgets.iter().map(WidgetRecord::to_wire).collect()

@@ -18,10 +18,11 @@ use trailroom_protocol::ApiError;
 use trailroom_store::Store;
 
 use super::record::{DASHBOARD_KIND, DASHBOARD_RESOURCE_TYPE, DashboardRecord, find_dashboard};
+use super::resolver;
 use super::widgets::{CUSTOM_PARAMETERS, STORE_PARAMETER, fill, refresh_values};
-use super::{callers_stores, resolver};
+use crate::lake::queries::fed_stores;
 use crate::lake::record::{EdsStatus, EventDataStoreRecord};
-use crate::lake::{feed, lake_error, not_found};
+use crate::lake::{lake_error, not_found};
 use crate::trails::required;
 
 /// The service principal that runs dashboards' queries.
@@ -133,11 +134,7 @@ async fn record_refresh(
             return Ok(());
         };
         let mut record: DashboardRecord = doc.decode()?;
-        if refresh_id.is_some() {
-            record.last_refresh_id = refresh_id;
-        }
-        record.last_refresh_ms = Some(now_ms);
-        record.last_refresh_failure = failure;
+        record.refreshed(refresh_id, now_ms, failure);
         tx.put(&record.to_doc()?)
     })
     .await
@@ -189,14 +186,7 @@ pub(crate) async fn start_dashboard_refresh(
             format!("{key} is not a query parameter of this dashboard."),
         ));
     }
-    let stores = ctx.read(|txn| {
-        let stores = callers_stores(txn, account, region, now)?;
-        feed::feed(txn, lake, &stores).map_err(|e| {
-            tracing::error!(error = %e, "cannot feed event data stores");
-            ApiError::internal()
-        })?;
-        Ok(stores)
-    })?;
+    let stores = ctx.read(|txn| fed_stores(txn, lake, account, region, now))?;
     if dashboard.managed {
         let store = highlights_store(given.get(STORE_PARAMETER), &stores)?;
         given.insert(STORE_PARAMETER.into(), store);
@@ -217,25 +207,15 @@ pub(crate) async fn start_dashboard_refresh(
     let values = refresh_values(given, now);
     let failure =
         run_widgets(lake, &dashboard, &stores, &values, &refresh_id, now).map_err(lake_error)?;
-    let (account, arn, id_out) = (
+    let (account, region, arn, id_out) = (
         account.to_owned(),
+        region.to_owned(),
         dashboard.arn.clone(),
         refresh_id.clone(),
     );
     ctx.write(move |tx| {
-        let Some(doc) = tx
-            .get(&account, DASHBOARD_KIND, &arn)
-            .map_err(store_failure)?
-        else {
-            return Err(ApiError::client(
-                "ResourceNotFoundException",
-                format!("The dashboard {arn} was not found."),
-            ));
-        };
-        let mut record: DashboardRecord = doc.decode().map_err(store_failure)?;
-        record.last_refresh_id = Some(refresh_id);
-        record.last_refresh_ms = Some(now);
-        record.last_refresh_failure = failure;
+        let mut record = find_dashboard(&*tx, &arn, &account, &region)?;
+        record.refreshed(Some(refresh_id), now, failure);
         tx.put(&record.to_doc().map_err(store_failure)?)
             .map_err(store_failure)?;
         Ok(StartDashboardRefreshResponse {
@@ -328,15 +308,8 @@ fn scheduled_refresh(
         return Ok((None, Some(refusal)));
     }
     let (account, region) = (&dashboard.account_id, &dashboard.home_region);
-    let stores = trailroom_store::read(store, |txn| {
-        let stores = callers_stores(txn, account, region, now_ms)?;
-        feed::feed(txn, lake, &stores).map_err(|e| {
-            tracing::error!(error = %e, "cannot feed event data stores");
-            ApiError::internal()
-        })?;
-        Ok(stores)
-    })
-    .map_err(store_failure)??;
+    let stores = trailroom_store::read(store, |txn| fed_stores(txn, lake, account, region, now_ms))
+        .map_err(store_failure)??;
     let mut given = BTreeMap::new();
     if dashboard.managed {
         match stores
