@@ -56,7 +56,7 @@ pub(crate) fn spawn(
 /// Tells a job that could not be queued that nothing was stored.
 pub(crate) fn refuse(job: WriteJob) {
     // The job must not touch a database: give it a transaction that refuses every call.
-    let completion = job(&mut crate::txn::Refusing);
+    let completion = job(&mut trailroom_store::Refusing::shut_down());
     completion(Err(StoreError::Unavailable("store is shut down".into())));
 }
 
@@ -237,7 +237,7 @@ fn run_jobs(conn: &Connection, batch: Vec<WriteJob>) -> Vec<JobCompletion> {
 
 fn fail_all(batch: Vec<WriteJob>, err: StoreError) {
     for job in batch {
-        let completion = job(&mut crate::txn::Refusing);
+        let completion = job(&mut trailroom_store::Refusing(err.clone()));
         completion(Err(err.clone()));
     }
 }

@@ -15,6 +15,7 @@ mod doc;
 mod error;
 mod event;
 mod job;
+mod refusing;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
@@ -22,6 +23,7 @@ pub use doc::{Doc, DocKey};
 pub use error::{StoreError, StoreResult};
 pub use event::{EventQuery, EventRow, LookupKey, LookupKeyError};
 pub use job::{JobCompletion, WriteJob, read, write};
+pub use refusing::Refusing;
 
 /// Read access to the stored state: documents and events.
 ///

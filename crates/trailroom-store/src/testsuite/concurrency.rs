@@ -1,9 +1,10 @@
-//! Many writers at once: every write lands, each event once.
+//! Many writers at once: every write lands, each event once; followers of the log miss nothing.
 
 use std::sync::Arc;
 
 use super::documents::doc;
-use crate::{Store, read, write};
+use super::events::event;
+use crate::{EventRow, Store, read, write};
 
 /// Hundreds of concurrent writers all land (group commit), none lost.
 pub async fn many_concurrent_writers(store: Arc<dyn Store>) {
@@ -30,4 +31,79 @@ pub async fn many_concurrent_writers(store: Arc<dyn Store>) {
     })
     .unwrap();
     assert_eq!(n, 300);
+}
+
+/// Several stores on one database (several nodes) append at once while a reader follows the log
+/// from its last position, as delivery does: it must see every event exactly once, in position
+/// order. A position taken before commit (a plain sequence) fails this: a follower can read past
+/// a position whose transaction commits a moment later, and never see that event.
+pub async fn followers_miss_nothing(nodes: &[Arc<dyn Store>]) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    const ACCOUNT: &str = "555555555555";
+    let done = Arc::new(AtomicBool::new(false));
+    let follower = {
+        let nodes = nodes.to_vec();
+        let done = done.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut seen = Vec::new();
+            let mut after = 0;
+            for round in 0.. {
+                let finished = done.load(Ordering::SeqCst);
+                let node = &nodes[round % nodes.len()];
+                let page = read(node.as_ref(), |tx| {
+                    tx.events_after(ACCOUNT, None, after, 64).unwrap()
+                })
+                .unwrap();
+                if let Some(last) = page.last() {
+                    after = last.seq;
+                } else if finished {
+                    return seen;
+                }
+                seen.extend(page);
+            }
+            unreachable!()
+        })
+    };
+    let mut writers = Vec::new();
+    for (n, node) in nodes.iter().enumerate() {
+        for w in 0..8 {
+            let node = node.clone();
+            writers.push(tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for i in 0..25 {
+                    let events: Vec<EventRow> = (0..1 + i % 3)
+                        .map(|k| EventRow {
+                            event_id: format!("{n}-{w}-{i}-{k}"),
+                            account_id: ACCOUNT.into(),
+                            ..event(i as i64, "CreateRoom", "room")
+                        })
+                        .collect();
+                    ids.extend(events.iter().map(|e| e.event_id.clone()));
+                    write(node.as_ref(), move |tx| {
+                        events.iter().try_for_each(|e| tx.append_event(e).map(drop))
+                    })
+                    .await
+                    .unwrap()
+                    .unwrap();
+                }
+                ids
+            }));
+        }
+    }
+    let mut appended = Vec::new();
+    for writer in writers {
+        appended.extend(writer.await.unwrap());
+    }
+    done.store(true, Ordering::SeqCst);
+    let seen = follower.await.unwrap();
+    assert!(
+        seen.windows(2).all(|w| w[0].seq < w[1].seq),
+        "positions increase along the log"
+    );
+    let mut seen_ids: Vec<String> = seen.into_iter().map(|e| e.event_id).collect();
+    seen_ids.sort();
+    appended.sort();
+    assert_eq!(seen_ids.len(), appended.len(), "every event followed once");
+    assert_eq!(seen_ids, appended);
 }

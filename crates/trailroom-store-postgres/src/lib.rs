@@ -1,0 +1,142 @@
+//! The PostgreSQL store: the [`Store`] traits over one PostgreSQL database that several trailroom
+//! nodes may share.
+//!
+//! Owns: connecting (a pool of connections, `deadpool-postgres` over `tokio-postgres`), schema
+//! migrations run once however many nodes start together ([`schema`]), the writer thread that
+//! group-commits [`WriteJob`]s ([`writer`]), and the SQL of documents and events ([`txn`],
+//! [`events`]).
+//!
+//! The traits are blocking, like SQLite's: the driver's futures are polled on the calling thread
+//! while the store's own small runtime ([`io::Io`]) drives the sockets, so a call blocks its
+//! thread for one round trip to the database, as an SQLite read blocks it for a page read.
+//!
+//! Knows nothing about what the documents mean.
+
+mod error;
+mod events;
+mod io;
+mod schema;
+mod txn;
+mod writer;
+
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use trailroom_store::{ReadTxn, Store, StoreError, StoreResult, WriteJob, WriterCounters};
+
+use crate::error::{pg_error, pool_error};
+use crate::io::Io;
+use crate::txn::PgTxn;
+use crate::writer::WriterMsg;
+
+/// How a [`PostgresStore`] connects.
+#[derive(Debug, Clone)]
+pub struct PostgresOptions {
+    /// Most connections open at once (readers and the writer).
+    pub max_connections: usize,
+    /// Longest wait for a free connection, or for a new one to open, before a call is answered
+    /// as unavailable.
+    pub wait: Duration,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            wait: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A [`Store`] on a PostgreSQL database.
+pub struct PostgresStore {
+    io: Arc<Io>,
+    pool: Pool,
+    jobs: Mutex<Option<mpsc::Sender<WriterMsg>>>,
+    counters: Arc<WriterCounters>,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/db`), migrates its schema
+    /// and starts the writer.
+    pub fn open(url: &str, options: &PostgresOptions) -> StoreResult<Arc<Self>> {
+        let config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?;
+        let io = Arc::new(Io::start()?);
+        let manager = Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.max_connections.max(2))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(options.wait))
+            .create_timeout(Some(options.wait))
+            .build()
+            .map_err(|e| StoreError::Backend(format!("cannot build the connection pool: {e}")))?;
+        {
+            let mut conn = io.wait(pool.get()).map_err(pool_error)?;
+            io.wait(schema::migrate(&mut conn))?;
+        }
+        let counters = Arc::new(WriterCounters::default());
+        let jobs = writer::spawn(io.clone(), pool.clone(), counters.clone())?;
+        Ok(Arc::new(Self {
+            io,
+            pool,
+            jobs: Mutex::new(Some(jobs)),
+            counters,
+        }))
+    }
+}
+
+impl Store for PostgresStore {
+    fn writer_stats(&self) -> trailroom_store::WriterStats {
+        self.counters.snapshot()
+    }
+
+    fn submit(&self, job: WriteJob) {
+        let sender = self.jobs.lock().expect("writer handle poisoned").clone();
+        let refused = match sender {
+            Some(sender) => sender.send(WriterMsg::Job(job)).err().map(|e| e.0),
+            None => Some(WriterMsg::Job(job)),
+        };
+        if let Some(WriterMsg::Job(job)) = refused {
+            writer::refuse(job, StoreError::Unavailable("store is shut down".into()));
+        }
+    }
+
+    fn with_reader(&self, f: &mut dyn FnMut(&dyn ReadTxn)) -> StoreResult<()> {
+        let conn = self.io.wait(self.pool.get()).map_err(pool_error)?;
+        // One snapshot for everything `f` reads.
+        self.io
+            .wait(conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+            .map_err(pg_error)?;
+        f(&PgTxn::reader(&self.io, &conn));
+        self.io.wait(conn.batch_execute("COMMIT")).map_err(pg_error)
+    }
+
+    fn shutdown(&self) {
+        let sender = self.jobs.lock().expect("writer handle poisoned").take();
+        if let Some(sender) = sender {
+            let (done_tx, done_rx) = mpsc::channel();
+            if sender.send(WriterMsg::Stop(done_tx)).is_ok() {
+                let _ = done_rx.recv();
+            }
+        }
+        self.pool.close();
+    }
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests;
