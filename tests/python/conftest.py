@@ -4,11 +4,15 @@ The server binary comes from TRAILROOM_BIN (set by scripts/test); each server ge
 directory and a free loopback port chosen by the OS.
 """
 
+import atexit
 import contextlib
+import json
 import os
+import sqlite3
 import subprocess
 import tempfile
 import time
+import uuid
 
 import boto3
 import pytest
@@ -23,12 +27,46 @@ ACCOUNT = "123456789012"
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
+_DATABASES = {}
+
+
+def postgres_store(data_dir):
+    """With TRAILROOM_TEST_STORE=postgres, a fresh PostgreSQL database for the servers of one data
+    directory (on the server TRAILROOM_TEST_POSTGRES names), dropped when the test session ends;
+    otherwise None."""
+    if os.environ.get("TRAILROOM_TEST_STORE") != "postgres":
+        return None
+    key = os.path.realpath(data_dir)
+    if key not in _DATABASES:
+        _DATABASES[key] = new_postgres_database()
+    return _DATABASES[key]
+
+
+def new_postgres_database():
+    admin = os.environ.get("TRAILROOM_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+    name = f"trailroom_client_{uuid.uuid4().hex}"
+    subprocess.run(["psql", admin, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+    atexit.register(
+        subprocess.run,
+        ["psql", admin, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+        check=False,
+    )
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
 class Server:
-    """A trailroom process on 127.0.0.1 with a data directory that outlives restarts."""
+    """A trailroom process on 127.0.0.1 with a data directory that outlives restarts (and, with
+    TRAILROOM_TEST_STORE=postgres, its own PostgreSQL database instead of SQLite)."""
 
     def __init__(self, data_dir, extra_args=()):
         self.data_dir = data_dir
         self.extra_args = list(extra_args)
+        if "--store" not in self.extra_args:
+            store = postgres_store(data_dir)
+            if store:
+                self.extra_args += ["--store", store]
+        args = self.extra_args
+        self.store_url = args[args.index("--store") + 1] if "--store" in args else None
         self.proc = None
         self.endpoint = None
 
@@ -72,6 +110,39 @@ class Server:
             aws_session_token=token,
             config=NO_RETRIES,
         )
+
+
+def stored_document(srv, account, kind, doc_id):
+    """The body of a stored document, read from the server's store itself (SQLite file or
+    PostgreSQL database), for state no API reads back; None when there is none."""
+    if srv.store_url:
+        out = subprocess.run(
+            ["psql", srv.store_url, "-At", "-v", f"account={account}", "-v", f"kind={kind}",
+             "-v", f"id={doc_id}"],
+            input="SELECT body FROM docs WHERE account = :'account' AND kind = :'kind' AND id = :'id'",
+            check=True, capture_output=True, text=True)
+        return json.loads(out.stdout) if out.stdout.strip() else None
+    db = sqlite3.connect(f"file:{os.path.join(srv.data_dir, 'trailroom.db')}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT body FROM docs WHERE account = ? AND kind = ? AND id = ?",
+                         (account, kind, doc_id)).fetchone()
+    finally:
+        db.close()
+    return json.loads(row[0]) if row else None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `sqlite_store` look at the SQLite file itself: skipped on PostgreSQL."""
+    if os.environ.get("TRAILROOM_TEST_STORE") != "postgres":
+        return
+    skip = pytest.mark.skip(reason="examines the SQLite store's file; the run is on PostgreSQL")
+    for item in items:
+        if "sqlite_store" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_store: examines the SQLite store's file itself")
 
 
 @pytest.fixture

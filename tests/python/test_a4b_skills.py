@@ -4,13 +4,11 @@ ListSkills, account linking, private skills for enrolled users, the invitation c
 """
 
 import json
-import os
-import sqlite3
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, admin, allow_role, code_400, new_user, unchecked
+from conftest import ACCOUNT, admin, allow_role, code_400, new_user, stored_document, unchecked
 
 EXPENSE = "amzn1.ask.skill.0b6c1f3e-2a94-4d1e-9f37-1c5a8e2d7b01"  # linking
 MARKET = "amzn1.ask.skill.1d7e2a4f-3b05-4e2f-8a48-2d6b9f3e8c02"
@@ -316,13 +314,8 @@ def offered_to_users(srv, skill):
     (AssociateSkillWithUsers has no Get or List counterpart), so this reads the server's store: the
     account's state for the skill (kind `a4b_org_skill`, crates/trailroom-a4b/src/skills/org.rs)
     and its `AvailableToUsers` flag. A call is answered once its write is committed."""
-    db = sqlite3.connect(f"file:{os.path.join(srv.data_dir, 'trailroom.db')}?mode=ro", uri=True)
-    try:
-        row = db.execute("SELECT body FROM docs WHERE account = ? AND kind = 'a4b_org_skill' AND id = ?",
-                         (ACCOUNT, skill)).fetchone()
-    finally:
-        db.close()
-    return row is not None and json.loads(row[0])["AvailableToUsers"] is True
+    body = stored_document(srv, ACCOUNT, "a4b_org_skill", skill)
+    return body is not None and body["AvailableToUsers"] is True
 
 
 def test_private_skills_are_offered_to_users(server):

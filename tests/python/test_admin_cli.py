@@ -8,6 +8,8 @@ import os
 import sqlite3
 import subprocess
 
+import pytest
+
 from conftest import ROOT_KEY, ROOT_SECRET, Server
 
 BINARY = os.environ.get("TRAILROOM_BIN", "target/debug/trailroom")
@@ -51,6 +53,7 @@ def test_admin_actions_go_through_the_running_server(tmp_path):
     assert local.returncode == 0, local.stderr
 
 
+@pytest.mark.sqlite_store
 def test_a_newer_schema_is_refused_and_an_older_one_is_backed_up(tmp_path):
     data = tmp_path / "data"
     Server(str(data)).start().stop()

@@ -47,11 +47,26 @@ pub enum AuthFailure {
     /// The credential scope names another service than the one the request is for (the
     /// expected signing name).
     WrongService(&'static str),
+    /// The store could not be reached while looking up the key (the call may be retried).
+    Unavailable,
     /// The store failed while looking up the key.
     Internal,
 }
 
 impl AuthFailure {
+    fn from_store(err: trailroom_store::StoreError) -> Self {
+        match err {
+            trailroom_store::StoreError::Unavailable(reason) => {
+                tracing::warn!(%reason, "store unavailable");
+                Self::Unavailable
+            }
+            other => {
+                tracing::error!(error = %other, "store failure while authenticating");
+                Self::Internal
+            }
+        }
+    }
+
     fn from_sigv4(err: SigV4Error) -> Self {
         match err.kind() {
             ErrorKind::Missing => Self::Missing,
@@ -115,6 +130,12 @@ impl AuthFailure {
                 StatusCode::FORBIDDEN,
                 format!("Credential should be scoped to correct service: '{service}'. "),
             ),
+            Self::Unavailable => (
+                "ServiceUnavailableException",
+                "ServiceUnavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The service is unavailable. Please retry.".to_owned(),
+            ),
             Self::Internal => return ApiError::internal(),
         };
         let code = match family {
@@ -159,11 +180,11 @@ pub fn authenticate_parsed(
             now_ms,
         )
     })
-    .map_err(|_| AuthFailure::Internal)?
+    .map_err(AuthFailure::from_store)?
     .map_err(|err| match err {
         ResolveError::UnknownKey => AuthFailure::UnknownKey,
         ResolveError::Expired => AuthFailure::ExpiredToken,
-        ResolveError::Store(_) => AuthFailure::Internal,
+        ResolveError::Store(err) => AuthFailure::from_store(err),
     })?;
     trailroom_sigv4::verify(
         request,

@@ -45,6 +45,9 @@ pub struct Config {
     pub digest_interval: std::time::Duration,
     /// Buckets on external S3-compatible endpoints that trails may deliver to.
     pub external_buckets: Vec<ExternalBucket>,
+    /// Where state and the event log are kept (`[store]`): SQLite in the data directory, or a
+    /// PostgreSQL database several nodes may share.
+    pub store: StoreConfig,
     /// Where the bytes of objects in this server's buckets are kept (`[blobs]`).
     pub blobs: BlobsConfig,
     /// Base URL clients reach this server at, for links it hands out (report downloads).
@@ -136,6 +139,43 @@ pub struct ExternalBucket {
     /// Path-style addressing (`endpoint/bucket/key`), as most self-hosted endpoints want.
     #[serde(default = "yes")]
     pub path_style: bool,
+}
+
+/// Where state and the event log are kept: unset `url`, SQLite in the data directory (the
+/// default); `postgres://user[:password]@host[:port]/database`, that PostgreSQL database.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// The PostgreSQL URL; unset for SQLite. Never logged (it may hold a password).
+    pub url: Option<String>,
+    /// Most PostgreSQL connections this node opens (default 16).
+    pub max_connections: Option<usize>,
+}
+
+/// The store a [`StoreConfig`] names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// `trailroom.db` in the data directory.
+    Sqlite,
+    /// A PostgreSQL database at this URL.
+    Postgres(String),
+}
+
+impl StoreConfig {
+    /// Which store the configuration names.
+    pub fn choice(&self) -> Result<StoreChoice, ConfigError> {
+        match self.url.as_deref().map(str::trim) {
+            None | Some("") | Some("sqlite") => Ok(StoreChoice::Sqlite),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(StoreChoice::Postgres(url.to_owned()))
+            }
+            Some(_) => Err(ConfigError::Invalid(
+                "store must be a postgres:// or postgresql:// URL, or unset for SQLite in the \
+                 data directory"
+                    .into(),
+            )),
+        }
+    }
 }
 
 /// Where object bytes are kept: files under the data directory (`backend = "files"`, the
@@ -315,6 +355,7 @@ impl Default for Config {
             public_url: None,
             external_buckets: Vec::new(),
             blobs: BlobsConfig::default(),
+            store: StoreConfig::default(),
             delivery_interval: std::time::Duration::from_secs(300),
             digest_interval: std::time::Duration::from_secs(3600),
             max_connections: None,
@@ -427,6 +468,9 @@ impl Config {
                 value,
             })?;
         }
+        if let Some(value) = env("TRAILROOM_STORE") {
+            self.store.url = Some(value);
+        }
         if let Some(value) = env("TRAILROOM_DATA_DIR") {
             self.data_dir = PathBuf::from(value);
         }
@@ -441,6 +485,7 @@ impl Config {
 
     /// Rejects values the server cannot work with.
     pub fn check(&self) -> Result<(), ConfigError> {
+        self.store.choice()?;
         for account in &self.accounts {
             check_account_id(&account.id)?;
         }

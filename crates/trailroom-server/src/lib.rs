@@ -33,6 +33,7 @@ pub mod retention;
 mod s3_api;
 mod sns_api;
 pub mod state;
+pub mod store_choice;
 pub mod test_api;
 pub mod tls;
 pub mod tls_session;

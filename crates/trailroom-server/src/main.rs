@@ -172,6 +172,10 @@ struct ServeArgs {
     /// Data directory (default ./data).
     #[arg(long, env = "TRAILROOM_DATA_DIR", conflicts_with = "ephemeral")]
     data_dir: Option<PathBuf>,
+    /// Keep state and the event log in this PostgreSQL database
+    /// (`postgres://user@host:port/db`) instead of SQLite in the data directory.
+    #[arg(long, env = "TRAILROOM_STORE")]
+    store: Option<String>,
     /// Keep all state in a temporary data directory, removed when the server stops.
     #[arg(long)]
     ephemeral: bool,
@@ -301,6 +305,9 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(dir) = args.data_dir {
         config.data_dir = dir;
+    }
+    if let Some(url) = args.store {
+        config.store.url = Some(url);
     }
     let ephemeral = ephemeral_dir(args.ephemeral)?;
     if let Some(dir) = &ephemeral {

@@ -8,7 +8,6 @@ use trailroom_a4b::A4bService;
 use trailroom_audit::{Clock, SystemClock};
 use trailroom_cloudtrail::CloudTrailService;
 use trailroom_store::Store;
-use trailroom_store_sqlite::SqliteStore;
 
 use crate::bootstrap::{ensure_accounts, ensure_organizations};
 use crate::config::Config;
@@ -48,9 +47,7 @@ impl AppState {
     pub async fn open(config: Config) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
-        let path = config.data_dir.join("trailroom.db");
-        let store: Arc<dyn Store> = SqliteStore::open(&path)
-            .with_context(|| format!("cannot open store {}", path.display()))?;
+        let store = crate::store_choice::open_for_server(&config)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         ensure_accounts(store.as_ref(), &config.bootstrap_accounts(), clock.now_ms())
             .await

@@ -9,8 +9,6 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use trailroom_a4b::admin::{AdminCtx, actions, run};
-use trailroom_store::Store;
-use trailroom_store_sqlite::SqliteStore;
 
 use crate::bootstrap::{ensure_accounts, ensure_organizations};
 use crate::cli::admin_client::RootKey;
@@ -40,11 +38,8 @@ fn lock_for_change(data_dir: &Path, command: &str) -> anyhow::Result<DataDirLock
 }
 
 /// Opens the store of a data directory (creating it).
-pub(crate) fn open(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let path = data_dir.join("trailroom.db");
-    SqliteStore::open(&path).with_context(|| format!("cannot open {}", path.display()))
+pub(crate) fn open(data_dir: &Path) -> anyhow::Result<Arc<dyn trailroom_store::Store>> {
+    crate::store_choice::open_for_command(data_dir, None, false)
 }
 
 /// Prints every A4B admin action with its description.

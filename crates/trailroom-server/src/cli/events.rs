@@ -1,16 +1,16 @@
 //! `trailroom events lookup|tail`: Event history in a terminal, read straight from a data
-//! directory (the server may be running: the store allows readers beside its writer). An
+//! directory or the server's PostgreSQL store (the server may be running: the store allows
+//! readers beside its writer). An
 //! operator tool with the same trust as the database file, so it needs no credentials and its
 //! reads are not themselves recorded.
 
 use std::io::Write;
-use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use trailroom_store::{EventQuery, EventRow, LookupKey, Store};
-use trailroom_store_sqlite::SqliteStore;
 
 /// What `events lookup` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,6 +27,10 @@ pub struct FilterArgs {
     /// Data directory of the server.
     #[arg(long, env = "TRAILROOM_DATA_DIR", default_value = "data")]
     pub data_dir: std::path::PathBuf,
+    /// The server's PostgreSQL store (`postgres://…`), when it keeps its events there rather
+    /// than in the data directory.
+    #[arg(long, env = "TRAILROOM_STORE")]
+    pub store: Option<String>,
     /// Account whose events to show.
     #[arg(long, default_value = trailroom_identity::DEFAULT_ACCOUNT_ID)]
     pub account: String,
@@ -74,18 +78,14 @@ pub fn parse_attribute(text: &str) -> anyhow::Result<LookupKey> {
     LookupKey::parse(key, value).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-fn open(data_dir: &Path) -> anyhow::Result<std::sync::Arc<SqliteStore>> {
-    let path = data_dir.join("trailroom.db");
-    if !path.is_file() {
-        bail!("no trailroom database at {}", path.display());
-    }
-    SqliteStore::open(&path).with_context(|| format!("cannot open {}", path.display()))
+fn open(filter: &FilterArgs) -> anyhow::Result<Arc<dyn Store>> {
+    crate::store_choice::open_for_command(&filter.data_dir, filter.store.as_deref(), true)
 }
 
 /// `events lookup`: newest first, paging through the store until `max` events are printed.
 pub fn lookup(args: &LookupArgs, out: &mut impl Write) -> anyhow::Result<()> {
     let filter = &args.filter;
-    let store = open(&filter.data_dir)?;
+    let store = open(filter)?;
     let key = filter
         .attribute
         .as_deref()
@@ -118,7 +118,7 @@ pub fn lookup(args: &LookupArgs, out: &mut impl Write) -> anyhow::Result<()> {
 
 /// `events tail`: prints events as they are recorded, oldest first, until interrupted.
 pub fn tail(args: &FilterArgs, poll: Duration, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = open(&args.data_dir)?;
+    let store = open(args)?;
     let key = args.attribute.as_deref().map(parse_attribute).transpose()?;
     let total = trailroom_store::read(store.as_ref(), |txn| txn.count_events())??;
     // Start from the end of the log: show only what happens from now on.

@@ -13,7 +13,6 @@ use serde_json::{Map, Value, json};
 use trailroom_federation::SessionAttributes;
 use trailroom_federation::saml::ResponseSpec;
 use trailroom_federation::test_idp::TestIdp;
-use trailroom_store::Store as _;
 
 use crate::cli::admin::open;
 

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use trailroom_cloudtrail::trails::{TRAIL_KIND, TrailRecord};
 use trailroom_delivery::validate::{ObjectSource, PublicKeys, Report, Request, validate};
@@ -13,7 +13,6 @@ use trailroom_delivery::validate::{ObjectSource, PublicKeys, Report, Request, va
 use crate::local_objects::LocalObjects;
 use trailroom_s3::BlobStore;
 use trailroom_store::Store;
-use trailroom_store_sqlite::SqliteStore;
 
 /// Arguments of `trailroom validate`.
 #[derive(Debug, Clone, clap::Args)]
@@ -62,12 +61,8 @@ impl PublicKeys for Keys<'_> {
     }
 }
 
-fn open(data_dir: &Path) -> anyhow::Result<std::sync::Arc<SqliteStore>> {
-    let path = data_dir.join("trailroom.db");
-    if !path.is_file() {
-        bail!("no trailroom database at {}", path.display());
-    }
-    SqliteStore::open(&path).with_context(|| format!("cannot open {}", path.display()))
+fn open(data_dir: &Path) -> anyhow::Result<std::sync::Arc<dyn trailroom_store::Store>> {
+    crate::store_choice::open_for_command(data_dir, None, true)
 }
 
 /// A trail's ARN from a name (in `account` and `region`, us-east-1 when unset) or an ARN.
