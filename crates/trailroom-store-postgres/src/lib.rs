@@ -28,7 +28,7 @@ use trailroom_store::{ReadTxn, Store, StoreError, StoreResult, WriteJob, WriterC
 
 use crate::error::{pg_error, pool_error};
 use crate::io::Io;
-use crate::txn::PgTxn;
+use crate::txn::{Batch, PgTxn};
 use crate::writer::WriterMsg;
 
 /// How a [`PostgresStore`] connects.
@@ -112,12 +112,24 @@ impl Store for PostgresStore {
 
     fn with_reader(&self, f: &mut dyn FnMut(&dyn ReadTxn)) -> StoreResult<()> {
         let conn = self.io.wait(self.pool.get()).map_err(pool_error)?;
+        let snapshot = Batch::default();
         // One snapshot for everything `f` reads.
-        self.io
+        let begun = self
+            .io
             .wait(conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-            .map_err(pg_error)?;
-        f(&PgTxn::reader(&self.io, &conn));
-        self.io.wait(conn.batch_execute("COMMIT")).map_err(pg_error)
+            .map_err(pg_error);
+        let ended = begun.and_then(|()| {
+            f(&PgTxn::reader(&self.io, &conn, &snapshot));
+            match snapshot.lost() {
+                Some(err) => Err(err),
+                None => self.io.wait(conn.batch_execute("COMMIT")).map_err(pg_error),
+            }
+        });
+        if ended.as_ref().is_err_and(error::connection_lost) {
+            // Not back into the pool: a later reader would only find it broken.
+            drop(deadpool_postgres::Object::take(conn));
+        }
+        ended
     }
 
     fn shutdown(&self) {

@@ -6,7 +6,7 @@
 //! [`Batch::aborted`] so that the writer rolls it back instead of reporting it committed
 //! (PostgreSQL answers `COMMIT` of an aborted transaction with a rollback, not an error).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use deadpool_postgres::ClientWrapper;
 use tokio_postgres::Row;
@@ -15,36 +15,47 @@ use trailroom_store::{
     Doc, DocKey, EventQuery, EventRow, ReadTxn, StoreError, StoreResult, WriteTxn,
 };
 
-use crate::error::{is_unique_violation, pg_error};
+use crate::error::{connection_lost, is_unique_violation, pg_error};
 use crate::events;
 use crate::io::Io;
 
 /// Statement parameters.
 pub(crate) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
-/// What the writer's jobs share within one transaction.
+/// What the statements on one connection share within one transaction (the writer's batch, or
+/// a reader's snapshot).
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
     /// A statement failed where no savepoint could undo it: the transaction cannot commit.
     pub(crate) aborted: Cell<bool>,
+    /// The connection was lost: every later statement fails with this at once rather than being
+    /// sent to it, and the connection is not used again.
+    pub(crate) lost: RefCell<Option<StoreError>>,
+}
+
+impl Batch {
+    /// The error that lost the connection, if it was lost.
+    pub(crate) fn lost(&self) -> Option<StoreError> {
+        self.lost.borrow().clone()
+    }
 }
 
 /// A view of the database through one connection.
 pub(crate) struct PgTxn<'c> {
     io: &'c Io,
     client: &'c ClientWrapper,
-    /// The writer's batch; `None` for readers.
-    batch: Option<&'c Batch>,
+    /// What this transaction's statements share.
+    batch: &'c Batch,
     /// Open savepoints; 0 outside any nested unit.
     depth: usize,
 }
 
 impl<'c> PgTxn<'c> {
-    pub(crate) fn reader(io: &'c Io, client: &'c ClientWrapper) -> Self {
+    pub(crate) fn reader(io: &'c Io, client: &'c ClientWrapper, batch: &'c Batch) -> Self {
         Self {
             io,
             client,
-            batch: None,
+            batch,
             depth: 0,
         }
     }
@@ -53,7 +64,7 @@ impl<'c> PgTxn<'c> {
         Self {
             io,
             client,
-            batch: Some(batch),
+            batch,
             depth: 0,
         }
     }
@@ -70,6 +81,7 @@ impl<'c> PgTxn<'c> {
 
     /// Runs a prepared (and cached) statement; returns its rows.
     pub(crate) fn query(&self, sql: &str, params: Params<'_>) -> StoreResult<Vec<Row>> {
+        self.usable()?;
         let rows = self.io.wait(async {
             let statement = self.client.prepare_cached(sql).await?;
             self.client.query(&statement, params).await
@@ -79,6 +91,7 @@ impl<'c> PgTxn<'c> {
 
     /// Runs a prepared (and cached) statement; returns how many rows it changed.
     pub(crate) fn execute(&self, sql: &str, params: Params<'_>) -> StoreResult<u64> {
+        self.usable()?;
         let changed = self.io.wait(async {
             let statement = self.client.prepare_cached(sql).await?;
             self.client.execute(&statement, params).await
@@ -88,6 +101,7 @@ impl<'c> PgTxn<'c> {
 
     /// Runs statements without parameters (savepoints, clearing).
     fn batch_execute(&self, sql: &str) -> StoreResult<()> {
+        self.usable()?;
         let done = self.io.wait(self.client.batch_execute(sql));
         done.map_err(|e| self.failed(e))
     }
@@ -97,13 +111,31 @@ impl<'c> PgTxn<'c> {
         if self.depth == 0 {
             self.abort_batch();
         }
-        pg_error(err)
+        self.note(pg_error(err))
+    }
+
+    /// Remembers a lost connection.
+    fn note(&self, err: StoreError) -> StoreError {
+        if connection_lost(&err) {
+            self.abort_batch();
+            self.batch
+                .lost
+                .borrow_mut()
+                .get_or_insert_with(|| err.clone());
+        }
+        err
+    }
+
+    /// Fails at once when the connection was lost.
+    fn usable(&self) -> StoreResult<()> {
+        match self.batch.lost() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
     }
 
     fn abort_batch(&self) {
-        if let Some(batch) = self.batch {
-            batch.aborted.set(true);
-        }
+        self.batch.aborted.set(true);
     }
 
     fn docs(&self, sql: &str, params: Params<'_>) -> StoreResult<Vec<Doc>> {
@@ -269,6 +301,7 @@ impl WriteTxn for PgTxn<'_> {
                 return Err(taken());
             }
         }
+        self.usable()?;
         let body = doc.body.to_string();
         let sql = "INSERT INTO docs (account, kind, id, name, parent, body) \
                    VALUES ($1, $2, $3, $4, $5, $6) \
@@ -328,11 +361,12 @@ impl WriteTxn for PgTxn<'_> {
 
     fn commit_nested(&mut self) -> StoreResult<()> {
         let depth = self.take_depth()?;
+        self.usable()?;
         let released = self.io.wait(
             self.client
                 .batch_execute(&format!("RELEASE SAVEPOINT sp{depth}")),
         );
-        match released.map_err(pg_error) {
+        match released.map_err(|e| self.note(pg_error(e))) {
             Ok(()) => Ok(()),
             Err(err) => {
                 // A statement inside failed and the unit went on as if it had not: its work is

@@ -104,21 +104,22 @@ fn commit_batch(io: &Io, pool: &Pool, conn: &mut Option<Object>, batch: Vec<Writ
     if let Err(err) = io.wait(client.batch_execute("BEGIN")).map_err(pg_error) {
         tracing::error!(error = %err, "cannot begin a write transaction");
         fail_all(batch, &err);
-        *conn = None;
+        discard(conn);
         return false;
     }
     let state = Batch::default();
     let completions = run_jobs(io, client, &state, batch);
-    let committed = match state.aborted.get() {
-        true => Err(StoreError::Backend(
+    let committed = match (state.lost(), state.aborted.get()) {
+        (Some(lost), _) => Err(lost),
+        (None, true) => Err(StoreError::Backend(
             "a statement failed outside any nested unit; the batch was rolled back".into(),
         )),
-        false => io.wait(client.batch_execute("COMMIT")).map_err(pg_error),
+        (None, false) => io.wait(client.batch_execute("COMMIT")).map_err(pg_error),
     };
     if let Err(err) = &committed {
         tracing::error!(error = %err, "group commit failed");
         if connection_lost(err) {
-            *conn = None;
+            discard(conn);
         } else {
             let _ = io.wait(client.batch_execute("ROLLBACK"));
         }
@@ -128,6 +129,13 @@ fn commit_batch(io: &Io, pool: &Pool, conn: &mut Option<Object>, batch: Vec<Writ
         completion(committed.clone());
     }
     ok
+}
+
+/// Drops the writer's connection for good: it is not handed back to the pool.
+fn discard(conn: &mut Option<Object>) {
+    if let Some(object) = conn.take() {
+        drop(Object::take(object));
+    }
 }
 
 fn run_jobs(io: &Io, client: &Object, state: &Batch, batch: Vec<WriteJob>) -> Vec<JobCompletion> {
