@@ -194,6 +194,10 @@ struct RunArgs {
     /// Data directory for --spawn (default: a fresh temporary one).
     #[arg(long, requires = "spawn")]
     data_dir: Option<PathBuf>,
+    /// The spawned server keeps its state in this PostgreSQL database (`postgres://…`) instead
+    /// of SQLite in the data directory.
+    #[arg(long, requires = "spawn")]
+    store: Option<String>,
 }
 
 #[derive(Args)]
@@ -343,7 +347,10 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             let spawn = SpawnOptions {
                 bin: bin.clone(),
                 data_dir,
-                config_toml: None,
+                config_toml: args
+                    .store
+                    .as_ref()
+                    .map(|url| format!("[store]\nurl = {url:?}\n")),
             };
             let server = ServerProcess::start(&spawn, &opts.auth).await?;
             eprintln!(

@@ -109,9 +109,14 @@ pub(crate) fn lookup(txn: &PgTxn<'_>, query: &EventQuery) -> StoreResult<Vec<Eve
         Some(LookupKey::ResourceName(v)) => return by_resource(txn, params, NAME, v),
     };
     params.push(value);
+    // An event id names one event: sorted as expressions, so that the planner reads its index
+    // instead of walking the stream's newest-first index and filtering (it rates both alike).
+    let order = match column {
+        "event_id" => "event_time_ms + 0 DESC, seq + 0 DESC",
+        _ => "event_time_ms DESC, seq DESC",
+    };
     let sql = format!(
-        "SELECT {COLUMNS} FROM events WHERE {WINDOW} AND {column} = $9 \
-         ORDER BY event_time_ms DESC, seq DESC LIMIT $8"
+        "SELECT {COLUMNS} FROM events WHERE {WINDOW} AND {column} = $9 ORDER BY {order} LIMIT $8"
     );
     rows(txn.query(&sql, &params)?)
 }

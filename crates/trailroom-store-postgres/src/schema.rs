@@ -65,7 +65,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_by_key ON events (account_id, region, category, access_key_id, event_time_ms, seq)
         WHERE access_key_id IS NOT NULL;
     CREATE INDEX events_by_read_only ON events (account_id, region, category, read_only, event_time_ms, seq);
-    CREATE INDEX events_by_id ON events (event_id);
+    CREATE INDEX events_by_id ON events (account_id, region, category, event_id, event_time_ms, seq);
     -- Following the log (delivery, Lake ingestion), and retention.
     CREATE INDEX events_follow ON events (account_id, seq);
     CREATE INDEX events_follow_region ON events (account_id, region, seq);
