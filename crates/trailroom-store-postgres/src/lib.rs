@@ -112,19 +112,16 @@ impl Store for PostgresStore {
 
     fn with_reader(&self, f: &mut dyn FnMut(&dyn ReadTxn)) -> StoreResult<()> {
         let conn = self.io.wait(self.pool.get()).map_err(pool_error)?;
+        // One snapshot for everything `f` reads, begun with its first read.
         let snapshot = Batch::default();
-        // One snapshot for everything `f` reads.
-        let begun = self
-            .io
-            .wait(conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-            .map_err(pg_error);
-        let ended = begun.and_then(|()| {
-            f(&PgTxn::reader(&self.io, &conn, &snapshot));
-            match snapshot.lost() {
-                Some(err) => Err(err),
-                None => self.io.wait(conn.batch_execute("COMMIT")).map_err(pg_error),
-            }
-        });
+        snapshot.queue("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".into());
+        f(&PgTxn::reader(&self.io, &conn, &snapshot));
+        let ended = match (snapshot.lost(), snapshot.take_pending()) {
+            (Some(err), _) => Err(err),
+            // Nothing was read: the snapshot was never begun.
+            (None, Some(_)) => Ok(()),
+            (None, None) => self.io.wait(conn.batch_execute("COMMIT")).map_err(pg_error),
+        };
         if ended.as_ref().is_err_and(error::connection_lost) {
             // Not back into the pool: a later reader would only find it broken.
             drop(deadpool_postgres::Object::take(conn));

@@ -170,3 +170,97 @@ proptest::proptest! {
         });
     }
 }
+
+fn thing(id: &str, name: Option<&str>) -> trailroom_store::Doc {
+    trailroom_store::Doc {
+        account: "111111111111".into(),
+        kind: "thing".into(),
+        id: id.into(),
+        name: name.map(Into::into),
+        parent: None,
+        body: serde_json::json!({ "id": id }),
+    }
+}
+
+fn exists(store: &dyn Store, id: &str) -> bool {
+    trailroom_store::read(store, |tx| {
+        tx.get("111111111111", "thing", id).unwrap().is_some()
+    })
+    .unwrap()
+}
+
+/// Savepoints go out with the statements after them: a unit rolled back after writing undoes
+/// exactly its writes, units that ran nothing cost nothing, and work around them is kept.
+#[tokio::test]
+async fn nested_units_keep_and_undo_exactly_their_own_writes() {
+    use trailroom_store::{StoreError, write};
+    let db = TestDb::create().await;
+    let store = db.open();
+    write(store.as_ref(), |tx| {
+        tx.put(&thing("before", None))?;
+        tx.begin_nested()?;
+        tx.put(&thing("undone", None))?;
+        tx.begin_nested()?;
+        tx.put(&thing("undone-deeper", None))?;
+        tx.commit_nested()?;
+        tx.rollback_nested()?;
+        tx.begin_nested()?;
+        tx.commit_nested()?;
+        tx.begin_nested()?;
+        tx.rollback_nested()?;
+        tx.begin_nested()?;
+        tx.put(&thing("kept", None))?;
+        tx.commit_nested()?;
+        tx.put(&thing("after", None))?;
+        Ok::<_, StoreError>(())
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    for (id, expected) in [
+        ("before", true),
+        ("undone", false),
+        ("undone-deeper", false),
+        ("kept", true),
+        ("after", true),
+    ] {
+        assert_eq!(exists(store.as_ref(), id), expected, "{id}");
+    }
+    drop(store);
+    db.drop_database().await;
+}
+
+/// A job that meets a taken name and carries on keeps the rest of its work (the name is checked
+/// before the insert, so the refusal does not abort the transaction), and the jobs batched with
+/// it commit too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_name_spares_the_rest_of_the_job_and_the_batch() {
+    use trailroom_store::{StoreError, write};
+    let db = TestDb::create().await;
+    let store = db.open();
+    write(store.as_ref(), |tx| tx.put(&thing("holder", Some("taken"))))
+        .await
+        .unwrap()
+        .unwrap();
+    let carrying_on = write(store.as_ref(), |tx| {
+        tx.put(&thing("first", None))?;
+        let refused = tx.put(&thing("clash", Some("taken")));
+        assert_eq!(refused, Err(StoreError::AlreadyExists("taken".into())));
+        tx.put(&thing("last", None))
+    });
+    let neighbour = write(store.as_ref(), |tx| tx.put(&thing("neighbour", None)));
+    let (carrying_on, neighbour) = tokio::join!(carrying_on, neighbour);
+    carrying_on.unwrap().unwrap();
+    neighbour.unwrap().unwrap();
+    for (id, expected) in [
+        ("holder", true),
+        ("first", true),
+        ("clash", false),
+        ("last", true),
+        ("neighbour", true),
+    ] {
+        assert_eq!(exists(store.as_ref(), id), expected, "{id}");
+    }
+    drop(store);
+    db.drop_database().await;
+}

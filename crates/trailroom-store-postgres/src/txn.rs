@@ -1,5 +1,10 @@
 //! [`ReadTxn`]/[`WriteTxn`] on one pooled connection, with nested units as savepoints.
 //!
+//! Each statement is a round trip, so statements that need no answer of their own wait in
+//! [`Batch::pending`] and go out in one pipeline with the next statement that does: a savepoint
+//! with the first statement inside it (and not at all when the unit runs none), a release with
+//! the next statement or the commit, a reader's `BEGIN` with its first read.
+//!
 //! PostgreSQL aborts a whole transaction at its first failed statement, where SQLite fails only
 //! the statement. A nested unit that fails is rolled back to its savepoint, which clears that;
 //! a failure outside every savepoint, or a savepoint that cannot be undone, marks the batch
@@ -7,6 +12,7 @@
 //! (PostgreSQL answers `COMMIT` of an aborted transaction with a rollback, not an error).
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 
 use deadpool_postgres::ClientWrapper;
 use tokio_postgres::Row;
@@ -31,9 +37,32 @@ pub(crate) struct Batch {
     /// The connection was lost: every later statement fails with this at once rather than being
     /// sent to it, and the connection is not used again.
     pub(crate) lost: RefCell<Option<StoreError>>,
+    /// Statements not sent yet: they go out ahead of the next one that is.
+    pending: RefCell<Vec<String>>,
 }
 
 impl Batch {
+    /// Queues `sql` to go out ahead of the next statement sent.
+    pub(crate) fn queue(&self, sql: String) {
+        self.pending.borrow_mut().push(sql);
+    }
+
+    /// Every queued statement, as one text, and none left queued.
+    pub(crate) fn take_pending(&self) -> Option<String> {
+        let mut pending = self.pending.borrow_mut();
+        (!pending.is_empty()).then(|| std::mem::take(&mut *pending).join("; "))
+    }
+
+    /// Takes back the last queued statement when it is `sql` (not sent yet); returns whether it was.
+    fn unqueue(&self, sql: &str) -> bool {
+        let mut pending = self.pending.borrow_mut();
+        let last = pending.last().is_some_and(|last| last == sql);
+        if last {
+            pending.pop();
+        }
+        last
+    }
+
     /// The error that lost the connection, if it was lost.
     pub(crate) fn lost(&self) -> Option<StoreError> {
         self.lost.borrow().clone()
@@ -48,6 +77,9 @@ pub(crate) struct PgTxn<'c> {
     batch: &'c Batch,
     /// Open savepoints; 0 outside any nested unit.
     depth: usize,
+    /// The first statement that failed inside the open units, since the last rollback: a unit
+    /// that would be kept after it is rolled back instead.
+    failure: RefCell<Option<StoreError>>,
 }
 
 impl<'c> PgTxn<'c> {
@@ -57,6 +89,7 @@ impl<'c> PgTxn<'c> {
             client,
             batch,
             depth: 0,
+            failure: RefCell::new(None),
         }
     }
 
@@ -66,6 +99,7 @@ impl<'c> PgTxn<'c> {
             client,
             batch,
             depth: 0,
+            failure: RefCell::new(None),
         }
     }
 
@@ -82,17 +116,33 @@ impl<'c> PgTxn<'c> {
     /// Runs a prepared (and cached) statement; returns its rows.
     pub(crate) fn query(&self, sql: &str, params: Params<'_>) -> StoreResult<Vec<Row>> {
         self.usable()?;
-        let rows = self.io.wait(async {
+        let rows = self.send(async {
             let statement = self.client.prepare_cached(sql).await?;
             self.client.query(&statement, params).await
         });
         rows.map_err(|e| self.failed(e))
     }
 
+    /// Sends what is queued and then `statement` in one pipeline; waits for both.
+    fn send<T>(
+        &self,
+        statement: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, tokio_postgres::Error> {
+        match self.batch.take_pending() {
+            None => self.io.wait(statement),
+            Some(queued) => {
+                let (sent, answer) = self
+                    .io
+                    .wait(async { tokio::join!(self.client.batch_execute(&queued), statement) });
+                sent.and(answer)
+            }
+        }
+    }
+
     /// Runs a prepared (and cached) statement; returns how many rows it changed.
     pub(crate) fn execute(&self, sql: &str, params: Params<'_>) -> StoreResult<u64> {
         self.usable()?;
-        let changed = self.io.wait(async {
+        let changed = self.send(async {
             let statement = self.client.prepare_cached(sql).await?;
             self.client.execute(&statement, params).await
         });
@@ -102,7 +152,11 @@ impl<'c> PgTxn<'c> {
     /// Runs statements without parameters (savepoints, clearing).
     fn batch_execute(&self, sql: &str) -> StoreResult<()> {
         self.usable()?;
-        let done = self.io.wait(self.client.batch_execute(sql));
+        let sql = match self.batch.take_pending() {
+            Some(queued) => format!("{queued}; {sql}"),
+            None => sql.to_owned(),
+        };
+        let done = self.io.wait(self.client.batch_execute(&sql));
         done.map_err(|e| self.failed(e))
     }
 
@@ -111,7 +165,9 @@ impl<'c> PgTxn<'c> {
         if self.depth == 0 {
             self.abort_batch();
         }
-        self.note(pg_error(err))
+        let err = self.note(pg_error(err));
+        self.failure.borrow_mut().get_or_insert_with(|| err.clone());
+        err
     }
 
     /// Remembers a lost connection.
@@ -289,24 +345,18 @@ impl ReadTxn for PgTxn<'_> {
 
 impl WriteTxn for PgTxn<'_> {
     fn put(&mut self, doc: &Doc) -> StoreResult<()> {
-        let taken = || StoreError::AlreadyExists(doc.name.clone().unwrap_or_default());
-        // Checked first so that the common refusal does not abort the transaction; a name taken
-        // by another node between the check and the insert still fails, as a violation.
-        if let Some(name) = &doc.name {
-            let holder = self.query(
-                "SELECT 1 FROM docs WHERE account = $1 AND kind = $2 AND name = $3 AND id <> $4",
-                &[&doc.account, &doc.kind, name, &doc.id],
-            )?;
-            if !holder.is_empty() {
-                return Err(taken());
-            }
-        }
         self.usable()?;
-        let body = doc.body.to_string();
+        let taken = || StoreError::AlreadyExists(doc.name.clone().unwrap_or_default());
+        // The name is checked in the insert itself: a refusal changes nothing and does not abort
+        // the transaction. A name another node takes between the check and the insert still
+        // fails, as a violation.
         let sql = "INSERT INTO docs (account, kind, id, name, parent, body) \
-                   VALUES ($1, $2, $3, $4, $5, $6) \
+                   SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text \
+                   WHERE $4::text IS NULL OR NOT EXISTS (SELECT 1 FROM docs \
+                       WHERE account = $1 AND kind = $2 AND name = $4 AND id <> $3) \
                    ON CONFLICT (account, kind, id) DO UPDATE SET \
                    name = excluded.name, parent = excluded.parent, body = excluded.body";
+        let body = doc.body.to_string();
         let params: Params<'_> = &[
             &doc.account,
             &doc.kind,
@@ -315,11 +365,12 @@ impl WriteTxn for PgTxn<'_> {
             &doc.parent,
             &body,
         ];
-        let inserted = self.io.wait(async {
+        let inserted = self.send(async {
             let statement = self.client.prepare_cached(sql).await?;
             self.client.execute(&statement, params).await
         });
         match inserted {
+            Ok(0) => Err(taken()),
             Ok(_) => Ok(()),
             Err(err) if is_unique_violation(&err) => {
                 let _ = self.failed(err);
@@ -354,37 +405,43 @@ impl WriteTxn for PgTxn<'_> {
     }
 
     fn begin_nested(&mut self) -> StoreResult<()> {
-        self.batch_execute(&format!("SAVEPOINT sp{}", self.depth + 1))?;
+        self.usable()?;
         self.depth += 1;
+        self.batch.queue(format!("SAVEPOINT sp{}", self.depth));
         Ok(())
     }
 
     fn commit_nested(&mut self) -> StoreResult<()> {
         let depth = self.take_depth()?;
-        self.usable()?;
-        let released = self.io.wait(
-            self.client
-                .batch_execute(&format!("RELEASE SAVEPOINT sp{depth}")),
-        );
-        match released.map_err(|e| self.note(pg_error(e))) {
-            Ok(()) => Ok(()),
-            Err(err) => {
-                // A statement inside failed and the unit went on as if it had not: its work is
-                // undone, so the rest of the batch can still commit.
-                self.depth = depth;
-                self.rollback_nested()?;
-                Err(err)
-            }
+        let savepoint = format!("SAVEPOINT sp{depth}");
+        if self.batch.unqueue(&savepoint) {
+            // Nothing ran inside it: nothing to keep.
+            return Ok(());
         }
+        let failure = self.failure.borrow().clone();
+        if let Some(err) = failure {
+            // A statement inside failed and the unit went on as if it had not: its work is
+            // undone, so the rest of the batch can still commit.
+            self.depth = depth;
+            self.rollback_nested()?;
+            return Err(err);
+        }
+        self.usable()?;
+        self.batch.queue(format!("RELEASE SAVEPOINT sp{depth}"));
+        Ok(())
     }
 
     fn rollback_nested(&mut self) -> StoreResult<()> {
         let depth = self.take_depth()?;
+        if self.batch.unqueue(&format!("SAVEPOINT sp{depth}")) {
+            return Ok(());
+        }
         let undone = self.batch_execute(&format!(
             "ROLLBACK TO SAVEPOINT sp{depth}; RELEASE SAVEPOINT sp{depth}"
         ));
-        if undone.is_err() {
-            self.abort_batch();
+        match &undone {
+            Ok(()) => *self.failure.borrow_mut() = None,
+            Err(_) => self.abort_batch(),
         }
         undone
     }

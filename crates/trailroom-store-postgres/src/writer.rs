@@ -114,7 +114,14 @@ fn commit_batch(io: &Io, pool: &Pool, conn: &mut Option<Object>, batch: Vec<Writ
         (None, true) => Err(StoreError::Backend(
             "a statement failed outside any nested unit; the batch was rolled back".into(),
         )),
-        (None, false) => io.wait(client.batch_execute("COMMIT")).map_err(pg_error),
+        (None, false) => {
+            // Releases still queued go out with the commit.
+            let commit = match state.take_pending() {
+                Some(queued) => format!("{queued}; COMMIT"),
+                None => "COMMIT".to_owned(),
+            };
+            io.wait(client.batch_execute(&commit)).map_err(pg_error)
+        }
     };
     if let Err(err) = &committed {
         tracing::error!(error = %err, "group commit failed");
