@@ -101,7 +101,12 @@ fn commit_batch(io: &Io, pool: &Pool, conn: &mut Option<Object>, batch: Vec<Writ
     let Some(client) = conn.as_ref() else {
         return false;
     };
-    if let Err(err) = io.wait(client.batch_execute("BEGIN")).map_err(pg_error) {
+    // The counter row is the cluster's write lock: taken first, held to commit, so write
+    // transactions of every node run one after another and a job's reads see every earlier
+    // commit (read-modify-write is safe across nodes, as with SQLite's one writer). Appends take
+    // this lock anyway, so it costs no concurrency the positions did not already cost.
+    let begin = "BEGIN; SELECT 1 FROM event_counter FOR UPDATE";
+    if let Err(err) = io.wait(client.batch_execute(begin)).map_err(pg_error) {
         tracing::error!(error = %err, "cannot begin a write transaction");
         fail_all(batch, &err);
         discard(conn);

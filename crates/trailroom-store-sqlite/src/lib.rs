@@ -192,6 +192,17 @@ mod tests {
         trailroom_store::testsuite::followers_miss_nothing(&nodes).await;
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn conformance_writes_are_serialized_with_two_stores_on_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trailroom.db");
+        let nodes: Vec<Arc<dyn Store>> = vec![
+            SqliteStore::open(&path).unwrap(),
+            SqliteStore::open(&path).unwrap(),
+        ];
+        trailroom_store::testsuite::writes_are_serialized_across_nodes(&nodes).await;
+    }
+
     #[tokio::test]
     async fn conformance_failed_work_is_undone() {
         let (_dir, store) = open_temp();

@@ -107,3 +107,50 @@ pub async fn followers_miss_nothing(nodes: &[Arc<dyn Store>]) {
     assert_eq!(seen_ids.len(), appended.len(), "every event followed once");
     assert_eq!(seen_ids, appended);
 }
+
+/// Several stores on one database change one document at once, each change reading the document
+/// and writing it back in its write job: no change is lost. Write transactions of every node are
+/// serialized (SQLite's one writer; PostgreSQL's write lock taken at `BEGIN`), which is what lets
+/// read-modify-write jobs, leases among them, be written plainly.
+pub async fn writes_are_serialized_across_nodes(nodes: &[Arc<dyn Store>]) {
+    const ACCOUNT: &str = "666666666666";
+    const PER_TASK: usize = 20;
+    let mut tasks = Vec::new();
+    for node in nodes {
+        for _ in 0..6 {
+            let node = node.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..PER_TASK {
+                    write(node.as_ref(), |tx| {
+                        let count = tx
+                            .get(ACCOUNT, "counter", "c")?
+                            .map_or(0, |d| d.body["n"].as_u64().unwrap_or(0));
+                        let next = crate::Doc::new(
+                            ACCOUNT,
+                            "counter",
+                            "c",
+                            &serde_json::json!({ "n": count + 1 }),
+                        )?;
+                        tx.put(&next)
+                    })
+                    .await
+                    .unwrap()
+                    .unwrap();
+                }
+            }));
+        }
+    }
+    let expected = tasks.len() * PER_TASK;
+    for task in tasks {
+        task.await.unwrap();
+    }
+    for node in nodes {
+        let n = read(node.as_ref(), |tx| {
+            tx.get(ACCOUNT, "counter", "c").unwrap().unwrap().body["n"]
+                .as_u64()
+                .unwrap()
+        })
+        .unwrap();
+        assert_eq!(n as usize, expected, "a read-modify-write was lost");
+    }
+}

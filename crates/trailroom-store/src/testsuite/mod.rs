@@ -7,7 +7,9 @@ mod documents;
 mod durability;
 mod events;
 
-pub use concurrency::{followers_miss_nothing, many_concurrent_writers};
+pub use concurrency::{
+    followers_miss_nothing, many_concurrent_writers, writes_are_serialized_across_nodes,
+};
 pub use documents::{clear_all, documents, failed_work_is_undone};
 pub use durability::{check_marker, write_marker};
 pub use events::{EventStep, events, events_match_a_model};
