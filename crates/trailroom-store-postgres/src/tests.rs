@@ -124,6 +124,16 @@ async fn conformance_writes_are_serialized_across_nodes() {
     db.drop_database().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_leases_across_nodes() {
+    let db = TestDb::create().await;
+    let nodes: Vec<Arc<dyn Store>> = vec![db.open(), db.open(), db.open()];
+    testsuite::leases_pass_between_nodes(&nodes).await;
+    testsuite::one_holder_among_racers(&nodes).await;
+    drop(nodes);
+    db.drop_database().await;
+}
+
 #[tokio::test]
 async fn migrating_twice_changes_nothing() {
     let db = TestDb::create().await;

@@ -203,6 +203,18 @@ mod tests {
         trailroom_store::testsuite::writes_are_serialized_across_nodes(&nodes).await;
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn conformance_leases_with_two_stores_on_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trailroom.db");
+        let nodes: Vec<Arc<dyn Store>> = vec![
+            SqliteStore::open(&path).unwrap(),
+            SqliteStore::open(&path).unwrap(),
+        ];
+        trailroom_store::testsuite::leases_pass_between_nodes(&nodes).await;
+        trailroom_store::testsuite::one_holder_among_racers(&nodes).await;
+    }
+
     #[tokio::test]
     async fn conformance_failed_work_is_undone() {
         let (_dir, store) = open_temp();

@@ -10,6 +10,9 @@ pub enum StoreError {
     /// The store is shutting down or the writer is gone.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// A lease the work depended on changed hands: another node does that work now.
+    #[error("fenced: {0}")]
+    Fenced(String),
     /// The backend failed (I/O, corruption, a bug).
     #[error("store failure: {0}")]
     Backend(String),

@@ -15,6 +15,7 @@ mod doc;
 mod error;
 mod event;
 mod job;
+pub mod lease;
 mod refusing;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
@@ -23,6 +24,7 @@ pub use doc::{Doc, DocKey};
 pub use error::{StoreError, StoreResult};
 pub use event::{EventQuery, EventRow, LookupKey, LookupKeyError};
 pub use job::{JobCompletion, WriteJob, read, write};
+pub use lease::{Fence, Leases};
 pub use refusing::Refusing;
 
 /// Read access to the stored state: documents and events.

@@ -6,6 +6,7 @@ mod concurrency;
 mod documents;
 mod durability;
 mod events;
+mod leases;
 
 pub use concurrency::{
     followers_miss_nothing, many_concurrent_writers, writes_are_serialized_across_nodes,
@@ -13,3 +14,4 @@ pub use concurrency::{
 pub use documents::{clear_all, documents, failed_work_is_undone};
 pub use durability::{check_marker, write_marker};
 pub use events::{EventStep, events, events_match_a_model};
+pub use leases::{leases_pass_between_nodes, one_holder_among_racers};
