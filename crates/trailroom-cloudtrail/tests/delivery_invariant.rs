@@ -3,7 +3,9 @@
 //! when the event was recorded) admit, each once, in files that digests list exactly once and
 //! that validate — whatever the interleaving of CreateTrail, UpdateTrail, DeleteTrail,
 //! StartLogging, StopLogging, PutEventSelectors, other calls, delivery passes, failing puts,
-//! restarts and the clock.
+//! restarts and the clock. Two nodes deliver from the one store under leases, and a node may be
+//! paused between renewing its lease and writing an object while its lease lapses and the other
+//! node takes over (its later writes are then fenced off).
 //!
 //! The real CloudTrail handlers, the real delivery worker and a real SQLite store (on tmpfs when
 //! there is one) run in-process with a manual clock; the bucket is in memory. The model keeps,
@@ -16,8 +18,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -25,12 +27,12 @@ use trailroom_audit::{CallContext, CallInfo, Clock, ManualClock};
 use trailroom_cloudtrail::CloudTrailService;
 use trailroom_cloudtrail::delivery::CloudTrailTrails;
 use trailroom_cloudtrail::trails::{self, BucketView, FixedDestinations, TRAIL_KIND, TrailRecord};
-use trailroom_delivery::Worker;
 use trailroom_delivery::testkit::{MemoryBucket, RsaDigestKey};
 use trailroom_delivery::validate;
+use trailroom_delivery::{SinkError, Sinks, Target, Worker};
 use trailroom_identity::{Caller, Principal};
 use trailroom_model::cloudtrail::*;
-use trailroom_store::{EventRow, Store};
+use trailroom_store::{EventRow, Leases, Store};
 use trailroom_store_sqlite::SqliteStore;
 
 const ACCOUNT: &str = "123456789012";
@@ -39,6 +41,10 @@ const BUCKET: &str = "logs";
 const START_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 const DIGEST_INTERVAL_MS: i64 = 3_600_000;
 const TRAIL_NAMES: [&str; 2] = ["alpha", "beta"];
+/// Nodes delivering from the one store.
+const NODES: usize = 2;
+/// How long a node's delivery lease lasts unless renewed.
+const LEASE_TTL_MS: i64 = 30_000;
 const CALL_REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
 const CALL_SOURCES: [&str; 3] = [
     "a4b.amazonaws.com",
@@ -75,7 +81,16 @@ enum Op {
         source: usize,
         read_only: bool,
     },
-    Deliver,
+    /// A delivery pass on one node.
+    Deliver {
+        node: usize,
+    },
+    /// The node's `puts`-th next object write is paused after its lease check: the lease
+    /// lapses and the other node runs a whole pass before the write goes out.
+    Pause {
+        node: usize,
+        puts: usize,
+    },
     Advance {
         ms: i64,
     },
@@ -101,7 +116,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (trail, any::<bool>()).prop_map(|(trail, on)| Op::MultiRegion { trail, on }),
         6 => (0..CALL_REGIONS.len(), 0..CALL_SOURCES.len(), any::<bool>())
             .prop_map(|(region, source, read_only)| Op::Call { region, source, read_only }),
-        3 => Just(Op::Deliver),
+        3 => (0..NODES).prop_map(|node| Op::Deliver { node }),
+        1 => (0..NODES, 1..4usize).prop_map(|(node, puts)| Op::Pause { node, puts }),
         2 => prop_oneof![0..2_000i64, 0..1_200_000i64, 0..7_200_000i64].prop_map(|ms| Op::Advance { ms }),
         1 => (1..4usize).prop_map(|count| Op::FailPuts { count }),
         1 => (1..4usize).prop_map(|count| Op::GhostPuts { count }),
@@ -166,7 +182,10 @@ struct World {
     clock: Arc<ManualClock>,
     svc: CloudTrailService,
     bucket: Arc<MemoryBucket>,
-    worker: Worker,
+    sinks: Vec<Arc<PausingSink>>,
+    workers: Vec<Arc<Node>>,
+    /// Restarts so far: each gives the nodes new lease holder names, as new processes have.
+    generation: usize,
     incarnations: Vec<Incarnation>,
     /// The newest event position the model has judged.
     seen_seq: i64,
@@ -180,15 +199,101 @@ fn scratch_dir() -> tempfile::TempDir {
     }
 }
 
-fn worker(store: &Arc<dyn Store>, bucket: &Arc<MemoryBucket>) -> Worker {
-    let mut worker = Worker::new(
-        store.clone(),
-        Arc::new(CloudTrailTrails),
-        bucket.clone(),
-        Arc::new(RsaDigestKey::shared()),
-    );
-    worker.digest_interval_ms = DIGEST_INTERVAL_MS;
-    worker
+/// A node's destination: the shared bucket. When its pause counts down to a put, the node is
+/// held between its lease check and that write: the lease lapses and the other node runs a
+/// whole pass first.
+struct PausingSink {
+    bucket: Arc<MemoryBucket>,
+    clock: Arc<ManualClock>,
+    pause: AtomicUsize,
+    other: Mutex<Weak<Node>>,
+}
+
+/// A node's worker; like a server's, it runs one pass at a time.
+struct Node {
+    worker: Worker,
+    busy: std::sync::atomic::AtomicBool,
+}
+
+impl Node {
+    /// A pass, unless this node is in the middle of one (paused in a write).
+    async fn pass(&self, now_ms: i64) {
+        if self.busy.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.worker.run_once(now_ms).await.unwrap();
+        self.busy.store(false, Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl Sinks for PausingSink {
+    async fn put(
+        &self,
+        target: &Target,
+        key: &str,
+        body: Vec<u8>,
+        metadata: &[(String, String)],
+    ) -> Result<(), SinkError> {
+        let due = self
+            .pause
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            == Ok(1);
+        if due {
+            self.clock.advance(LEASE_TTL_MS + 1);
+            let other = self.other.lock().unwrap().upgrade();
+            if let Some(other) = other {
+                other.pass(self.clock.now_ms()).await;
+            }
+        }
+        self.bucket.put(target, key, body, metadata).await
+    }
+
+    async fn notify(&self, target: &Target, topic: &str, message: String) -> Result<(), SinkError> {
+        self.bucket.notify(target, topic, message).await
+    }
+}
+
+/// The nodes of one generation: each delivers under its own leases into the shared bucket.
+fn nodes(
+    store: &Arc<dyn Store>,
+    bucket: &Arc<MemoryBucket>,
+    clock: &Arc<ManualClock>,
+    generation: usize,
+) -> (Vec<Arc<PausingSink>>, Vec<Arc<Node>>) {
+    let mut sinks = Vec::new();
+    let mut workers = Vec::new();
+    for node in 0..NODES {
+        let sink = Arc::new(PausingSink {
+            bucket: bucket.clone(),
+            clock: clock.clone(),
+            pause: AtomicUsize::new(0),
+            other: Mutex::new(Weak::new()),
+        });
+        let now = clock.clone();
+        let leases = Leases::new(
+            store.clone(),
+            format!("node-{node}-gen{generation}"),
+            LEASE_TTL_MS,
+            Arc::new(move || now.now_ms()),
+        );
+        let mut worker = Worker::new(
+            store.clone(),
+            Arc::new(CloudTrailTrails),
+            sink.clone(),
+            Arc::new(RsaDigestKey::shared()),
+        );
+        worker.digest_interval_ms = DIGEST_INTERVAL_MS;
+        sinks.push(sink);
+        workers.push(Arc::new(Node {
+            worker: worker.with_leases(Arc::new(leases)),
+            busy: Default::default(),
+        }));
+    }
+    for (node, sink) in sinks.iter().enumerate() {
+        *sink.other.lock().unwrap() = Arc::downgrade(&workers[(node + 1) % NODES]);
+    }
+    (sinks, workers)
 }
 
 impl World {
@@ -197,18 +302,21 @@ impl World {
         let dir = guard.path().join("db.sqlite");
         let store: Arc<dyn Store> = SqliteStore::open(&dir).unwrap();
         let bucket = Arc::new(MemoryBucket::default());
-        let worker = worker(&store, &bucket);
+        let clock = Arc::new(ManualClock::new(START_MS));
+        let (sinks, workers) = nodes(&store, &bucket, &clock, 0);
         Self {
             dir,
             _guard: guard,
             store,
-            clock: Arc::new(ManualClock::new(START_MS)),
+            clock,
             svc: CloudTrailService {
                 destinations: Arc::new(destinations()),
                 ..CloudTrailService::default()
             },
             bucket,
-            worker,
+            sinks,
+            workers,
+            generation: 0,
             incarnations: Vec::new(),
             seen_seq: 0,
             created: 0,
@@ -380,10 +488,11 @@ impl World {
                 let ctx = self.ctx(CALL_REGIONS[region], CALL_SOURCES[source], name, read_only);
                 ctx.finish(Ok(Value::Null)).await.unwrap();
             }
-            Op::Deliver => {
-                self.worker.run_once(self.clock.now_ms()).await.unwrap();
+            Op::Deliver { node } => {
+                self.workers[node].pass(self.clock.now_ms()).await;
                 self.check_delivered(false);
             }
+            Op::Pause { node, puts } => self.sinks[node].pause.store(puts, Ordering::SeqCst),
             Op::Advance { ms } => self.clock.advance(ms),
             Op::FailPuts { count } => self.bucket.failing_puts.store(count, Ordering::SeqCst),
             Op::GhostPuts { count } => self.bucket.ghost_puts.store(count, Ordering::SeqCst),
@@ -395,7 +504,8 @@ impl World {
     fn restart(&mut self) {
         self.store.shutdown();
         self.store = SqliteStore::open(&self.dir).unwrap();
-        self.worker = worker(&self.store, &self.bucket);
+        self.generation += 1;
+        (self.sinks, self.workers) = nodes(&self.store, &self.bucket, &self.clock, self.generation);
     }
 
     /// Decides, for each event recorded by the last step, which incarnations must deliver it. A
@@ -572,7 +682,9 @@ impl World {
         self.bucket.ghost_puts.store(0, Ordering::SeqCst);
         for _ in 0..4 {
             self.clock.advance(16 * 60_000);
-            self.worker.run_once(self.clock.now_ms()).await.unwrap();
+            for worker in &self.workers {
+                worker.pass(self.clock.now_ms()).await;
+            }
         }
         self.check_delivered(true);
         self.check_digests();
@@ -630,7 +742,7 @@ fn stop_and_start_within_one_interval_delivers_the_stopped_window() {
         },
         Op::Stop { trail: 0 },
         Op::Start { trail: 0 },
-        Op::Deliver,
+        Op::Deliver { node: 0 },
     ]);
 }
 
@@ -661,7 +773,7 @@ fn a_recreated_trail_delivers_its_first_events() {
             read_only: false,
         },
         Op::Advance { ms: 2_000 },
-        Op::Deliver,
+        Op::Deliver { node: 0 },
     ]);
 }
 

@@ -116,10 +116,10 @@ impl Worker {
             // The final digest's end is fixed before it is written, so a retry writes the same.
             chain.final_end_ms = Some(end_ms);
             let (target_, id_, doc) = (target.clone(), id.clone(), chain.clone());
-            trailroom_store::write(self.store.as_ref(), move |tx| {
+            self.write(self.fence(&target), move |tx| {
                 save(tx, &target_, CHAIN_KIND, &id_, &doc)
             })
-            .await??;
+            .await?;
         }
         let (listed, later): (Vec<DeliveredFile>, Vec<DeliveredFile>) = chain
             .files
@@ -163,6 +163,7 @@ impl Worker {
             .await
             .map_err(internal)?;
         let built = digest::build(&input, signing_key.as_ref()).map_err(internal)?;
+        self.still_holding(target).await?;
         self.sinks
             .put(target, &key, built.gzipped, &built.metadata)
             .await?;
@@ -174,11 +175,11 @@ impl Worker {
             final_end_ms: None,
         };
         let (trails, target) = (self.trails.clone(), target.clone());
-        trailroom_store::write(self.store.as_ref(), move |tx| {
+        self.write(self.fence(&target), move |tx| {
             save(tx, &target, CHAIN_KIND, &id, &next)?;
             trails.record(tx, &target, now_ms, Attempt::Digest, Ok(()))
         })
-        .await??;
+        .await?;
         Ok(true)
     }
 }

@@ -77,6 +77,7 @@ impl Worker {
         };
         let files = self.build_batch(target, window, &cursor, &pending)?;
         for planned in &files {
+            self.still_holding(target).await?;
             self.sinks
                 .put(target, &planned.key, planned.file.gzipped.clone(), &[])
                 .await?;
@@ -122,10 +123,10 @@ impl Worker {
             ..cursor
         };
         let (target_, doc) = (target.clone(), planned.clone());
-        trailroom_store::write(self.store.as_ref(), move |tx| {
+        self.write(self.fence(&target), move |tx| {
             save(tx, &target_, CURSOR_KIND, &target_.key, &doc)
         })
-        .await??;
+        .await?;
         Ok(Some((planned, pending)))
     }
 
@@ -228,7 +229,7 @@ impl Worker {
             })
             .collect();
         let count = delivered.len();
-        trailroom_store::write(self.store.as_ref(), move |tx| {
+        self.write(self.fence(&target), move |tx| {
             let mut cursor: Cursor = load(&*tx, &target, CURSOR_KIND, &target.key)?;
             cursor.last_seq = upto_seq;
             cursor.pending = None;
@@ -248,7 +249,7 @@ impl Worker {
             };
             trails.record(tx, &target, now_ms, attempt, Ok(()))
         })
-        .await?
+        .await
     }
 
     /// One notification per delivered file; failures are recorded, never retried into duplicates.

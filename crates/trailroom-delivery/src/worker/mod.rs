@@ -18,7 +18,7 @@ mod cursor;
 
 use std::sync::Arc;
 
-use trailroom_store::{Store, StoreError};
+use trailroom_store::{Fence, Leases, Store, StoreError, WriteTxn};
 
 use crate::backoff::Backoffs;
 use crate::digest::{self, DigestLogFile};
@@ -73,6 +73,8 @@ pub struct Worker {
     /// Length of a digest period, ms (an hour by default).
     pub digest_interval_ms: i64,
     backoffs: Backoffs,
+    /// With several nodes: a trail is delivered by the holder of its lease only.
+    leases: Option<Arc<Leases>>,
 }
 
 impl Worker {
@@ -90,7 +92,16 @@ impl Worker {
             keys,
             digest_interval_ms: 3_600_000,
             backoffs: Backoffs::default(),
+            leases: None,
         }
+    }
+
+    /// Delivers each trail only while this node holds its lease (`delivery/<key>`), so nodes
+    /// sharing a store deliver every trail once: every write of a pass is fenced by the lease,
+    /// and the lease is renewed (or found lost) before every object is written.
+    pub fn with_leases(mut self, leases: Arc<Leases>) -> Self {
+        self.leases = Some(leases);
+        self
     }
 
     /// Each trail's delivery lag at `now_ms`: the age of the oldest event of its accounts
@@ -130,7 +141,7 @@ impl Worker {
         let targets = trailroom_store::read(self.store.as_ref(), |txn| self.trails.targets(txn))??;
         let mut report = DeliveryReport::default();
         for target in &targets {
-            if self.backoffs.waiting(&target.key, now_ms) {
+            if self.backoffs.waiting(&target.key, now_ms) || !self.hold(target).await? {
                 continue;
             }
             match self
@@ -138,6 +149,12 @@ impl Worker {
                 .await
             {
                 Ok(()) => self.backoffs.succeeded(&target.key),
+                Err(Stop::Store(StoreError::Fenced(reason))) => {
+                    tracing::info!(trail = %target.trail_arn, %reason, "another node delivers this trail now");
+                    if let Some(leases) = &self.leases {
+                        leases.forget(&lease_name(target));
+                    }
+                }
                 Err(Stop::Store(err)) => return Err(err),
                 Err(Stop::Sink(err)) => {
                     report.failures += 1;
@@ -207,7 +224,7 @@ impl Worker {
     /// Marks a closed window finished: the cursor moves to the next one.
     async fn finish_window(&self, target: &Target, index: usize) -> Result<(), StoreError> {
         let target = target.clone();
-        trailroom_store::write(self.store.as_ref(), move |tx| {
+        self.write(self.fence(&target), move |tx| {
             let mut cursor =
                 load::<Cursor>(&*tx, &target, CURSOR_KIND, &target.key)?.current(&target);
             if cursor.window == index {
@@ -217,7 +234,7 @@ impl Worker {
             }
             Ok(())
         })
-        .await?
+        .await
     }
 
     /// Forgets a finished deleted trail, with its cursor and chains (unless a live trail of an
@@ -227,7 +244,7 @@ impl Worker {
             .iter()
             .any(|t| t.key == target.key && t.deleted_ms.is_none());
         let (trails, target) = (self.trails.clone(), target.clone());
-        trailroom_store::write(self.store.as_ref(), move |tx| {
+        self.write(self.fence(&target), move |tx| {
             trails.forget(tx, &target)?;
             if shared {
                 return Ok(());
@@ -237,6 +254,46 @@ impl Worker {
                 tx.delete(&target.owner_account, CHAIN_KIND, &id)?;
             }
             Ok(())
+        })
+        .await
+    }
+
+    /// Whether this node delivers `target` now: always on its own, else while it holds the
+    /// trail's lease (taken or renewed here).
+    async fn hold(&self, target: &Target) -> Result<bool, StoreError> {
+        match &self.leases {
+            None => Ok(true),
+            Some(leases) => Ok(leases.hold(&lease_name(target)).await?.is_some()),
+        }
+    }
+
+    /// Renews the trail's lease before an object is written; a lost lease stops the pass.
+    async fn still_holding(&self, target: &Target) -> Result<(), Stop> {
+        match self.hold(target).await? {
+            true => Ok(()),
+            false => Err(Stop::Store(StoreError::Fenced(format!(
+                "lease {} lost",
+                lease_name(target)
+            )))),
+        }
+    }
+
+    /// The fence this node's writes for `target` check, when it runs with leases.
+    fn fence(&self, target: &Target) -> Option<Fence> {
+        self.leases.as_ref()?.held(&lease_name(target))
+    }
+
+    /// Runs `work` as one write job, undone when `fence` no longer holds its lease.
+    async fn write<R: Send + 'static>(
+        &self,
+        fence: Option<Fence>,
+        work: impl FnOnce(&mut dyn WriteTxn) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        trailroom_store::write(self.store.as_ref(), move |tx| {
+            if let Some(fence) = &fence {
+                trailroom_store::lease::check(&*tx, fence)?;
+            }
+            work(tx)
         })
         .await?
     }
@@ -261,10 +318,15 @@ impl Worker {
     ) -> Result<(), StoreError> {
         let (trails, target) = (self.trails.clone(), target.clone());
         let error = error.map(str::to_owned);
-        trailroom_store::write(self.store.as_ref(), move |tx| {
+        self.write(self.fence(&target), move |tx| {
             let outcome = error.as_deref().map_or(Ok(()), Err);
             trails.record(tx, &target, now_ms, attempt, outcome)
         })
-        .await?
+        .await
     }
+}
+
+/// The lease a trail incarnation's delivery is done under.
+pub fn lease_name(target: &Target) -> String {
+    format!("delivery/{}", target.key)
 }
