@@ -116,7 +116,7 @@ impl Worker {
             // The final digest's end is fixed before it is written, so a retry writes the same.
             chain.final_end_ms = Some(end_ms);
             let (target_, id_, doc) = (target.clone(), id.clone(), chain.clone());
-            self.write(self.fence(&target), move |tx| {
+            self.write(self.fence(target), move |tx| {
                 save(tx, &target_, CHAIN_KIND, &id_, &doc)
             })
             .await?;

@@ -123,7 +123,7 @@ impl Worker {
             ..cursor
         };
         let (target_, doc) = (target.clone(), planned.clone());
-        self.write(self.fence(&target), move |tx| {
+        self.write(self.fence(target), move |tx| {
             save(tx, &target_, CURSOR_KIND, &target_.key, &doc)
         })
         .await?;
