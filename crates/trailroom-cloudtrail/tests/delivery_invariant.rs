@@ -184,8 +184,6 @@ struct World {
     bucket: Arc<MemoryBucket>,
     sinks: Vec<Arc<PausingSink>>,
     workers: Vec<Arc<Node>>,
-    /// Restarts so far: each gives the nodes new lease holder names, as new processes have.
-    generation: usize,
     incarnations: Vec<Incarnation>,
     /// The newest event position the model has judged.
     seen_seq: i64,
@@ -254,12 +252,12 @@ impl Sinks for PausingSink {
     }
 }
 
-/// The nodes of one generation: each delivers under its own leases into the shared bucket.
+/// The nodes (a restart makes them again under the same names, as restarted processes): each
+/// delivers under its own leases into the shared bucket.
 fn nodes(
     store: &Arc<dyn Store>,
     bucket: &Arc<MemoryBucket>,
     clock: &Arc<ManualClock>,
-    generation: usize,
 ) -> (Vec<Arc<PausingSink>>, Vec<Arc<Node>>) {
     let mut sinks = Vec::new();
     let mut workers = Vec::new();
@@ -273,7 +271,7 @@ fn nodes(
         let now = clock.clone();
         let leases = Leases::new(
             store.clone(),
-            format!("node-{node}-gen{generation}"),
+            format!("node-{node}"),
             LEASE_TTL_MS,
             Arc::new(move || now.now_ms()),
         );
@@ -303,7 +301,7 @@ impl World {
         let store: Arc<dyn Store> = SqliteStore::open(&dir).unwrap();
         let bucket = Arc::new(MemoryBucket::default());
         let clock = Arc::new(ManualClock::new(START_MS));
-        let (sinks, workers) = nodes(&store, &bucket, &clock, 0);
+        let (sinks, workers) = nodes(&store, &bucket, &clock);
         Self {
             dir,
             _guard: guard,
@@ -316,7 +314,6 @@ impl World {
             bucket,
             sinks,
             workers,
-            generation: 0,
             incarnations: Vec::new(),
             seen_seq: 0,
             created: 0,
@@ -504,8 +501,7 @@ impl World {
     fn restart(&mut self) {
         self.store.shutdown();
         self.store = SqliteStore::open(&self.dir).unwrap();
-        self.generation += 1;
-        (self.sinks, self.workers) = nodes(&self.store, &self.bucket, &self.clock, self.generation);
+        (self.sinks, self.workers) = nodes(&self.store, &self.bucket, &self.clock);
     }
 
     /// Decides, for each event recorded by the last step, which incarnations must deliver it. A

@@ -8,6 +8,10 @@
 //! check in the same job that the lease still names it with its token ([`check`]), so a holder
 //! that lost the lease without knowing changes nothing the new holder relies on.
 //!
+//! A node is named by its holder name, unique among running nodes and kept across restarts, and
+//! each process by a random id: a node that restarts takes its leases back at once (its former
+//! process is gone), with a higher token that fences off anything the former one still sends.
+//!
 //! Expiry is judged by each node's clock: nodes must agree on the time to well within the lease
 //! length (NTP does), or a node may take over early.
 
@@ -28,6 +32,9 @@ pub const CLUSTER_ACCOUNT: &str = "cluster";
 pub struct Lease {
     /// The node holding it.
     pub holder: String,
+    /// The holder's process.
+    #[serde(default)]
+    pub process: String,
     /// Raised each time the lease changes hands.
     pub token: u64,
     /// When it lapses unless renewed, ms.
@@ -41,29 +48,35 @@ pub struct Fence {
     pub name: String,
     /// This node.
     pub holder: String,
+    /// This process.
+    pub process: String,
     /// The token it was taken with.
     pub token: u64,
     /// When it lapses unless renewed, ms.
     pub expires_ms: i64,
 }
 
-/// Takes or renews the lease `name` for `holder` until `now_ms + ttl_ms`; `None` when another
-/// node holds it and it has not lapsed.
+/// Takes or renews the lease `name` for `holder`'s `process` until `now_ms + ttl_ms`; `None`
+/// when another node holds it and it has not lapsed.
 pub fn acquire(
     tx: &mut dyn WriteTxn,
     name: &str,
     holder: &str,
+    process: &str,
     now_ms: i64,
     ttl_ms: i64,
 ) -> StoreResult<Option<Fence>> {
     let token = match stored(&*tx, name)? {
-        Some(lease) if lease.holder == holder => lease.token,
+        Some(lease) if lease.holder == holder && lease.process == process => lease.token,
+        // The node restarted: its former process is gone.
+        Some(lease) if lease.holder == holder => lease.token + 1,
         Some(lease) if lease.expires_ms > now_ms => return Ok(None),
         Some(lease) => lease.token + 1,
         None => 1,
     };
     let lease = Lease {
         holder: holder.to_owned(),
+        process: process.to_owned(),
         token,
         expires_ms: now_ms + ttl_ms,
     };
@@ -71,6 +84,7 @@ pub fn acquire(
     Ok(Some(Fence {
         name: name.to_owned(),
         holder: lease.holder,
+        process: lease.process,
         token,
         expires_ms: lease.expires_ms,
     }))
@@ -80,7 +94,13 @@ pub fn acquire(
 /// called in a holder's write job, it undoes the job when the lease changed hands.
 pub fn check(txn: &dyn ReadTxn, fence: &Fence) -> StoreResult<()> {
     match stored(txn, &fence.name)? {
-        Some(lease) if lease.holder == fence.holder && lease.token == fence.token => Ok(()),
+        Some(lease)
+            if lease.holder == fence.holder
+                && lease.process == fence.process
+                && lease.token == fence.token =>
+        {
+            Ok(())
+        }
         Some(lease) => Err(StoreError::Fenced(format!(
             "lease {} is held by {} (token {})",
             fence.name, lease.holder, lease.token
@@ -98,6 +118,7 @@ pub fn release(tx: &mut dyn WriteTxn, fence: &Fence) -> StoreResult<()> {
     if check(&*tx, fence).is_ok() {
         let lapsed = Lease {
             holder: fence.holder.clone(),
+            process: fence.process.clone(),
             token: fence.token,
             expires_ms: i64::MIN,
         };
@@ -133,17 +154,21 @@ pub type Now = Arc<dyn Fn() -> i64 + Send + Sync>;
 pub struct Leases {
     store: Arc<dyn Store>,
     holder: String,
+    process: String,
     ttl_ms: i64,
     now: Now,
     held: Mutex<HashMap<String, Fence>>,
 }
 
 impl Leases {
-    /// Leases of the node `holder` (unique per process) lasting `ttl_ms`.
+    /// Leases of this process of the node `holder` (unique among running nodes), lasting
+    /// `ttl_ms`.
     pub fn new(store: Arc<dyn Store>, holder: String, ttl_ms: i64, now: Now) -> Self {
+        let process = format!("{}-{:x}", std::process::id(), random_u64());
         Self {
             store,
             holder,
+            process,
             ttl_ms,
             now,
             held: Mutex::new(HashMap::new()),
@@ -169,9 +194,10 @@ impl Leases {
         {
             return Ok(Some(fence));
         }
-        let (name_, holder, ttl) = (name.to_owned(), self.holder.clone(), self.ttl_ms);
+        let (name_, holder, process) = (name.to_owned(), self.holder.clone(), self.process.clone());
+        let ttl = self.ttl_ms;
         let taken = crate::write(self.store.as_ref(), move |tx| {
-            acquire(tx, &name_, &holder, now, ttl)
+            acquire(tx, &name_, &holder, &process, now, ttl)
         })
         .await??;
         let mut held = self.lock();
@@ -217,4 +243,10 @@ impl Leases {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Fence>> {
         self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// A random number for this process's id: the std hasher's keys are random per instance.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::process::id())
 }

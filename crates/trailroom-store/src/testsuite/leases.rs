@@ -84,6 +84,18 @@ pub async fn leases_pass_between_nodes(nodes: &[Arc<dyn Store>]) {
     let listed = read(nodes[0].as_ref(), |tx| lease::all(tx).unwrap()).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].1.holder, "node-a");
+    // Node a restarts (a new process under the same name): it takes its lease back at once,
+    // with a higher token, and the former process's fence no longer holds.
+    let restarted = leases(&nodes[0], "node-a", &clock);
+    let again = restarted
+        .hold("delivery/x")
+        .await
+        .unwrap()
+        .expect("restarted node");
+    assert_eq!(again.token, 4);
+    let former = a.held("delivery/x").unwrap();
+    let refused = read(nodes[0].as_ref(), |tx| lease::check(tx, &former)).unwrap();
+    assert!(matches!(refused, Err(StoreError::Fenced(_))), "{refused:?}");
 }
 
 /// Many nodes race for one lapsed lease at once: exactly one wins.
