@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
@@ -59,8 +59,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn health() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "status": "ok" }))
+/// `GET /health`: up, and this node's role: its name and the once-per-cluster work it holds
+/// the lease of (trails' delivery, retention, lake).
+async fn health(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "status": "ok",
+        "node": state.leases.holder(),
+        "leases": state.leases.names(),
+    }))
 }
 
 /// Serves until `shutdown` resolves; in-flight calls finish, then the store flushes and closes.
@@ -70,6 +76,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = state.store.clone();
+    let state_leases = state.leases.clone();
     let pruner = tokio::spawn(crate::retention::prune_forever(state.clone()));
     state.delivery.start(&state).await?;
     let delivery = tokio::spawn(crate::delivery::deliver_forever(state.clone()));
@@ -88,6 +95,10 @@ pub async fn serve(
     delivery.abort();
     if let Some(feeder) = lake_feeder {
         feeder.abort();
+    }
+    // Another node takes this one's work over at once instead of after the leases lapse.
+    if let Err(err) = state_leases.release_all().await {
+        tracing::warn!(error = %err, "could not release this node's leases");
     }
     store.shutdown();
     Ok(())

@@ -50,6 +50,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// Where the bytes of objects in this server's buckets are kept (`[blobs]`).
     pub blobs: BlobsConfig,
+    /// How this node works with others on one PostgreSQL store (`[cluster]`).
+    pub cluster: ClusterConfig,
     /// Base URL clients reach this server at, for links it hands out (report downloads).
     /// Unset: `http://<listen address>`.
     pub public_url: Option<String>,
@@ -139,6 +141,31 @@ pub struct ExternalBucket {
     /// Path-style addressing (`endpoint/bucket/key`), as most self-hosted endpoints want.
     #[serde(default = "yes")]
     pub path_style: bool,
+}
+
+/// This node among others sharing one store: work done once per cluster (a trail's delivery,
+/// retention pruning, Lake imports and scheduled refreshes) is done by whichever node holds its
+/// lease, and taken over by another within `lease_ttl` of the holder's death.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    /// This node's name in leases, unique among running nodes and kept across restarts (a
+    /// restarted node takes its leases back at once). Unset: the host name and the data
+    /// directory's path, which only one running process may use.
+    pub node_name: Option<String>,
+    /// How long a lease lasts unless its holder renews it: the longest a dead node's work waits
+    /// for another node to take it over.
+    #[serde(with = "humantime_serde")]
+    pub lease_ttl: std::time::Duration,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Self {
+            node_name: None,
+            lease_ttl: std::time::Duration::from_secs(30),
+        }
+    }
 }
 
 /// Where state and the event log are kept: unset `url`, SQLite in the data directory (the
@@ -355,6 +382,7 @@ impl Default for Config {
             public_url: None,
             external_buckets: Vec::new(),
             blobs: BlobsConfig::default(),
+            cluster: ClusterConfig::default(),
             store: StoreConfig::default(),
             delivery_interval: std::time::Duration::from_secs(300),
             digest_interval: std::time::Duration::from_secs(3600),
@@ -374,6 +402,19 @@ impl Default for Config {
 }
 
 impl Config {
+    /// This node's name in leases: `[cluster] node_name`, or the host name and the data
+    /// directory's absolute path.
+    pub fn node_name(&self) -> String {
+        if let Some(name) = &self.cluster.node_name {
+            return name.clone();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|_| "localhost".to_owned());
+        let dir = std::fs::canonicalize(&self.data_dir).unwrap_or_else(|_| self.data_dir.clone());
+        format!("{host}:{}", dir.display())
+    }
+
     /// Where the TLS certificate comes from, when HTTPS is on.
     pub fn tls(&self) -> Option<crate::tls::TlsSource> {
         match (&self.tls_cert, &self.tls_key) {

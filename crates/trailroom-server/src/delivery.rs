@@ -174,7 +174,7 @@ impl Delivery {
             Arc::new(keys),
         );
         worker.digest_interval_ms = state.config.digest_interval.as_millis() as i64;
-        Ok(worker)
+        Ok(worker.with_leases(state.leases.clone()))
     }
 
     /// One pass now; returns what it did and every object it wrote.

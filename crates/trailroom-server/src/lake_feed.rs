@@ -21,6 +21,8 @@ use crate::import_objects::ImportObjects;
 use crate::local_objects::LocalObjects;
 use crate::state::AppState;
 
+/// The lease of the lake's once-per-cluster work.
+const LEASE: &str = "lake";
 /// How often the feeder runs.
 const INTERVAL: Duration = Duration::from_secs(1);
 
@@ -60,17 +62,26 @@ pub async fn feed_forever(state: AppState, lake: Arc<Lake>) {
             },
             external: &external,
         };
-        let imported = imports::run_imports(state.store.as_ref(), &lake, &objects, now).await;
-        if let Err(err) = imported {
-            tracing::warn!(error = %err, "importing log files failed");
+        // Imports and scheduled refreshes are the cluster's, done by the `lake` lease's holder;
+        // each node feeds its own lake and delivers the results of the queries it ran.
+        let cluster_work = matches!(state.leases.hold(LEASE).await, Ok(Some(_)));
+        if cluster_work {
+            let imported = imports::run_imports(state.store.as_ref(), &lake, &objects, now).await;
+            if let Err(err) = imported {
+                tracing::warn!(error = %err, "importing log files failed");
+            }
         }
         deliver_results(&state, &lake, now).await;
-        match dashboards::refresh::run_scheduled_refreshes(state.store.as_ref(), &lake, now).await {
+        let refreshed = match cluster_work {
+            true => dashboards::refresh::run_scheduled_refreshes(state.store.as_ref(), &lake, now)
+                .await
+                .map_err(|e| e.message().to_owned()),
+            false => Ok(0),
+        };
+        match refreshed {
             Ok(0) => {}
             Ok(n) => tracing::debug!(dashboards = n, "refreshed dashboards on schedule"),
-            Err(err) => {
-                tracing::warn!(error = %err.message(), "scheduled dashboard refresh failed")
-            }
+            Err(err) => tracing::warn!(error = %err, "scheduled dashboard refresh failed"),
         }
         tokio::time::sleep(INTERVAL).await;
     }

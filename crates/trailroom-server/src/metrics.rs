@@ -59,6 +59,7 @@ impl Metrics {
     pub fn new(
         store: Arc<dyn Store>,
         delivery: Arc<crate::delivery::Delivery>,
+        leases: Arc<trailroom_store::Leases>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         let mut registry = Registry::with_prefix("trailroom");
@@ -96,6 +97,7 @@ impl Metrics {
         registry.register_collector(Box::new(StoreAndTrails {
             store,
             delivery,
+            leases,
             clock,
         }));
         Self {
@@ -149,6 +151,7 @@ impl Metrics {
 struct StoreAndTrails {
     store: Arc<dyn Store>,
     delivery: Arc<crate::delivery::Delivery>,
+    leases: Arc<trailroom_store::Leases>,
     clock: Arc<dyn Clock>,
 }
 
@@ -220,6 +223,18 @@ impl Collector for StoreAndTrails {
             let labels = [("trail", trail)];
             let gauge = ConstGauge::new(lag_ms as f64 / 1000.0);
             gauge.encode(family.encode_family(&labels)?)?;
+        }
+        // The node's role: which once-per-cluster work it holds the lease of now.
+        let mut family = encoder.encode_descriptor(
+            "lease_held",
+            "Leases this node holds (1 per lease: a trail's delivery, retention, lake); \
+             the node label names it",
+            None,
+            prometheus_client::metrics::MetricType::Gauge,
+        )?;
+        for lease in self.leases.names() {
+            let labels = [("node", self.leases.holder().to_owned()), ("lease", lease)];
+            ConstGauge::new(1).encode(family.encode_family(&labels)?)?;
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Event history retention: events older than the configured number of days are deleted in the
-//! background, in small batches so the writer is never held for long.
+//! background, in small batches so the writer is never held for long, by the node holding the
+//! `retention` lease (once per cluster).
 
 use std::time::Duration;
 
@@ -25,12 +26,21 @@ pub async fn prune_forever(state: AppState) {
     }
 }
 
-/// Deletes every event older than the retention period; returns how many.
+/// The lease pruning is done under.
+const LEASE: &str = "retention";
+
+/// Deletes every event older than the retention period, when this node holds the retention
+/// lease; returns how many.
 pub async fn prune_once(state: &AppState) -> Result<usize, trailroom_store::StoreError> {
+    let Some(fence) = state.leases.hold(LEASE).await? else {
+        return Ok(0);
+    };
     let cutoff = state.clock.now_ms() - state.config.event_retention_days * DAY_MS;
     let mut total = 0;
     loop {
+        let fence = fence.clone();
         let deleted = trailroom_store::write(state.store.as_ref(), move |tx| {
+            trailroom_store::lease::check(&*tx, &fence)?;
             tx.prune_events(cutoff, BATCH)
         })
         .await??;

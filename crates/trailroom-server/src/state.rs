@@ -34,6 +34,8 @@ pub struct AppState {
     pub web_identity: Arc<trailroom_iam::federation::WebIdentityTrust>,
     /// Trail delivery (started by [`serve`]).
     pub delivery: Arc<crate::delivery::Delivery>,
+    /// This node's leases on work done once per cluster.
+    pub leases: Arc<trailroom_store::Leases>,
     /// What `/metrics` reports.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// HTTPS, when configured.
@@ -90,14 +92,23 @@ impl AppState {
         let lake = trailroom_lake::Lake::open(&lake_path, trailroom_lake::Limits::default())
             .with_context(|| format!("cannot open the lake database {}", lake_path.display()))?;
         let delivery: Arc<crate::delivery::Delivery> = Arc::default();
+        let lease_clock = clock.clone();
+        let leases = Arc::new(trailroom_store::Leases::new(
+            store.clone(),
+            config.node_name(),
+            config.cluster.lease_ttl.as_millis() as i64,
+            Arc::new(move || lease_clock.now_ms()),
+        ));
         let metrics = Arc::new(crate::metrics::Metrics::new(
             store.clone(),
             delivery.clone(),
+            leases.clone(),
             clock.clone(),
         ));
         Ok(Self {
             s3,
             delivery,
+            leases,
             metrics,
             tls,
             tls_certificate,

@@ -102,6 +102,8 @@ async fn clear(state: &AppState) -> anyhow::Result<()> {
     ensure_accounts(store, &state.config.bootstrap_accounts(), now).await?;
     ensure_organizations(store, &state.config.organizations, now).await?;
     state.sessions.clear();
+    // The leases went with everything else: take them afresh.
+    state.leases.forget_all();
     Ok(())
 }
 

@@ -218,6 +218,11 @@ impl Leases {
         self.lock().remove(name);
     }
 
+    /// Forgets every lease (the store was emptied): the next [`Leases::hold`] asks the store.
+    pub fn forget_all(&self) {
+        self.lock().clear();
+    }
+
     /// Names of the leases this node holds now.
     pub fn names(&self) -> Vec<String> {
         let now = (self.now)();

@@ -1,7 +1,9 @@
 //! Console sessions: a key pair checked at sign-in, then an opaque cookie. Every request of a
 //! session checks its key again, so deleting or deactivating the key (or its user) ends the
-//! session at once. Sign-ins are recorded as `ConsoleLogin` events, as AWS records them, and
-//! failed ones are throttled per source address.
+//! session at once. Sessions are kept in the store (under the cookie's SHA-256, never the cookie
+//! itself), so every node of a cluster knows them and a restart signs nobody out. Sign-ins are
+//! recorded as `ConsoleLogin` events, as AWS records them, and failed ones are throttled per
+//! source address (per node).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -11,11 +13,13 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rand::distr::{Alphanumeric, SampleString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use trailroom_audit::{CallContext, CallInfo};
 use trailroom_identity::{Caller, resolve_access_key};
 use trailroom_protocol::ApiError;
 use trailroom_store::Store;
+use trailroom_store::lease::CLUSTER_ACCOUNT;
 
 use crate::state::AppState;
 
@@ -30,17 +34,20 @@ const MAX_FAILURES: u32 = 5;
 /// The window failed sign-ins are counted in.
 const FAILURE_WINDOW_MS: i64 = 60_000;
 
+/// Document kind of console sessions.
+const SESSION_KIND: &str = "console_session";
+
 /// A signed-in session: the key it signed in with, checked again on each request.
+#[derive(Serialize, Deserialize)]
 struct Session {
     access_key_id: String,
     session_token: Option<String>,
     expires_ms: i64,
 }
 
-/// Signed-in console sessions, in memory (a restart signs everyone out).
+/// Console sign-ins: the sessions are in the store; failed attempts are counted here.
 #[derive(Default)]
 pub struct Sessions {
-    by_token: Mutex<HashMap<String, Session>>,
     /// Failed sign-ins per source address: (count, start of the window).
     failures: Mutex<HashMap<IpAddr, (u32, i64)>>,
 }
@@ -49,31 +56,48 @@ impl Sessions {
     /// The caller of the request's session cookie, if its session and its key are still valid:
     /// a session whose key is gone, inactive or expired ends here.
     pub fn caller(&self, store: &dyn Store, headers: &HeaderMap, now_ms: i64) -> Option<Caller> {
-        let token = cookie(headers)?;
-        let (key, session_token) = {
-            let mut sessions = self.by_token.lock().ok()?;
-            sessions.retain(|_, s| s.expires_ms > now_ms);
-            let session = sessions.get(&token)?;
-            (session.access_key_id.clone(), session.session_token.clone())
-        };
+        let id = session_id(&cookie(headers)?);
         let resolved = trailroom_store::read(store, |txn| {
-            resolve_access_key(txn, &key, session_token.as_deref(), now_ms)
-        });
-        match resolved {
-            Ok(Ok(resolved)) => Some(resolved.caller),
-            _ => {
-                self.end(&token);
-                None
+            let session: Session = txn
+                .get(CLUSTER_ACCOUNT, SESSION_KIND, &id)
+                .ok()??
+                .decode()
+                .ok()?;
+            if session.expires_ms <= now_ms {
+                return None;
             }
-        }
+            let token = session.session_token.as_deref();
+            resolve_access_key(txn, &session.access_key_id, token, now_ms).ok()
+        });
+        Some(resolved.ok()??.caller)
     }
 
-    fn start(&self, session: Session) -> String {
+    /// Stores a new session (dropping lapsed ones); returns its cookie.
+    async fn start(
+        &self,
+        store: &dyn Store,
+        session: Session,
+        now_ms: i64,
+    ) -> Result<String, ApiError> {
         let token = Alphanumeric.sample_string(&mut rand::rng(), 40);
-        if let Ok(mut sessions) = self.by_token.lock() {
-            sessions.insert(token.clone(), session);
-        }
-        token
+        let doc =
+            trailroom_store::Doc::new(CLUSTER_ACCOUNT, SESSION_KIND, &session_id(&token), &session)
+                .map_err(trailroom_audit::store_failure)?;
+        trailroom_store::write(store, move |tx| {
+            for old in tx.list(CLUSTER_ACCOUNT, SESSION_KIND)? {
+                if old
+                    .decode::<Session>()
+                    .is_ok_and(|s| s.expires_ms <= now_ms)
+                {
+                    tx.delete(CLUSTER_ACCOUNT, SESSION_KIND, &old.id)?;
+                }
+            }
+            tx.put(&doc)
+        })
+        .await
+        .and_then(|done| done)
+        .map_err(trailroom_audit::store_failure)?;
+        Ok(token)
     }
 
     /// Whether `source` failed to sign in too often lately.
@@ -91,18 +115,29 @@ impl Sessions {
         entry.0 += 1;
     }
 
-    /// Ends every session (the test API's reset).
+    /// Forgets failed sign-ins (the test API's reset; the sessions went with the store).
     pub fn clear(&self) {
-        if let Ok(mut sessions) = self.by_token.lock() {
-            sessions.clear();
-        }
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
-    fn end(&self, token: &str) {
-        if let Ok(mut sessions) = self.by_token.lock() {
-            sessions.remove(token);
+    async fn end(&self, store: &dyn Store, token: &str) {
+        let id = session_id(token);
+        let ended = trailroom_store::write(store, move |tx| {
+            tx.delete(CLUSTER_ACCOUNT, SESSION_KIND, &id)
+        })
+        .await;
+        if let Err(err) = ended {
+            tracing::warn!(error = %err, "could not end a console session");
         }
     }
+}
+
+/// The stored id of a session: its cookie's SHA-256, so the store holds no usable cookie.
+fn session_id(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn cookie(headers: &HeaderMap) -> Option<String> {
@@ -167,11 +202,19 @@ pub(crate) async fn login(
         "arn": caller.principal.arn(),
         "account": caller.principal.account_id(),
     });
-    let session = state.sessions.start(Session {
+    let session = Session {
         access_key_id: login.access_key_id,
         session_token: token.map(str::to_owned),
         expires_ms: expires,
-    });
+    };
+    let session = match state
+        .sessions
+        .start(state.store.as_ref(), session, now)
+        .await
+    {
+        Ok(session) => session,
+        Err(err) => return super::api_error(&err),
+    };
     let cookie = format!("{COOKIE}={session}; Path=/console; HttpOnly; SameSite=Strict");
     let mut response = axum::Json(identity).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -246,7 +289,7 @@ pub(crate) async fn current(State(state): State<AppState>, headers: HeaderMap) -
 
 pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie(&headers) {
-        state.sessions.end(&token);
+        state.sessions.end(state.store.as_ref(), &token).await;
     }
     StatusCode::NO_CONTENT.into_response()
 }
