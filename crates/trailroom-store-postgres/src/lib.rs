@@ -115,7 +115,14 @@ impl Store for PostgresStore {
         // One snapshot for everything `f` reads, begun with its first read.
         let snapshot = Batch::default();
         snapshot.queue("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".into());
-        f(&PgTxn::reader(&self.io, &conn, &snapshot));
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            f(&PgTxn::reader(&self.io, &conn, &snapshot))
+        }));
+        if let Err(panic) = read {
+            // Its snapshot may still be open: never hand it to another reader.
+            drop(deadpool_postgres::Object::take(conn));
+            std::panic::resume_unwind(panic);
+        }
         let ended = match (snapshot.lost(), snapshot.take_pending()) {
             (Some(err), _) => Err(err),
             // Nothing was read: the snapshot was never begun.

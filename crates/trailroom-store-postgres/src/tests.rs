@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use proptest::prelude::Strategy;
-use trailroom_store::{Store, testsuite};
+use trailroom_store::{Doc, Store, testsuite};
 
 use super::*;
 
@@ -131,6 +131,50 @@ async fn conformance_leases_across_nodes() {
     testsuite::leases_pass_between_nodes(&nodes).await;
     testsuite::one_holder_among_racers(&nodes).await;
     drop(nodes);
+    db.drop_database().await;
+}
+
+/// A reader that panics inside its snapshot does not hand that snapshot to the next reader: with
+/// one reader connection, a later read still sees a later write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_reader_leaves_no_snapshot_behind() {
+    let db = TestDb::create().await;
+    let options = PostgresOptions {
+        max_connections: 2,
+        ..PostgresOptions::default()
+    };
+    let store: Arc<dyn Store> = PostgresStore::open(&db.url, &options).unwrap();
+    let put = |id: &'static str| {
+        let store = store.clone();
+        async move {
+            let doc = Doc::new("111111111111", "thing", id, &serde_json::json!({})).unwrap();
+            trailroom_store::write(store.as_ref(), move |tx| tx.put(&doc))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    };
+    put("before").await;
+    let reader = store.clone();
+    let panicked = tokio::task::spawn_blocking(move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = trailroom_store::read(reader.as_ref(), |tx| {
+                assert_eq!(tx.list("111111111111", "thing").unwrap().len(), 1);
+                panic!("the reader fails inside its snapshot");
+            });
+        }))
+        .is_err()
+    })
+    .await
+    .unwrap();
+    assert!(panicked);
+    put("after").await;
+    let seen = trailroom_store::read(store.as_ref(), |tx| {
+        tx.list("111111111111", "thing").unwrap().len()
+    })
+    .unwrap();
+    assert_eq!(seen, 2, "a later reader got the panicked reader's snapshot");
+    drop(store);
     db.drop_database().await;
 }
 
