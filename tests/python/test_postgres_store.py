@@ -1,7 +1,8 @@
-"""The PostgreSQL store under an outage: a server on its own PostgreSQL cluster (initdb'ed for the
-test, so stopping it disturbs nothing else) keeps answering while the database is down, with
-ServiceUnavailable rather than a false success, and recovers by itself when the database returns;
-afterwards every acknowledged call has exactly one event and nothing was recorded twice."""
+"""The PostgreSQL store under an outage: one server, then three nodes sharing the database, on
+their own PostgreSQL cluster (initdb'ed for the test, so stopping it disturbs nothing else) keep
+answering while the database is down, with ServiceUnavailable rather than a false success, and
+recover by themselves when the database returns; afterwards every acknowledged call has exactly
+one event and nothing was recorded twice."""
 
 import glob
 import os
@@ -81,13 +82,16 @@ def cluster():
         pg.remove()
 
 
-def test_outage_answers_unavailable_and_recovers_without_loss_or_duplicates(cluster, tmp_path):
-    srv = Server(str(tmp_path), ["--store", cluster.url()]).start()
+@pytest.mark.parametrize("nodes", [1, 3])
+def test_outage_answers_unavailable_and_recovers_without_loss_or_duplicates(cluster, tmp_path, nodes):
+    servers = [Server(str(tmp_path / f"node-{n}"), ["--store", cluster.url()]).start() for n in range(nodes)]
+    srv = servers[0]
     try:
         acked, refused, lock, stop = [], [], threading.Lock(), threading.Event()
 
         def writer(worker):
-            client = srv.client("iam")
+            # Calls spread over the nodes.
+            client = servers[worker % nodes].client("iam")
             i = 0
             while not stop.is_set():
                 try:
@@ -101,7 +105,7 @@ def test_outage_answers_unavailable_and_recovers_without_loss_or_duplicates(clus
                     time.sleep(0.05)
                 i += 1
 
-        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(max(4, nodes * 2))]
         for t in threads:
             t.start()
         wait_for(lambda: len(acked) > 20, what="writes before the outage")
@@ -129,8 +133,10 @@ def test_outage_answers_unavailable_and_recovers_without_loss_or_duplicates(clus
         duplicates = cluster.query(
             "SELECT event_id FROM events GROUP BY event_id HAVING count(*) > 1")
         assert duplicates == []
-        # And the server reads what it wrote after the outage.
-        users = srv.client("iam").get_paginator("list_users").paginate()
-        assert sum(len(page["Users"]) for page in users) >= len(acked)
+        # And every node reads what all of them wrote after the outage.
+        for node in servers:
+            users = node.client("iam").get_paginator("list_users").paginate()
+            assert sum(len(page["Users"]) for page in users) >= len(acked)
     finally:
-        srv.stop()
+        for node in servers:
+            node.stop()
