@@ -22,6 +22,20 @@ where
     R: Send + 'static,
     E: Send + 'static,
 {
+    submit(store, work).await
+}
+
+/// Like [`write`], but the job is queued before this returns (jobs of one store commit in the
+/// order they were queued), for a caller that must not wait for it: a job queued before a
+/// response is sent commits before any job the client's next request queues on this node.
+pub fn submit<R, E>(
+    store: &dyn Store,
+    work: impl FnOnce(&mut dyn WriteTxn) -> Result<R, E> + Send + 'static,
+) -> impl std::future::Future<Output = Result<Result<R, E>, StoreError>> + Send + 'static
+where
+    R: Send + 'static,
+    E: Send + 'static,
+{
     let (tx, rx) = oneshot::channel();
     store.submit(Box::new(move |txn: &mut dyn WriteTxn| {
         let outcome = run_nested(txn, work);
@@ -29,8 +43,10 @@ where
             let _ = tx.send(committed.and(outcome));
         })
     }));
-    rx.await
-        .map_err(|_| StoreError::Unavailable("writer stopped".into()))?
+    async move {
+        rx.await
+            .map_err(|_| StoreError::Unavailable("writer stopped".into()))?
+    }
 }
 
 /// Runs `work` in a savepoint, keeping its writes only when it succeeds.

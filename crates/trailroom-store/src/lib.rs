@@ -23,7 +23,7 @@ pub mod testsuite;
 pub use doc::{Doc, DocKey};
 pub use error::{StoreError, StoreResult};
 pub use event::{EventQuery, EventRow, LookupKey, LookupKeyError};
-pub use job::{JobCompletion, WriteJob, read, write};
+pub use job::{JobCompletion, WriteJob, read, submit, write};
 pub use lease::{Fence, Leases};
 pub use refusing::Refusing;
 

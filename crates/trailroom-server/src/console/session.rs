@@ -64,12 +64,23 @@ impl Sessions {
                 .decode()
                 .ok()?;
             if session.expires_ms <= now_ms {
-                return None;
+                return Some(None);
             }
             let token = session.session_token.as_deref();
-            resolve_access_key(txn, &session.access_key_id, token, now_ms).ok()
+            Some(resolve_access_key(txn, &session.access_key_id, token, now_ms).ok())
         });
-        Some(resolved.ok()??.caller)
+        match resolved.ok()?? {
+            Some(resolved) => Some(resolved.caller),
+            None => {
+                // Its key is gone, inactive or expired (or the session lapsed): the session ends
+                // for good, queued before this answer leaves, so reactivating the key later does
+                // not bring it back.
+                drop(trailroom_store::submit(store, move |tx| {
+                    tx.delete(CLUSTER_ACCOUNT, SESSION_KIND, &id)
+                }));
+                None
+            }
+        }
     }
 
     /// Stores a new session (dropping lapsed ones); returns its cookie.
