@@ -7,8 +7,9 @@
 //! [`events`]).
 //!
 //! The traits are blocking, like SQLite's: the driver's futures are polled on the calling thread
-//! while the store's own small runtime ([`io::Io`]) drives the sockets, so a call blocks its
-//! thread for one round trip to the database, as an SQLite read blocks it for a page read.
+//! while the store's own small runtime ([`io::Io`]) drives the readers' sockets (the writer's
+//! own thread drives its connection), so a call blocks its thread for one round trip to the
+//! database, as an SQLite read blocks it for a page read.
 //!
 //! Knows nothing about what the documents mean.
 
@@ -65,26 +66,16 @@ impl PostgresStore {
         let config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?;
         let io = Arc::new(Io::start()?);
-        let manager = Manager::from_config(
-            config,
-            tokio_postgres::NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(options.max_connections.max(2))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .wait_timeout(Some(options.wait))
-            .create_timeout(Some(options.wait))
-            .build()
-            .map_err(|e| StoreError::Backend(format!("cannot build the connection pool: {e}")))?;
+        // Readers share the pool; the writer keeps one connection of its own.
+        let readers = options.max_connections.max(2) - 1;
+        let pool = connection_pool(&config, readers, options)?;
         {
             let mut conn = io.wait(pool.get()).map_err(pool_error)?;
             io.wait(schema::migrate(&mut conn))?;
         }
         let counters = Arc::new(WriterCounters::default());
-        let jobs = writer::spawn(io.clone(), pool.clone(), counters.clone())?;
+        let writer_pool = connection_pool(&config, 1, options)?;
+        let jobs = writer::spawn(Io::on_caller()?, writer_pool, counters.clone())?;
         Ok(Arc::new(Self {
             io,
             pool,
@@ -92,6 +83,28 @@ impl PostgresStore {
             counters,
         }))
     }
+}
+
+/// A pool of at most `size` connections to the database `config` names.
+fn connection_pool(
+    config: &tokio_postgres::Config,
+    size: usize,
+    options: &PostgresOptions,
+) -> StoreResult<Pool> {
+    let manager = Manager::from_config(
+        config.clone(),
+        tokio_postgres::NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .wait_timeout(Some(options.wait))
+        .create_timeout(Some(options.wait))
+        .build()
+        .map_err(|e| StoreError::Backend(format!("cannot build the connection pool: {e}")))
 }
 
 impl Store for PostgresStore {

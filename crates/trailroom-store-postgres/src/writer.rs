@@ -28,7 +28,7 @@ const MAX_BATCH: usize = 1024;
 
 /// Starts the writer thread.
 pub(crate) fn spawn(
-    io: Arc<Io>,
+    io: Io,
     pool: Pool,
     counters: Arc<WriterCounters>,
 ) -> StoreResult<mpsc::Sender<WriterMsg>> {
