@@ -8,6 +8,7 @@ import atexit
 import contextlib
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -344,3 +345,47 @@ def aws_cli(srv, *args, check=True, key=ROOT_KEY, secret=ROOT_SECRET):
     if check:
         assert result.returncode == 0, result.stderr
     return result
+
+
+def free_port():
+    """A loopback port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def moto_s3():
+    """moto's server on a free loopback port (an S3-compatible store independent of trailroom);
+    yields its endpoint."""
+    moto = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        ".venv-moto", "bin", "moto_server")
+    assert os.path.exists(moto), "scripts/python-env installs moto into .venv-moto"
+    port = free_port()
+    proc = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+    def reachable():
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+
+    try:
+        wait_for(reachable, what="moto's server")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def cloudtrail_bucket_policy(bucket, objects="*"):
+    """The bucket policy AWS documents for trails: CloudTrail may read the bucket's ACL and put
+    objects matching `objects` with `bucket-owner-full-control`."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{bucket}"},
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/{objects}",
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]})

@@ -10,7 +10,6 @@ import gzip
 import itertools
 import json
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -21,10 +20,10 @@ import requests
 from botocore.exceptions import ClientError, EndpointConnectionError
 from urllib3.exceptions import ProtocolError
 
-from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, new_postgres_database, wait_for
+from conftest import (ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, cloudtrail_bucket_policy, moto_s3,
+                      new_postgres_database, wait_for)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MOTO = os.path.join(ROOT, ".venv-moto", "bin", "moto_server")
 CLI = os.path.join(ROOT, ".venv-clients", "bin", "aws")
 BUCKET = "cluster-trail"
 TRAIL = "cluster"
@@ -32,33 +31,10 @@ TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{TRAIL}"
 LEASE_TTL_S = 3
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def moto():
-    assert os.path.exists(MOTO), "scripts/python-env installs moto into .venv-moto"
-    port = free_port()
-    proc = subprocess.Popen([MOTO, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    wait_for(lambda: _reachable(port), what="moto's server")
-    try:
+    with moto_s3() as endpoint:
         yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-def _reachable(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -201,20 +177,11 @@ def delivered_records(node):
     return records
 
 
-def bucket_policy():
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{BUCKET}"},
-        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/AWSLogs/{ACCOUNT}/*",
-         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]})
-
-
 def test_killed_delivering_node_is_taken_over_exactly_once(cluster):
     start = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     s3 = cluster[0].client("s3")
     s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_policy(Bucket=BUCKET, Policy=bucket_policy())
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=cloudtrail_bucket_policy(BUCKET, f"AWSLogs/{ACCOUNT}/*"))
     ct = cluster[1].client("cloudtrail")
     ct.create_trail(Name=TRAIL, S3BucketName=BUCKET, EnableLogFileValidation=True)
     ct.start_logging(Name=TRAIL)

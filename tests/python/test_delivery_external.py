@@ -4,44 +4,17 @@ independent S3 implementation, started on loopback."""
 import gzip
 import json
 import os
-import socket
-import subprocess
-import time
 
 import boto3
 import pytest
 
-from conftest import Server, wait_for
+from conftest import Server, moto_s3, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MOTO = os.path.join(ROOT, ".venv-moto", "bin", "moto_server")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def moto():
-    assert os.path.exists(MOTO), "scripts/python-env installs moto into .venv-moto"
-    port = free_port()
-    proc = subprocess.Popen([MOTO, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    try:
+    with moto_s3() as endpoint:
         yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_delivery_to_moto_s3(tmp_path, moto):

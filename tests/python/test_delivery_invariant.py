@@ -14,25 +14,16 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server, wait_until
+from conftest import Server, cloudtrail_bucket_policy, wait_until
 
 BUCKET = "invariant-logs"
-
-
-def bucket_policy():
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{BUCKET}"},
-        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*",
-         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]})
 
 
 def start_server(tmp_path, interval="1s"):
     srv = Server(str(tmp_path / "data"), ["--delivery-interval", interval, "--digest-interval", "2s"]).start()
     s3 = srv.client("s3")
     s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_policy(Bucket=BUCKET, Policy=bucket_policy())
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=cloudtrail_bucket_policy(BUCKET))
     return srv
 
 

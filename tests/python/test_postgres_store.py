@@ -8,7 +8,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -17,7 +16,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server, wait_for
+from conftest import Server, free_port, wait_for
 
 
 def pg_bin(name):
@@ -25,12 +24,6 @@ def pg_bin(name):
     if not found:
         pytest.fail(f"PostgreSQL's {name} is not installed (.ci/run installs Debian's postgresql)")
     return found[-1]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrivateCluster:
@@ -85,7 +78,6 @@ def cluster():
 @pytest.mark.parametrize("nodes", [1, 3])
 def test_outage_answers_unavailable_and_recovers_without_loss_or_duplicates(cluster, tmp_path, nodes):
     servers = [Server(str(tmp_path / f"node-{n}"), ["--store", cluster.url()]).start() for n in range(nodes)]
-    srv = servers[0]
     try:
         acked, refused, lock, stop = [], [], threading.Lock(), threading.Event()
 
