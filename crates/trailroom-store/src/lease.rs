@@ -236,6 +236,11 @@ impl Leases {
         names
     }
 
+    /// The time as this node's leases see it, ms.
+    pub fn now_ms(&self) -> i64 {
+        (self.now)()
+    }
+
     /// Gives every held lease up (shutdown), so other nodes take over without waiting.
     pub async fn release_all(&self) -> StoreResult<()> {
         let fences: Vec<Fence> = self.lock().drain().map(|(_, f)| f).collect();

@@ -140,10 +140,21 @@ impl Worker {
     pub async fn run_once(&self, now_ms: i64) -> Result<DeliveryReport, StoreError> {
         let targets = trailroom_store::read(self.store.as_ref(), |txn| self.trails.targets(txn))??;
         let mut report = DeliveryReport::default();
+        let share = self.share(&targets).await?;
+        let mut taken = targets.iter().filter(|t| self.fence(t).is_some()).count();
         for target in &targets {
-            if self.backoffs.waiting(&target.key, now_ms) || !self.hold(target).await? {
+            if self.backoffs.waiting(&target.key, now_ms) {
                 continue;
             }
+            // A node takes on trails nobody delivers up to its share; those it has, it keeps.
+            let held = self.fence(target).is_some();
+            if !held && taken >= share {
+                continue;
+            }
+            if !self.hold(target).await? {
+                continue;
+            }
+            taken += usize::from(!held);
             match self
                 .deliver_target(target, &targets, now_ms, &mut report)
                 .await
@@ -258,6 +269,25 @@ impl Worker {
         .await
     }
 
+    /// How many of `targets` this node may deliver: all of them on its own; with leases, its fair
+    /// share among the nodes that deliver (each announces itself with a `delivery-node/<name>`
+    /// lease, renewed here), so trails spread over the nodes as they are created.
+    async fn share(&self, targets: &[Target]) -> Result<usize, StoreError> {
+        let Some(leases) = &self.leases else {
+            return Ok(targets.len());
+        };
+        leases
+            .hold(&format!("{NODE_LEASE_PREFIX}{}", leases.holder()))
+            .await?;
+        let now = leases.now_ms();
+        let all = trailroom_store::read(self.store.as_ref(), trailroom_store::lease::all)??;
+        let nodes = all
+            .iter()
+            .filter(|(name, lease)| name.starts_with(NODE_LEASE_PREFIX) && lease.expires_ms > now)
+            .count();
+        Ok(targets.len().div_ceil(nodes.max(1)))
+    }
+
     /// Whether this node delivers `target` now: always on its own, else while it holds the
     /// trail's lease (taken or renewed here).
     async fn hold(&self, target: &Target) -> Result<bool, StoreError> {
@@ -267,13 +297,20 @@ impl Worker {
         }
     }
 
-    /// Renews the trail's lease before an object is written; a lost lease stops the pass.
+    /// Renews the trail's lease before an object is written; a lost lease stops the pass. So
+    /// does a lease taken again with another token: another node held it meanwhile, and what
+    /// this pass read before is stale.
     async fn still_holding(&self, target: &Target) -> Result<(), Stop> {
-        match self.hold(target).await? {
+        let Some(leases) = &self.leases else {
+            return Ok(());
+        };
+        let name = lease_name(target);
+        let before = leases.held(&name).map(|fence| fence.token);
+        let now = leases.hold(&name).await?.map(|fence| fence.token);
+        match before.is_some() && before == now {
             true => Ok(()),
             false => Err(Stop::Store(StoreError::Fenced(format!(
-                "lease {} lost",
-                lease_name(target)
+                "lease {name} lost"
             )))),
         }
     }
@@ -325,6 +362,9 @@ impl Worker {
         .await
     }
 }
+
+/// Leases that announce the nodes taking part in delivery.
+const NODE_LEASE_PREFIX: &str = "delivery-node/";
 
 /// The lease a trail incarnation's delivery is done under.
 pub fn lease_name(target: &Target) -> String {
