@@ -142,19 +142,32 @@ impl Worker {
         let mut report = DeliveryReport::default();
         let share = self.share(&targets).await?;
         let mut taken = targets.iter().filter(|t| self.fence(t).is_some()).count();
-        for target in &targets {
-            if self.backoffs.waiting(&target.key, now_ms) {
+        for listed in &targets {
+            if self.backoffs.waiting(&listed.key, now_ms) {
                 continue;
             }
             // A node takes on trails nobody delivers up to its share; those it has, it keeps.
-            let held = self.fence(target).is_some();
-            if !held && taken >= share {
+            let before = self.token(listed);
+            if before.is_none() && taken >= share {
                 continue;
             }
-            if !self.hold(target).await? {
+            let Some(token) = self.take(listed).await? else {
                 continue;
-            }
-            taken += usize::from(!held);
+            };
+            taken += usize::from(before.is_none());
+            // Taken now (or back from another node): the list was read before, and the node
+            // that had the trail may have finished and forgotten it since.
+            let fresh;
+            let target = match before == Some(token) {
+                true => listed,
+                false => {
+                    fresh = self.reread(listed)?;
+                    match &fresh {
+                        Some(target) => target,
+                        None => continue,
+                    }
+                }
+            };
             match self
                 .deliver_target(target, &targets, now_ms, &mut report)
                 .await
@@ -288,29 +301,39 @@ impl Worker {
         Ok(targets.len().div_ceil(nodes.max(1)))
     }
 
-    /// Whether this node delivers `target` now: always on its own, else while it holds the
-    /// trail's lease (taken or renewed here).
-    async fn hold(&self, target: &Target) -> Result<bool, StoreError> {
+    /// The token of the trail's lease as this node last took it (0 on its own: no leases).
+    fn token(&self, target: &Target) -> Option<u64> {
         match &self.leases {
-            None => Ok(true),
-            Some(leases) => Ok(leases.hold(&lease_name(target)).await?.is_some()),
+            None => Some(0),
+            Some(_) => self.fence(target).map(|fence| fence.token),
         }
+    }
+
+    /// Takes or renews the trail's lease: its token while this node holds it, `None` while
+    /// another node does (0 on its own).
+    async fn take(&self, target: &Target) -> Result<Option<u64>, StoreError> {
+        match &self.leases {
+            None => Ok(Some(0)),
+            Some(leases) => Ok(leases.hold(&lease_name(target)).await?.map(|f| f.token)),
+        }
+    }
+
+    /// The target as stored now, `None` once it was forgotten.
+    fn reread(&self, target: &Target) -> Result<Option<Target>, StoreError> {
+        let targets = trailroom_store::read(self.store.as_ref(), |txn| self.trails.targets(txn))??;
+        Ok(targets.into_iter().find(|t| t.key == target.key))
     }
 
     /// Renews the trail's lease before an object is written; a lost lease stops the pass. So
     /// does a lease taken again with another token: another node held it meanwhile, and what
     /// this pass read before is stale.
     async fn still_holding(&self, target: &Target) -> Result<(), Stop> {
-        let Some(leases) = &self.leases else {
-            return Ok(());
-        };
-        let name = lease_name(target);
-        let before = leases.held(&name).map(|fence| fence.token);
-        let now = leases.hold(&name).await?.map(|fence| fence.token);
-        match before.is_some() && before == now {
+        let before = self.token(target);
+        match before.is_some() && before == self.take(target).await? {
             true => Ok(()),
             false => Err(Stop::Store(StoreError::Fenced(format!(
-                "lease {name} lost"
+                "lease {} lost",
+                lease_name(target)
             )))),
         }
     }
