@@ -18,6 +18,7 @@ use crate::trails::trail_arn;
 /// Adds each named trail's tags as `aws:ResourceTag/*`.
 pub fn add_resource_tags(
     txn: &dyn trailroom_store::ReadTxn,
+    caller_account: &str,
     accesses: Vec<Access>,
 ) -> Result<Vec<Access>, trailroom_protocol::ApiError> {
     accesses
@@ -28,7 +29,7 @@ pub fn add_resource_tags(
             };
             if access.resource.contains(":eventdatastore/") {
                 let account = account.to_owned();
-                return store_facts(txn, &account, access);
+                return store_facts(txn, &account, caller_account, access);
             }
             let trail = txn
                 .get(account, crate::trails::TRAIL_KIND, &access.resource)
@@ -49,10 +50,13 @@ pub fn add_resource_tags(
         .collect()
 }
 
-/// An event data store's tags, owner and resource policy, for the access naming it.
+/// An event data store's tags, owner and resource policy, for the access naming it. An
+/// organization store is the caller's own to administer when the caller is the organization's
+/// delegated administrator: its identity policies decide, as for its own stores.
 fn store_facts(
     txn: &dyn trailroom_store::ReadTxn,
     account: &str,
+    caller_account: &str,
     access: Access,
 ) -> Result<Access, trailroom_protocol::ApiError> {
     let store = txn
@@ -61,6 +65,10 @@ fn store_facts(
         .and_then(|doc| doc.decode::<crate::lake::EventDataStoreRecord>().ok());
     let Some(store) = store else {
         return Ok(access.owned_by(account));
+    };
+    let account = match crate::lake::administers(txn, caller_account, &store)? {
+        true => caller_account,
+        false => account,
     };
     let tags: Vec<(String, String)> = store
         .tags

@@ -107,7 +107,7 @@ impl JsonService {
             match self {
                 Self::A4b(_) => trailroom_a4b::access::add_resource_tags(txn, accesses),
                 Self::CloudTrail(_) => {
-                    trailroom_cloudtrail::access::add_resource_tags(txn, accesses)
+                    trailroom_cloudtrail::access::add_resource_tags(txn, ctx.account_id(), accesses)
                 }
                 Self::Organizations(_) | Self::Tagging(_) => Ok(accesses),
             }

@@ -20,6 +20,7 @@
 pub mod audit_events;
 pub mod channels;
 pub mod dashboards;
+mod delegated;
 mod federation;
 pub mod feed;
 pub mod generate;
@@ -45,6 +46,7 @@ pub(crate) use dashboards::refresh::start_dashboard_refresh;
 pub(crate) use dashboards::{
     create_dashboard, delete_dashboard, get_dashboard, list_dashboards, update_dashboard,
 };
+pub(crate) use delegated::{administered_stores, administers};
 pub(crate) use federation::{disable_federation, enable_federation};
 pub(crate) use generate::generate_query;
 pub(crate) use imports::{

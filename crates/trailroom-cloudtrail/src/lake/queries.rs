@@ -20,7 +20,9 @@ use super::dashboards::dashboards_in;
 use super::dashboards::widgets::{fill, refresh_values};
 use super::generate::generated;
 use super::record::{EdsStatus, EventDataStoreRecord, eds_arn};
-use super::{EDS_RESOURCE_TYPE, StoreRef, feed, lake_error, page, page_offset};
+use super::{
+    EDS_RESOURCE_TYPE, StoreRef, administered_stores, feed, lake_error, page, page_offset,
+};
 use crate::trails::{BucketView, Destinations, required};
 
 /// How far back ListQueries looks by default (AWS keeps queries seven days).
@@ -117,7 +119,14 @@ pub(crate) fn start_query(
         .clone()
         .unwrap_or_else(|| ctx.account_id().to_owned());
     let now = ctx.now_ms();
-    let stores = ctx.read(|txn| fed_stores(txn, lake, &owner, ctx.region(), now))?;
+    let stores = ctx.read(|txn| {
+        let mut stores = region_stores(txn, &owner, ctx.region(), now)?;
+        if owner == ctx.account_id() {
+            stores.extend(administered_stores(txn, &owner, ctx.region(), now)?);
+        }
+        feed::feed(txn, lake, &stores).map_err(|e| lake_failure(&e))?;
+        Ok(stores)
+    })?;
     let spec = QuerySpec {
         account: ctx.account_id().to_owned(),
         region: ctx.region().to_owned(),

@@ -17,10 +17,10 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{ReadTxn, WriteTxn};
 
 use super::record::{ACTIVITY_AUDIT_LOG, EDS_KIND, EdsStatus, EventDataStoreRecord, eds_arn};
-use super::{EDS_RESOURCE_TYPE, StoreRef};
+use super::{EDS_RESOURCE_TYPE, StoreRef, administered_stores};
 use crate::trails::{
-    AdvancedSelector, FieldSelector, SelectorSet, checked_tags, managed_organization, required,
-    selectors_from_request,
+    AdvancedSelector, FieldSelector, SelectorSet, checked_tags, managed_organization,
+    not_management_account, organization_owner, required, selectors_from_request,
 };
 
 /// AWS's limit of event data stores per account and region.
@@ -236,14 +236,20 @@ pub(crate) async fn create_event_data_store(
         .unwrap_or_else(default_selectors);
     let tags = checked_tags(&[], input.tags_list.as_deref().unwrap_or_default())?;
     let id = uuid::Uuid::new_v4().to_string();
-    let arn = eds_arn(&region, &account, &id);
+    let organization = input.organization_enabled.unwrap_or(false);
+    // A delegated administrator's organization store belongs to the management account.
+    let owner = match organization {
+        true => ctx.read(|txn| organization_owner(txn, &account))?,
+        false => account.clone(),
+    };
+    let arn = eds_arn(&region, &owner, &id);
     ctx.add_resource(EDS_RESOURCE_TYPE, arn.clone());
     let ingest = input.start_ingestion.unwrap_or(true);
     let mut record = EventDataStoreRecord {
         name,
         arn,
         id,
-        account_id: account.clone(),
+        account_id: owner.clone(),
         home_region: region.clone(),
         status: if ingest {
             EdsStatus::Enabled
@@ -253,7 +259,7 @@ pub(crate) async fn create_event_data_store(
         status_before_deletion: None,
         selectors,
         multi_region: input.multi_region_enabled.unwrap_or(true),
-        organization: input.organization_enabled.unwrap_or(false),
+        organization,
         retention_days: retention,
         termination_protection: input.termination_protection_enabled.unwrap_or(true),
         billing_mode: billing,
@@ -267,10 +273,14 @@ pub(crate) async fn create_event_data_store(
         federation_role: None,
     };
     ctx.write(move |tx| {
-        if record.organization {
-            managed_organization(&*tx, &account)?;
+        if record.organization && organization_owner(&*tx, &account)? != owner {
+            return Err(ApiError::client(
+                "ConflictException",
+                "The organization changed while the event data store was being created; try \
+                 again.",
+            ));
         }
-        if stores_in(&*tx, &account, &region, now)?.len() >= MAX_STORES_PER_REGION {
+        if stores_in(&*tx, &owner, &region, now)?.len() >= MAX_STORES_PER_REGION {
             return Err(ApiError::client(
                 "EventDataStoreMaxLimitExceededException",
                 format!(
@@ -310,7 +320,12 @@ pub(crate) fn list_event_data_stores(
     ctx: &CallContext,
     input: ListEventDataStoresRequest,
 ) -> Result<ListEventDataStoresResponse, ApiError> {
-    let stores = ctx.read(|txn| stores_in(txn, ctx.account_id(), ctx.region(), ctx.now_ms()))?;
+    let stores = ctx.read(|txn| {
+        let (account, region, now) = (ctx.account_id(), ctx.region(), ctx.now_ms());
+        let mut stores = stores_in(txn, account, region, now)?;
+        stores.extend(administered_stores(txn, account, region, now)?);
+        Ok(stores)
+    })?;
     let (page, next_token) = super::page(
         &stores,
         input.next_token.as_deref(),
@@ -353,6 +368,12 @@ pub(crate) async fn update_event_data_store(
         if let Some(org) = input.organization_enabled {
             if org && !record.organization {
                 managed_organization(&*tx, &account)?;
+            }
+            if !org && record.account_id != account {
+                // A delegated administrator cannot make an organization store the management
+                // account's own.
+                let owner = managed_organization(&*tx, &record.account_id)?;
+                return Err(not_management_account(&owner));
             }
             record.organization = org;
         }
@@ -444,17 +465,13 @@ pub(crate) async fn restore_event_data_store(
 ) -> Result<RestoreEventDataStoreResponse, ApiError> {
     let target = StoreRef::parse(&required(input.event_data_store, "EventDataStore")?, ctx)?;
     ctx.add_resource(EDS_RESOURCE_TYPE, target.arn.clone());
-    let (account, region, now) = (
-        ctx.account_id().to_owned(),
-        ctx.region().to_owned(),
-        ctx.now_ms(),
-    );
+    let (region, now) = (ctx.region().to_owned(), ctx.now_ms());
     ctx.write(move |tx| {
         let mut record = target.find(&*tx, now)?;
         if record.status != EdsStatus::PendingDeletion {
             return Err(invalid_status(&record));
         }
-        let live = stores_in(&*tx, &account, &region, now)?;
+        let live = stores_in(&*tx, &record.account_id, &region, now)?;
         let active = live
             .iter()
             .filter(|s| s.status != EdsStatus::PendingDeletion)

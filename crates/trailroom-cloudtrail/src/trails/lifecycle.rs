@@ -16,7 +16,7 @@ use super::destinations::{
     sns_topic_arn, validate_bucket_name, validate_prefix,
 };
 use super::names::{REGIONS, trail_arn, validate_trail_name};
-use super::organization::managed_organization;
+use super::organization::{managed_organization, not_management_account, organization_owner};
 use super::record::{DeletedTrail, STATUS_KIND, TRAIL_KIND, TrailRecord, TrailStatus};
 use super::resolve::{Access, Caller};
 use super::selectors::SelectorSet;
@@ -40,12 +40,23 @@ pub(crate) async fn create_trail(
     );
     let name = required(input.name.clone(), "Name")?;
     validate_trail_name(&name)?;
-    let arn = trail_arn(&region, &account, &name);
+    // A delegated administrator's organization trail belongs to the management account.
+    let owner = match input.is_organization_trail == Some(true) {
+        true => ctx.read(|txn| organization_owner(txn, &account))?,
+        false => account.clone(),
+    };
+    let arn = trail_arn(&region, &owner, &name);
     ctx.add_resource(TRAIL_RESOURCE_TYPE, arn.clone());
-    let mut trail = new_trail(input, &name, &arn, &account, &region, now)?;
+    let mut trail = new_trail(input, &name, &arn, &owner, &region, now)?;
     ctx.write(move |tx| {
+        if trail.is_organization_trail && organization_owner(&*tx, &account)? != owner {
+            return Err(ApiError::client(
+                "ConflictException",
+                "The organization changed while the trail was being created; try again.",
+            ));
+        }
         let caller = Caller {
-            account: &account,
+            account: &owner,
             region: &region,
         };
         check_room(&caller.all_trails(&*tx)?, &trail)?;
@@ -53,7 +64,7 @@ pub(crate) async fn create_trail(
         tx.put(&trail.to_doc().map_err(store_failure)?)
             .map_err(store_failure)?;
         let status = TrailStatus::new(&trail);
-        tx.put(&status.to_doc(&account).map_err(store_failure)?)
+        tx.put(&status.to_doc(&owner).map_err(store_failure)?)
             .map_err(store_failure)?;
         Ok(create_response(&trail))
     })
@@ -137,12 +148,24 @@ pub(crate) async fn update_trail(
         };
         let mut trail = caller.find(&*tx, &name, Access::Mutate, false)?;
         call.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
+        if trail.account_id != account && input.is_organization_trail == Some(false) {
+            // A delegated administrator changes organization trails but cannot turn one into
+            // the management account's own trail.
+            return Err(not_management_account(&managed_organization(
+                &*tx,
+                &trail.account_id,
+            )?));
+        }
         let became_multi_region =
             !trail.is_multi_region_trail && input.is_multi_region_trail == Some(true);
         let scope = trail.scope();
         let recheck = apply_update(&mut trail, &input)?;
         if became_multi_region {
-            let mut others = caller.all_trails(&*tx)?;
+            let owner = Caller {
+                account: &trail.account_id,
+                region: &region,
+            };
+            let mut others = owner.all_trails(&*tx)?;
             others.retain(|t| t.trail_arn != trail.trail_arn);
             check_room(&others, &trail)?;
         }
@@ -275,9 +298,9 @@ pub(crate) async fn delete_trail(
         let trail = caller.find(&*tx, &name, Access::Mutate, false)?;
         call.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
         let status = trail_status(&*tx, &trail.trail_arn).map_err(store_failure)?;
-        tx.delete(&account, TRAIL_KIND, &trail.trail_arn)
+        tx.delete(&trail.account_id, TRAIL_KIND, &trail.trail_arn)
             .map_err(store_failure)?;
-        tx.delete(&account, STATUS_KIND, &trail.trail_arn)
+        tx.delete(&trail.account_id, STATUS_KIND, &trail.trail_arn)
             .map_err(store_failure)?;
         // A trail that logged leaves its last configuration and windows for the delivery worker;
         // one still logging stops at this call's own event.

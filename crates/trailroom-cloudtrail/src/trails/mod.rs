@@ -95,7 +95,9 @@ pub use trailroom_organizations::{OrganizationRecord, organization_of};
 pub(crate) use delegated_admin::{deregister_delegated_admin, register_delegated_admin};
 pub(crate) use describe::{describe_trails, get_trail, list_trails};
 pub(crate) use lifecycle::{create_trail, delete_trail, update_trail};
-pub(crate) use organization::managed_organization;
+pub(crate) use organization::{
+    is_delegated_admin, managed_organization, not_management_account, organization_owner,
+};
 pub(crate) use resolve::{Access as ResolveAccess, Caller};
 pub(crate) use selector_ops::{
     get_event_selectors, get_insight_selectors, put_event_selectors, put_insight_selectors,

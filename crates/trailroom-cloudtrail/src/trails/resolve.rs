@@ -1,13 +1,14 @@
 //! Finding the trail a call names (by name or ARN), with AWS's region rules: names match trails
 //! homed in the calling region, ARNs also reach shadow trails, and shadows cannot be changed.
-//! A member account of an organization also sees the organization's trails, by ARN and read-only.
+//! A member account of an organization also sees the organization's trails, by ARN and read-only
+//! unless it is a delegated administrator.
 
 use trailroom_audit::store_failure;
 use trailroom_protocol::ApiError;
 use trailroom_store::ReadTxn;
 
 use super::names::{TrailRef, trail_arn};
-use super::organization::{member_view, not_management_account};
+use super::organization::{is_delegated_admin, member_view, not_management_account};
 use super::record::{TRAIL_KIND, TrailRecord, doc_name};
 
 /// What the call will do with the trail it names.
@@ -131,7 +132,7 @@ impl Caller<'_> {
     }
 
     /// The organization trail with this ARN, as a member account sees it: readable where it
-    /// logs, never changeable.
+    /// logs, changeable in its home region only by a delegated administrator.
     fn organization_trail(
         &self,
         txn: &dyn ReadTxn,
@@ -148,7 +149,13 @@ impl Caller<'_> {
                 let org = trailroom_organizations::organization_of(txn, self.account)
                     .map_err(store_failure)?
                     .ok_or_else(|| self.not_found(arn))?;
-                Err(not_management_account(&org))
+                if !is_delegated_admin(txn, &org, self.account)? {
+                    return Err(not_management_account(&org));
+                }
+                match trail.is_shadow_in(self.region) {
+                    true => Err(home_region_only(&trail)),
+                    false => Ok(trail),
+                }
             }
         }
     }

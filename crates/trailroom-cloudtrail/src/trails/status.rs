@@ -261,12 +261,13 @@ async fn set_logging<R: Audit + Send + 'static>(
         } else {
             status.stop(now);
         }
-        tx.put(&status.to_doc(&account).map_err(store_failure)?)
+        let owner = trail.account_id.clone();
+        tx.put(&status.to_doc(&owner).map_err(store_failure)?)
             .map_err(store_failure)?;
         let seal: Option<Seal> = (!logging).then(|| {
             Box::new(move |tx: &mut dyn WriteTxn, own_seq: i64| {
                 status.close_window(now, own_seq);
-                tx.put(&status.to_doc(&account)?)
+                tx.put(&status.to_doc(&owner)?)
             }) as Seal
         });
         Ok((response, seal))
