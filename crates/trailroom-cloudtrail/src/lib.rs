@@ -69,6 +69,10 @@ use trailroom_model::cloudtrail::{
 };
 use trailroom_model::cloudtrail::{GenerateQueryRequest, GenerateQueryResponse};
 use trailroom_model::cloudtrail::{
+    GetEventConfigurationRequest, GetEventConfigurationResponse, PutEventConfigurationRequest,
+    PutEventConfigurationResponse,
+};
+use trailroom_model::cloudtrail::{
     GetImportRequest, GetImportResponse, ListImportFailuresRequest, ListImportFailuresResponse,
     ListImportsRequest, ListImportsResponse, StartImportRequest, StartImportResponse,
     StopImportRequest, StopImportResponse,
@@ -467,6 +471,22 @@ impl CloudTrail for CloudTrailService {
         lake::delete_resource_policy(ctx, input).await
     }
 
+    async fn get_event_configuration(
+        &self,
+        ctx: &CallContext,
+        input: GetEventConfigurationRequest,
+    ) -> Result<GetEventConfigurationResponse, ApiError> {
+        lake::get_event_configuration(ctx, input)
+    }
+
+    async fn put_event_configuration(
+        &self,
+        ctx: &CallContext,
+        input: PutEventConfigurationRequest,
+    ) -> Result<PutEventConfigurationResponse, ApiError> {
+        lake::put_event_configuration(ctx, input).await
+    }
+
     async fn list_insights_metric_data(
         &self,
         ctx: &CallContext,
@@ -567,7 +587,7 @@ impl CloudTrail for CloudTrailService {
         ctx: &CallContext,
         input: StartDashboardRefreshRequest,
     ) -> Result<StartDashboardRefreshResponse, ApiError> {
-        lake::start_dashboard_refresh(ctx, input, self.lake()?).await
+        lake::start_dashboard_refresh(ctx, input, self.lake()?, self.destinations.as_ref()).await
     }
 
     async fn search_sample_queries(

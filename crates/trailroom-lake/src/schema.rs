@@ -94,6 +94,8 @@ pub const COLUMNS: &[Column] = &[
         "sessionCredentialFromConsole",
         ColumnKind::Scalar,
     ),
+    // Enriched events (stores with context key selectors): `requestContext`, `tagContext`.
+    col("eventcontext", "eventContext", ColumnKind::Nested),
     col("eventjson", "", ColumnKind::Json),
     // Present in events exported from AWS's Lake; events recorded here carry none.
     col("eventjsonchecksum", "eventJsonChecksum", ColumnKind::Nested),
@@ -109,6 +111,8 @@ pub fn column(name: &str) -> Option<&'static Column> {
 
 /// Fields of the nested columns, in the record's spelling: struct paths name them in any case.
 const NESTED_FIELDS: &[&str] = &[
+    "requestContext",
+    "tagContext",
     "type",
     "principalId",
     "arn",

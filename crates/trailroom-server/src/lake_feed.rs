@@ -39,11 +39,12 @@ pub async fn feed_forever(state: AppState, lake: Arc<Lake>) {
     }
     loop {
         let (store, lake_now, now) = (state.store.clone(), lake.clone(), state.clock.now_ms());
+        let neighbours = state.cloudtrail.destinations.clone();
         let round = tokio::task::spawn_blocking(move || {
             let mut outcome: Result<usize, FeedError> = Ok(0);
             let read = store.with_reader(&mut |txn| {
                 outcome = feed::live_stores(txn, now)
-                    .and_then(|stores| feed::feed(txn, &lake_now, &stores))
+                    .and_then(|stores| feed::feed(txn, &lake_now, &stores, neighbours.as_ref()))
                     .and_then(|n| feed::maintain(txn, &lake_now, now).map(|()| n));
             });
             read.map_err(FeedError::from).and(outcome)
@@ -73,9 +74,14 @@ pub async fn feed_forever(state: AppState, lake: Arc<Lake>) {
         }
         deliver_results(&state, &lake, now).await;
         let refreshed = match cluster_work {
-            true => dashboards::refresh::run_scheduled_refreshes(state.store.as_ref(), &lake, now)
-                .await
-                .map_err(|e| e.message().to_owned()),
+            true => dashboards::refresh::run_scheduled_refreshes(
+                state.store.as_ref(),
+                &lake,
+                now,
+                state.cloudtrail.destinations.as_ref(),
+            )
+            .await
+            .map_err(|e| e.message().to_owned()),
             false => Ok(0),
         };
         match refreshed {

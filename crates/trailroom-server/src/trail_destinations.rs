@@ -1,7 +1,8 @@
 //! CloudTrail's [`Destinations`] port, answered by this server's S3 and SNS through their own
-//! readers, and by the configured external buckets.
+//! readers, by the configured external buckets, and (for enriched events' tags) by the tagging
+//! inventory of every service.
 
-use trailroom_cloudtrail::trails::{BucketView, Destinations};
+use trailroom_cloudtrail::trails::{BucketView, Destinations, TaggedResource};
 use trailroom_protocol::ApiError;
 use trailroom_store::ReadTxn;
 
@@ -28,5 +29,19 @@ impl Destinations for ServerDestinations {
 
     fn topic_policy(&self, txn: &dyn ReadTxn, arn: &str) -> Result<Option<String>, ApiError> {
         Ok(trailroom_sns::topic_named(txn, arn)?.map(|topic| topic.policy().to_owned()))
+    }
+
+    fn tagged_resources(
+        &self,
+        txn: &dyn ReadTxn,
+        account: &str,
+        region: &str,
+    ) -> Result<Vec<TaggedResource>, ApiError> {
+        Ok(
+            trailroom_tagging::inventory::resources(txn, account, region)?
+                .into_iter()
+                .map(|r| (r.arn, r.tags))
+                .collect(),
+        )
     }
 }

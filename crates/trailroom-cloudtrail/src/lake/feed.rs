@@ -3,14 +3,16 @@
 //! lake moves in the same transaction as it appends (so an event is ingested once, however the
 //! background feeder and StartQuery's catch-up interleave). An event goes in when an ingestion
 //! window holds its position, its region is the store's (or the store is multi-region) and the
-//! store's selectors admit it. Gone stores are dropped from the lake; retention prunes the rest.
+//! store's selectors admit it, enriched with the store's `eventContext` when it has context key
+//! selectors. Gone stores are dropped from the lake; retention prunes the rest.
 
 use trailroom_lake::{Lake, LakeError, LakeEvent};
 use trailroom_organizations::organization_of;
 use trailroom_store::{ReadTxn, StoreError};
 
+use super::enrich::{TagIndex, enrich};
 use super::record::{EDS_KIND, EdsStatus, EventDataStoreRecord};
-use crate::trails::selectors_admit;
+use crate::trails::{Destinations, selectors_admit};
 
 /// Events read from the log per step.
 const BATCH: usize = 500;
@@ -26,6 +28,9 @@ pub enum FeedError {
     /// The lake failed.
     #[error(transparent)]
     Lake(#[from] LakeError),
+    /// An enriched event's context could not be read.
+    #[error("enriching an event: {0}")]
+    Enrich(String),
 }
 
 /// Every live store (any account), for the feeder.
@@ -41,15 +46,18 @@ pub fn live_stores(txn: &dyn ReadTxn, now_ms: i64) -> Result<Vec<EventDataStoreR
 }
 
 /// Feeds `stores` up to the newest event; returns how many events went in.
+/// `neighbours` answers the resource tags enriched events carry.
 pub fn feed(
     txn: &dyn ReadTxn,
     lake: &Lake,
     stores: &[EventDataStoreRecord],
+    neighbours: &dyn Destinations,
 ) -> Result<usize, FeedError> {
     let mut ingested = 0;
+    let mut tags = TagIndex::new(neighbours);
     for store in stores {
         for account in accounts(txn, store)? {
-            ingested += feed_account(txn, lake, store, &account)?;
+            ingested += feed_account(txn, lake, store, &account, &mut tags)?;
         }
     }
     Ok(ingested)
@@ -71,6 +79,7 @@ fn feed_account(
     lake: &Lake,
     store: &EventDataStoreRecord,
     account: &str,
+    tags: &mut TagIndex<'_>,
 ) -> Result<usize, FeedError> {
     let Some(first) = store.windows.first() else {
         return Ok(0);
@@ -97,12 +106,15 @@ fn feed_account(
             .filter(|e| store.ingests(e.seq))
             .filter(|e| store.multi_region || e.region == store.home_region)
             .filter(|e| selectors_admit(&set, e))
-            .map(|e| LakeEvent {
-                seq: e.seq,
-                time_ms: e.event_time_ms,
-                record_json: e.record_json.clone(),
+            .map(|e| {
+                Ok(LakeEvent {
+                    seq: e.seq,
+                    time_ms: e.event_time_ms,
+                    record_json: enrich(txn, &e.record_json, &store.context_keys, tags)
+                        .map_err(|err| FeedError::Enrich(err.message().to_owned()))?,
+                })
             })
-            .collect();
+            .collect::<Result<_, FeedError>>()?;
         match lake.ingest(&store.id, &key, from, through, &admitted) {
             Ok(()) => ingested += admitted.len(),
             // Another feeder moved the cursor first: go on from where it left it.

@@ -21,6 +21,8 @@ pub mod audit_events;
 pub mod channels;
 pub mod dashboards;
 mod delegated;
+pub mod enrich;
+mod event_config;
 mod federation;
 pub mod feed;
 pub mod generate;
@@ -47,6 +49,7 @@ pub(crate) use dashboards::{
     create_dashboard, delete_dashboard, get_dashboard, list_dashboards, update_dashboard,
 };
 pub(crate) use delegated::{administered_stores, administers};
+pub(crate) use event_config::{get_event_configuration, put_event_configuration};
 pub(crate) use federation::{disable_federation, enable_federation};
 pub(crate) use generate::generate_query;
 pub(crate) use imports::{

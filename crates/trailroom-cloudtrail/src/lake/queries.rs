@@ -124,7 +124,7 @@ pub(crate) fn start_query(
         if owner == ctx.account_id() {
             stores.extend(administered_stores(txn, &owner, ctx.region(), now)?);
         }
-        feed::feed(txn, lake, &stores).map_err(|e| lake_failure(&e))?;
+        feed::feed(txn, lake, &stores, destinations).map_err(|e| lake_failure(&e))?;
         Ok(stores)
     })?;
     let spec = QuerySpec {
@@ -178,9 +178,10 @@ pub(crate) fn fed_stores(
     account: &str,
     region: &str,
     now_ms: i64,
+    neighbours: &dyn Destinations,
 ) -> Result<Vec<EventDataStoreRecord>, ApiError> {
     let stores = region_stores(txn, account, region, now_ms)?;
-    feed::feed(txn, lake, &stores).map_err(|e| lake_failure(&e))?;
+    feed::feed(txn, lake, &stores, neighbours).map_err(|e| lake_failure(&e))?;
     Ok(stores)
 }
 

@@ -5,6 +5,7 @@ use trailroom_model::Timestamp;
 use trailroom_model::cloudtrail::{AdvancedEventSelector, EventDataStore};
 use trailroom_store::{Doc, StoreResult};
 
+use super::enrich::ContextKeys;
 use crate::trails::{AdvancedSelector, SelectorSet, TagRecord, selectors_to_wire};
 
 /// The event category of events from outside AWS (channels, `PutAuditEvents`).
@@ -111,6 +112,12 @@ pub struct EventDataStoreRecord {
     /// `FederationRoleArn` while Lake query federation is enabled.
     #[serde(default)]
     pub federation_role: Option<String>,
+    /// `MaxEventSize` `Large` (PutEventConfiguration); `Standard` otherwise.
+    #[serde(default)]
+    pub large_events: bool,
+    /// `ContextKeySelectors`: what each event gets in `eventContext` ([`super::enrich`]).
+    #[serde(default)]
+    pub context_keys: Vec<ContextKeys>,
 }
 
 impl EventDataStoreRecord {
@@ -231,6 +238,8 @@ mod tests {
             deleted_ms: None,
             windows: Vec::new(),
             federation_role: None,
+            large_events: false,
+            context_keys: Vec::new(),
         };
         record.open_window(10);
         assert!(!record.ingests(10));

@@ -271,6 +271,8 @@ pub(crate) async fn create_event_data_store(
         deleted_ms: None,
         windows: Vec::new(),
         federation_role: None,
+        large_events: false,
+        context_keys: Vec::new(),
     };
     ctx.write(move |tx| {
         if record.organization && organization_owner(&*tx, &account)? != owner {

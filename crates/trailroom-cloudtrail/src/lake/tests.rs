@@ -184,7 +184,9 @@ impl Harness {
 
     fn feed(store: &Arc<dyn Store>, lake: &Lake) {
         read(store.as_ref(), |txn: &dyn ReadTxn| {
-            feed::live_stores(txn, START).and_then(|s| feed::feed(txn, lake, &s))
+            feed::live_stores(txn, START).and_then(|s| {
+                feed::feed(txn, lake, &s, &crate::trails::FixedDestinations::default())
+            })
         })
         .unwrap()
         .unwrap();
@@ -511,7 +513,9 @@ fn scheduled_refreshes_run_at_their_time_when_cloudtrail_may() {
             .decode()
             .unwrap()
         };
-        let refresh = |now: i64| run_scheduled_refreshes(h.store.as_ref(), &h.lake, now);
+        let neighbours = crate::trails::FixedDestinations::default();
+        let refresh =
+            |now: i64| run_scheduled_refreshes(h.store.as_ref(), &h.lake, now, &neighbours);
 
         assert_eq!(refresh(START + HOUR).await.unwrap(), 0, "not due yet");
         assert_eq!(dashboard().last_refresh_ms, None);

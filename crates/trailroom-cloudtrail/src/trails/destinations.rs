@@ -30,6 +30,9 @@ pub enum BucketView {
     },
 }
 
+/// A resource's ARN and its tags.
+pub type TaggedResource = (String, BTreeMap<String, String>);
+
 /// What CloudTrail asks of the services it delivers to, read in the caller's transaction so the
 /// check and the trail's write cannot race.
 pub trait Destinations: Send + Sync + std::fmt::Debug {
@@ -38,6 +41,16 @@ pub trait Destinations: Send + Sync + std::fmt::Debug {
     /// The policy of the topic `arn` (`Some("")` for a topic without one); `None` when there is
     /// no such topic.
     fn topic_policy(&self, txn: &dyn ReadTxn, arn: &str) -> Result<Option<String>, ApiError>;
+    /// Every taggable resource of `account` in `region` with its tags, by ARN (what enriched
+    /// events' `tagContext` reads); none where no other service is reachable.
+    fn tagged_resources(
+        &self,
+        _txn: &dyn ReadTxn,
+        _account: &str,
+        _region: &str,
+    ) -> Result<Vec<TaggedResource>, ApiError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Destinations fixed in memory: what a CloudTrail service without S3 and SNS sees (every bucket

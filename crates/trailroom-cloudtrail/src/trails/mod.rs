@@ -75,7 +75,9 @@ mod tags;
 mod tests;
 
 pub use admission::{admits, is_global_service_event, selectors_admit};
-pub use destinations::{BucketView, CLOUDTRAIL_PRINCIPAL, Destinations, FixedDestinations};
+pub use destinations::{
+    BucketView, CLOUDTRAIL_PRINCIPAL, Destinations, FixedDestinations, TaggedResource,
+};
 pub use lifecycle::MAX_TRAILS_PER_REGION;
 pub use names::{PARTITION, REGIONS, trail_arn};
 pub use record::{

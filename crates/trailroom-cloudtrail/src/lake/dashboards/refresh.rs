@@ -23,7 +23,7 @@ use super::widgets::{CUSTOM_PARAMETERS, STORE_PARAMETER, fill, refresh_values};
 use crate::lake::queries::fed_stores;
 use crate::lake::record::{EdsStatus, EventDataStoreRecord};
 use crate::lake::{lake_error, not_found};
-use crate::trails::required;
+use crate::trails::{Destinations, required};
 
 /// The service principal that runs dashboards' queries.
 const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
@@ -171,6 +171,7 @@ pub(crate) async fn start_dashboard_refresh(
     ctx: &CallContext,
     input: StartDashboardRefreshRequest,
     lake: &Arc<Lake>,
+    neighbours: &dyn Destinations,
 ) -> Result<StartDashboardRefreshResponse, ApiError> {
     let id = required(input.dashboard_id, "DashboardId")?;
     let (account, region, now) = (ctx.account_id(), ctx.region(), ctx.now_ms());
@@ -186,7 +187,7 @@ pub(crate) async fn start_dashboard_refresh(
             format!("{key} is not a query parameter of this dashboard."),
         ));
     }
-    let stores = ctx.read(|txn| fed_stores(txn, lake, account, region, now))?;
+    let stores = ctx.read(|txn| fed_stores(txn, lake, account, region, now, neighbours))?;
     if dashboard.managed {
         let store = highlights_store(given.get(STORE_PARAMETER), &stores)?;
         given.insert(STORE_PARAMETER.into(), store);
@@ -262,6 +263,7 @@ pub async fn run_scheduled_refreshes(
     store: &dyn Store,
     lake: &Arc<Lake>,
     now_ms: i64,
+    neighbours: &dyn Destinations,
 ) -> Result<usize, ApiError> {
     let due: Vec<DashboardRecord> = trailroom_store::read(store, |txn| {
         txn.list_kind(DASHBOARD_KIND)?
@@ -280,7 +282,7 @@ pub async fn run_scheduled_refreshes(
     .collect();
     let mut refreshed = 0;
     for dashboard in due {
-        let (refresh_id, failure) = scheduled_refresh(store, lake, &dashboard, now_ms)?;
+        let (refresh_id, failure) = scheduled_refresh(store, lake, &dashboard, now_ms, neighbours)?;
         refreshed += usize::from(refresh_id.is_some());
         record_refresh(store, &dashboard, refresh_id, now_ms, failure).await?;
     }
@@ -293,6 +295,7 @@ fn scheduled_refresh(
     lake: &Arc<Lake>,
     dashboard: &DashboardRecord,
     now_ms: i64,
+    neighbours: &dyn Destinations,
 ) -> Result<(Option<String>, Option<String>), ApiError> {
     if !lets_cloudtrail(
         dashboard.resource_policy.as_deref(),
@@ -308,8 +311,10 @@ fn scheduled_refresh(
         return Ok((None, Some(refusal)));
     }
     let (account, region) = (&dashboard.account_id, &dashboard.home_region);
-    let stores = trailroom_store::read(store, |txn| fed_stores(txn, lake, account, region, now_ms))
-        .map_err(store_failure)??;
+    let stores = trailroom_store::read(store, |txn| {
+        fed_stores(txn, lake, account, region, now_ms, neighbours)
+    })
+    .map_err(store_failure)??;
     let mut given = BTreeMap::new();
     if dashboard.managed {
         match stores
