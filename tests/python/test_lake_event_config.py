@@ -1,10 +1,13 @@
 """PutEventConfiguration and GetEventConfiguration with a current boto3 and AWS CLI: an event data
 store's maximum event size and context key selectors, and the enriched events it then stores
 (`eventContext` with the call's condition keys and the named resources' selected tags), which
-neither Event history nor other stores carry; the trail side (no aggregated events here) and the
-errors."""
+neither Event history nor other stores carry; a trail's aggregated data events (five-minute
+summaries per template under `CloudTrail-Aggregated/`); the errors."""
 
+import gzip
 import json
+
+import requests
 
 import botocore.session
 import pytest
@@ -96,13 +99,13 @@ def test_configuration_errors_and_trails(server, ct):
     assert error_of(ct.get_event_configuration, EventDataStore="no-such-store")[0] == "EventDataStoreNotFoundException"
     assert error_of(ct.get_event_configuration, TrailName="no-such-trail")[0] == "TrailNotFoundException"
 
-    # A trail: no aggregated events, and none can be configured on this server.
+    # A trail: aggregation summarizes data events, which it must log first.
     got = ct.get_event_configuration(TrailName="plain")
     assert (got["TrailARN"], got["AggregationConfigurations"]) == (trail, [])
     assert error_of(ct.put_event_configuration, TrailName="plain", MaxEventSize="Large")[0] == \
         "InvalidParameterCombinationException"
     assert error_of(ct.put_event_configuration, TrailName="plain", AggregationConfigurations=[
-        {"Templates": ["API_ACTIVITY"], "EventCategory": "Data"}])[0] == "UnsupportedOperationException"
+        {"Templates": ["API_ACTIVITY"], "EventCategory": "Data"}])[0] == "InvalidParameterCombinationException"
 
     # Pending deletion: inactive.
     ct.delete_event_data_store(EventDataStore=arn)
@@ -118,3 +121,64 @@ def test_the_aws_cli_configures_a_store(server, ct):
     assert json.loads(out)["ContextKeySelectors"] == [{"Type": "RequestContext", "Equals": ["aws:MultiFactorAuthPresent"]}]
     got = json.loads(aws_cli(server, "cloudtrail", "get-event-configuration", "--event-data-store", arn).stdout)
     assert got["MaxEventSize"] == "Large"
+
+
+def aggregated_records(server, bucket):
+    s3 = server.client("s3")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"AWSLogs/{ACCOUNT}/CloudTrail-Aggregated/us-east-1/")
+    keys = [o["Key"] for o in listed.get("Contents", [])]
+    records = []
+    for key in keys:
+        assert key.endswith(".json.gz") and "_CloudTrail-Aggregated_us-east-1_" in key
+        records.extend(json.loads(gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))["Records"])
+    return keys, records
+
+
+def test_a_trail_delivers_aggregated_data_events(server, ct):
+    s3 = server.client("s3")
+    for bucket in ("agg-logs", "agg-data"):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_policy(Bucket="agg-logs", Policy=cloudtrail_bucket_policy("agg-logs"))
+    trail = ct.create_trail(Name="agg", S3BucketName="agg-logs")["TrailARN"]
+    ct.put_event_selectors(TrailName="agg", AdvancedEventSelectors=[{"Name": "objects", "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}])
+    # Outside the model's enums and lengths: refused before the trail is looked at.
+    for bad in [[{"Templates": ["NOT_A_TEMPLATE"], "EventCategory": "Data"}],
+                [{"Templates": ["API_ACTIVITY"], "EventCategory": "Data"}] * 2]:
+        assert error_of(ct.put_event_configuration, TrailName="agg", AggregationConfigurations=bad)[0] == \
+            "ValidationException"
+    put = ct.put_event_configuration(TrailName=trail, AggregationConfigurations=[
+        {"Templates": ["USER_ACTIONS", "API_ACTIVITY", "RESOURCE_ACCESS"], "EventCategory": "Data"}])
+    templates = ["API_ACTIVITY", "RESOURCE_ACCESS", "USER_ACTIONS"]
+    assert put["AggregationConfigurations"] == [{"Templates": templates, "EventCategory": "Data"}]
+    assert ct.get_event_configuration(TrailName="agg")["AggregationConfigurations"] == put["AggregationConfigurations"]
+
+    ct.start_logging(Name="agg")
+    for i in range(3):
+        s3.put_object(Bucket="agg-data", Key=f"k{i}", Body=b"x")
+    s3.get_object(Bucket="agg-data", Key="k0")
+    # The current five-minute window is written when it is over, or when logging stops.
+    requests.post(server.endpoint + "/_trailroom/deliver", timeout=60)
+    assert aggregated_records(server, "agg-logs") == ([], [])
+    ct.stop_logging(Name="agg")
+    requests.post(server.endpoint + "/_trailroom/deliver", timeout=60)
+    keys, records = aggregated_records(server, "agg-logs")
+    assert len(keys) == 1
+    assert {(r["eventType"], r["eventCategory"], r["eventSource"], r["accountId"], r["awsRegion"],
+             r["timeWindow"]["windowSize"]) for r in records} == \
+        {("AwsAggregatedEvent", "Aggregated", "s3.amazonaws.com", ACCOUNT, "us-east-1", "PT5M")}
+    primary = {(r["summary"]["primaryDimension"]["dimension"], r["summary"]["primaryDimension"]["statistics"][0]["name"]):
+               r["summary"]["primaryDimension"]["statistics"][0]["value"] for r in records}
+    assert primary == {("eventName", "PutObject"): 3, ("eventName", "GetObject"): 1,
+                       ("resourceARN", "arn:aws:s3:::agg-data"): 4,
+                       ("userIdentity", f"arn:aws:iam::{ACCOUNT}:root"): 4}
+    by_name = {r["summary"]["primaryDimension"]["statistics"][0]["name"]: r for r in records}
+    assert by_name["PutObject"]["summary"]["details"] == [{"dimension": "resourceARN", "aggregationType": "Count",
+        "statistics": [{"name": "arn:aws:s3:::agg-data", "value": 3}]}]
+    assert len({r["eventId"] for r in records}) == len(records)
+    # The regular log files hold the data events themselves, never the summaries.
+    ordinary = s3.list_objects_v2(Bucket="agg-logs", Prefix=f"AWSLogs/{ACCOUNT}/CloudTrail/")["KeyCount"]
+    assert ordinary >= 1
+    # Turning aggregation off.
+    off = ct.put_event_configuration(TrailName="agg", AggregationConfigurations=[])
+    assert off["AggregationConfigurations"] == []

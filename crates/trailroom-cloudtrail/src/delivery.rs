@@ -69,6 +69,7 @@ fn target_of(txn: &dyn ReadTxn, stored: Stored<'_>) -> Result<Target, StoreError
         digests: trail.log_file_validation_enabled,
         windows,
         deleted_ms,
+        aggregation: trail.aggregation_templates.clone(),
     })
 }
 

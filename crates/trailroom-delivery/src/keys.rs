@@ -66,6 +66,20 @@ pub fn log_key(at: Location<'_>, delivered_ms: i64, unique: &str) -> String {
     )
 }
 
+/// `…/CloudTrail-Aggregated/<region>/<YYYY>/<MM>/<DD>/<acct>_CloudTrail-Aggregated_<region>_<YYYYMMDD>T<HHmm>Z_<u16>.json.gz`:
+/// aggregated data events, dated by the newest window's end at minute precision.
+pub fn aggregated_key(at: Location<'_>, end_ms: i64, unique: &str) -> String {
+    let t = utc(end_ms);
+    format!(
+        "{}CloudTrail-Aggregated/{region}/{}/{account}_CloudTrail-Aggregated_{region}_{}_{unique}.json.gz",
+        account_root(at.prefix, at.org_id, at.account),
+        t.format("%Y/%m/%d"),
+        t.format("%Y%m%dT%H%MZ"),
+        region = at.region,
+        account = at.account,
+    )
+}
+
 /// `…/CloudTrail-Digest/<region>/<YYYY>/<MM>/<DD>/<acct>_CloudTrail-Digest_<region>_<trail>_<home>_<YYYYMMDDTHHMMSSZ>.json.gz`,
 /// dated by the digest's end time at second precision.
 pub fn digest_key(at: Location<'_>, trail_name: &str, home_region: &str, end_ms: i64) -> String {

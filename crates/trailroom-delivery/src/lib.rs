@@ -10,6 +10,7 @@
 //! Knows nothing about HTTP, S3 or SNS wire formats, or how trails are configured: it asks a
 //! [`Trails`] source which trails log and which events they admit, and hands bytes to [`Sinks`].
 
+pub mod aggregate;
 mod backoff;
 pub mod digest;
 pub mod keys;

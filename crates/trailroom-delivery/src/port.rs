@@ -41,6 +41,8 @@ pub struct Target {
     pub windows: Vec<Window>,
     /// When the trail was deleted, ms: once every window is finished it is forgotten.
     pub deleted_ms: Option<i64>,
+    /// Aggregated data event templates (`API_ACTIVITY`, …); none: no aggregated events.
+    pub aggregation: Vec<String>,
 }
 
 /// One period of logging: from StartLogging to StopLogging (or DeleteTrail).

@@ -34,6 +34,7 @@ fn target() -> Target {
         origin: String::new(),
         windows: Vec::new(),
         deleted_ms: None,
+        aggregation: Vec::new(),
     }
 }
 

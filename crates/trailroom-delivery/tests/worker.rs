@@ -17,6 +17,8 @@ struct FakeTrails {
     errors: Mutex<Vec<Option<String>>>,
     /// Replaces the one logging window when set.
     windows: Mutex<Option<Vec<Window>>>,
+    /// Aggregated data event templates of the trail.
+    aggregation: Mutex<Vec<String>>,
 }
 
 fn target() -> Target {
@@ -40,6 +42,7 @@ fn target() -> Target {
             end: None,
         }],
         deleted_ms: None,
+        aggregation: Vec::new(),
     }
 }
 
@@ -49,6 +52,7 @@ impl Trails for FakeTrails {
         if let Some(windows) = self.windows.lock().unwrap().clone() {
             target.windows = windows;
         }
+        target.aggregation = self.aggregation.lock().unwrap().clone();
         Ok(vec![target])
     }
     fn admission(&self, _: &dyn ReadTxn, target: &Target) -> Result<Admission, StoreError> {
@@ -339,4 +343,67 @@ async fn windows_are_delivered_in_order_each_closed_by_a_final_digest() {
     assert_eq!(finals.len(), 1, "{:?}", objects.keys().collect::<Vec<_>>());
     let again = worker.run_once(600).await.unwrap();
     assert_eq!((again.files, again.events, again.digests), (0, 0, 0));
+}
+
+#[tokio::test]
+async fn data_events_are_summarized_once_per_five_minutes_even_when_a_put_answer_is_lost() {
+    let (_dir, store, sinks, trails, worker) = setup();
+    *trails.aggregation.lock().unwrap() = vec!["API_ACTIVITY".into()];
+    const WINDOW: i64 = 5 * 60_000;
+    let data = |name: &str, time: i64, n: usize| EventRow {
+        category: "Data".into(),
+        event_source: "s3.amazonaws.com".into(),
+        resources: vec![("AWS::S3::Bucket".into(), "arn:aws:s3:::b".into())],
+        ..event(name, "us-east-1", time, n)
+    };
+    append(
+        store.as_ref(),
+        vec![
+            data("PutObject", 10, 1),
+            data("PutObject", 20, 2),
+            event("CreateRoom", "us-east-1", 30, 3),
+            data("GetObject", WINDOW + 10, 4),
+        ],
+    )
+    .await;
+    let aggregated = || -> Vec<(String, String)> {
+        sinks
+            .snapshot()
+            .into_iter()
+            .filter(|(k, _)| k.contains("/CloudTrail-Aggregated/"))
+            .map(|(k, o)| (k, gunzip(&o.0)))
+            .collect()
+    };
+    // The first window is written a minute after it ends, not before.
+    worker.run_once(WINDOW + 30_000).await.unwrap();
+    assert!(aggregated().is_empty());
+    // Its put is stored but the answer is lost: the counts stay, the retry writes the same file.
+    sinks.ghost_puts.store(1, Ordering::SeqCst);
+    let lost = worker.run_once(WINDOW + 61_000).await.unwrap();
+    assert_eq!(lost.failures, 1);
+    let first = aggregated();
+    worker.run_once(WINDOW + 62_000).await.unwrap();
+    assert_eq!(aggregated(), first);
+    assert_eq!(first.len(), 1);
+    let (key, body) = &first[0];
+    assert!(
+        key.starts_with("p/AWSLogs/111111111111/CloudTrail-Aggregated/us-east-1/1970/01/01/111111111111_CloudTrail-Aggregated_us-east-1_19700101T0005Z_"),
+        "{key}"
+    );
+    let records: serde_json::Value = serde_json::from_str(body).unwrap();
+    let records = records["Records"].as_array().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0]["timeWindow"]["windowStart"],
+        "1970-01-01T00:00:00Z"
+    );
+    assert_eq!(
+        records[0]["summary"]["primaryDimension"]["statistics"],
+        serde_json::json!([{"name": "PutObject", "value": 2}])
+    );
+    // The next window in its turn; then nothing more.
+    worker.run_once(2 * WINDOW + 61_000).await.unwrap();
+    assert_eq!(aggregated().len(), 2);
+    worker.run_once(3 * WINDOW + 61_000).await.unwrap();
+    assert_eq!(aggregated().len(), 2);
 }

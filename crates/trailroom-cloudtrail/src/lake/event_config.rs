@@ -1,19 +1,20 @@
 //! PutEventConfiguration and GetEventConfiguration. An event data store's configuration is its
 //! maximum event size and its context key selectors (enriched events, [`super::enrich`]); a
-//! trail's would be its aggregated data events, which this server does not generate, so a trail
-//! answers with no aggregation and refuses to be given one.
+//! trail's is its aggregated data events (templates the delivery worker summarizes its data
+//! events with, `trailroom_delivery::aggregate`).
 
 use trailroom_audit::{CallContext, store_failure};
+use trailroom_delivery::aggregate::TEMPLATES;
 use trailroom_model::cloudtrail::{
-    GetEventConfigurationRequest, GetEventConfigurationResponse, PutEventConfigurationRequest,
-    PutEventConfigurationResponse,
+    AggregationConfiguration, GetEventConfigurationRequest, GetEventConfigurationResponse,
+    PutEventConfigurationRequest, PutEventConfigurationResponse,
 };
 use trailroom_protocol::ApiError;
 
 use super::enrich::{checked_selectors, selectors_to_wire};
 use super::record::{EdsStatus, EventDataStoreRecord};
 use super::{EDS_RESOURCE_TYPE, StoreRef};
-use crate::trails::{Caller, ResolveAccess, TRAIL_RESOURCE_TYPE};
+use crate::trails::{Caller, ResolveAccess, TRAIL_RESOURCE_TYPE, TrailRecord};
 
 const STANDARD: &str = "Standard";
 const LARGE: &str = "Large";
@@ -51,23 +52,30 @@ fn store_response(record: &EventDataStoreRecord) -> GetEventConfigurationRespons
     }
 }
 
-/// A trail's configuration: no aggregated events.
-fn trail_response(trail_arn: String) -> GetEventConfigurationResponse {
+/// A trail's configuration: its aggregation templates.
+fn trail_response(trail: &TrailRecord) -> GetEventConfigurationResponse {
     GetEventConfigurationResponse {
-        trail_arn: Some(trail_arn),
-        aggregation_configurations: Some(Vec::new()),
+        trail_arn: Some(trail.trail_arn.clone()),
+        aggregation_configurations: Some(aggregation_wire(&trail.aggregation_templates)),
         ..GetEventConfigurationResponse::default()
     }
 }
 
-fn find_trail(ctx: &CallContext, name: &str, access: ResolveAccess) -> Result<String, ApiError> {
-    let caller = Caller {
+fn aggregation_wire(templates: &[String]) -> Vec<AggregationConfiguration> {
+    match templates.is_empty() {
+        true => Vec::new(),
+        false => vec![AggregationConfiguration {
+            templates: Some(templates.to_vec()),
+            event_category: Some("Data".into()),
+        }],
+    }
+}
+
+fn caller(ctx: &CallContext) -> Caller<'_> {
+    Caller {
         account: ctx.account_id(),
         region: ctx.region(),
-    };
-    let trail = ctx.read(|txn| caller.find(txn, name, access, false))?;
-    ctx.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
-    Ok(trail.trail_arn)
+    }
 }
 
 /// GetEventConfiguration.
@@ -76,7 +84,11 @@ pub(crate) fn get_event_configuration(
     input: GetEventConfigurationRequest,
 ) -> Result<GetEventConfigurationResponse, ApiError> {
     match target(ctx, input.trail_name, input.event_data_store)? {
-        Target::Trail(name) => Ok(trail_response(find_trail(ctx, &name, ResolveAccess::Read)?)),
+        Target::Trail(name) => {
+            let trail = ctx.read(|txn| caller(ctx).find(txn, &name, ResolveAccess::Read, false))?;
+            ctx.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
+            Ok(trail_response(&trail))
+        }
         Target::Store(store) => {
             ctx.add_resource(EDS_RESOURCE_TYPE, store.arn.clone());
             let record = ctx.read(|txn| store.find(txn, ctx.now_ms()))?;
@@ -97,7 +109,7 @@ pub(crate) async fn put_event_configuration(
         input.event_data_store.clone(),
     )? {
         Target::Store(store) => store,
-        Target::Trail(name) => return put_trail_configuration(ctx, &name, input),
+        Target::Trail(name) => return put_trail_configuration(ctx, name, input).await,
     };
     if input.aggregation_configurations.is_some() {
         return Err(combination(
@@ -162,10 +174,11 @@ pub(crate) async fn put_event_configuration(
     .await
 }
 
-/// A trail takes only aggregation, which this server does not generate.
-fn put_trail_configuration(
+/// A trail takes only aggregation (of data events, which it must log); an empty list turns it
+/// off.
+async fn put_trail_configuration(
     ctx: &CallContext,
-    name: &str,
+    name: String,
     input: PutEventConfigurationRequest,
 ) -> Result<PutEventConfigurationResponse, ApiError> {
     if input.max_event_size.is_some() || input.context_key_selectors.is_some() {
@@ -173,16 +186,80 @@ fn put_trail_configuration(
             "MaxEventSize and ContextKeySelectors configure an event data store, not a trail.",
         ));
     }
-    let arn = find_trail(ctx, name, ResolveAccess::Mutate)?;
-    match input.aggregation_configurations.as_deref() {
-        None | Some([]) => Ok(PutEventConfigurationResponse {
-            trail_arn: Some(arn),
-            aggregation_configurations: Some(Vec::new()),
+    let templates = checked_aggregation(input.aggregation_configurations.as_deref())?;
+    let (account, region, now) = (
+        ctx.account_id().to_owned(),
+        ctx.region().to_owned(),
+        ctx.now_ms(),
+    );
+    let call = ctx.clone();
+    ctx.write(move |tx| {
+        let caller = Caller {
+            account: &account,
+            region: &region,
+        };
+        let mut trail = caller.find(&*tx, &name, ResolveAccess::Mutate, false)?;
+        call.add_resource(TRAIL_RESOURCE_TYPE, trail.trail_arn.clone());
+        if let Some(templates) = templates {
+            if !templates.is_empty() && !trail.event_selectors.logs_data_events() {
+                return Err(combination(
+                    "Aggregation summarizes data events: the trail must log data events first.",
+                ));
+            }
+            trail.aggregation_templates = templates;
+            trail.updated_ms = now;
+            tx.put(&trail.to_doc().map_err(store_failure)?)
+                .map_err(store_failure)?;
+        }
+        Ok(PutEventConfigurationResponse {
+            trail_arn: Some(trail.trail_arn.clone()),
+            aggregation_configurations: Some(aggregation_wire(&trail.aggregation_templates)),
             ..PutEventConfigurationResponse::default()
-        }),
-        Some(_) => Err(ApiError::client(
-            "UnsupportedOperationException",
-            "This server does not generate aggregated data events for trails.",
-        )),
+        })
+    })
+    .await
+}
+
+/// The templates of `AggregationConfigurations` (at most one, of category `Data`), in AWS's
+/// order; `None` when not given.
+fn checked_aggregation(
+    given: Option<&[AggregationConfiguration]>,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(given) = given else {
+        return Ok(None);
+    };
+    let invalid = |m: String| ApiError::client("InvalidParameterException", m);
+    if given.len() > 1 {
+        return Err(invalid(
+            "At most one aggregation configuration is allowed.".into(),
+        ));
     }
+    let Some(config) = given.first() else {
+        return Ok(Some(Vec::new()));
+    };
+    let category = config.event_category.as_deref().unwrap_or_default();
+    if category != "Data" {
+        return Err(invalid(format!(
+            "Aggregation applies to the Data event category, not {category:?}."
+        )));
+    }
+    let named = config.templates.as_deref().unwrap_or_default();
+    if named.is_empty() {
+        return Err(invalid(
+            "An aggregation configuration needs a template.".into(),
+        ));
+    }
+    if let Some(bad) = named.iter().find(|t| !TEMPLATES.contains(&t.as_str())) {
+        return Err(invalid(format!(
+            "{bad} is not an aggregation template: use API_ACTIVITY, RESOURCE_ACCESS or \
+             USER_ACTIONS."
+        )));
+    }
+    Ok(Some(
+        TEMPLATES
+            .iter()
+            .filter(|t| named.iter().any(|n| n == *t))
+            .map(|t| (*t).to_owned())
+            .collect(),
+    ))
 }

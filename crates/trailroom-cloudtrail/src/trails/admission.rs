@@ -202,6 +202,7 @@ mod tests {
             updated_ms: 0,
             incarnation: String::new(),
             scope_history: Vec::new(),
+            aggregation_templates: Vec::new(),
         }
     }
 

@@ -125,6 +125,7 @@ fn new_trail(
         updated_ms: now,
         incarnation: trailroom_audit::record::new_event_id(now).replace('-', ""),
         scope_history: Vec::new(),
+        aggregation_templates: Vec::new(),
     })
 }
 

@@ -88,6 +88,10 @@ pub struct TrailRecord {
     /// delivery worker has passed are dropped.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scope_history: Vec<PastScope>,
+    /// Aggregated data event templates (PutEventConfiguration), delivered under
+    /// `CloudTrail-Aggregated/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aggregation_templates: Vec<String>,
 }
 
 /// What decides whether a trail takes an event, besides its account and home region.

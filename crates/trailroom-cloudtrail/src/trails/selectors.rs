@@ -17,6 +17,20 @@ pub enum SelectorSet {
     Advanced(Vec<AdvancedSelector>),
 }
 
+impl SelectorSet {
+    /// Whether some data events are logged (what aggregated events summarize).
+    pub fn logs_data_events(&self) -> bool {
+        match self {
+            Self::Basic(selectors) => selectors.iter().any(|s| !s.data_resources.is_empty()),
+            Self::Advanced(selectors) => selectors.iter().any(|s| {
+                s.field_selectors
+                    .iter()
+                    .any(|f| f.field == "eventCategory" && f.equals.iter().any(|c| c == "Data"))
+            }),
+        }
+    }
+}
+
 impl Default for SelectorSet {
     /// A new trail: all management events, read and write, no data events.
     fn default() -> Self {

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use trailroom_store::{EventRow, ReadTxn, StoreError};
 
+use crate::aggregate::{AGGREGATION_KIND, Tally};
+
 use super::*;
 
 /// Events read per account per batch.
@@ -16,6 +18,12 @@ const FILE_RECORDS: usize = 10_000;
 /// Most batches one trail delivers in one pass: a backlog is caught up quickly, over several
 /// passes when it is very large.
 const BATCHES_PER_PASS: usize = 64;
+
+/// A batch's files, and the data events it counts for aggregation.
+pub(super) struct Batch {
+    pub(super) files: Vec<PlannedFile>,
+    pub(super) tally: Tally,
+}
 
 /// One file of a batch.
 pub(super) struct PlannedFile {
@@ -75,7 +83,7 @@ impl Worker {
                 ..Delivered::default()
             });
         };
-        let files = self.build_batch(target, window, &cursor, &pending)?;
+        let Batch { files, tally } = self.build_batch(target, window, &cursor, &pending)?;
         for planned in &files {
             self.still_holding(target).await?;
             self.sinks
@@ -83,7 +91,7 @@ impl Worker {
                 .await?;
         }
         let events = files.iter().map(|f| f.file.records).sum();
-        self.commit(target, window, &pending, &files, now_ms)
+        self.commit(target, window, &pending, &files, tally, now_ms)
             .await?;
         self.notify(target, &files, now_ms).await?;
         Ok(Delivered {
@@ -137,7 +145,7 @@ impl Worker {
         window: &Window,
         cursor: &Cursor,
         pending: &Pending,
-    ) -> Result<Vec<PlannedFile>, StoreError> {
+    ) -> Result<Batch, StoreError> {
         let mut groups: BTreeMap<(String, String), Vec<EventRow>> = BTreeMap::new();
         trailroom_store::read(self.store.as_ref(), |txn| {
             let admission = self.trails.admission(txn, target)?;
@@ -168,6 +176,12 @@ impl Worker {
             }
             Ok::<_, StoreError>(())
         })??;
+        let mut tally = Tally::default();
+        if !target.aggregation.is_empty() {
+            for events in groups.values() {
+                tally.count(events);
+            }
+        }
         let mut files = Vec::new();
         for ((account, region), events) in groups {
             for (part, chunk) in events.chunks(FILE_RECORDS).enumerate() {
@@ -191,7 +205,7 @@ impl Worker {
                 });
             }
         }
-        Ok(files)
+        Ok(Batch { files, tally })
     }
 
     /// Moves the cursor past the batch, lists its files for their digests and records the
@@ -202,6 +216,7 @@ impl Worker {
         window: &Window,
         pending: &Pending,
         files: &[PlannedFile],
+        tally: Tally,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let trails = self.trails.clone();
@@ -234,6 +249,11 @@ impl Worker {
             cursor.last_seq = upto_seq;
             cursor.pending = None;
             save(tx, &target, CURSOR_KIND, &target.key, &cursor)?;
+            if !tally.buckets.is_empty() {
+                let mut counted: Tally = load(&*tx, &target, AGGREGATION_KIND, &target.key)?;
+                counted.merge(tally);
+                save(tx, &target, AGGREGATION_KIND, &target.key, &counted)?;
+            }
             if target.digests {
                 for (account, region, file) in delivered {
                     let id = chain_id(&target, &account, &region);

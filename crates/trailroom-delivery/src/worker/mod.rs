@@ -13,6 +13,7 @@
 //! end are stored before anything is written. A trail whose delivery failed is retried with
 //! backoff; the error shows in its status until a delivery succeeds.
 
+mod aggregated;
 mod chain;
 mod cursor;
 
@@ -235,6 +236,9 @@ impl Worker {
             report.files += delivered.files;
             report.events += delivered.events;
             let finishing = window.end.filter(|_| delivered.caught_up);
+            report.files += self
+                .emit_aggregates(target, now_ms, finishing.is_some())
+                .await?;
             if target.digests {
                 report.digests += self.digests(target, &window, finishing, now_ms).await?;
             }
@@ -274,6 +278,11 @@ impl Worker {
                 return Ok(());
             }
             tx.delete(&target.owner_account, CURSOR_KIND, &target.key)?;
+            tx.delete(
+                &target.owner_account,
+                crate::aggregate::AGGREGATION_KIND,
+                &target.key,
+            )?;
             for id in chain::chain_ids(&*tx, &target)? {
                 tx.delete(&target.owner_account, CHAIN_KIND, &id)?;
             }
