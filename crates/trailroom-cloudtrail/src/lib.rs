@@ -77,7 +77,10 @@ use trailroom_model::cloudtrail::{
     ListImportsRequest, ListImportsResponse, StartImportRequest, StartImportResponse,
     StopImportRequest, StopImportResponse,
 };
-use trailroom_model::cloudtrail::{ListInsightsMetricDataRequest, ListInsightsMetricDataResponse};
+use trailroom_model::cloudtrail::{
+    ListInsightsDataRequest, ListInsightsDataResponse, ListInsightsMetricDataRequest,
+    ListInsightsMetricDataResponse,
+};
 use trailroom_model::cloudtrail::{SearchSampleQueriesRequest, SearchSampleQueriesResponse};
 use trailroom_protocol::ApiError;
 
@@ -485,6 +488,14 @@ impl CloudTrail for CloudTrailService {
         input: PutEventConfigurationRequest,
     ) -> Result<PutEventConfigurationResponse, ApiError> {
         lake::put_event_configuration(ctx, input).await
+    }
+
+    async fn list_insights_data(
+        &self,
+        ctx: &CallContext,
+        input: ListInsightsDataRequest,
+    ) -> Result<ListInsightsDataResponse, ApiError> {
+        insights::list_insights_data(ctx, input)
     }
 
     async fn list_insights_metric_data(

@@ -49,7 +49,7 @@ pub fn lookup_events(
         .as_deref()
         .map(|t| decode_token(t, &binding))
         .transpose()?;
-    // Insights are never recorded here, so an insight query has nothing to find.
+    // Insights events are the ones this server generates (`insights::detector`).
     let category = match input.event_category.as_deref() {
         Some("insight") => "Insight",
         _ => "Management",
@@ -113,11 +113,11 @@ fn query_binding(input: &LookupEventsRequest) -> String {
     hex::encode(&Sha256::digest(canonical.to_string().as_bytes())[..8])
 }
 
-fn encode_token(time_ms: i64, seq: i64, binding: &str) -> String {
+pub(crate) fn encode_token(time_ms: i64, seq: i64, binding: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("1:{time_ms}:{seq}:{binding}"))
 }
 
-fn decode_token(token: &str, binding: &str) -> Result<(i64, i64), ApiError> {
+pub(crate) fn decode_token(token: &str, binding: &str) -> Result<(i64, i64), ApiError> {
     let invalid = || ApiError::client("InvalidNextTokenException", "Invalid NextToken.");
     let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
     let text = String::from_utf8(raw).map_err(|_| invalid())?;
@@ -131,7 +131,7 @@ fn decode_token(token: &str, binding: &str) -> Result<(i64, i64), ApiError> {
     }
 }
 
-fn to_event(row: EventRow) -> Event {
+pub(crate) fn to_event(row: EventRow) -> Event {
     Event {
         event_id: Some(row.event_id),
         event_name: Some(row.event_name),

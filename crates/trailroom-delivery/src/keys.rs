@@ -55,9 +55,14 @@ pub struct Location<'a> {
 /// `…/CloudTrail/<region>/<YYYY>/<MM>/<DD>/<acct>_CloudTrail_<region>_<YYYYMMDD>T<HHmm>Z_<u16>.json.gz`,
 /// dated by delivery time at minute precision.
 pub fn log_key(at: Location<'_>, delivered_ms: i64, unique: &str) -> String {
+    log_key_in("CloudTrail", at, delivered_ms, unique)
+}
+
+/// [`log_key`] in another folder: `CloudTrail-Insight` for Insights events.
+pub fn log_key_in(folder: &str, at: Location<'_>, delivered_ms: i64, unique: &str) -> String {
     let t = utc(delivered_ms);
     format!(
-        "{}CloudTrail/{region}/{}/{account}_CloudTrail_{region}_{}_{unique}.json.gz",
+        "{}{folder}/{region}/{}/{account}_{folder}_{region}_{}_{unique}.json.gz",
         account_root(at.prefix, at.org_id, at.account),
         t.format("%Y/%m/%d"),
         t.format("%Y%m%dT%H%MZ"),

@@ -78,6 +78,7 @@ pub async fn serve(
     let store = state.store.clone();
     let state_leases = state.leases.clone();
     let pruner = tokio::spawn(crate::retention::prune_forever(state.clone()));
+    let insights = tokio::spawn(crate::insights::watch_forever(state.clone()));
     state.delivery.start(&state).await?;
     let delivery = tokio::spawn(crate::delivery::deliver_forever(state.clone()));
     let lake_feeder = state
@@ -92,6 +93,7 @@ pub async fn serve(
     let tls = state.tls.clone();
     crate::listener::serve(listener, router(state), limits, tls, shutdown).await;
     pruner.abort();
+    insights.abort();
     delivery.abort();
     if let Some(feeder) = lake_feeder {
         feeder.abort();

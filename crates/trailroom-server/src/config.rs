@@ -43,6 +43,11 @@ pub struct Config {
     /// Length of a digest period (CloudTrail: one hour).
     #[serde(with = "humantime_serde")]
     pub digest_interval: std::time::Duration,
+    /// The period CloudTrail Insights counts calls in (a minute).
+    #[serde(with = "humantime_serde")]
+    pub insights_period: std::time::Duration,
+    /// Periods Insights watches an account before an Insight can start (an hour's worth).
+    pub insights_baseline_periods: u32,
     /// Buckets on external S3-compatible endpoints that trails may deliver to.
     pub external_buckets: Vec<ExternalBucket>,
     /// Where state and the event log are kept (`[store]`): SQLite in the data directory, or a
@@ -386,6 +391,8 @@ impl Default for Config {
             store: StoreConfig::default(),
             delivery_interval: std::time::Duration::from_secs(300),
             digest_interval: std::time::Duration::from_secs(3600),
+            insights_period: std::time::Duration::from_secs(60),
+            insights_baseline_periods: 60,
             max_connections: None,
             header_timeout: std::time::Duration::from_secs(20),
             body_timeout: std::time::Duration::from_secs(20),
@@ -562,6 +569,11 @@ impl Config {
         if self.delivery_interval < std::time::Duration::from_secs(1) {
             return Err(ConfigError::Invalid(
                 "delivery_interval must be at least 1s".into(),
+            ));
+        }
+        if self.insights_period < std::time::Duration::from_secs(1) {
+            return Err(ConfigError::Invalid(
+                "insights_period must be at least 1s".into(),
             ));
         }
         if self.digest_interval < std::time::Duration::from_secs(1) {

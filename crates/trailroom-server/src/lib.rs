@@ -21,6 +21,7 @@ mod ec2_api;
 mod federation_api;
 pub mod front_door;
 mod import_objects;
+mod insights;
 mod json_api;
 mod lake_feed;
 mod listener;

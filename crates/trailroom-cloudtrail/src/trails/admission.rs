@@ -32,6 +32,9 @@ pub fn is_global_service_event(event: &EventRow) -> bool {
 /// business). `RecursiveLogging` has nothing to filter here, because this server's own
 /// deliveries are not recorded as events.
 pub fn admits(trail: &TrailRecord, event: &EventRow) -> bool {
+    if event.category == "Insight" {
+        return insight_admits(trail, event);
+    }
     let past = trail
         .scope_history
         .iter()
@@ -49,6 +52,31 @@ pub fn admits(trail: &TrailRecord, event: &EventRow) -> bool {
         && (scope.multi_region || event.region == trail.home_region)
         && (scope.global_events || !is_global_service_event(event))
         && selectors_admit(scope.selectors, event)
+}
+
+/// Whether `trail` delivers an Insights event: it watches the insight's type and category
+/// where the insight happened; a data event insight only when it is the trail's own.
+fn insight_admits(trail: &TrailRecord, event: &EventRow) -> bool {
+    let Ok(record) = serde_json::from_str::<Value>(&event.record_json) else {
+        return false;
+    };
+    let details = &record["insightDetails"];
+    let category = details["sourceEventCategory"]
+        .as_str()
+        .unwrap_or("Management");
+    let kind = details["insightType"].as_str().unwrap_or_default();
+    let watched = trail.insight_selectors.iter().any(|s| {
+        s.insight_type == kind
+            && match s.event_categories.is_empty() {
+                true => category == "Management",
+                false => s.event_categories.iter().any(|c| c == category),
+            }
+    });
+    let own = category != "Data" || details["insightSource"] == trail.trail_arn.as_str();
+    watched
+        && own
+        && (trail.is_organization_trail || event.account_id == trail.account_id)
+        && (trail.is_multi_region_trail || event.region == trail.home_region)
 }
 
 /// An [`EventScope`], borrowed (decided for every delivered event: no clone).

@@ -146,7 +146,8 @@ impl Worker {
         cursor: &Cursor,
         pending: &Pending,
     ) -> Result<Batch, StoreError> {
-        let mut groups: BTreeMap<(String, String), Vec<EventRow>> = BTreeMap::new();
+        // Insights events go to their own folder: files per (folder, account, region).
+        let mut groups: BTreeMap<(&'static str, String, String), Vec<EventRow>> = BTreeMap::new();
         trailroom_store::read(self.store.as_ref(), |txn| {
             let admission = self.trails.admission(txn, target)?;
             let in_window = |row: &EventRow| match window.end {
@@ -162,8 +163,12 @@ impl Worker {
                     };
                     for row in rows.into_iter().filter(|r| r.seq <= pending.upto_seq) {
                         if in_window(&row) && admission(&row) {
+                            let folder = match row.category.as_str() {
+                                "Insight" => "CloudTrail-Insight",
+                                _ => "CloudTrail",
+                            };
                             groups
-                                .entry((row.account_id.clone(), row.region.clone()))
+                                .entry((folder, row.account_id.clone(), row.region.clone()))
                                 .or_default()
                                 .push(row);
                         }
@@ -183,10 +188,15 @@ impl Worker {
             }
         }
         let mut files = Vec::new();
-        for ((account, region), events) in groups {
+        for ((folder, account, region), events) in groups {
             for (part, chunk) in events.chunks(FILE_RECORDS).enumerate() {
+                // Log files keep the seed they always had; Insights files add their folder.
+                let folder_seed = match folder {
+                    "CloudTrail" => String::new(),
+                    other => format!("|{other}"),
+                };
                 let seed = format!(
-                    "{}|{account}|{region}|{}|{}|{part}",
+                    "{}|{account}|{region}|{}|{}|{part}{folder_seed}",
                     target.key, cursor.last_seq, pending.upto_seq
                 );
                 let at = Location {
@@ -195,7 +205,7 @@ impl Worker {
                     account: &account,
                     region: &region,
                 };
-                let key = keys::log_key(at, pending.planned_ms, &keys::unique16(&seed));
+                let key = keys::log_key_in(folder, at, pending.planned_ms, &keys::unique16(&seed));
                 let file = logfile::build(chunk).map_err(|e| StoreError::Backend(e.to_string()))?;
                 files.push(PlannedFile {
                     account: account.clone(),

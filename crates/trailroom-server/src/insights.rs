@@ -1,0 +1,41 @@
+//! CloudTrail Insights in the background: every half period, the node holding the `insights`
+//! lease counts the periods that are over and appends the Insights events they start or end
+//! (`trailroom_cloudtrail::insights::detector`), in one fenced write.
+
+use std::time::Duration;
+
+use trailroom_cloudtrail::insights::{Settings, watch_once};
+
+use crate::state::AppState;
+
+/// The lease Insights are watched under (once per cluster).
+const LEASE: &str = "insights";
+
+/// Watches until the task is aborted.
+pub async fn watch_forever(state: AppState) {
+    let tick = (state.config.insights_period / 2).max(Duration::from_millis(500));
+    loop {
+        match watch(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "Insights events"),
+            Err(err) => tracing::warn!(error = %err, "watching for Insights failed"),
+        }
+        tokio::time::sleep(tick).await;
+    }
+}
+
+async fn watch(state: &AppState) -> Result<usize, trailroom_store::StoreError> {
+    let Some(fence) = state.leases.hold(LEASE).await? else {
+        return Ok(0);
+    };
+    let settings = Settings {
+        period_ms: state.config.insights_period.as_millis() as i64,
+        baseline_periods: state.config.insights_baseline_periods,
+    };
+    let now = state.clock.now_ms();
+    trailroom_store::write(state.store.as_ref(), move |tx| {
+        trailroom_store::lease::check(&*tx, &fence)?;
+        watch_once(tx, now, settings)
+    })
+    .await?
+}
