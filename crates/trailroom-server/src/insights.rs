@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use trailroom_cloudtrail::insights::{Settings, watch_once};
+use trailroom_cloudtrail::insights::{Settings, anything_watched, watch_once};
 
 use crate::state::AppState;
 
@@ -25,6 +25,10 @@ pub async fn watch_forever(state: AppState) {
 }
 
 async fn watch(state: &AppState) -> Result<usize, trailroom_store::StoreError> {
+    // Most servers watch nothing: a read answers that without taking the writer.
+    if !trailroom_store::read(state.store.as_ref(), anything_watched)?? {
+        return Ok(0);
+    }
     let Some(fence) = state.leases.hold(LEASE).await? else {
         return Ok(0);
     };

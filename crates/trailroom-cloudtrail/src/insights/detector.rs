@@ -96,7 +96,13 @@ struct Watcher {
     trail: Option<TrailRecord>,
 }
 
-/// The watchers of every trail with Insights selectors (each management watcher once).
+/// Whether any trail has Insights selectors (nothing to watch otherwise).
+pub fn anything_watched(txn: &dyn ReadTxn) -> Result<bool, StoreError> {
+    Ok(watchers(txn)?.into_iter().next().is_some())
+}
+
+/// The watchers of every trail with Insights selectors (each management watcher once). An
+/// organization trail watches its owner's calls.
 fn watchers(txn: &dyn ReadTxn) -> Result<Vec<Watcher>, StoreError> {
     let mut out: BTreeMap<String, Watcher> = BTreeMap::new();
     for doc in txn.list_kind(TRAIL_KIND)? {
