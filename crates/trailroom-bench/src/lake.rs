@@ -1,7 +1,9 @@
 //! The Lake benchmark: synthetic events ingested into two event data stores of a fresh lake
 //! database (all of them into one, every tenth into the other), then the queries of
 //! BENCHMARKS.md timed one by one on that lake: count by `eventName`, top callers, a nested-field
-//! grouping over the last 30 days, a join of the two stores.
+//! grouping over the last 30 days, a join of the two stores; then, with `clients` > 1, the same
+//! queries run by that many clients at once (each client runs all four, starting at a different
+//! one, so different queries overlap).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -42,12 +44,18 @@ pub struct LakeReport {
     pub ingest_micros_per_event: f64,
     /// Lake database size per event held, bytes.
     pub bytes_per_event: f64,
-    /// The queries.
+    /// The queries, one at a time.
     pub queries: Vec<QueryTiming>,
+    /// With several clients: how many ran at once.
+    pub clients: usize,
+    /// Every query each client ran, timed while the others ran theirs.
+    pub concurrent: Vec<QueryTiming>,
+    /// Wall time from the first client's start to the last one's end, ms.
+    pub concurrent_wall_millis: f64,
 }
 
 /// Runs the benchmark in `dir` (which must be empty or new).
-pub fn run(dir: &Path, events: u64, seed: u64) -> anyhow::Result<LakeReport> {
+pub fn run(dir: &Path, events: u64, seed: u64, clients: usize) -> anyhow::Result<LakeReport> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join("lake.db");
     if path.exists() {
@@ -114,16 +122,55 @@ pub fn run(dir: &Path, events: u64, seed: u64) -> anyhow::Result<LakeReport> {
         ),
     ];
     let mut timings = Vec::new();
-    for (name, sql) in queries {
+    for (name, sql) in queries.clone() {
         timings.push(time_query(&lake, name, sql, now_ms)?);
     }
+    let (concurrent, concurrent_wall_millis) = match clients > 1 {
+        true => run_clients(&lake, &queries, clients, now_ms)?,
+        false => (Vec::new(), 0.0),
+    };
     Ok(LakeReport {
         events,
         ingest_events_per_sec: held as f64 / ingest,
         ingest_micros_per_event: ingest * 1e6 / held as f64,
         bytes_per_event: bytes as f64 / held as f64,
         queries: timings,
+        clients,
+        concurrent,
+        concurrent_wall_millis,
     })
+}
+
+/// `clients` threads each run every query, client `i` starting with query `i`.
+fn run_clients(
+    lake: &Arc<Lake>,
+    queries: &[(&'static str, String)],
+    clients: usize,
+    now_ms: i64,
+) -> anyhow::Result<(Vec<QueryTiming>, f64)> {
+    let started = Instant::now();
+    let handles: Vec<_> = (0..clients)
+        .map(|client| {
+            let (lake, queries) = (lake.clone(), queries.to_vec());
+            std::thread::spawn(move || {
+                let n = queries.len();
+                (0..n)
+                    .map(|i| {
+                        let (name, sql) = queries[(client + i) % n].clone();
+                        time_query(&lake, name, sql, now_ms)
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })
+        })
+        .collect();
+    let mut timings = Vec::new();
+    for handle in handles {
+        let ran = handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("a client panicked"))??;
+        timings.extend(ran);
+    }
+    Ok((timings, started.elapsed().as_secs_f64() * 1000.0))
 }
 
 fn time_query(
@@ -187,8 +234,10 @@ mod tests {
     #[test]
     fn a_small_run_answers_every_query() {
         let dir = tempfile::tempdir().unwrap();
-        let report = run(&dir.path().join("lake"), 2_000, 7).unwrap();
+        let report = run(&dir.path().join("lake"), 2_000, 7, 2).unwrap();
         assert_eq!(report.queries.len(), 4);
+        assert_eq!(report.concurrent.len(), 8);
+        assert!(report.concurrent.iter().all(|q| q.rows > 0));
         assert!(report.queries.iter().all(|q| q.rows > 0), "{report:?}");
         assert!(report.ingest_events_per_sec > 0.0);
     }

@@ -67,6 +67,9 @@ struct LakeArgs {
     /// Seed of the synthetic events.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Clients running the queries at once after the one-at-a-time timings (1: none).
+    #[arg(long, default_value_t = 4)]
+    clients: usize,
     /// Write the report as JSON here (`-` for stdout).
     #[arg(long)]
     json: Option<PathBuf>,
@@ -422,7 +425,7 @@ async fn load_cmd(args: LoadArgs) -> anyhow::Result<()> {
 }
 
 fn lake_cmd(args: LakeArgs) -> anyhow::Result<()> {
-    let report = trailroom_bench::lake::run(&args.dir, args.events, args.seed)?;
+    let report = trailroom_bench::lake::run(&args.dir, args.events, args.seed, args.clients)?;
     emit(&report, args.json.as_deref(), || {
         let mut text = format!(
             "lake: {} events ingested at {:.0} events/s ({:.1} µs per event per store), {:.0} bytes/event\n",
@@ -433,6 +436,23 @@ fn lake_cmd(args: LakeArgs) -> anyhow::Result<()> {
         );
         for q in &report.queries {
             text += &format!("  {:<28} {:>9.1} ms  {} rows\n", q.name, q.millis, q.rows);
+        }
+        if report.clients > 1 {
+            text += &format!(
+                "{} clients at once, {:.1} ms in all:\n",
+                report.clients, report.concurrent_wall_millis
+            );
+            for q in &report.queries {
+                let times: Vec<f64> = report
+                    .concurrent
+                    .iter()
+                    .filter(|c| c.name == q.name)
+                    .map(|c| c.millis)
+                    .collect();
+                let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
+                let max = times.iter().copied().fold(0.0, f64::max);
+                text += &format!("  {:<28} mean {:>9.1} ms  max {:>9.1} ms\n", q.name, mean, max);
+            }
         }
         text
     })

@@ -44,9 +44,13 @@ pub struct Tally {
     /// `<window start>|<account>|<region>|<event source>` → `<eventName>\t<resource>\t<caller>` →
     /// count.
     pub buckets: BTreeMap<String, BTreeMap<String, u64>>,
-    /// Files written so far (names each emission's files uniquely and repeatably).
+    /// Emissions finished so far (names each emission's files uniquely and repeatably).
     #[serde(default)]
     pub emitted: u64,
+    /// The emission under way: its buckets, moved out of `buckets` before any file is written,
+    /// so a retry (on this node or another) writes the same files under the same keys.
+    #[serde(default)]
+    pub pending: Option<BTreeMap<String, BTreeMap<String, u64>>>,
 }
 
 impl Tally {
@@ -74,6 +78,22 @@ impl Tally {
                 *mine.entry(call).or_default() += n;
             }
         }
+    }
+
+    /// Moves the buckets due at `now_ms` (all of them when `all`) into a pending emission;
+    /// whether there is one to write now.
+    pub fn plan(&mut self, now_ms: i64, all: bool) -> bool {
+        if self.pending.is_none() {
+            let due = self.due(now_ms, all);
+            if !due.is_empty() {
+                let moved = due
+                    .into_iter()
+                    .filter_map(|b| self.buckets.remove_entry(&b))
+                    .collect();
+                self.pending = Some(moved);
+            }
+        }
+        self.pending.is_some()
     }
 
     /// The buckets due at `now_ms` (all of them when `all`).
@@ -308,5 +328,13 @@ mod tests {
             records,
             super::records(&due[0], &tally.buckets[&due[0]], &templates, "s")
         );
+        // Planned, the emission is fixed: a call counted late for its window waits for the next.
+        assert!(tally.plan(t0 + WINDOW_MS + EMIT_GRACE_MS, false));
+        let pending = tally.pending.clone().unwrap();
+        assert_eq!(pending.keys().collect::<Vec<_>>(), vec![&due[0]]);
+        tally.count(&[row("PutObject", t0 + 5, "Data", "arn:u3")]);
+        assert_eq!(tally.pending, Some(pending));
+        assert!(tally.buckets.contains_key(&due[0]));
+        assert!(tally.plan(t0, false), "a pending emission is written before anything new");
     }
 }

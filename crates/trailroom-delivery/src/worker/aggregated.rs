@@ -1,7 +1,9 @@
-//! Writing aggregated data events ([`crate::aggregate`]): the due windows' counts become one
-//! gzipped `{"Records":[…]}` file per account and region under `CloudTrail-Aggregated/`, named
-//! from the emission number so a retry after a crash writes the same objects; the counts are
-//! dropped only after every file is stored.
+//! Writing aggregated data events ([`crate::aggregate`]). As with log files, an emission is
+//! planned durably before anything is written: the due windows' counts move into the tally's
+//! pending emission (one fenced write), its files are built from it alone (one gzipped
+//! `{"Records":[…]}` per account and region under `CloudTrail-Aggregated/`, named from the
+//! emission's number) and stored, then the emission is closed (another fenced write). A retry
+//! after a crash or a lost lease, on any node, writes the same objects under the same keys.
 
 use std::collections::BTreeMap;
 
@@ -11,28 +13,73 @@ use super::*;
 use crate::aggregate::{self, AGGREGATION_KIND, Tally};
 
 impl Worker {
-    /// Writes the windows due at `now_ms` (all of them when `all`: the logging window closed).
+    /// Writes the windows due at `now_ms` (all of them when `all`: the logging window closed);
+    /// returns the files written.
     pub(super) async fn emit_aggregates(
         &self,
         target: &Target,
         now_ms: i64,
         all: bool,
     ) -> Result<usize, Stop> {
-        if target.aggregation.is_empty() && !all {
-            return Ok(0);
+        let mut written = 0;
+        // A pending emission left by an interrupted pass first, then the windows due now.
+        for _ in 0..2 {
+            let Some((number, buckets)) = self.plan_emission(target, now_ms, all).await? else {
+                break;
+            };
+            written += self.write_emission(target, number, &buckets).await?;
+            let target_ = target.clone();
+            self.write(self.fence(target), move |tx| {
+                let mut tally: Tally = load(&*tx, &target_, AGGREGATION_KIND, &target_.key)?;
+                if tally.pending.take().is_some() {
+                    tally.emitted += 1;
+                }
+                save(tx, &target_, AGGREGATION_KIND, &target_.key, &tally)
+            })
+            .await?;
         }
+        Ok(written)
+    }
+
+    /// The pending emission (number and buckets), planned now when windows are due.
+    async fn plan_emission(
+        &self,
+        target: &Target,
+        now_ms: i64,
+        all: bool,
+    ) -> Result<Option<(u64, BTreeMap<String, BTreeMap<String, u64>>)>, StoreError> {
         let tally: Tally = trailroom_store::read(self.store.as_ref(), |txn| {
             load(txn, target, AGGREGATION_KIND, &target.key)
         })??;
-        let due = tally.due(now_ms, all);
-        if due.is_empty() {
-            return Ok(0);
+        if let Some(pending) = tally.pending {
+            return Ok(Some((tally.emitted, pending)));
         }
+        if tally.due(now_ms, all).is_empty() {
+            return Ok(None);
+        }
+        let target_ = target.clone();
+        self.write(self.fence(target), move |tx| {
+            let mut tally: Tally = load(&*tx, &target_, AGGREGATION_KIND, &target_.key)?;
+            if !tally.plan(now_ms, all) {
+                return Ok(None);
+            }
+            save(tx, &target_, AGGREGATION_KIND, &target_.key, &tally)?;
+            Ok(tally.pending.map(|p| (tally.emitted, p)))
+        })
+        .await
+    }
+
+    /// Stores the files of emission `number`.
+    async fn write_emission(
+        &self,
+        target: &Target,
+        number: u64,
+        buckets: &BTreeMap<String, BTreeMap<String, u64>>,
+    ) -> Result<usize, Stop> {
+        let seed = format!("{}|{number}", target.key);
         let mut files: BTreeMap<(String, String), (Vec<serde_json::Value>, i64)> = BTreeMap::new();
-        let seed = format!("{}|{}", target.key, tally.emitted);
-        for bucket in &due {
-            let records =
-                aggregate::records(bucket, &tally.buckets[bucket], &target.aggregation, &seed);
+        for (bucket, calls) in buckets {
+            let records = aggregate::records(bucket, calls, &target.aggregation, &seed);
             let entry = files
                 .entry(aggregate::bucket_location(bucket))
                 .or_insert_with(|| (Vec::new(), 0));
@@ -63,16 +110,6 @@ impl Worker {
                 .map_err(Stop::Sink)?;
             written += 1;
         }
-        let target_ = target.clone();
-        self.write(self.fence(target), move |tx| {
-            let mut tally: Tally = load(&*tx, &target_, AGGREGATION_KIND, &target_.key)?;
-            for bucket in &due {
-                tally.buckets.remove(bucket);
-            }
-            tally.emitted += 1;
-            save(tx, &target_, AGGREGATION_KIND, &target_.key, &tally)
-        })
-        .await?;
         Ok(written)
     }
 }
