@@ -451,7 +451,10 @@ fn lake_cmd(args: LakeArgs) -> anyhow::Result<()> {
                     .collect();
                 let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
                 let max = times.iter().copied().fold(0.0, f64::max);
-                text += &format!("  {:<28} mean {:>9.1} ms  max {:>9.1} ms\n", q.name, mean, max);
+                text += &format!(
+                    "  {:<28} mean {:>9.1} ms  max {:>9.1} ms\n",
+                    q.name, mean, max
+                );
             }
         }
         text

@@ -3,7 +3,9 @@
 //! when the event was recorded) admit, each once, in files that digests list exactly once and
 //! that validate — whatever the interleaving of CreateTrail, UpdateTrail, DeleteTrail,
 //! StartLogging, StopLogging, PutEventSelectors, other calls, delivery passes, failing puts,
-//! restarts and the clock. Two nodes deliver from the one store under leases, and a node may be
+//! restarts and the clock. Data events and aggregation come in too: a trail's aggregated
+//! summaries never count more data events than it delivered, and count each of them once when
+//! aggregation was on before its first data event. Two nodes deliver from the one store under leases, and a node may be
 //! paused between renewing its lease and writing an object while its lease lapses and the other
 //! node takes over (its later writes are then fenced off).
 //!
@@ -81,6 +83,15 @@ enum Op {
         source: usize,
         read_only: bool,
     },
+    /// An S3 object call (a data event).
+    DataCall {
+        region: usize,
+        put: bool,
+    },
+    /// PutEventConfiguration: API_ACTIVITY and RESOURCE_ACCESS summaries of data events.
+    Aggregate {
+        trail: usize,
+    },
     /// A delivery pass on one node.
     Deliver {
         node: usize,
@@ -112,10 +123,12 @@ fn op() -> impl Strategy<Value = Op> {
         1 => trail.clone().prop_map(|trail| Op::Delete { trail }),
         3 => trail.clone().prop_map(|trail| Op::Start { trail }),
         2 => trail.clone().prop_map(|trail| Op::Stop { trail }),
-        1 => (trail.clone(), 0..SELECTOR_KINDS).prop_map(|(trail, kind)| Op::Selectors { trail, kind }),
-        1 => (trail, any::<bool>()).prop_map(|(trail, on)| Op::MultiRegion { trail, on }),
+        2 => (trail.clone(), 0..SELECTOR_KINDS).prop_map(|(trail, kind)| Op::Selectors { trail, kind }),
+        1 => (trail.clone(), any::<bool>()).prop_map(|(trail, on)| Op::MultiRegion { trail, on }),
         6 => (0..CALL_REGIONS.len(), 0..CALL_SOURCES.len(), any::<bool>())
             .prop_map(|(region, source, read_only)| Op::Call { region, source, read_only }),
+        3 => (0..CALL_REGIONS.len(), any::<bool>()).prop_map(|(region, put)| Op::DataCall { region, put }),
+        1 => trail.clone().prop_map(|trail| Op::Aggregate { trail }),
         3 => (0..NODES).prop_map(|node| Op::Deliver { node }),
         1 => (0..NODES, 1..4usize).prop_map(|(node, puts)| Op::Pause { node, puts }),
         2 => prop_oneof![0..2_000i64, 0..1_200_000i64, 0..7_200_000i64].prop_map(|ms| Op::Advance { ms }),
@@ -125,10 +138,10 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-const SELECTOR_KINDS: usize = 4;
+const SELECTOR_KINDS: usize = 5;
 
-/// The selectors of `kind`: all, read-only, write-only (basic), or advanced write-only
-/// management events.
+/// The selectors of `kind`: all, read-only, write-only (basic), advanced write-only
+/// management events, or management and S3 object data events.
 fn selectors(trail: &str, kind: usize) -> PutEventSelectorsRequest {
     let basic = |rw: &str| EventSelector {
         read_write_type: Some(rw.into()),
@@ -143,6 +156,26 @@ fn selectors(trail: &str, kind: usize) -> PutEventSelectorsRequest {
         0 => request.event_selectors = Some(vec![basic("All")]),
         1 => request.event_selectors = Some(vec![basic("ReadOnly")]),
         2 => request.event_selectors = Some(vec![basic("WriteOnly")]),
+        4 => {
+            let field = |name: &str, value: &str| AdvancedFieldSelector {
+                field: Some(name.into()),
+                equals: Some(vec![value.into()]),
+                ..Default::default()
+            };
+            request.advanced_event_selectors = Some(vec![
+                AdvancedEventSelector {
+                    name: Some("management".into()),
+                    field_selectors: Some(vec![field("eventCategory", "Management")]),
+                },
+                AdvancedEventSelector {
+                    name: Some("objects".into()),
+                    field_selectors: Some(vec![
+                        field("eventCategory", "Data"),
+                        field("resources.type", "AWS::S3::Object"),
+                    ]),
+                },
+            ]);
+        }
         _ => {
             let field = |name: &str, value: &str| AdvancedFieldSelector {
                 field: Some(name.into()),
@@ -173,6 +206,11 @@ struct Incarnation {
     config: TrailRecord,
     /// Event ids it must deliver.
     expected: BTreeSet<String>,
+    /// Of those, the data events: id → (five-minute window start, eventName).
+    data: BTreeMap<String, (String, String)>,
+    /// Aggregation was turned on before its first data event: every delivered data event must
+    /// be counted once.
+    aggregates_all: bool,
 }
 
 struct World {
@@ -321,7 +359,12 @@ impl World {
     }
 
     fn ctx(&self, region: &str, source: &str, name: &str, read_only: bool) -> CallContext {
-        let info = CallInfo {
+        let info = self.info(region, source, name, read_only);
+        CallContext::new(info, self.store.clone(), self.clock.clone(), true)
+    }
+
+    fn info(&self, region: &str, source: &str, name: &str, read_only: bool) -> CallInfo {
+        CallInfo {
             caller: Caller {
                 principal: Principal::Root {
                     account_id: ACCOUNT.into(),
@@ -340,8 +383,7 @@ impl World {
             log_response: !read_only,
             tls_details: None,
             named_resources: None,
-        };
-        CallContext::new(info, self.store.clone(), self.clock.clone(), true)
+        }
     }
 
     fn trail_ctx(&self, op: Operation) -> CallContext {
@@ -408,6 +450,8 @@ impl World {
                         deleted: false,
                         config,
                         expected: BTreeSet::new(),
+                        data: BTreeMap::new(),
+                        aggregates_all: false,
                     });
                 }
             }
@@ -485,9 +529,55 @@ impl World {
                 let ctx = self.ctx(CALL_REGIONS[region], CALL_SOURCES[source], name, read_only);
                 ctx.finish(Ok(Value::Null)).await.unwrap();
             }
+            Op::DataCall { region, put } => {
+                let name = if put { "PutObject" } else { "GetObject" };
+                let info = self.info(CALL_REGIONS[region], "s3.amazonaws.com", name, !put);
+                let resources = [
+                    trailroom_audit::Resource {
+                        resource_type: "AWS::S3::Object".into(),
+                        name: "arn:aws:s3:::data/k".into(),
+                    },
+                    trailroom_audit::Resource {
+                        resource_type: "AWS::S3::Bucket".into(),
+                        name: "arn:aws:s3:::data".into(),
+                    },
+                ];
+                let event = trailroom_audit::DataEvent {
+                    info: &info,
+                    request_parameters: json!({"bucketName": "data", "key": "k"}),
+                    response_elements: Value::Null,
+                    resources: &resources,
+                    resource_account: None,
+                };
+                let row = trailroom_audit::data_event(&event, Ok(()), self.clock.now_ms());
+                trailroom_store::write(self.store.as_ref(), move |tx| tx.append_event(&row))
+                    .await
+                    .unwrap()
+                    .unwrap();
+            }
+            Op::Aggregate { trail } => {
+                let name = TRAIL_NAMES[trail];
+                let ctx = self.trail_ctx(Operation::PutEventConfiguration);
+                let input = PutEventConfigurationRequest {
+                    trail_name: Some(name.into()),
+                    aggregation_configurations: Some(vec![AggregationConfiguration {
+                        templates: Some(vec!["API_ACTIVITY".into(), "RESOURCE_ACCESS".into()]),
+                        event_category: Some("Data".into()),
+                    }]),
+                    ..Default::default()
+                };
+                let result = self.svc.put_event_configuration(&ctx, input).await;
+                if self.call(ctx, result).await {
+                    let config = self.stored_config(name);
+                    let inc = self.live(name).expect("trail in the model");
+                    inc.aggregates_all = inc.data.is_empty();
+                    inc.config = config;
+                }
+            }
             Op::Deliver { node } => {
                 self.workers[node].pass(self.clock.now_ms()).await;
                 self.check_delivered(false);
+                self.check_aggregated(false);
             }
             Op::Pause { node, puts } => self.sinks[node].pause.store(puts, Ordering::SeqCst),
             Op::Advance { ms } => self.clock.advance(ms),
@@ -526,6 +616,15 @@ impl World {
                 };
                 if logging && trails::admits(config, &row) {
                     inc.expected.insert(row.event_id.clone());
+                    if row.category == "Data" {
+                        let window = row.event_time_ms - row.event_time_ms.rem_euclid(300_000);
+                        let start = chrono::DateTime::from_timestamp_millis(window)
+                            .unwrap()
+                            .format("%Y-%m-%dT%H:%M:%SZ")
+                            .to_string();
+                        inc.data
+                            .insert(row.event_id.clone(), (start, row.event_name.clone()));
+                    }
                 }
             }
         }
@@ -536,7 +635,10 @@ impl World {
         let objects = self.bucket.objects.lock().unwrap();
         let mut files = BTreeMap::new();
         for (key, (body, _)) in objects.iter() {
-            if !key.starts_with(&format!("{prefix}/")) || key.contains("CloudTrail-Digest") {
+            if !key.starts_with(&format!("{prefix}/"))
+                || key.contains("CloudTrail-Digest")
+                || key.contains("CloudTrail-Aggregated")
+            {
                 continue;
             }
             let mut plain = String::new();
@@ -589,6 +691,63 @@ impl World {
                 assert!(
                     missing.is_empty(),
                     "{}: never delivered: {missing:?}",
+                    inc.prefix
+                );
+            }
+        }
+    }
+
+    /// The API_ACTIVITY counts under `prefix`: (window start, eventName) → calls.
+    fn aggregated(&self, prefix: &str) -> BTreeMap<(String, String), u64> {
+        let objects = self.bucket.objects.lock().unwrap();
+        let mut counts = BTreeMap::new();
+        for (key, (body, _)) in objects.iter() {
+            if !key.starts_with(&format!("{prefix}/")) || !key.contains("CloudTrail-Aggregated") {
+                continue;
+            }
+            let mut plain = String::new();
+            flate2::read::GzDecoder::new(body.as_slice())
+                .read_to_string(&mut plain)
+                .unwrap();
+            let parsed: Value = serde_json::from_str(&plain).unwrap();
+            for record in parsed["Records"].as_array().unwrap() {
+                let primary = &record["summary"]["primaryDimension"];
+                if primary["dimension"] != "eventName" {
+                    continue;
+                }
+                let window = record["timeWindow"]["windowStart"].as_str().unwrap();
+                let stat = &primary["statistics"][0];
+                *counts
+                    .entry((window.to_owned(), stat["name"].as_str().unwrap().to_owned()))
+                    .or_default() += stat["value"].as_u64().unwrap();
+            }
+        }
+        counts
+    }
+
+    /// Aggregated summaries never count more data events than were delivered (each at most
+    /// once); at the end, all of them when aggregation was on before the first.
+    fn check_aggregated(&self, complete: bool) {
+        for inc in &self.incarnations {
+            let mut delivered: BTreeMap<(String, String), u64> = BTreeMap::new();
+            for id in self.log_files(&inc.prefix).into_values().flatten() {
+                if let Some(slot) = inc.data.get(&id) {
+                    *delivered.entry(slot.clone()).or_default() += 1;
+                }
+            }
+            let counted = self.aggregated(&inc.prefix);
+            for (slot, n) in &counted {
+                assert!(
+                    *n <= delivered.get(slot).copied().unwrap_or(0),
+                    "{}: {slot:?} counted {n}, delivered {:?}",
+                    inc.prefix,
+                    delivered.get(slot)
+                );
+            }
+            if complete && inc.aggregates_all {
+                assert_eq!(
+                    counted, delivered,
+                    "{}: every data event counted once",
                     inc.prefix
                 );
             }
@@ -683,6 +842,7 @@ impl World {
             }
         }
         self.check_delivered(true);
+        self.check_aggregated(true);
         self.check_digests();
     }
 }

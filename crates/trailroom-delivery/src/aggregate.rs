@@ -335,6 +335,9 @@ mod tests {
         tally.count(&[row("PutObject", t0 + 5, "Data", "arn:u3")]);
         assert_eq!(tally.pending, Some(pending));
         assert!(tally.buckets.contains_key(&due[0]));
-        assert!(tally.plan(t0, false), "a pending emission is written before anything new");
+        assert!(
+            tally.plan(t0, false),
+            "a pending emission is written before anything new"
+        );
     }
 }
