@@ -380,6 +380,20 @@ def moto_s3():
         proc.wait(timeout=20)
 
 
+def log_files(srv, bucket, prefix):
+    """Every gzipped `{"Records": [...]}` file under `prefix` in `bucket`, in key order: a list
+    of (key, records)."""
+    import gzip
+
+    s3 = srv.client("s3")
+    files = []
+    for page in s3.get_paginator("list_objects").paginate(Bucket=bucket, Prefix=prefix):
+        for obj in page.get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+            files.append((obj["Key"], json.loads(gzip.decompress(body))["Records"]))
+    return files
+
+
 def cloudtrail_bucket_policy(bucket, objects="*"):
     """The bucket policy AWS documents for trails: CloudTrail may read the bucket's ACL and put
     objects matching `objects` with `bucket-owner-full-control`."""

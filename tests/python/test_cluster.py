@@ -6,7 +6,6 @@ time: every acknowledged call's event is delivered exactly once and the stock `a
 validate-logs` passes over the handover."""
 
 import datetime
-import gzip
 import itertools
 import json
 import os
@@ -21,7 +20,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from urllib3.exceptions import ProtocolError
 
 from conftest import (ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, cloudtrail_bucket_policy, moto_s3,
-                      new_postgres_database, wait_for)
+                      log_files, new_postgres_database, wait_for)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.path.join(ROOT, ".venv-clients", "bin", "aws")
@@ -184,13 +183,7 @@ def delivery_holders(nodes):
 
 
 def delivered_records(node):
-    s3 = node.client("s3")
-    records = []
-    for page in s3.get_paginator("list_objects").paginate(Bucket=BUCKET, Prefix=f"AWSLogs/{ACCOUNT}/CloudTrail/"):
-        for obj in page.get("Contents", []):
-            body = s3.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read()
-            records.extend(json.loads(gzip.decompress(body))["Records"])
-    return records
+    return [r for _, records in log_files(node, BUCKET, f"AWSLogs/{ACCOUNT}/CloudTrail/") for r in records]
 
 
 def test_killed_delivering_node_is_taken_over_exactly_once(cluster):

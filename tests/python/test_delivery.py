@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, wait_for
+from conftest import ACCOUNT, ROOT_KEY, ROOT_SECRET, Server, log_files, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUCKET = "trail-logs"
@@ -120,12 +120,7 @@ def log_keys(srv):
 
 
 def records_in(srv):
-    s3 = srv.client("s3")
-    records = []
-    for key in log_keys(srv):
-        body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
-        records.extend(json.loads(gzip.decompress(body))["Records"])
-    return records
+    return [r for _, records in log_files(srv, BUCKET, f"AWSLogs/{ACCOUNT}/CloudTrail/") for r in records]
 
 
 def test_log_files_hold_each_event_once_in_cloudtrail_layout(delivered):

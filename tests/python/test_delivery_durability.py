@@ -7,7 +7,7 @@ import json
 import threading
 import time
 
-from conftest import ACCOUNT, Server, wait_for
+from conftest import ACCOUNT, Server, log_files, wait_for
 from test_delivery import BUCKET, bucket_policy
 
 
@@ -21,13 +21,8 @@ def setup_trail(srv, multi_region=False):
 
 
 def delivered_ids(srv):
-    s3 = srv.client("s3")
-    ids = []
-    for page in s3.get_paginator("list_objects").paginate(Bucket=BUCKET, Prefix=f"AWSLogs/{ACCOUNT}/CloudTrail/"):
-        for obj in page.get("Contents", []):
-            body = s3.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read()
-            ids.extend((obj["Key"], r["eventID"]) for r in json.loads(gzip.decompress(body))["Records"])
-    return ids
+    return [(key, r["eventID"]) for key, records in log_files(srv, BUCKET, f"AWSLogs/{ACCOUNT}/CloudTrail/")
+            for r in records]
 
 
 # Calls made before StartLogging: recorded, but not the trail's to deliver.

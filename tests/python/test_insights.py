@@ -4,7 +4,6 @@ Insights period shortened to a second by the config file); ListInsightsData list
 and dimension, LookupEvents finds them by EventCategory=insight, and the trail delivers them under
 `CloudTrail-Insight/` and nowhere else."""
 
-import gzip
 import json
 import time
 
@@ -12,7 +11,7 @@ import botocore.session
 import pytest
 import requests
 
-from conftest import ACCOUNT, Server, cloudtrail_bucket_policy, error_of, wait_for
+from conftest import ACCOUNT, Server, cloudtrail_bucket_policy, error_of, log_files, wait_for
 
 if "ListInsightsData" not in botocore.session.get_session().get_service_model("cloudtrail").operation_names:
     pytest.skip("this botocore predates ListInsightsData", allow_module_level=True)
@@ -93,11 +92,8 @@ def test_a_data_event_burst_is_an_insight_of_its_trail(fast_insights):
 
     # Delivered by the trail under CloudTrail-Insight/, and only there.
     requests.post(srv.endpoint + "/_trailroom/deliver", timeout=60)
-    listed = s3.list_objects_v2(Bucket="insight-logs", Prefix=f"AWSLogs/{ACCOUNT}/")["Contents"]
-    delivered = {}
-    for key in (o["Key"] for o in listed if o["Key"].endswith(".json.gz")):
-        body = json.loads(gzip.decompress(s3.get_object(Bucket="insight-logs", Key=key)["Body"].read()))
-        delivered[key] = body["Records"]
+    delivered = {k: rs for k, rs in log_files(srv, "insight-logs", f"AWSLogs/{ACCOUNT}/")
+                 if "/CloudTrail-Digest/" not in k}
     in_insight = [r for k, rs in delivered.items() if "/CloudTrail-Insight/us-east-1/" in k for r in rs]
     assert sorted(r["eventID"] for r in in_insight) == sorted(e["EventId"] for e in events)
     assert all("_CloudTrail-Insight_us-east-1_" in k for k in delivered if "/CloudTrail-Insight/" in k)

@@ -4,7 +4,6 @@ store's maximum event size and context key selectors, and the enriched events it
 neither Event history nor other stores carry; a trail's aggregated data events (five-minute
 summaries per template under `CloudTrail-Aggregated/`); the errors."""
 
-import gzip
 import json
 
 import requests
@@ -12,7 +11,7 @@ import requests
 import botocore.session
 import pytest
 
-from conftest import ACCOUNT, aws_cli, cloudtrail_bucket_policy, error_of
+from conftest import ACCOUNT, aws_cli, cloudtrail_bucket_policy, error_of, log_files
 from test_lake import rows, run, store_id
 
 if "PutEventConfiguration" not in botocore.session.get_session().get_service_model("cloudtrail").operation_names:
@@ -124,14 +123,10 @@ def test_the_aws_cli_configures_a_store(server, ct):
 
 
 def aggregated_records(server, bucket):
-    s3 = server.client("s3")
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"AWSLogs/{ACCOUNT}/CloudTrail-Aggregated/us-east-1/")
-    keys = [o["Key"] for o in listed.get("Contents", [])]
-    records = []
-    for key in keys:
+    files = log_files(server, bucket, f"AWSLogs/{ACCOUNT}/CloudTrail-Aggregated/us-east-1/")
+    for key, _ in files:
         assert key.endswith(".json.gz") and "_CloudTrail-Aggregated_us-east-1_" in key
-        records.extend(json.loads(gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))["Records"])
-    return keys, records
+    return [k for k, _ in files], [r for _, records in files for r in records]
 
 
 def test_a_trail_delivers_aggregated_data_events(server, ct):

@@ -276,14 +276,14 @@ fn threshold(baseline: f64) -> f64 {
     (FACTOR * baseline).max(MIN_CALLS as f64 - 0.5)
 }
 
-/// Decides one period: the Insights it starts and ends; then folds it into the baselines.
+/// Decides one period: the Insights it starts (dated at its start) and ends (dated at the start
+/// of the first usual period); then folds it into the baselines.
 fn judge(
     watch: &mut Watch,
     watcher: &Watcher,
     counted: BTreeMap<String, Counted>,
     settings: Settings,
 ) -> Vec<EventRow> {
-    let period_end = watch.next_ms + settings.period_ms;
     let mut events = Vec::new();
     let keys: Vec<String> = counted
         .keys()
@@ -331,7 +331,7 @@ fn judge(
                         &key,
                         "Start",
                         &active,
-                        period_end,
+                        watch.next_ms,
                         watch.observed,
                     ));
                     watch.active.insert(key.clone(), active);
