@@ -103,16 +103,6 @@ impl<'c> PgTxn<'c> {
         }
     }
 
-    /// Rolls back any savepoint a job left open.
-    pub(crate) fn unwind_open_savepoints(&mut self) {
-        while self.depth > 0 {
-            if self.rollback_nested().is_err() {
-                self.abort_batch();
-                break;
-            }
-        }
-    }
-
     /// Runs a prepared (and cached) statement; returns its rows.
     pub(crate) fn query(&self, sql: &str, params: Params<'_>) -> StoreResult<Vec<Row>> {
         self.usable()?;
@@ -340,6 +330,18 @@ impl ReadTxn for PgTxn<'_> {
         count: usize,
     ) -> StoreResult<Vec<EventRow>> {
         events::after(self, account, region, after_seq, count)
+    }
+}
+
+impl trailroom_store::batch::JobTxn for PgTxn<'_> {
+    /// A savepoint that cannot be rolled back spoils the batch.
+    fn unwind_open_savepoints(&mut self) {
+        while self.depth > 0 {
+            if self.rollback_nested().is_err() {
+                self.abort_batch();
+                break;
+            }
+        }
     }
 }
 

@@ -4,12 +4,12 @@
 //! A lost connection fails the batch it was carrying (nothing of it is reported committed) and
 //! the next batch opens a new one, so the node recovers by itself when the database returns.
 
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, mpsc};
 use std::thread;
 
 use deadpool_postgres::{Object, Pool};
-use trailroom_store::{JobCompletion, Refusing, StoreError, StoreResult, WriteJob, WriterCounters};
+use trailroom_store::batch::{refuse_all, run_jobs};
+use trailroom_store::{StoreError, StoreResult, WriteJob, WriterCounters};
 
 use crate::error::{connection_lost, pg_error, pool_error};
 use crate::io::Io;
@@ -41,10 +41,7 @@ pub(crate) fn spawn(
 }
 
 /// Completes a job that no database will run with `err`.
-pub(crate) fn refuse(job: WriteJob, err: StoreError) {
-    let completion = job(&mut Refusing(err.clone()));
-    completion(Err(err));
-}
+pub(crate) use trailroom_store::batch::refuse;
 
 fn run(io: &Io, pool: &Pool, rx: &mpsc::Receiver<WriterMsg>, counters: &WriterCounters) {
     let mut conn: Option<Object> = None;
@@ -93,7 +90,7 @@ fn commit_batch(io: &Io, pool: &Pool, conn: &mut Option<Object>, batch: Vec<Writ
             Err(err) => {
                 let err = pool_error(err);
                 tracing::error!(error = %err, "the writer cannot reach PostgreSQL");
-                fail_all(batch, &err);
+                refuse_all(batch, &err);
                 return false;
             }
         }
@@ -108,12 +105,12 @@ fn commit_batch(io: &Io, pool: &Pool, conn: &mut Option<Object>, batch: Vec<Writ
     let begin = "BEGIN; SELECT 1 FROM event_counter FOR UPDATE";
     if let Err(err) = io.wait(client.batch_execute(begin)).map_err(pg_error) {
         tracing::error!(error = %err, "cannot begin a write transaction");
-        fail_all(batch, &err);
+        refuse_all(batch, &err);
         discard(conn);
         return false;
     }
     let state = Batch::default();
-    let completions = run_jobs(io, client, &state, batch);
+    let completions = run_jobs(batch, || PgTxn::writer(io, client, &state));
     let committed = match (state.lost(), state.aborted.get()) {
         (Some(lost), _) => Err(lost),
         (None, true) => Err(StoreError::Backend(
@@ -147,26 +144,5 @@ fn commit_batch(io: &Io, pool: &Pool, conn: &mut Option<Object>, batch: Vec<Writ
 fn discard(conn: &mut Option<Object>) {
     if let Some(object) = conn.take() {
         drop(Object::take(object));
-    }
-}
-
-fn run_jobs(io: &Io, client: &Object, state: &Batch, batch: Vec<WriteJob>) -> Vec<JobCompletion> {
-    let mut completions = Vec::with_capacity(batch.len());
-    for job in batch {
-        let mut txn = PgTxn::writer(io, client, state);
-        // A panicking job loses only its own work: its caller sees the dropped completion.
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| job(&mut txn)));
-        txn.unwind_open_savepoints();
-        match outcome {
-            Ok(completion) => completions.push(completion),
-            Err(_) => tracing::error!("a write job panicked; its work was rolled back"),
-        }
-    }
-    completions
-}
-
-fn fail_all(batch: Vec<WriteJob>, err: &StoreError) {
-    for job in batch {
-        refuse(job, err.clone());
     }
 }

@@ -23,15 +23,6 @@ impl<'c> SqliteTxn<'c> {
         Self { conn, depth: 0 }
     }
 
-    /// Rolls back any savepoint a job left open.
-    pub(crate) fn unwind_open_savepoints(&mut self) {
-        while self.depth > 0 {
-            if self.rollback_nested().is_err() {
-                break;
-            }
-        }
-    }
-
     fn docs(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> StoreResult<Vec<Doc>> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         let rows = stmt.query_map(args, doc_from_row).map_err(backend)?;
@@ -170,6 +161,16 @@ impl ReadTxn for SqliteTxn<'_> {
 
     fn last_event_seq(&self) -> StoreResult<i64> {
         events::last_seq(self.conn)
+    }
+}
+
+impl trailroom_store::batch::JobTxn for SqliteTxn<'_> {
+    fn unwind_open_savepoints(&mut self) {
+        while self.depth > 0 {
+            if self.rollback_nested().is_err() {
+                break;
+            }
+        }
     }
 }
 

@@ -5,14 +5,14 @@
 //! ([`crate::events::move_to_log`]) in chunks, while no job waits, so calls do not wait on
 //! indexing unless the journal outgrows what a lookup should scan ([`events::BACKLOG_HIGH`]).
 
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use trailroom_store::{JobCompletion, StoreError, StoreResult, WriteJob, WriterCounters};
+use trailroom_store::batch::{self, refuse_all, run_jobs};
+use trailroom_store::{StoreError, StoreResult, WriteJob, WriterCounters};
 
 use crate::txn::SqliteTxn;
 use crate::{backend, events, run_cached};
@@ -55,9 +55,7 @@ pub(crate) fn spawn(
 
 /// Tells a job that could not be queued that nothing was stored.
 pub(crate) fn refuse(job: WriteJob) {
-    // The job must not touch a database: give it a transaction that refuses every call.
-    let completion = job(&mut trailroom_store::Refusing::shut_down());
-    completion(Err(StoreError::Unavailable("store is shut down".into())));
+    batch::refuse(job, StoreError::Unavailable("store is shut down".into()));
 }
 
 fn run(
@@ -199,11 +197,11 @@ fn move_chunk(conn: &Connection) -> StoreResult<usize> {
 /// returns whether the batch committed.
 fn commit_batch(conn: &mut Connection, batch: Vec<WriteJob>) -> bool {
     let completions = match run_cached(conn, "BEGIN IMMEDIATE") {
-        Ok(()) => run_jobs(conn, batch),
+        Ok(()) => run_jobs(batch, || SqliteTxn::writer(conn)),
         Err(err) => {
             let err = backend(err);
             tracing::error!(error = %err, "cannot begin a write transaction");
-            fail_all(batch, err);
+            refuse_all(batch, &err);
             return false;
         }
     };
@@ -217,29 +215,6 @@ fn commit_batch(conn: &mut Connection, batch: Vec<WriteJob>) -> bool {
         completion(committed.clone());
     }
     ok
-}
-
-fn run_jobs(conn: &Connection, batch: Vec<WriteJob>) -> Vec<JobCompletion> {
-    let mut completions = Vec::with_capacity(batch.len());
-    for job in batch {
-        let mut txn = SqliteTxn::writer(conn);
-        // A panicking job loses only its own work: its caller sees the dropped completion.
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| job(&mut txn)));
-        // A job that left savepoints open (or panicked inside one) must not leak into the batch.
-        txn.unwind_open_savepoints();
-        match outcome {
-            Ok(completion) => completions.push(completion),
-            Err(_) => tracing::error!("a write job panicked; its work was rolled back"),
-        }
-    }
-    completions
-}
-
-fn fail_all(batch: Vec<WriteJob>, err: StoreError) {
-    for job in batch {
-        let completion = job(&mut trailroom_store::Refusing(err.clone()));
-        completion(Err(err.clone()));
-    }
 }
 
 /// Jobs sent after the stop request are refused rather than left hanging.

@@ -11,6 +11,7 @@
 //!
 //! Knows nothing about A4B, CloudTrail, HTTP or any particular database.
 
+pub mod batch;
 mod doc;
 mod error;
 mod event;
