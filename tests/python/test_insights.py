@@ -2,7 +2,7 @@
 gets a Start and an End Insights event when an API's rate jumps far over its baseline (the
 Insights period shortened to a second by the config file); ListInsightsData lists them by trail
 and dimension, LookupEvents finds them by EventCategory=insight, and the trail delivers them under
-`CloudTrail-Insight/` and nowhere else."""
+`CloudTrail-Insight/` and nowhere else. The AWS CLI lists them too."""
 
 import json
 import time
@@ -11,7 +11,7 @@ import botocore.session
 import pytest
 import requests
 
-from conftest import ACCOUNT, Server, cloudtrail_bucket_policy, error_of, log_files, wait_for
+from conftest import ACCOUNT, Server, aws_cli, cloudtrail_bucket_policy, error_of, log_files, wait_for
 
 if "ListInsightsData" not in botocore.session.get_session().get_service_model("cloudtrail").operation_names:
     pytest.skip("this botocore predates ListInsightsData", allow_module_level=True)
@@ -83,6 +83,10 @@ def test_a_data_event_burst_is_an_insight_of_its_trail(fast_insights):
                                    NextToken=first["NextToken"])
     assert [e["EventId"] for e in first["Events"] + second["Events"]] == [e["EventId"] for e in events]
     assert "NextToken" not in second
+    # The AWS CLI, as the user guide shows it.
+    listed = json.loads(aws_cli(srv, "cloudtrail", "list-insights-data", "--insight-source", trail,
+                                "--data-type", "InsightsEvents", "--dimensions", "EventName=PutObject").stdout)
+    assert [e["EventId"] for e in listed["Events"]] == [e["EventId"] for e in events]
     # Event history finds them by category; never among management events.
     looked = ct.lookup_events(EventCategory="insight")["Events"]
     assert {e["EventId"] for e in looked} == {e["EventId"] for e in events}
