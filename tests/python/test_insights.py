@@ -1,5 +1,6 @@
-"""CloudTrail Insights events with a current boto3: a trail watching its data events' call rate
-gets a Start and an End Insights event when an API's rate jumps far over its baseline (the
+"""CloudTrail Insights events with a current boto3: an account's burst of write management calls
+is an Insight every trail watching it sees; a trail watching its data events' call rate gets a
+Start and an End Insights event when an API's rate jumps far over its baseline (the
 Insights period shortened to a second by the config file); ListInsightsData lists them by trail
 and dimension, LookupEvents finds them by EventCategory=insight, and the trail delivers them under
 `CloudTrail-Insight/` and nowhere else. The AWS CLI lists them too."""
@@ -103,3 +104,33 @@ def test_a_data_event_burst_is_an_insight_of_its_trail(fast_insights):
     assert all("_CloudTrail-Insight_us-east-1_" in k for k in delivered if "/CloudTrail-Insight/" in k)
     elsewhere = [r for k, rs in delivered.items() if "/CloudTrail/" in k for r in rs]
     assert elsewhere and not [r for r in elsewhere if r.get("eventType") == "AwsCloudTrailInsight"]
+
+
+def test_a_management_call_burst_is_an_insight_of_the_account(fast_insights):
+    srv = fast_insights
+    ct, s3, sns = srv.client("cloudtrail"), srv.client("s3"), srv.client("sns")
+    s3.create_bucket(Bucket="mgmt-logs")
+    s3.put_bucket_policy(Bucket="mgmt-logs", Policy=cloudtrail_bucket_policy("mgmt-logs"))
+    trail = ct.create_trail(Name="account-watch", S3BucketName="mgmt-logs")["TrailARN"]
+    ct.put_insight_selectors(TrailName="account-watch", InsightSelectors=[{"InsightType": "ApiCallRateInsight"}])
+    time.sleep(4)
+    until = time.time() + 2.5
+    while time.time() < until:
+        sns.create_topic(Name="busy")
+    # Reads never count for the call rate.
+    for _ in range(30):
+        sns.list_topics()
+
+    def ended():
+        events = ct.lookup_events(EventCategory="insight")["Events"]
+        return events if len(events) == 2 else None
+
+    events = wait_for(ended, timeout=30, what="the account's Insight")
+    records = [json.loads(e["CloudTrailEvent"]) for e in events]
+    assert [r["insightDetails"]["state"] for r in records] == ["End", "Start"]
+    details = records[1]["insightDetails"]
+    assert (details["eventSource"], details["eventName"], details["sourceEventCategory"]) == \
+        ("sns.amazonaws.com", "CreateTopic", "Management")
+    assert "insightSource" not in details
+    # Not a data event insight of the trail.
+    assert insights(ct, trail) == []
