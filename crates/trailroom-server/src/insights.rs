@@ -1,10 +1,11 @@
 //! CloudTrail Insights in the background: every half period, the node holding the `insights`
-//! lease counts the periods that are over and appends the Insights events they start or end
-//! (`trailroom_cloudtrail::insights::detector`), in one fenced write.
+//! lease counts the periods that are over in a read, then appends the Insights events they start
+//! or end and moves its watchers on in one fenced write
+//! (`trailroom_cloudtrail::insights::detector`).
 
 use std::time::Duration;
 
-use trailroom_cloudtrail::insights::{Settings, anything_watched, watch_once};
+use trailroom_cloudtrail::insights::{Settings, anything_watched, apply, count_due};
 
 use crate::state::AppState;
 
@@ -37,9 +38,10 @@ async fn watch(state: &AppState) -> Result<usize, trailroom_store::StoreError> {
         baseline_periods: state.config.insights_baseline_periods,
     };
     let now = state.clock.now_ms();
+    let plan = trailroom_store::read(state.store.as_ref(), |txn| count_due(txn, now, settings))??;
     trailroom_store::write(state.store.as_ref(), move |tx| {
         trailroom_store::lease::check(&*tx, &fence)?;
-        watch_once(tx, now, settings)
+        apply(tx, plan, settings)
     })
     .await?
 }

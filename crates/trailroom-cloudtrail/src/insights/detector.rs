@@ -12,7 +12,8 @@
 //! event); the first period back under that line ends it (an `End` event with the same
 //! `sharedEventID`, the insight's average and duration). Insights events go into the event log
 //! with category `Insight` (LookupEvents `EventCategory=insight`, ListInsightsData) and are
-//! delivered by the trails that watch them under `CloudTrail-Insight/`.
+//! delivered by the trails that watch them under `CloudTrail-Insight/`. Periods are counted in
+//! a read ([`count_due`]) and applied in a short fenced write ([`apply`]).
 
 use std::collections::BTreeMap;
 
@@ -152,46 +153,79 @@ fn watchers(txn: &dyn ReadTxn) -> Result<Vec<Watcher>, StoreError> {
     Ok(out.into_values().collect())
 }
 
-/// Runs every watcher up to `now_ms` inside one write: counts the periods that are over,
-/// appends the Insights events they start or end, saves the watchers. Returns the events.
-pub fn watch_once(
-    tx: &mut dyn WriteTxn,
+/// What a read counted for the watchers: each one's state as read, and the calls of each
+/// period that is over since.
+pub struct Plan {
+    watchers: Vec<Planned>,
     now_ms: i64,
-    settings: Settings,
-) -> Result<usize, StoreError> {
+}
+
+/// One watcher's part of a [`Plan`]: the watcher, its state as read (`None`: new), the calls of
+/// each period over since.
+type Planned = (Watcher, Option<Watch>, Vec<BTreeMap<String, Counted>>);
+
+fn load(txn: &dyn ReadTxn, watcher: &Watcher) -> Result<Option<Watch>, StoreError> {
+    txn.get(&watcher.account, WATCH_KIND, &watcher.id)?
+        .map(|d| d.decode())
+        .transpose()
+}
+
+/// A new watcher starts with the current period.
+fn fresh(now_ms: i64, settings: Settings) -> Watch {
+    Watch {
+        next_ms: now_ms - now_ms.rem_euclid(settings.period_ms),
+        ..Watch::default()
+    }
+}
+
+/// Counts, in a read (the writer is not held while the log is scanned), every watcher's periods
+/// that are over at `now_ms`.
+pub fn count_due(txn: &dyn ReadTxn, now_ms: i64, settings: Settings) -> Result<Plan, StoreError> {
+    let grace = settings.period_ms / 4;
+    let mut planned = Vec::new();
+    for watcher in watchers(txn)? {
+        let stored = load(txn, &watcher)?;
+        let mut next = stored
+            .as_ref()
+            .map_or_else(|| fresh(now_ms, settings).next_ms, |w| w.next_ms);
+        let mut periods = Vec::new();
+        while next + settings.period_ms + grace <= now_ms && periods.len() < MAX_PERIODS_PER_PASS {
+            periods.push(count(txn, &watcher, next, settings.period_ms)?);
+            next += settings.period_ms;
+        }
+        if stored.is_none() || !periods.is_empty() {
+            planned.push((watcher, stored, periods));
+        }
+    }
+    Ok(Plan {
+        watchers: planned,
+        now_ms,
+    })
+}
+
+/// Applies `plan` in a write: each watcher whose state is still the one counted from judges its
+/// periods, appends the Insights events they start or end, and is saved (one whose state moved
+/// meanwhile is left for the next pass). Returns the events appended.
+pub fn apply(tx: &mut dyn WriteTxn, plan: Plan, settings: Settings) -> Result<usize, StoreError> {
     let mut appended = 0;
-    for watcher in watchers(&*tx)? {
-        let stored: Option<Watch> = tx
-            .get(&watcher.account, WATCH_KIND, &watcher.id)?
-            .map(|d| d.decode())
-            .transpose()?;
-        let new = stored.is_none();
-        // A new watcher starts with the current period.
-        let mut watch = stored.unwrap_or_else(|| Watch {
-            next_ms: now_ms - now_ms.rem_euclid(settings.period_ms),
-            ..Watch::default()
-        });
-        let grace = settings.period_ms / 4;
-        let mut steps = 0;
-        let mut events = Vec::new();
-        while watch.next_ms + settings.period_ms + grace <= now_ms && steps < MAX_PERIODS_PER_PASS {
-            let counted = count(&*tx, &watcher, watch.next_ms, settings.period_ms)?;
-            events.extend(judge(&mut watch, &watcher, counted, settings));
+    for (watcher, counted_from, periods) in plan.watchers {
+        if load(&*tx, &watcher)? != counted_from {
+            continue;
+        }
+        let mut watch = counted_from.unwrap_or_else(|| fresh(plan.now_ms, settings));
+        for counted in periods {
+            for event in judge(&mut watch, &watcher, counted, settings) {
+                tx.append_event(&event)?;
+                appended += 1;
+            }
             watch.next_ms += settings.period_ms;
-            steps += 1;
         }
-        for event in &events {
-            tx.append_event(event)?;
-        }
-        appended += events.len();
-        if steps > 0 || new {
-            tx.put(&Doc::new(
-                &watcher.account,
-                WATCH_KIND,
-                &watcher.id,
-                &watch,
-            )?)?;
-        }
+        tx.put(&Doc::new(
+            &watcher.account,
+            WATCH_KIND,
+            &watcher.id,
+            &watch,
+        )?)?;
     }
     Ok(appended)
 }

@@ -6,6 +6,6 @@ pub mod detector;
 mod list_data;
 mod metric_data;
 
-pub use detector::{Settings, anything_watched, watch_once};
+pub use detector::{Plan, Settings, anything_watched, apply, count_due};
 pub(crate) use list_data::list_insights_data;
 pub use metric_data::list_insights_metric_data;
