@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use trailroom_store::EventRow;
 
 /// The templates, as PutEventConfiguration names them.
@@ -135,19 +134,6 @@ fn caller_arn(row: &EventRow) -> String {
         .to_owned()
 }
 
-/// A UUID-shaped id derived from `seed`, so a retried write produces the same records.
-fn event_id(seed: &str) -> String {
-    let h = hex::encode(&Sha256::digest(seed.as_bytes())[..16]);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
 fn iso(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
@@ -225,7 +211,7 @@ pub fn records(
             out.push(json!({
                 "eventVersion": "1.0",
                 "accountId": account,
-                "eventId": event_id(&format!("{seed}|{bucket}|{template}|{value}")),
+                "eventId": crate::keys::uuid_from(&format!("{seed}|{bucket}|{template}|{value}")),
                 "eventCategory": "Aggregated",
                 "eventType": "AwsAggregatedEvent",
                 "awsRegion": region,

@@ -39,6 +39,19 @@ pub fn unique16(seed: &str) -> String {
         .collect()
 }
 
+/// A UUID-shaped id derived from `seed`: records a retried write rebuilds get the same ids.
+pub fn uuid_from(seed: &str) -> String {
+    let h = hex::encode(&Sha256::digest(seed.as_bytes())[..16]);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
 /// Where the components of a key come from.
 #[derive(Debug, Clone, Copy)]
 pub struct Location<'a> {
@@ -58,25 +71,12 @@ pub fn log_key(at: Location<'_>, delivered_ms: i64, unique: &str) -> String {
     log_key_in("CloudTrail", at, delivered_ms, unique)
 }
 
-/// [`log_key`] in another folder: `CloudTrail-Insight` for Insights events.
+/// [`log_key`] in another folder: `CloudTrail-Insight` for Insights events,
+/// `CloudTrail-Aggregated` for aggregated data events (dated by the newest window's end).
 pub fn log_key_in(folder: &str, at: Location<'_>, delivered_ms: i64, unique: &str) -> String {
     let t = utc(delivered_ms);
     format!(
         "{}{folder}/{region}/{}/{account}_{folder}_{region}_{}_{unique}.json.gz",
-        account_root(at.prefix, at.org_id, at.account),
-        t.format("%Y/%m/%d"),
-        t.format("%Y%m%dT%H%MZ"),
-        region = at.region,
-        account = at.account,
-    )
-}
-
-/// `…/CloudTrail-Aggregated/<region>/<YYYY>/<MM>/<DD>/<acct>_CloudTrail-Aggregated_<region>_<YYYYMMDD>T<HHmm>Z_<u16>.json.gz`:
-/// aggregated data events, dated by the newest window's end at minute precision.
-pub fn aggregated_key(at: Location<'_>, end_ms: i64, unique: &str) -> String {
-    let t = utc(end_ms);
-    format!(
-        "{}CloudTrail-Aggregated/{region}/{}/{account}_CloudTrail-Aggregated_{region}_{}_{unique}.json.gz",
         account_root(at.prefix, at.org_id, at.account),
         t.format("%Y/%m/%d"),
         t.format("%Y%m%dT%H%MZ"),

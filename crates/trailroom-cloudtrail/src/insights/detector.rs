@@ -400,16 +400,7 @@ fn merge(into: &mut BTreeMap<String, BTreeMap<String, u64>>, counted: Option<&Co
 
 /// A UUID-shaped id derived from its parts (the same Insight gets the same ids on a retry).
 fn insight_id(watcher: &str, key: &str, at_ms: i64, what: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let h = hex::encode(&Sha256::digest(format!("{watcher}|{key}|{at_ms}|{what}"))[..16]);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    trailroom_delivery::keys::uuid_from(&format!("{watcher}|{key}|{at_ms}|{what}"))
 }
 
 fn round2(x: f64) -> f64 {

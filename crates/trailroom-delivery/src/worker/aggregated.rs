@@ -102,7 +102,7 @@ impl Worker {
                 region: &region,
             };
             let unique = keys::unique16(&format!("{seed}|{account}|{region}"));
-            let key = keys::aggregated_key(at, end_ms, &unique);
+            let key = keys::log_key_in("CloudTrail-Aggregated", at, end_ms, &unique);
             self.still_holding(target).await?;
             self.sinks
                 .put(target, &key, body, &[])
