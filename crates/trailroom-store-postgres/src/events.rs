@@ -176,6 +176,35 @@ pub(crate) fn after(
     rows(found)
 }
 
+/// Events of every account after position `after_seq`, oldest first.
+pub(crate) fn log_after(
+    txn: &PgTxn<'_>,
+    after_seq: i64,
+    count: usize,
+) -> StoreResult<Vec<EventRow>> {
+    rows(txn.query(
+        &format!("SELECT {COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"),
+        &[&after_seq, &limit(count)],
+    )?)
+}
+
+/// Deletes the events at `seqs` with their resources; returns how many there were.
+pub(crate) fn remove(txn: &PgTxn<'_>, seqs: &[i64]) -> StoreResult<usize> {
+    let rows = txn.query(
+        "WITH gone AS (
+             DELETE FROM events WHERE seq = ANY($1) RETURNING seq
+         ), resources AS (
+             DELETE FROM event_resources r USING gone g WHERE r.seq = g.seq
+         ), counted AS (
+             UPDATE event_counter SET live = live - (SELECT count(*) FROM gone)
+         )
+         SELECT count(*) FROM gone",
+        &[&seqs],
+    )?;
+    let removed: i64 = first(&rows)?;
+    Ok(usize::try_from(removed).unwrap_or(0))
+}
+
 /// How many events are stored.
 pub(crate) fn count(txn: &PgTxn<'_>) -> StoreResult<u64> {
     let rows = txn.query("SELECT live FROM event_counter", &[])?;

@@ -84,6 +84,15 @@ async fn conformance_events() {
     db.drop_database().await;
 }
 
+#[tokio::test]
+async fn conformance_log_walk_and_removal() {
+    let db = TestDb::create().await;
+    let store = db.open();
+    testsuite::log_walk_and_removal(store.as_ref()).await;
+    drop(store);
+    db.drop_database().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_many_concurrent_writers() {
     let db = TestDb::create().await;

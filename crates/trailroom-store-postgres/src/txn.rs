@@ -331,6 +331,10 @@ impl ReadTxn for PgTxn<'_> {
     ) -> StoreResult<Vec<EventRow>> {
         events::after(self, account, region, after_seq, count)
     }
+
+    fn log_after(&self, after_seq: i64, count: usize) -> StoreResult<Vec<EventRow>> {
+        events::log_after(self, after_seq, count)
+    }
 }
 
 impl trailroom_store::batch::JobTxn for PgTxn<'_> {
@@ -404,6 +408,10 @@ impl WriteTxn for PgTxn<'_> {
 
     fn prune_events(&mut self, before_ms: i64, count: usize) -> StoreResult<usize> {
         events::prune(self, before_ms, count)
+    }
+
+    fn remove_events(&mut self, seqs: &[i64]) -> StoreResult<usize> {
+        events::remove(self, seqs)
     }
 
     fn begin_nested(&mut self) -> StoreResult<()> {

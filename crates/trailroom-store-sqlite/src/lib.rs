@@ -236,6 +236,16 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn conformance_log_walk_and_removal() {
+        let (_dir, store) = open_temp();
+        trailroom_store::testsuite::log_walk_and_removal(store.as_ref()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            SqliteStore::open_with(&dir.path().join("trailroom.db"), Indexing::OnSettle).unwrap();
+        trailroom_store::testsuite::log_walk_and_removal(store.as_ref()).await;
+    }
+
+    #[tokio::test]
     async fn conformance_events_match_a_model_across_journal_and_log() {
         use trailroom_store::testsuite::EventStep::{Append, Prune, Settle};
         let plans: [&[_]; 4] = [

@@ -152,7 +152,11 @@ impl ReadTxn for SqliteTxn<'_> {
         after_seq: i64,
         limit: usize,
     ) -> StoreResult<Vec<EventRow>> {
-        events::after(self.conn, account, region, after_seq, limit)
+        events::after(self.conn, Some(account), region, after_seq, limit)
+    }
+
+    fn log_after(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<EventRow>> {
+        events::after(self.conn, None, None, after_seq, limit)
     }
 
     fn count_events(&self) -> StoreResult<u64> {
@@ -231,6 +235,10 @@ impl WriteTxn for SqliteTxn<'_> {
 
     fn prune_events(&mut self, before_ms: i64, limit: usize) -> StoreResult<usize> {
         events::prune(self.conn, before_ms, limit)
+    }
+
+    fn remove_events(&mut self, seqs: &[i64]) -> StoreResult<usize> {
+        events::remove(self.conn, seqs)
     }
 
     fn begin_nested(&mut self) -> StoreResult<()> {

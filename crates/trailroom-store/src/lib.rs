@@ -88,6 +88,9 @@ pub trait ReadTxn {
         after_seq: i64,
         limit: usize,
     ) -> StoreResult<Vec<EventRow>>;
+    /// Events of every account stored after position `after_seq`, oldest first: the whole log
+    /// in position order (the archiver's walk).
+    fn log_after(&self, after_seq: i64, limit: usize) -> StoreResult<Vec<EventRow>>;
 }
 
 /// Read and write access inside the writer's transaction.
@@ -104,6 +107,9 @@ pub trait WriteTxn: ReadTxn {
     fn clear_all(&mut self) -> StoreResult<()>;
     /// Deletes at most `limit` events older than `before_ms`; returns how many went.
     fn prune_events(&mut self, before_ms: i64, limit: usize) -> StoreResult<usize>;
+    /// Deletes the events at positions `seqs` (of any account); returns how many were stored.
+    /// The archiver's commit: events it has put in a segment leave the live log.
+    fn remove_events(&mut self, seqs: &[i64]) -> StoreResult<usize>;
     /// Starts a nested unit that can be undone alone (a savepoint).
     fn begin_nested(&mut self) -> StoreResult<()>;
     /// Keeps the writes of the innermost nested unit.

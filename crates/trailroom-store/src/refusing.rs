@@ -55,6 +55,9 @@ impl ReadTxn for Refusing {
     ) -> StoreResult<Vec<EventRow>> {
         self.refused()
     }
+    fn log_after(&self, _: i64, _: usize) -> StoreResult<Vec<EventRow>> {
+        self.refused()
+    }
 }
 
 impl WriteTxn for Refusing {
@@ -71,6 +74,9 @@ impl WriteTxn for Refusing {
         self.refused()
     }
     fn prune_events(&mut self, _: i64, _: usize) -> StoreResult<usize> {
+        self.refused()
+    }
+    fn remove_events(&mut self, _: &[i64]) -> StoreResult<usize> {
         self.refused()
     }
     fn begin_nested(&mut self) -> StoreResult<()> {

@@ -149,10 +149,10 @@ fn condition(key: &LookupKey) -> (&'static str, Value) {
     }
 }
 
-/// Journal events of `account` (one region or all) after position `after`, oldest first.
+/// Journal events of `account` (or every account; one region or all) after position `after`, oldest first.
 pub(crate) fn after(
     conn: &Connection,
-    account: &str,
+    account: Option<&str>,
     region: Option<&str>,
     after: i64,
     limit: usize,
@@ -160,12 +160,12 @@ pub(crate) fn after(
     events(
         conn,
         &format!(
-            "SELECT {COLUMNS} FROM event_journal WHERE seq > ?1 AND account = ?2 \
+            "SELECT {COLUMNS} FROM event_journal WHERE seq > ?1 AND (?2 IS NULL OR account = ?2) \
              AND (?3 IS NULL OR region = ?3) ORDER BY seq LIMIT ?4"
         ),
         &[
             Value::Integer(after),
-            Value::Text(account.to_owned()),
+            account.map_or(Value::Null, |a| Value::Text(a.to_owned())),
             region.map_or(Value::Null, |r| Value::Text(r.to_owned())),
             Value::Integer(limit as i64),
         ],

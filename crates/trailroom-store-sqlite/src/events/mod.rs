@@ -296,7 +296,7 @@ pub(super) fn page_sql(alias: &str, query: &EventQuery, args: &mut Vec<Value>) -
 /// log's, then (every journal position being greater) the journal's.
 pub(crate) fn after(
     conn: &Connection,
-    account: &str,
+    account: Option<&str>,
     region: Option<&str>,
     after: i64,
     limit: usize,
@@ -317,7 +317,7 @@ pub(crate) fn after(
 
 fn after_indexed(
     conn: &Connection,
-    account: &str,
+    account: Option<&str>,
     region: Option<&str>,
     after: i64,
     limit: usize,
@@ -326,12 +326,12 @@ fn after_indexed(
     // stream SQLite would sort every event of the account first.
     let sql = format!(
         "SELECT {COLUMNS} FROM event_log e NOT INDEXED WHERE e.seq > ?1 AND e.stream IN \
-         (SELECT id FROM event_streams WHERE account = ?2 AND (?3 IS NULL OR region = ?3)) \
-         ORDER BY e.seq LIMIT ?4"
+         (SELECT id FROM event_streams WHERE (?2 IS NULL OR account = ?2) \
+         AND (?3 IS NULL OR region = ?3)) ORDER BY e.seq LIMIT ?4"
     );
     let args = [
         Value::Integer(after),
-        Value::Text(account.to_owned()),
+        account.map_or(Value::Null, |a| Value::Text(a.to_owned())),
         region.map_or(Value::Null, |r| Value::Text(r.to_owned())),
         Value::Integer(limit as i64),
     ];
@@ -462,6 +462,28 @@ pub(crate) fn prune(conn: &Connection, before_ms: i64, limit: usize) -> StoreRes
         return Ok(seqs.len() + journal::prune(conn, before_ms, limit - seqs.len())?);
     }
     Ok(seqs.len())
+}
+
+/// Deletes the events at `seqs` (indexed or still in the journal); returns how many there were.
+pub(crate) fn remove(conn: &Connection, seqs: &[i64]) -> StoreResult<usize> {
+    let mut delete_event = conn
+        .prepare_cached("DELETE FROM event_log WHERE seq = ?1")
+        .map_err(backend)?;
+    let mut delete_resources = conn
+        .prepare_cached("DELETE FROM event_log_resources WHERE seq = ?1")
+        .map_err(backend)?;
+    let mut delete_journaled = conn
+        .prepare_cached("DELETE FROM event_journal WHERE seq = ?1")
+        .map_err(backend)?;
+    let mut removed = 0;
+    for seq in seqs {
+        let indexed = delete_event.execute([seq]).map_err(backend)?;
+        if indexed > 0 {
+            delete_resources.execute([seq]).map_err(backend)?;
+        }
+        removed += indexed + delete_journaled.execute([seq]).map_err(backend)?;
+    }
+    Ok(removed)
 }
 
 /// Number of stored events.

@@ -146,6 +146,98 @@ pub async fn events(store: &dyn Store) {
     assert_eq!(by_type.len(), 7);
 }
 
+/// The whole log in position order (every account), and removal of chosen positions: what the
+/// archiver reads and then takes out of the live log.
+pub async fn log_walk_and_removal(store: &dyn Store) {
+    let positions = write(store, |tx| {
+        let mut seqs = Vec::new();
+        for i in 0..8 {
+            let mut e = event(i, "CreateRoom", &format!("room-{i}"));
+            if i % 2 == 1 {
+                e.account_id = "222222222222".into();
+                e.region = "eu-west-1".into();
+            }
+            seqs.push(tx.append_event(&e)?);
+        }
+        Ok::<_, StoreError>(seqs)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let walk = |after: i64, limit: usize| {
+        read(store, move |tx| tx.log_after(after, limit).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(walk(0, 3), positions[..3]);
+    assert_eq!(walk(positions[2], 100), positions[3..]);
+    assert!(walk(positions[7], 100).is_empty());
+
+    // Removing chosen positions (and one that is not stored) takes exactly those out, whether
+    // the backend has indexed them yet or not.
+    let remove = |doomed: Vec<i64>| write(store, move |tx| tx.remove_events(&doomed));
+    assert_eq!(
+        remove(vec![positions[0], positions[1]])
+            .await
+            .unwrap()
+            .unwrap(),
+        2
+    );
+    store.settle();
+    assert_eq!(walk(0, 100), positions[2..], "the same walk once indexed");
+    let removed = remove(vec![positions[4], 1_000_000_000])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(removed, 1);
+    let kept: Vec<i64> = [2, 3, 5, 6, 7].iter().map(|&i| positions[i]).collect();
+    assert_eq!(walk(0, 100), kept);
+    assert_eq!(read(store, |tx| tx.count_events().unwrap()).unwrap(), 5);
+    let base = EventQuery {
+        account_id: "111111111111".into(),
+        region: "us-east-1".into(),
+        key: None,
+        start_ms: 0,
+        end_ms: i64::MAX,
+        before: None,
+        category: "Management".into(),
+        limit: 50,
+    };
+    let names = |key: Option<LookupKey>| {
+        let q = EventQuery {
+            key,
+            ..base.clone()
+        };
+        read(store, move |tx| tx.lookup_events(&q).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(None), vec![positions[6], positions[2]]);
+    assert_eq!(
+        names(Some(LookupKey::ResourceName("room-0".into()))),
+        Vec::<i64>::new(),
+        "a removed event's resources go with it"
+    );
+    let after = read(store, move |tx| {
+        tx.events_after("222222222222", None, 0, 100).unwrap()
+    })
+    .unwrap();
+    assert_eq!(
+        after.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![positions[3], positions[5], positions[7]]
+    );
+    // Positions are never reused after a removal.
+    let next = write(store, |tx| tx.append_event(&event(9, "GetRoom", "room-9")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(next > positions[7]);
+}
+
 /// One step of [`events_match_a_model`]: append a batch of events, or let the backend finish its
 /// work after commits ([`Store::settle`]).
 #[derive(Debug, Clone)]

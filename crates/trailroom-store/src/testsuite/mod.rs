@@ -13,5 +13,5 @@ pub use concurrency::{
 };
 pub use documents::{clear_all, documents, failed_work_is_undone};
 pub use durability::{check_marker, write_marker};
-pub use events::{EventStep, events, events_match_a_model};
+pub use events::{EventStep, events, events_match_a_model, log_walk_and_removal};
 pub use leases::{leases_pass_between_nodes, one_holder_among_racers};
