@@ -1,0 +1,131 @@
+//! Event history across the live log and the archive: the same query answered from the
+//! segments the catalog says may hold matches, merged with the live log's answer in Event
+//! history's order (newest `eventTime` first, then newest position). Segments are read newest
+//! first and reading stops once no older segment can change the page. Decoded segments are kept
+//! in a small cache (segments are immutable).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use trailroom_store::{EventQuery, EventRow};
+
+use crate::catalog::CatalogEntry;
+use crate::{ArchiveError, SegmentObjects, segment};
+
+/// Events held decoded at most (over every cached segment).
+const CACHED_EVENTS: usize = 200_000;
+
+/// The archive as lookups read it.
+pub struct ArchiveReader {
+    objects: Arc<dyn SegmentObjects>,
+    cache: Mutex<VecDeque<(String, Arc<Vec<EventRow>>)>>,
+}
+
+impl std::fmt::Debug for ArchiveReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArchiveReader").finish_non_exhaustive()
+    }
+}
+
+/// Event history's order: newest first.
+fn newest_first(a: &EventRow, b: &EventRow) -> std::cmp::Ordering {
+    (b.event_time_ms, b.seq).cmp(&(a.event_time_ms, a.seq))
+}
+
+/// Whether `event` answers `query` (stream, category, time bounds, cursor, attribute).
+pub fn answers(query: &EventQuery, event: &EventRow) -> bool {
+    event.account_id == query.account_id
+        && event.region == query.region
+        && event.category == query.category
+        && (query.start_ms..=query.end_ms).contains(&event.event_time_ms)
+        && query
+            .before
+            .is_none_or(|before| (event.event_time_ms, event.seq) < before)
+        && query.key.as_ref().is_none_or(|key| key.matches(event))
+}
+
+/// The first `limit` of `live` and `archived` together, newest first, each position once
+/// (a lookup that read the live log just before an archiving commit may see an event twice).
+pub fn merge(live: Vec<EventRow>, archived: Vec<EventRow>, limit: usize) -> Vec<EventRow> {
+    let mut all = live;
+    all.extend(archived);
+    all.sort_by(newest_first);
+    all.dedup_by_key(|e| e.seq);
+    all.truncate(limit);
+    all
+}
+
+impl ArchiveReader {
+    /// A reader of segments kept in `objects`.
+    pub fn new(objects: Arc<dyn SegmentObjects>) -> Self {
+        Self {
+            objects,
+            cache: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The first `query.limit` archived events answering `query`, newest first.
+    pub async fn lookup(
+        &self,
+        entries: &[CatalogEntry],
+        query: &EventQuery,
+    ) -> Result<Vec<EventRow>, ArchiveError> {
+        let newest_allowed = query.before.map_or(query.end_ms, |(t, _)| t.min(query.end_ms));
+        let mut candidates: Vec<&CatalogEntry> = entries
+            .iter()
+            .filter(|e| e.holds_stream(&query.account_id, &query.region))
+            .filter(|e| e.segment.newest_event_ms >= query.start_ms)
+            .filter(|e| e.segment.oldest_event_ms <= newest_allowed)
+            .collect();
+        candidates.sort_by_key(|e| std::cmp::Reverse(e.segment.newest_event_ms));
+        let mut found: Vec<EventRow> = Vec::new();
+        for entry in candidates {
+            if found.len() >= query.limit
+                && found
+                    .last()
+                    .is_some_and(|e| e.event_time_ms > entry.segment.newest_event_ms)
+            {
+                break;
+            }
+            let events = self.events(entry).await?;
+            found.extend(events.iter().filter(|e| answers(query, e)).cloned());
+            found.sort_by(newest_first);
+            found.truncate(query.limit);
+        }
+        Ok(found)
+    }
+
+    /// A segment's events, from the cache or the object store.
+    pub async fn events(&self, entry: &CatalogEntry) -> Result<Arc<Vec<EventRow>>, ArchiveError> {
+        let object = &entry.segment.object;
+        if let Some(hit) = self.cached(object) {
+            return Ok(hit);
+        }
+        let bytes = self.objects.get(object).await?;
+        let events = Arc::new(
+            tokio::task::spawn_blocking(move || segment::decode(bytes))
+                .await
+                .map_err(|e| ArchiveError::Segment(format!("decoding panicked: {e}")))??,
+        );
+        self.keep(object, events.clone());
+        Ok(events)
+    }
+
+    fn cached(&self, object: &str) -> Option<Arc<Vec<EventRow>>> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .iter()
+            .find(|(name, _)| name == object)
+            .map(|(_, events)| events.clone())
+    }
+
+    fn keep(&self, object: &str, events: Arc<Vec<EventRow>>) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.push_front((object.to_owned(), events));
+        let mut held = 0;
+        cache.retain(|(_, events)| {
+            held += events.len();
+            held <= CACHED_EVENTS
+        });
+    }
+}
