@@ -95,6 +95,18 @@ impl ArchiveReader {
         Ok(found)
     }
 
+    /// `query` answered from the live log's answer `live` and the archive's segments
+    /// `entries` (both read in one snapshot of the store).
+    pub async fn lookup_with_live(
+        &self,
+        live: Vec<EventRow>,
+        entries: &[CatalogEntry],
+        query: &EventQuery,
+    ) -> Result<Vec<EventRow>, ArchiveError> {
+        let archived = self.lookup(entries, query).await?;
+        Ok(merge(live, archived, query.limit))
+    }
+
     /// A segment's events, from the cache or the object store.
     pub async fn events(&self, entry: &CatalogEntry) -> Result<Arc<Vec<EventRow>>, ArchiveError> {
         let object = &entry.segment.object;
