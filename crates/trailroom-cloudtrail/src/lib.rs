@@ -97,6 +97,8 @@ pub struct CloudTrailService {
     pub signing_key_validity_ms: i64,
     /// CloudTrail Lake's engine; without it the Lake operations are unsupported.
     pub lake: Option<std::sync::Arc<trailroom_lake::Lake>>,
+    /// The long-term archive Event history also reads, when this server archives.
+    pub archive: Option<std::sync::Arc<trailroom_archive::ArchiveReader>>,
 }
 
 impl Default for CloudTrailService {
@@ -107,6 +109,7 @@ impl Default for CloudTrailService {
             destinations: std::sync::Arc::new(trails::FixedDestinations::default()),
             signing_key_validity_ms: 0,
             lake: None,
+            archive: None,
         }
     }
 }
@@ -151,7 +154,7 @@ impl CloudTrail for CloudTrailService {
         if let Some(limit) = &self.lookup_rate {
             limit.admit(ctx.account_id(), ctx.region(), ctx.now_ms())?;
         }
-        lookup::lookup_events(ctx, input, self.retention_days())
+        lookup::lookup_events(ctx, input, self.retention_days(), self.archive.as_deref()).await
     }
 
     async fn create_trail(

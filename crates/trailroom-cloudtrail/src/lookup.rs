@@ -1,5 +1,6 @@
 //! `LookupEvents`: Event history, newest first, one lookup attribute, paged by an opaque token
-//! bound to the query it was issued for.
+//! bound to the query it was issued for. Events the archive took out of the live log are read
+//! from its segments and merged in the same order, so paging does not see the difference.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,15 +11,17 @@ use trailroom_model::cloudtrail::{
     Event, LookupAttribute, LookupEventsRequest, LookupEventsResponse, Resource,
 };
 use trailroom_protocol::ApiError;
-use trailroom_store::{EventQuery, EventRow, LookupKey};
+use trailroom_archive::{ArchiveReader, catalog};
+use trailroom_store::{EventQuery, EventRow, LookupKey, StoreError};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Runs a lookup for the caller's account in the region the call was made to.
-pub fn lookup_events(
+pub async fn lookup_events(
     ctx: &CallContext,
     input: LookupEventsRequest,
     retention_days: i64,
+    archive: Option<&ArchiveReader>,
 ) -> Result<LookupEventsResponse, ApiError> {
     let key = lookup_key(input.lookup_attributes.as_deref().unwrap_or_default())?;
     let now = ctx.now_ms();
@@ -64,7 +67,7 @@ pub fn lookup_events(
         category: category.into(),
         limit: limit as usize + 1,
     };
-    let mut rows = ctx.read(|txn| txn.lookup_events(&query).map_err(store_failure))?;
+    let mut rows = lookup_everywhere(ctx, &query, archive).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_token = more
@@ -77,6 +80,32 @@ pub fn lookup_events(
         events: Some(rows.into_iter().map(to_event).collect()),
         next_token,
     })
+}
+
+/// `query` over the live log and, when there is one, the archive (its catalog read in the same
+/// snapshot as the live log).
+async fn lookup_everywhere(
+    ctx: &CallContext,
+    query: &EventQuery,
+    archive: Option<&ArchiveReader>,
+) -> Result<Vec<EventRow>, ApiError> {
+    let Some(archive) = archive else {
+        return ctx.read(|txn| txn.lookup_events(query).map_err(store_failure));
+    };
+    let (live, segments) = ctx.read(|txn| {
+        let both = || Ok::<_, StoreError>((txn.lookup_events(query)?, catalog::entries(txn)?));
+        both().map_err(store_failure)
+    })?;
+    if segments.is_empty() {
+        return Ok(live);
+    }
+    archive
+        .lookup_with_live(live, &segments, query)
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "reading the event archive failed");
+            ApiError::internal()
+        })
 }
 
 /// The single allowed lookup attribute as a store filter.

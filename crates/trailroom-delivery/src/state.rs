@@ -134,6 +134,21 @@ pub(crate) fn chain_of(target: &Target, id: &str) -> Option<(String, String)> {
 }
 
 /// Reads a state document of `target` (the default when there is none).
+/// The lowest position some target still has to read the log after: the archiver may take
+/// events up to it, never past it. `None` when no target has anything left to read.
+pub fn low_water(txn: &dyn ReadTxn, targets: &[Target]) -> Result<Option<i64>, StoreError> {
+    let mut lowest: Option<i64> = None;
+    for target in targets {
+        let cursor = load::<Cursor>(txn, target, CURSOR_KIND, &target.key)?.current(target);
+        let Some(window) = target.windows.get(cursor.window) else {
+            continue;
+        };
+        let needs_after = cursor.last_seq.max(window.after_seq);
+        lowest = Some(lowest.map_or(needs_after, |l| l.min(needs_after)));
+    }
+    Ok(lowest)
+}
+
 pub(crate) fn load<T: Default + serde::de::DeserializeOwned>(
     txn: &dyn ReadTxn,
     target: &Target,

@@ -79,6 +79,7 @@ pub async fn serve(
     let state_leases = state.leases.clone();
     let pruner = tokio::spawn(crate::retention::prune_forever(state.clone()));
     let insights = tokio::spawn(crate::insights::watch_forever(state.clone()));
+    let archiver = tokio::spawn(crate::archive::archive_forever(state.clone()));
     state.delivery.start(&state).await?;
     let delivery = tokio::spawn(crate::delivery::deliver_forever(state.clone()));
     let lake_feeder = state
@@ -94,6 +95,7 @@ pub async fn serve(
     crate::listener::serve(listener, router(state), limits, tls, shutdown).await;
     pruner.abort();
     insights.abort();
+    archiver.abort();
     delivery.abort();
     if let Some(feeder) = lake_feeder {
         feeder.abort();

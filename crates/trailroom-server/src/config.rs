@@ -57,6 +57,8 @@ pub struct Config {
     pub blobs: BlobsConfig,
     /// How this node works with others on one PostgreSQL store (`[cluster]`).
     pub cluster: ClusterConfig,
+    /// The long-term event archive (`[archive]`).
+    pub archive: ArchiveConfig,
     /// Base URL clients reach this server at, for links it hands out (report downloads).
     /// Unset: `http://<listen address>`.
     pub public_url: Option<String>,
@@ -169,6 +171,32 @@ impl Default for ClusterConfig {
         Self {
             node_name: None,
             lease_ttl: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// The long-term archive: events older than `after` leave the live log in Parquet segments on
+/// the object store (`[blobs]`), chained by signed manifests; Event history reads both.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// Age at which events are archived (`"30d"`, `"12h"`). Unset: nothing is archived (segments
+    /// archived before are still read).
+    #[serde(with = "humantime_serde")]
+    pub after: Option<std::time::Duration>,
+    /// How often the archiver looks for events old enough.
+    #[serde(with = "humantime_serde")]
+    pub interval: std::time::Duration,
+    /// Most events per segment.
+    pub segment_events: usize,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        Self {
+            after: None,
+            interval: std::time::Duration::from_secs(3600),
+            segment_events: 100_000,
         }
     }
 }
@@ -388,6 +416,7 @@ impl Default for Config {
             external_buckets: Vec::new(),
             blobs: BlobsConfig::default(),
             cluster: ClusterConfig::default(),
+            archive: ArchiveConfig::default(),
             store: StoreConfig::default(),
             delivery_interval: std::time::Duration::from_secs(300),
             digest_interval: std::time::Duration::from_secs(3600),
@@ -564,6 +593,21 @@ impl Config {
         {
             return Err(ConfigError::Invalid(
                 "lookup_events_rate_limit must be positive".into(),
+            ));
+        }
+        if let Some(after) = self.archive.after
+            && after.as_millis() >= u128::from(self.event_retention_days.unsigned_abs()) * 86_400_000
+        {
+            return Err(ConfigError::Invalid(
+                "archive.after must be shorter than event_retention_days (older events are pruned, not archived)"
+                    .into(),
+            ));
+        }
+        if self.archive.interval < std::time::Duration::from_secs(1)
+            || self.archive.segment_events == 0
+        {
+            return Err(ConfigError::Invalid(
+                "archive.interval must be at least 1s and archive.segment_events at least 1".into(),
             ));
         }
         if self.delivery_interval < std::time::Duration::from_secs(1) {

@@ -22,6 +22,7 @@ mod federation_api;
 pub mod front_door;
 mod import_objects;
 mod insights;
+pub mod archive;
 mod json_api;
 mod lake_feed;
 mod listener;

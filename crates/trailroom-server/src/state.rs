@@ -64,6 +64,7 @@ impl AppState {
                 &config.blobs.prefix,
             ),
         };
+        let archive = crate::archive::reader(&blobs);
         let s3 = trailroom_s3::S3Endpoint::new(
             store.clone(),
             clock.clone(),
@@ -131,6 +132,7 @@ impl AppState {
                         .collect(),
                 }),
                 lake: Some(lake),
+                archive: Some(archive),
                 ..CloudTrailService::default()
             }),
             sessions: Arc::default(),

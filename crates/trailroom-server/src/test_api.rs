@@ -52,6 +52,51 @@ pub fn routes(enabled: bool) -> Router<AppState> {
         .route("/_ministack/reset", post(reset))
         .route("/_trailroom/deliver", post(deliver))
         .route("/_trailroom/events", get(wait_for_event))
+        .route("/_trailroom/archive", post(archive_now).get(verify_archive))
+}
+
+/// `POST /_trailroom/archive?olderThan=<seconds>`: one archiving round now, archiving events
+/// older than that (`[archive] after` when unset).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArchiveNow {
+    older_than: Option<u64>,
+}
+
+async fn archive_now(State(state): State<AppState>, Query(args): Query<ArchiveNow>) -> Response {
+    let after = match args.older_than.map(Duration::from_secs) {
+        Some(after) => after,
+        None => match state.config.archive.after {
+            Some(after) => after,
+            None => {
+                return failure(
+                    StatusCode::BAD_REQUEST,
+                    "archiving is off: give olderThan or set [archive] after",
+                );
+            }
+        },
+    };
+    match crate::archive::archive_round(&state, after).await {
+        Ok(round) => axum::Json(round).into_response(),
+        Err(err) => failure(StatusCode::INTERNAL_SERVER_ERROR, err),
+    }
+}
+
+/// `GET /_trailroom/archive`: the archive's verification report (segments, manifests, chain).
+async fn verify_archive(State(state): State<AppState>) -> Response {
+    let objects = crate::archive::ArchiveObjects {
+        blobs: state.s3.blobs().clone(),
+    };
+    match trailroom_archive::verify(state.store.as_ref(), &objects).await {
+        Ok(report) => axum::Json(json!({
+            "valid": report.valid(),
+            "segments": report.segments,
+            "events": report.events,
+            "problems": report.problems,
+        }))
+        .into_response(),
+        Err(err) => failure(StatusCode::INTERNAL_SERVER_ERROR, err),
+    }
 }
 
 /// `{"status": "ok", "services": {...: "running"}, "edition": "trailroom", "version": ...}`.

@@ -63,6 +63,36 @@ pub fn feed(
     Ok(ingested)
 }
 
+/// The lowest position a live store's feed still has to read the log after (the archiver may
+/// take events up to it, never past it); `None` when no feed has anything left to read.
+pub fn low_water(txn: &dyn ReadTxn, lake: &Lake, now_ms: i64) -> Result<Option<i64>, FeedError> {
+    let mut lowest: Option<i64> = None;
+    for store in live_stores(txn, now_ms)? {
+        let Some(first) = store.windows.first() else {
+            continue;
+        };
+        for account in accounts(txn, &store)? {
+            let from = lake
+                .cursor(&feed_key(&store, &account))?
+                .unwrap_or(first.after_seq);
+            let finished = store.status != EdsStatus::Enabled
+                && store
+                    .windows
+                    .iter()
+                    .all(|w| w.upto_seq.is_some_and(|u| u <= from));
+            if !finished {
+                lowest = Some(lowest.map_or(from, |l| l.min(from)));
+            }
+        }
+    }
+    Ok(lowest)
+}
+
+/// The lake's name of the feed of `account`'s events into `store`.
+fn feed_key(store: &EventDataStoreRecord, account: &str) -> String {
+    format!("{}/{account}", store.id)
+}
+
 /// The accounts whose events `store` collects.
 fn accounts(txn: &dyn ReadTxn, store: &EventDataStoreRecord) -> Result<Vec<String>, FeedError> {
     if store.organization
@@ -84,7 +114,7 @@ fn feed_account(
     let Some(first) = store.windows.first() else {
         return Ok(0);
     };
-    let key = format!("{}/{account}", store.id);
+    let key = feed_key(store, account);
     let set = store.selector_set();
     let mut ingested = 0;
     loop {

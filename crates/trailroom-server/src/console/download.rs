@@ -53,16 +53,13 @@ pub(crate) async fn download(
     let first = match ctx.check_authorized(Some(&parameters)) {
         Err(denied) => Err(denied),
         Ok(()) => {
-            let (ctx, state, request) = (ctx.clone(), state.clone(), filter.request());
-            tokio::task::spawn_blocking(move || {
-                trailroom_cloudtrail::lookup::lookup_events(
-                    &ctx,
-                    request,
-                    state.cloudtrail.retention_days(),
-                )
-            })
+            trailroom_cloudtrail::lookup::lookup_events(
+                &ctx,
+                filter.request(),
+                state.cloudtrail.retention_days(),
+                state.cloudtrail.archive.as_deref(),
+            )
             .await
-            .unwrap_or_else(|_| Err(trailroom_protocol::ApiError::internal()))
         }
     };
     if let Err(err) = ctx
@@ -138,11 +135,14 @@ fn produce(
             return;
         };
         filter.token = Some(token);
-        page = match trailroom_cloudtrail::lookup::lookup_events(
+        // A blocking thread of the runtime: it may wait for the lookup's reads here.
+        let lookup = trailroom_cloudtrail::lookup::lookup_events(
             ctx,
             filter.request(),
             state.cloudtrail.retention_days(),
-        ) {
+            state.cloudtrail.archive.as_deref(),
+        );
+        page = match tokio::runtime::Handle::current().block_on(lookup) {
             Ok(page) => page,
             Err(err) => {
                 // Already answered 200: end the file where it is (the client sees it cut short).
