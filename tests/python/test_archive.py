@@ -97,7 +97,15 @@ def probe_values(srv, end, user_name, user_key, room):
             ("EventId", some["EventId"])]
 
 
-def run_archive_scenario(srv, segment_files=None):
+def cli_verify(srv, config=None):
+    binary = os.environ.get("TRAILROOM_BIN", "target/debug/trailroom")
+    args = [binary, "archive", "verify", "--data-dir", srv.data_dir]
+    if config:
+        args += ["--config", str(config)]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
+def run_archive_scenario(srv, segment_files=None, config=None):
     s3 = srv.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_policy(Bucket=BUCKET, Policy=bucket_policy())
@@ -148,6 +156,9 @@ def run_archive_scenario(srv, segment_files=None):
     report = get(srv, "/_trailroom/archive")
     assert report["valid"], report
     assert report["segments"] >= 1 and report["events"] >= round_["events"]
+    verified = cli_verify(srv, config)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"{report['segments']} segments checked" in verified.stdout
 
     if segment_files is not None:
         # A changed byte in a segment is reported.
@@ -161,6 +172,9 @@ def run_archive_scenario(srv, segment_files=None):
         report = get(srv, "/_trailroom/archive")
         assert not report["valid"]
         assert any("SHA-256" in p for p in report["problems"]), report
+        verified = cli_verify(srv, config)
+        assert verified.returncode == 1
+        assert "INVALID: segment" in verified.stdout
 
 
 def rooms_profile(srv):
@@ -201,7 +215,7 @@ def test_segments_on_an_s3_compatible_store_survive_a_restart(tmp_path):
         srv = Server(str(tmp_path / "data"), ["--config", str(config),
                                                "--delivery-interval", "3600s"]).start()
         try:
-            run_archive_scenario(srv)
+            run_archive_scenario(srv, config=config)
             srv.restart()
             report = get(srv, "/_trailroom/archive")
             assert report["valid"] and report["segments"] >= 4, report

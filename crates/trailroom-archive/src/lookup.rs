@@ -70,7 +70,9 @@ impl ArchiveReader {
         entries: &[CatalogEntry],
         query: &EventQuery,
     ) -> Result<Vec<EventRow>, ArchiveError> {
-        let newest_allowed = query.before.map_or(query.end_ms, |(t, _)| t.min(query.end_ms));
+        let newest_allowed = query
+            .before
+            .map_or(query.end_ms, |(t, _)| t.min(query.end_ms));
         let mut candidates: Vec<&CatalogEntry> = entries
             .iter()
             .filter(|e| e.holds_stream(&query.account_id, &query.region))

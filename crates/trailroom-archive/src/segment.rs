@@ -51,8 +51,8 @@ pub fn encode(rows: &[EventRow]) -> Result<Vec<u8>, ArchiveError> {
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_created_by(CREATED_BY.to_owned())
         .build();
-    let mut writer =
-        SerializedFileWriter::new(Vec::new(), schema, Arc::new(properties)).map_err(parquet_error)?;
+    let mut writer = SerializedFileWriter::new(Vec::new(), schema, Arc::new(properties))
+        .map_err(parquet_error)?;
     for group in rows.chunks(ROW_GROUP_ROWS) {
         let mut row_group = writer.next_row_group().map_err(parquet_error)?;
         let mut index = 0;
@@ -89,7 +89,8 @@ fn write_column(
             .write_batch(&values, levels, None)
             .map(drop)
     };
-    let longs = |column: &mut parquet::file::writer::SerializedColumnWriter<'_>, values: Vec<i64>| {
+    let longs = |column: &mut parquet::file::writer::SerializedColumnWriter<'_>,
+                 values: Vec<i64>| {
         column
             .typed::<Int64Type>()
             .write_batch(&values, None, None)
@@ -218,9 +219,19 @@ pub(crate) mod tests {
             seq,
             event_id: format!("00000000-0000-4000-8000-{seq:012}"),
             account_id: "111111111111".into(),
-            region: if seq % 3 == 0 { "eu-west-1" } else { "us-east-1" }.into(),
+            region: if seq % 3 == 0 {
+                "eu-west-1"
+            } else {
+                "us-east-1"
+            }
+            .into(),
             event_time_ms: 1_700_000_000_000 + seq * 1_000,
-            event_name: if seq % 2 == 0 { "CreateRoom" } else { "GetRoom" }.into(),
+            event_name: if seq % 2 == 0 {
+                "CreateRoom"
+            } else {
+                "GetRoom"
+            }
+            .into(),
             event_source: "a4b.amazonaws.com".into(),
             username: (seq % 4 != 0).then(|| format!("user-{}", seq % 5)),
             access_key_id: (seq % 5 != 0).then(|| "AKIAEXAMPLE".to_owned()),
@@ -238,7 +249,11 @@ pub(crate) mod tests {
         let rows: Vec<EventRow> = (1..=(ROW_GROUP_ROWS as i64 + 10)).map(row).collect();
         let bytes = encode(&rows).unwrap();
         assert_eq!(decode(Bytes::from(bytes.clone())).unwrap(), rows);
-        assert_eq!(encode(&rows).unwrap(), bytes, "the same events, the same bytes");
+        assert_eq!(
+            encode(&rows).unwrap(),
+            bytes,
+            "the same events, the same bytes"
+        );
     }
 
     #[test]

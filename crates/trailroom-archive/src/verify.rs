@@ -30,7 +30,10 @@ impl Report {
 }
 
 /// Checks every segment and manifest the catalog lists.
-pub async fn verify(store: &dyn Store, objects: &dyn SegmentObjects) -> Result<Report, ArchiveError> {
+pub async fn verify(
+    store: &dyn Store,
+    objects: &dyn SegmentObjects,
+) -> Result<Report, ArchiveError> {
     let (entries, keys) = trailroom_store::read(store, |txn| {
         let keys: Vec<SigningKey> = signing::current(txn)?.into_iter().collect();
         Ok::<_, StoreError>((catalog::entries(txn)?, keys))
@@ -64,21 +67,35 @@ async fn check_entry(
 ) -> Vec<String> {
     let mut problems = Vec::new();
     if entry.sequence != index as u64 + 1 {
-        problems.push(format!("is number {} of the chain, not {}", index + 1, entry.sequence));
+        problems.push(format!(
+            "is number {} of the chain, not {}",
+            index + 1,
+            entry.sequence
+        ));
     }
     let manifest = match objects.get(&entry.manifest_object).await {
         Ok(bytes) => match Manifest::from_bytes(&bytes) {
             Ok(manifest) => manifest,
             Err(err) => return vec![format!("manifest {}: {err}", entry.manifest_object)],
         },
-        Err(err) => return vec![format!("manifest {} cannot be read: {err}", entry.manifest_object)],
+        Err(err) => {
+            return vec![format!(
+                "manifest {} cannot be read: {err}",
+                entry.manifest_object
+            )];
+        }
     };
-    let key = match keys.iter().find(|k| k.fingerprint == manifest.public_key_fingerprint) {
+    let key = match keys
+        .iter()
+        .find(|k| k.fingerprint == manifest.public_key_fingerprint)
+    {
         Some(key) => Some(key.clone()),
-        None => trailroom_store::read(store, |txn| signing::find(txn, &manifest.public_key_fingerprint))
-            .ok()
-            .and_then(Result::ok)
-            .flatten(),
+        None => trailroom_store::read(store, |txn| {
+            signing::find(txn, &manifest.public_key_fingerprint)
+        })
+        .ok()
+        .and_then(Result::ok)
+        .flatten(),
     };
     match key {
         Some(key) if manifest.signed_by(&key) => {}

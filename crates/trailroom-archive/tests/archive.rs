@@ -62,8 +62,12 @@ fn event(n: i64) -> EventRow {
         region: if n % 5 == 4 { "eu-west-1" } else { "us-east-1" }.into(),
         event_time_ms: T0 + n * 1_000 - if n % 7 == 3 { 9_500 } else { 0 },
         event_name: ["CreateRoom", "GetRoom", "DeleteRoom"][(n % 3) as usize].into(),
-        event_source: if n % 4 == 0 { "cloudtrail.amazonaws.com" } else { "a4b.amazonaws.com" }
-            .into(),
+        event_source: if n % 4 == 0 {
+            "cloudtrail.amazonaws.com"
+        } else {
+            "a4b.amazonaws.com"
+        }
+        .into(),
         username: (n % 6 != 5).then(|| format!("user-{}", n % 4)),
         access_key_id: (n % 3 != 2).then(|| format!("AKIA{:016}", n % 2)),
         read_only: n % 3 == 1,
@@ -79,7 +83,9 @@ fn event(n: i64) -> EventRow {
 fn keys() -> Vec<Option<LookupKey>> {
     vec![
         None,
-        Some(LookupKey::EventId("00000000-0000-4000-8000-000000000007".into())),
+        Some(LookupKey::EventId(
+            "00000000-0000-4000-8000-000000000007".into(),
+        )),
         Some(LookupKey::EventName("GetRoom".into())),
         Some(LookupKey::EventSource("cloudtrail.amazonaws.com".into())),
         Some(LookupKey::Username("user-1".into())),
@@ -211,14 +217,25 @@ async fn archived_events_are_found_by_every_attribute_and_the_chain_verifies() {
     );
 }
 
-async fn archived_store() -> (tempfile::TempDir, Arc<SqliteStore>, Arc<MemoryObjects>, Vec<CatalogEntry>) {
+async fn archived_store() -> (
+    tempfile::TempDir,
+    Arc<SqliteStore>,
+    Arc<MemoryObjects>,
+    Vec<CatalogEntry>,
+) {
     let (dir, store) = open();
     let objects = Arc::new(MemoryObjects::default());
     append(store.as_ref(), 0..60).await;
     archive_all(store.as_ref(), objects.as_ref(), &pass(T0 + 100_000, 20)).await;
-    let entries = trailroom_store::read(store.as_ref(), |txn| catalog::entries(txn).unwrap()).unwrap();
+    let entries =
+        trailroom_store::read(store.as_ref(), |txn| catalog::entries(txn).unwrap()).unwrap();
     assert_eq!(entries.len(), 3);
-    assert!(verify(store.as_ref(), objects.as_ref()).await.unwrap().valid());
+    assert!(
+        verify(store.as_ref(), objects.as_ref())
+            .await
+            .unwrap()
+            .valid()
+    );
     (dir, store, objects, entries)
 }
 
@@ -245,10 +262,15 @@ async fn a_changed_manifest_is_detected() {
     // The segment replaced by another with a manifest that claims it: the signature fails.
     objects.change(&entries[0].manifest_object, |bytes| {
         let text = String::from_utf8(bytes.clone()).unwrap();
-        *bytes = text.replacen("\"events\": 20", "\"events\": 19", 1).into_bytes();
+        *bytes = text
+            .replacen("\"events\": 20", "\"events\": 19", 1)
+            .into_bytes();
     });
     let report = verify(store.as_ref(), objects.as_ref()).await.unwrap();
-    assert!(problems_of(&report).contains("signature is not valid"), "{report:?}");
+    assert!(
+        problems_of(&report).contains("signature is not valid"),
+        "{report:?}"
+    );
 }
 
 #[tokio::test]
@@ -267,7 +289,10 @@ async fn a_segment_taken_out_of_the_chain_is_detected() {
     .unwrap();
     let report = verify(store.as_ref(), objects.as_ref()).await.unwrap();
     let problems = problems_of(&report);
-    assert!(problems.contains("does not name the one before it"), "{problems}");
+    assert!(
+        problems.contains("does not name the one before it"),
+        "{problems}"
+    );
     assert!(problems.contains("not 3"), "{problems}");
 }
 
@@ -285,7 +310,12 @@ async fn the_horizon_holds_events_back() {
         .unwrap()
         .unwrap();
     assert_eq!(done.events, 10);
-    assert!(archive_once(store.as_ref(), &objects, &held, None).await.unwrap().is_none());
+    assert!(
+        archive_once(store.as_ref(), &objects, &held, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let nobody_reads = Pass {
         horizon_seq: Some(0),
         ..held
@@ -310,10 +340,18 @@ async fn a_former_lease_holder_changes_nothing() {
     };
     let old: Fence = take("a", 0).await.unwrap().unwrap().unwrap();
     take("b", 5_000).await.unwrap().unwrap().unwrap();
-    let err = archive_once(store.as_ref(), &objects, &pass(T0 + 1_000_000, 100), Some(&old))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ArchiveError::Store(StoreError::Fenced(_))), "{err:?}");
+    let err = archive_once(
+        store.as_ref(),
+        &objects,
+        &pass(T0 + 1_000_000, 100),
+        Some(&old),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, ArchiveError::Store(StoreError::Fenced(_))),
+        "{err:?}"
+    );
     let (live, entries) = trailroom_store::read(store.as_ref(), |txn| {
         (txn.count_events().unwrap(), catalog::entries(txn).unwrap())
     })

@@ -5,13 +5,13 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
+use trailroom_archive::{ArchiveReader, catalog};
 use trailroom_audit::{CallContext, store_failure};
 use trailroom_model::Timestamp;
 use trailroom_model::cloudtrail::{
     Event, LookupAttribute, LookupEventsRequest, LookupEventsResponse, Resource,
 };
 use trailroom_protocol::ApiError;
-use trailroom_archive::{ArchiveReader, catalog};
 use trailroom_store::{EventQuery, EventRow, LookupKey, StoreError};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;

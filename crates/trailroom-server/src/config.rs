@@ -596,7 +596,8 @@ impl Config {
             ));
         }
         if let Some(after) = self.archive.after
-            && after.as_millis() >= u128::from(self.event_retention_days.unsigned_abs()) * 86_400_000
+            && after.as_millis()
+                >= u128::from(self.event_retention_days.unsigned_abs()) * 86_400_000
         {
             return Err(ConfigError::Invalid(
                 "archive.after must be shorter than event_retention_days (older events are pruned, not archived)"

@@ -9,6 +9,7 @@
 
 pub mod admin_api;
 pub mod app;
+pub mod archive;
 pub mod auth;
 pub mod bootstrap;
 pub mod cli;
@@ -22,7 +23,6 @@ mod federation_api;
 pub mod front_door;
 mod import_objects;
 mod insights;
-pub mod archive;
 mod json_api;
 mod lake_feed;
 mod listener;

@@ -61,6 +61,16 @@ enum Command {
     /// Log file integrity validation of a trail delivering to this server's buckets (the checks
     /// of `aws cloudtrail validate-logs`, without the AWS CLI). Exits 1 when something is invalid.
     Validate(trailroom_server::cli::validate::ValidateArgs),
+    /// The long-term event archive.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Checks every segment and signed manifest of the archive. Exits 1 when something is
+    /// invalid.
+    Verify(trailroom_server::cli::archive::VerifyArgs),
 }
 
 #[derive(Subcommand)]
@@ -259,6 +269,16 @@ async fn main() -> anyhow::Result<()> {
         Command::Idp(command) => {
             let now = cli_time::now_ms();
             trailroom_server::cli::idp::run(command, now, &mut std::io::stdout().lock()).await
+        }
+        Command::Archive(ArchiveCommand::Verify(args)) => {
+            let valid =
+                trailroom_server::cli::archive::verify(&args, &mut std::io::stdout().lock())
+                    .await?;
+            if !valid {
+                drop(flush_on_exit);
+                std::process::exit(1);
+            }
+            Ok(())
         }
         Command::Validate(args) => {
             let valid = trailroom_server::cli::validate::run(&args, &mut std::io::stdout().lock())?;
