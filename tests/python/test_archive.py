@@ -139,6 +139,17 @@ def run_archive_scenario(srv, segment_files=None, config=None):
                   "--page-size", "5", "--output", "json")
     assert [e["EventId"] for e in json.loads(cli.stdout)["Events"]] == before["EventName"]
 
+    # So does `trailroom events lookup` (segments in the data directory).
+    if segment_files is not None:
+        binary = os.environ.get("TRAILROOM_BIN", "target/debug/trailroom")
+        listed = subprocess.run(
+            [binary, "events", "lookup", "--data-dir", srv.data_dir, "--attribute",
+             "EventName=GetRoom", "--end", end.isoformat(), "--max", "1000", "--output", "json"],
+            capture_output=True, text=True, timeout=120)
+        assert listed.returncode == 0, listed.stderr
+        records = json.loads(listed.stdout)["Records"]
+        assert [r["eventID"] for r in records] == before["EventName"]
+
     # Calls after the last delivery: the archiver leaves them for the trail.
     marker = srv.client("alexaforbusiness").create_room(
         RoomName="after-the-archive", ProfileArn=rooms_profile(srv))["RoomArn"]

@@ -235,7 +235,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => run_server(args).await,
         Command::Events(EventsCommand::Lookup(args)) => {
-            events_cli::lookup(&args, &mut std::io::stdout().lock())
+            events_cli::lookup(&args, &mut std::io::stdout().lock()).await
         }
         Command::Events(EventsCommand::Tail { args, poll_ms }) => events_cli::tail(
             &args,

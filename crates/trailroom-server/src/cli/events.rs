@@ -1,6 +1,6 @@
 //! `trailroom events lookup|tail`: Event history in a terminal, read straight from a data
 //! directory or the server's PostgreSQL store (the server may be running: the store allows
-//! readers beside its writer). An
+//! readers beside its writer); `lookup` also reads archived segments kept in the data directory. An
 //! operator tool with the same trust as the database file, so it needs no credentials and its
 //! reads are not themselves recorded.
 
@@ -82,8 +82,9 @@ fn open(filter: &FilterArgs) -> anyhow::Result<Arc<dyn Store>> {
     crate::store_choice::open_for_command(&filter.data_dir, filter.store.as_deref(), true)
 }
 
-/// `events lookup`: newest first, paging through the store until `max` events are printed.
-pub fn lookup(args: &LookupArgs, out: &mut impl Write) -> anyhow::Result<()> {
+/// `events lookup`: newest first, paging through the store (and the archive's segments in the
+/// data directory) until `max` events are printed.
+pub async fn lookup(args: &LookupArgs, out: &mut impl Write) -> anyhow::Result<()> {
     let filter = &args.filter;
     let store = open(filter)?;
     let key = filter
@@ -101,9 +102,16 @@ pub fn lookup(args: &LookupArgs, out: &mut impl Write) -> anyhow::Result<()> {
         category: "Management".into(),
         limit: 500,
     };
+    let archive = crate::archive::reader(&trailroom_s3::BlobStore::new(&filter.data_dir));
     let mut events = Vec::new();
     while events.len() < args.max {
-        let page = trailroom_store::read(store.as_ref(), |txn| txn.lookup_events(&query))??;
+        let (live, segments) = trailroom_store::read(store.as_ref(), |txn| {
+            Ok::<_, trailroom_store::StoreError>((
+                txn.lookup_events(&query)?,
+                trailroom_archive::catalog::entries(txn)?,
+            ))
+        })??;
+        let page = archive.lookup_with_live(live, &segments, &query).await?;
         let Some(last) = page.last() else { break };
         query.before = Some((last.event_time_ms, last.seq));
         events.extend(page);
