@@ -53,4 +53,7 @@ pub trait SegmentObjects: Send + Sync {
     async fn put(&self, bytes: Bytes) -> std::io::Result<String>;
     /// The bytes of the object `name`.
     async fn get(&self, name: &str) -> std::io::Result<Bytes>;
+    /// The bytes of the object `name`, for synchronous readers (the Lake feed, which reads the
+    /// log inside a store snapshot); callable from any thread of the runtime.
+    fn get_blocking(&self, name: &str) -> std::io::Result<Bytes>;
 }

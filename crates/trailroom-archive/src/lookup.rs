@@ -125,6 +125,53 @@ impl ArchiveReader {
         Ok(events)
     }
 
+    /// `account`'s archived events after position `after_seq`, oldest first, at most `limit`:
+    /// for followers of the log (the Lake feed) whose cursor the archive has passed. Reads
+    /// synchronously.
+    pub fn account_events_after(
+        &self,
+        entries: &[CatalogEntry],
+        account: &str,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<EventRow>, ArchiveError> {
+        let prefix = format!("{account}/");
+        let mut found = Vec::new();
+        for entry in entries {
+            if found.len() >= limit {
+                break;
+            }
+            if entry.segment.last_position <= after_seq
+                || !entry.streams.iter().any(|s| s.starts_with(&prefix))
+            {
+                continue;
+            }
+            let events = self.events_blocking(entry)?;
+            found.extend(
+                events
+                    .iter()
+                    .filter(|e| e.seq > after_seq && e.account_id == account)
+                    .take(limit - found.len())
+                    .cloned(),
+            );
+        }
+        Ok(found)
+    }
+
+    /// A segment's events, from the cache or the object store, read synchronously.
+    pub fn events_blocking(
+        &self,
+        entry: &CatalogEntry,
+    ) -> Result<Arc<Vec<EventRow>>, ArchiveError> {
+        let object = &entry.segment.object;
+        if let Some(hit) = self.cached(object) {
+            return Ok(hit);
+        }
+        let events = Arc::new(segment::decode(self.objects.get_blocking(object)?)?);
+        self.keep(object, events.clone());
+        Ok(events)
+    }
+
     fn cached(&self, object: &str) -> Option<Arc<Vec<EventRow>>> {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache

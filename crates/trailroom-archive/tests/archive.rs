@@ -31,6 +31,9 @@ impl SegmentObjects for MemoryObjects {
         Ok(name)
     }
     async fn get(&self, name: &str) -> std::io::Result<Bytes> {
+        self.get_blocking(name)
+    }
+    fn get_blocking(&self, name: &str) -> std::io::Result<Bytes> {
         self.objects
             .lock()
             .unwrap()

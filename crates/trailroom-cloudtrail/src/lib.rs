@@ -124,6 +124,14 @@ impl CloudTrailService {
         }
     }
 
+    /// What the Lake feed reads besides the live log: the neighbours' tags and the archive.
+    pub fn feed_sources(&self) -> lake::feed::FeedSources<'_> {
+        lake::feed::FeedSources {
+            neighbours: self.destinations.as_ref(),
+            archive: self.archive.as_deref(),
+        }
+    }
+
     /// The Lake engine, when this server has one.
     fn lake(&self) -> Result<&std::sync::Arc<trailroom_lake::Lake>, ApiError> {
         self.lake.as_ref().ok_or_else(|| {
@@ -370,7 +378,7 @@ impl CloudTrail for CloudTrailService {
         ctx: &CallContext,
         input: StartQueryRequest,
     ) -> Result<StartQueryResponse, ApiError> {
-        lake::start_query(ctx, input, self.lake()?, self.destinations.as_ref())
+        lake::start_query(ctx, input, self.lake()?, self.feed_sources())
     }
 
     async fn describe_query(
@@ -601,7 +609,7 @@ impl CloudTrail for CloudTrailService {
         ctx: &CallContext,
         input: StartDashboardRefreshRequest,
     ) -> Result<StartDashboardRefreshResponse, ApiError> {
-        lake::start_dashboard_refresh(ctx, input, self.lake()?, self.destinations.as_ref()).await
+        lake::start_dashboard_refresh(ctx, input, self.lake()?, self.feed_sources()).await
     }
 
     async fn search_sample_queries(

@@ -36,6 +36,10 @@ impl SegmentObjects for ArchiveObjects {
     async fn get(&self, name: &str) -> std::io::Result<Bytes> {
         self.blobs.read(SPACE, name, None).await
     }
+
+    fn get_blocking(&self, name: &str) -> std::io::Result<Bytes> {
+        self.blobs.read_blocking(SPACE, name)
+    }
 }
 
 /// What one archiving round did.

@@ -39,12 +39,14 @@ pub async fn feed_forever(state: AppState, lake: Arc<Lake>) {
     }
     loop {
         let (store, lake_now, now) = (state.store.clone(), lake.clone(), state.clock.now_ms());
-        let neighbours = state.cloudtrail.destinations.clone();
+        let cloudtrail = state.cloudtrail.clone();
         let round = tokio::task::spawn_blocking(move || {
             let mut outcome: Result<usize, FeedError> = Ok(0);
             let read = store.with_reader(&mut |txn| {
                 outcome = feed::live_stores(txn, now)
-                    .and_then(|stores| feed::feed(txn, &lake_now, &stores, neighbours.as_ref()))
+                    .and_then(|stores| {
+                        feed::feed(txn, &lake_now, &stores, cloudtrail.feed_sources())
+                    })
                     .and_then(|n| feed::maintain(txn, &lake_now, now).map(|()| n));
             });
             read.map_err(FeedError::from).and(outcome)
@@ -78,7 +80,7 @@ pub async fn feed_forever(state: AppState, lake: Arc<Lake>) {
                 state.store.as_ref(),
                 &lake,
                 now,
-                state.cloudtrail.destinations.as_ref(),
+                state.cloudtrail.feed_sources(),
             )
             .await
             .map_err(|e| e.message().to_owned()),

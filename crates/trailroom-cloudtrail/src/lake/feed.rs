@@ -6,9 +6,10 @@
 //! store's selectors admit it, enriched with the store's `eventContext` when it has context key
 //! selectors. Gone stores are dropped from the lake; retention prunes the rest.
 
+use trailroom_archive::{ArchiveReader, CatalogEntry, catalog};
 use trailroom_lake::{Lake, LakeError, LakeEvent};
 use trailroom_organizations::organization_of;
-use trailroom_store::{ReadTxn, StoreError};
+use trailroom_store::{EventRow, ReadTxn, StoreError};
 
 use super::enrich::{TagIndex, enrich};
 use super::record::{EDS_KIND, EdsStatus, EventDataStoreRecord};
@@ -28,6 +29,9 @@ pub enum FeedError {
     /// The lake failed.
     #[error(transparent)]
     Lake(#[from] LakeError),
+    /// Archived events could not be read.
+    #[error("reading the archive: {0}")]
+    Archive(String),
     /// An enriched event's context could not be read.
     #[error("enriching an event: {0}")]
     Enrich(String),
@@ -45,19 +49,72 @@ pub fn live_stores(txn: &dyn ReadTxn, now_ms: i64) -> Result<Vec<EventDataStoreR
     Ok(out)
 }
 
+/// What the feed reads besides the live log.
+#[derive(Clone, Copy)]
+pub struct FeedSources<'a> {
+    /// Answers the resource tags enriched events carry.
+    pub neighbours: &'a dyn Destinations,
+    /// The archive, for feeds whose cursor it has passed (a node whose lake fell behind while
+    /// another node archived).
+    pub archive: Option<&'a ArchiveReader>,
+}
+
+/// Where a feed's next events are: the archive while its cursor is behind the archive's last
+/// position (everything up to there left the live log), the live log after that.
+struct LogReader<'a> {
+    archive: Option<(&'a ArchiveReader, Vec<CatalogEntry>)>,
+    archived_through: i64,
+}
+
+impl<'a> LogReader<'a> {
+    fn new(txn: &dyn ReadTxn, archive: Option<&'a ArchiveReader>) -> Result<Self, FeedError> {
+        let Some(archive) = archive else {
+            return Ok(Self {
+                archive: None,
+                archived_through: 0,
+            });
+        };
+        let entries = catalog::entries(txn)?;
+        let archived_through = entries.last().map_or(0, |e| e.segment.last_position);
+        Ok(Self {
+            archive: Some((archive, entries)),
+            archived_through,
+        })
+    }
+
+    fn events_after(
+        &self,
+        txn: &dyn ReadTxn,
+        account: &str,
+        from: i64,
+    ) -> Result<Vec<EventRow>, FeedError> {
+        if let Some((archive, entries)) = &self.archive
+            && from < self.archived_through
+        {
+            let archived = archive
+                .account_events_after(entries, account, from, BATCH)
+                .map_err(|e| FeedError::Archive(e.to_string()))?;
+            if !archived.is_empty() {
+                return Ok(archived);
+            }
+        }
+        Ok(txn.events_after(account, None, from, BATCH)?)
+    }
+}
+
 /// Feeds `stores` up to the newest event; returns how many events went in.
-/// `neighbours` answers the resource tags enriched events carry.
 pub fn feed(
     txn: &dyn ReadTxn,
     lake: &Lake,
     stores: &[EventDataStoreRecord],
-    neighbours: &dyn Destinations,
+    sources: FeedSources<'_>,
 ) -> Result<usize, FeedError> {
     let mut ingested = 0;
-    let mut tags = TagIndex::new(neighbours);
+    let mut tags = TagIndex::new(sources.neighbours);
+    let log = LogReader::new(txn, sources.archive)?;
     for store in stores {
         for account in accounts(txn, store)? {
-            ingested += feed_account(txn, lake, store, &account, &mut tags)?;
+            ingested += feed_account(txn, &log, lake, store, &account, &mut tags)?;
         }
     }
     Ok(ingested)
@@ -106,6 +163,7 @@ fn accounts(txn: &dyn ReadTxn, store: &EventDataStoreRecord) -> Result<Vec<Strin
 
 fn feed_account(
     txn: &dyn ReadTxn,
+    log: &LogReader<'_>,
     lake: &Lake,
     store: &EventDataStoreRecord,
     account: &str,
@@ -127,7 +185,7 @@ fn feed_account(
         {
             return Ok(ingested);
         }
-        let events = txn.events_after(account, None, from, BATCH)?;
+        let events = log.events_after(txn, account, from)?;
         let Some(through) = events.last().map(|e| e.seq) else {
             return Ok(ingested);
         };

@@ -18,12 +18,13 @@ use trailroom_store::ReadTxn;
 
 use super::dashboards::dashboards_in;
 use super::dashboards::widgets::{fill, refresh_values};
+use super::feed::FeedSources;
 use super::generate::generated;
 use super::record::{EdsStatus, EventDataStoreRecord, eds_arn};
 use super::{
     EDS_RESOURCE_TYPE, StoreRef, administered_stores, feed, lake_error, page, page_offset,
 };
-use crate::trails::{BucketView, Destinations, required};
+use crate::trails::{BucketView, required};
 
 /// How far back ListQueries looks by default (AWS keeps queries seven days).
 const LIST_WINDOW_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -82,7 +83,7 @@ pub(crate) fn start_query(
     ctx: &CallContext,
     input: StartQueryRequest,
     lake: &Arc<Lake>,
-    destinations: &dyn Destinations,
+    sources: FeedSources<'_>,
 ) -> Result<StartQueryResponse, ApiError> {
     let statement = statement_to_run(ctx, &input)?;
     let delivery_uri = input.delivery_s3_uri.clone();
@@ -93,7 +94,7 @@ pub(crate) fn start_query(
                 format!("DeliveryS3Uri must be s3://bucket[/prefix]: {uri}"),
             )
         })?;
-        let view = ctx.read(|txn| destinations.bucket(txn, &bucket))?;
+        let view = ctx.read(|txn| sources.neighbours.bucket(txn, &bucket))?;
         match view {
             BucketView::Missing => {
                 return Err(ApiError::client(
@@ -124,7 +125,7 @@ pub(crate) fn start_query(
         if owner == ctx.account_id() {
             stores.extend(administered_stores(txn, &owner, ctx.region(), now)?);
         }
-        feed::feed(txn, lake, &stores, destinations).map_err(|e| lake_failure(&e))?;
+        feed::feed(txn, lake, &stores, sources).map_err(|e| lake_failure(&e))?;
         Ok(stores)
     })?;
     let spec = QuerySpec {
@@ -178,10 +179,10 @@ pub(crate) fn fed_stores(
     account: &str,
     region: &str,
     now_ms: i64,
-    neighbours: &dyn Destinations,
+    sources: FeedSources<'_>,
 ) -> Result<Vec<EventDataStoreRecord>, ApiError> {
     let stores = region_stores(txn, account, region, now_ms)?;
-    feed::feed(txn, lake, &stores, neighbours).map_err(|e| lake_failure(&e))?;
+    feed::feed(txn, lake, &stores, sources).map_err(|e| lake_failure(&e))?;
     Ok(stores)
 }
 

@@ -1,7 +1,8 @@
 //! The feed against a model: after any interleaving of recorded events, store lifecycle calls
-//! (create with or without ingestion, stop, start, delete, restore) and feeder runs (one, or two
-//! racing), each store holds exactly the events its model windows, account, region and selectors
-//! admit: none lost, none twice.
+//! (create with or without ingestion, stop, start, delete, restore), feeder runs (one, or two
+//! racing) and archiving passes that ignore the feeds' cursors (as another node's archiver does,
+//! which knows only its own lake), each store holds exactly the events its model windows,
+//! account, region and selectors admit: none lost, none twice.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -14,6 +15,8 @@ use trailroom_lake::{Lake, LakeError, Limits, QuerySpec};
 use trailroom_model::cloudtrail::*;
 use trailroom_store::{EventRow, ReadTxn, Store, read, write};
 use trailroom_store_sqlite::SqliteStore;
+
+use trailroom_archive::{ArchiveReader, Pass, SegmentObjects, archive_once, catalog};
 
 use super::feed;
 use crate::CloudTrailService;
@@ -46,6 +49,33 @@ enum Step {
     Feed,
     /// Two feeder runs racing on two threads.
     FeedRacing,
+    /// Every event of the live log moved to the archive, in segments of this size.
+    Archive(usize),
+}
+
+/// Segments kept in memory.
+#[derive(Default)]
+struct MemoryObjects(std::sync::Mutex<Vec<bytes::Bytes>>);
+
+#[async_trait::async_trait]
+impl SegmentObjects for MemoryObjects {
+    async fn put(&self, bytes: bytes::Bytes) -> std::io::Result<String> {
+        let mut objects = self.0.lock().unwrap();
+        objects.push(bytes);
+        Ok(format!("{:x}", objects.len() - 1))
+    }
+    async fn get(&self, name: &str) -> std::io::Result<bytes::Bytes> {
+        self.get_blocking(name)
+    }
+    fn get_blocking(&self, name: &str) -> std::io::Result<bytes::Bytes> {
+        let index = usize::from_str_radix(name, 16).map_err(std::io::Error::other)?;
+        self.0
+            .lock()
+            .unwrap()
+            .get(index)
+            .cloned()
+            .ok_or_else(|| std::io::Error::other("no such object"))
+    }
 }
 
 /// What the model knows of a store.
@@ -75,6 +105,8 @@ struct Harness {
     lake: Arc<Lake>,
     clock: Arc<ManualClock>,
     svc: CloudTrailService,
+    objects: Arc<MemoryObjects>,
+    archive: Arc<ArchiveReader>,
     next_event: usize,
     _dir: tempfile::TempDir,
 }
@@ -88,11 +120,14 @@ impl Harness {
             lake: Some(lake.clone()),
             ..CloudTrailService::default()
         };
+        let objects = Arc::new(MemoryObjects::default());
         Self {
             store,
             lake,
             clock: Arc::new(ManualClock::new(START)),
             svc,
+            archive: Arc::new(ArchiveReader::new(objects.clone())),
+            objects,
             next_event: 0,
             _dir: dir,
         }
@@ -182,14 +217,50 @@ impl Harness {
         .unwrap();
     }
 
-    fn feed(store: &Arc<dyn Store>, lake: &Lake) {
+    fn feed(store: &Arc<dyn Store>, lake: &Lake, archive: &ArchiveReader) {
+        let sources = feed::FeedSources {
+            neighbours: &crate::trails::FixedDestinations::default(),
+            archive: Some(archive),
+        };
         read(store.as_ref(), |txn: &dyn ReadTxn| {
-            feed::live_stores(txn, START).and_then(|s| {
-                feed::feed(txn, lake, &s, &crate::trails::FixedDestinations::default())
-            })
+            feed::live_stores(txn, START).and_then(|s| feed::feed(txn, lake, &s, sources))
         })
         .unwrap()
         .unwrap();
+    }
+
+    /// Moves every live event into segments of `size`, whatever the feeds have read.
+    async fn archive_everything(&self, size: usize) {
+        let pass = Pass {
+            cutoff_ms: i64::MAX,
+            horizon_seq: None,
+            segment_events: size,
+            now_ms: START,
+        };
+        while archive_once(self.store.as_ref(), self.objects.as_ref(), &pass, None)
+            .await
+            .unwrap()
+            .is_some()
+        {}
+    }
+
+    /// Every recorded event, live or archived.
+    fn all_events(&self) -> Vec<EventRow> {
+        read(self.store.as_ref(), |txn: &dyn ReadTxn| {
+            let entries = catalog::entries(txn)?;
+            let mut events = Vec::new();
+            for account in [OWNER, OTHER] {
+                events.extend(
+                    self.archive
+                        .account_events_after(&entries, account, 0, 1_000_000)
+                        .unwrap(),
+                );
+                events.extend(txn.events_after(account, None, 0, 1_000_000)?);
+            }
+            Ok::<_, trailroom_store::StoreError>(events)
+        })
+        .unwrap()
+        .unwrap()
     }
 
     /// Every event id a store holds, by query.
@@ -329,25 +400,22 @@ impl Harness {
                         model[i].windows.push((before, None));
                     }
                 }
-                Step::Feed => Self::feed(&self.store, &self.lake),
+                Step::Feed => Self::feed(&self.store, &self.lake, &self.archive),
                 Step::FeedRacing => {
-                    let (s1, l1) = (self.store.clone(), self.lake.clone());
-                    let (s2, l2) = (self.store.clone(), self.lake.clone());
-                    let a = std::thread::spawn(move || Self::feed(&s1, &l1));
-                    let b = std::thread::spawn(move || Self::feed(&s2, &l2));
+                    let (s1, l1, a1) =
+                        (self.store.clone(), self.lake.clone(), self.archive.clone());
+                    let (s2, l2, a2) =
+                        (self.store.clone(), self.lake.clone(), self.archive.clone());
+                    let a = std::thread::spawn(move || Self::feed(&s1, &l1, &a1));
+                    let b = std::thread::spawn(move || Self::feed(&s2, &l2, &a2));
                     a.join().unwrap();
                     b.join().unwrap();
                 }
+                Step::Archive(size) => self.archive_everything(*size).await,
             }
         }
-        Self::feed(&self.store, &self.lake);
-        let all = read(self.store.as_ref(), |txn: &dyn ReadTxn| {
-            let mut events = txn.events_after(OWNER, None, 0, 1_000_000)?;
-            events.extend(txn.events_after(OTHER, None, 0, 1_000_000)?);
-            Ok::<_, trailroom_store::StoreError>(events)
-        })
-        .unwrap()
-        .unwrap();
+        Self::feed(&self.store, &self.lake, &self.archive);
+        let all = self.all_events();
         for store in &model {
             let expected: BTreeSet<String> = all
                 .iter()
@@ -371,6 +439,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (0..4usize).prop_map(Step::Restore),
         2 => Just(Step::Feed),
         1 => Just(Step::FeedRacing),
+        1 => (1..8usize).prop_map(Step::Archive),
     ]
 }
 
@@ -435,7 +504,7 @@ fn retention_prunes_old_events_and_gone_stores_are_dropped() {
         };
         let (arn, id) = h.create_store(input).await;
         h.record(&[(true, 0, false), (true, 0, true)]).await;
-        Harness::feed(&h.store, &h.lake);
+        Harness::feed(&h.store, &h.lake, &h.archive);
         // CreateEventDataStore's own event opens the window, then the two recorded.
         assert_eq!(h.stored_ids(&id).len(), 3);
 
@@ -513,9 +582,9 @@ fn scheduled_refreshes_run_at_their_time_when_cloudtrail_may() {
             .decode()
             .unwrap()
         };
-        let neighbours = crate::trails::FixedDestinations::default();
-        let refresh =
-            |now: i64| run_scheduled_refreshes(h.store.as_ref(), &h.lake, now, &neighbours);
+        let refresh = |now: i64| {
+            run_scheduled_refreshes(h.store.as_ref(), &h.lake, now, h.svc.feed_sources())
+        };
 
         assert_eq!(refresh(START + HOUR).await.unwrap(), 0, "not due yet");
         assert_eq!(dashboard().last_refresh_ms, None);

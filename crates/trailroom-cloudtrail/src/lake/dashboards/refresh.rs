@@ -20,10 +20,11 @@ use trailroom_store::Store;
 use super::record::{DASHBOARD_KIND, DASHBOARD_RESOURCE_TYPE, DashboardRecord, find_dashboard};
 use super::resolver;
 use super::widgets::{CUSTOM_PARAMETERS, STORE_PARAMETER, fill, refresh_values};
+use crate::lake::feed::FeedSources;
 use crate::lake::queries::fed_stores;
 use crate::lake::record::{EdsStatus, EventDataStoreRecord};
 use crate::lake::{lake_error, not_found};
-use crate::trails::{Destinations, required};
+use crate::trails::required;
 
 /// The service principal that runs dashboards' queries.
 const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
@@ -171,7 +172,7 @@ pub(crate) async fn start_dashboard_refresh(
     ctx: &CallContext,
     input: StartDashboardRefreshRequest,
     lake: &Arc<Lake>,
-    neighbours: &dyn Destinations,
+    sources: FeedSources<'_>,
 ) -> Result<StartDashboardRefreshResponse, ApiError> {
     let id = required(input.dashboard_id, "DashboardId")?;
     let (account, region, now) = (ctx.account_id(), ctx.region(), ctx.now_ms());
@@ -187,7 +188,7 @@ pub(crate) async fn start_dashboard_refresh(
             format!("{key} is not a query parameter of this dashboard."),
         ));
     }
-    let stores = ctx.read(|txn| fed_stores(txn, lake, account, region, now, neighbours))?;
+    let stores = ctx.read(|txn| fed_stores(txn, lake, account, region, now, sources))?;
     if dashboard.managed {
         let store = highlights_store(given.get(STORE_PARAMETER), &stores)?;
         given.insert(STORE_PARAMETER.into(), store);
@@ -263,7 +264,7 @@ pub async fn run_scheduled_refreshes(
     store: &dyn Store,
     lake: &Arc<Lake>,
     now_ms: i64,
-    neighbours: &dyn Destinations,
+    sources: FeedSources<'_>,
 ) -> Result<usize, ApiError> {
     let due: Vec<DashboardRecord> = trailroom_store::read(store, |txn| {
         txn.list_kind(DASHBOARD_KIND)?
@@ -282,7 +283,7 @@ pub async fn run_scheduled_refreshes(
     .collect();
     let mut refreshed = 0;
     for dashboard in due {
-        let (refresh_id, failure) = scheduled_refresh(store, lake, &dashboard, now_ms, neighbours)?;
+        let (refresh_id, failure) = scheduled_refresh(store, lake, &dashboard, now_ms, sources)?;
         refreshed += usize::from(refresh_id.is_some());
         record_refresh(store, &dashboard, refresh_id, now_ms, failure).await?;
     }
@@ -295,7 +296,7 @@ fn scheduled_refresh(
     lake: &Arc<Lake>,
     dashboard: &DashboardRecord,
     now_ms: i64,
-    neighbours: &dyn Destinations,
+    sources: FeedSources<'_>,
 ) -> Result<(Option<String>, Option<String>), ApiError> {
     if !lets_cloudtrail(
         dashboard.resource_policy.as_deref(),
@@ -312,7 +313,7 @@ fn scheduled_refresh(
     }
     let (account, region) = (&dashboard.account_id, &dashboard.home_region);
     let stores = trailroom_store::read(store, |txn| {
-        fed_stores(txn, lake, account, region, now_ms, neighbours)
+        fed_stores(txn, lake, account, region, now_ms, sources)
     })
     .map_err(store_failure)??;
     let mut given = BTreeMap::new();
