@@ -90,7 +90,14 @@ impl ArchiveReader {
                 break;
             }
             let events = self.events(entry).await?;
-            found.extend(events.iter().filter(|e| answers(query, e)).cloned());
+            // Only a page's worth of each segment's matches is copied out.
+            let mut matching: Vec<&EventRow> =
+                events.iter().filter(|e| answers(query, e)).collect();
+            if matching.len() > query.limit && query.limit > 0 {
+                matching.select_nth_unstable_by(query.limit - 1, |a, b| newest_first(a, b));
+                matching.truncate(query.limit);
+            }
+            found.extend(matching.into_iter().cloned());
             found.sort_by(newest_first);
             found.truncate(query.limit);
         }

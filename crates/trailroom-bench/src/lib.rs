@@ -13,6 +13,7 @@
 // A load generator is a client: it signs with, and times by, the real clock.
 #![allow(clippy::disallowed_methods)]
 
+pub mod archive;
 pub mod ceiling;
 pub mod client;
 pub mod delivery;
