@@ -86,6 +86,15 @@ def test_nodes_answer_as_one_service(cluster):
             {"AttributeKey": "EventName", "AttributeValue": "CreateUser"}])["Events"]
         created = sorted(json.loads(e["CloudTrailEvent"])["requestParameters"]["userName"] for e in found)
         assert created == ["spread-0", "spread-1", "spread-2"], node.endpoint
+    # Archived by one node (moto keeps the segments), they are still found on every node.
+    archived = requests.post(cluster[1].endpoint + "/_trailroom/archive?olderThan=0", timeout=60).json()
+    assert archived["events"] >= 3, archived
+    for node in cluster:
+        found = node.client("cloudtrail").lookup_events(LookupAttributes=[
+            {"AttributeKey": "EventName", "AttributeValue": "CreateUser"}])["Events"]
+        created = sorted(json.loads(e["CloudTrailEvent"])["requestParameters"]["userName"] for e in found)
+        assert created == ["spread-0", "spread-1", "spread-2"], node.endpoint
+    assert requests.get(cluster[2].endpoint + "/_trailroom/archive", timeout=60).json()["valid"]
     # A key made on one node signs calls on another at once; deleted there, it fails everywhere.
     key = iam[0].create_access_key(UserName="spread-0")["AccessKey"]
     iam[0].put_user_policy(UserName="spread-0", PolicyName="all", PolicyDocument=json.dumps(

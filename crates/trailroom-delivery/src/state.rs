@@ -172,3 +172,76 @@ pub(crate) fn save<T: Serialize>(
 ) -> Result<(), StoreError> {
     tx.put(&Doc::new(&target.owner_account, kind, id, value)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::port::Window;
+
+    fn target(key: &str, windows: &[(i64, bool)]) -> Target {
+        Target {
+            trail_arn: format!("arn:aws:cloudtrail:us-east-1:111111111111:trail/{key}"),
+            key: key.to_owned(),
+            origin: key.to_owned(),
+            trail_name: key.to_owned(),
+            home_region: "us-east-1".into(),
+            owner_account: "111111111111".into(),
+            bucket: "b".into(),
+            prefix: None,
+            org_id: None,
+            accounts: vec!["111111111111".into()],
+            regions: vec!["us-east-1".into()],
+            sns_topic_arn: None,
+            digests: false,
+            windows: windows
+                .iter()
+                .map(|&(after_seq, closed)| Window {
+                    started_ms: 0,
+                    after_seq,
+                    end: closed.then_some(WindowEnd::AtEvent {
+                        stopped_ms: 1,
+                        upto_seq: after_seq + 100,
+                    }),
+                })
+                .collect(),
+            deleted_ms: None,
+            aggregation: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_low_water_is_the_least_position_a_target_still_reads_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = trailroom_store_sqlite::SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let unstarted = target("unstarted", &[(10, false)]);
+        let moving = target("moving", &[(5, false)]);
+        let finished = target("finished", &[(1, true)]);
+        let (m, f) = (moving.clone(), finished.clone());
+        trailroom_store::write(store.as_ref(), move |tx| {
+            let at = |last_seq, window| Cursor {
+                last_seq,
+                window,
+                ..Cursor::default()
+            };
+            save(tx, &m, CURSOR_KIND, &m.key, &at(25, 0))?;
+            save(tx, &f, CURSOR_KIND, &f.key, &at(101, 1))
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let low = |targets: Vec<Target>| {
+            trailroom_store::read(store.as_ref(), |txn| low_water(txn, &targets).unwrap()).unwrap()
+        };
+        assert_eq!(
+            low(vec![unstarted.clone(), moving.clone(), finished.clone()]),
+            Some(10)
+        );
+        assert_eq!(low(vec![moving.clone(), finished.clone()]), Some(25));
+        assert_eq!(
+            low(vec![finished]),
+            None,
+            "a finished target reads nothing more"
+        );
+        assert_eq!(low(Vec::new()), None);
+    }
+}
