@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use trailroom_store::{EventQuery, EventRow};
+use trailroom_store::{EventQuery, EventRow, LookupKey};
 
 use crate::catalog::CatalogEntry;
 use crate::{ArchiveError, SegmentObjects, segment};
@@ -25,6 +25,24 @@ impl std::fmt::Debug for ArchiveReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ArchiveReader").finish_non_exhaustive()
     }
+}
+
+/// The time (ms) a UUIDv7 carries in its first 48 bits: the `eventTime` of the events this
+/// server records (`trailroom_audit::record::new_event_id`). `None` for any other id.
+pub fn uuid_v7_ms(id: &str) -> Option<i64> {
+    let bytes = id.as_bytes();
+    let shaped = bytes.len() == 36
+        && [8, 13, 18, 23].iter().all(|&i| bytes[i] == b'-')
+        && bytes[14] == b'7'
+        && id
+            .chars()
+            .filter(|c| *c != '-')
+            .all(|c| c.is_ascii_hexdigit());
+    if !shaped {
+        return None;
+    }
+    let hex: String = id[..8].chars().chain(id[9..13].chars()).collect();
+    i64::from_str_radix(&hex, 16).ok()
 }
 
 /// Event history's order: newest first.
@@ -73,11 +91,21 @@ impl ArchiveReader {
         let newest_allowed = query
             .before
             .map_or(query.end_ms, |(t, _)| t.min(query.end_ms));
+        // An event id this server minted names its event's time: one segment's worth to read.
+        let id_time = match &query.key {
+            Some(LookupKey::EventId(id)) => uuid_v7_ms(id),
+            _ => None,
+        };
         let mut candidates: Vec<&CatalogEntry> = entries
             .iter()
             .filter(|e| e.holds_stream(&query.account_id, &query.region))
             .filter(|e| e.segment.newest_event_ms >= query.start_ms)
             .filter(|e| e.segment.oldest_event_ms <= newest_allowed)
+            .filter(|e| {
+                id_time.is_none_or(|t| {
+                    (e.segment.oldest_event_ms..=e.segment.newest_event_ms).contains(&t)
+                })
+            })
             .collect();
         candidates.sort_by_key(|e| std::cmp::Reverse(e.segment.newest_event_ms));
         let mut found: Vec<EventRow> = Vec::new();
@@ -195,5 +223,26 @@ impl ArchiveReader {
             held += events.len();
             held <= CACHED_EVENTS
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uuid_v7_names_its_time_and_other_ids_name_none() {
+        // 2023-11-14T22:13:20.123Z as the audit layer mints it.
+        let ms = 1_700_000_000_123_i64;
+        let id = format!(
+            "{:08x}-{:04x}-7abc-8def-0123456789ab",
+            ms >> 16,
+            ms & 0xffff
+        );
+        assert_eq!(uuid_v7_ms(&id), Some(ms));
+        assert_eq!(uuid_v7_ms("00000000-0000-4000-8000-000000000007"), None);
+        assert_eq!(uuid_v7_ms("not-a-uuid"), None);
+        assert_eq!(uuid_v7_ms("0000000g-0000-7000-8000-000000000007"), None);
+        assert_eq!(uuid_v7_ms(""), None);
     }
 }

@@ -60,10 +60,10 @@ const T0: i64 = 1_700_000_000_000;
 fn event(n: i64) -> EventRow {
     EventRow {
         seq: 0,
-        event_id: format!("00000000-0000-4000-8000-{n:012}"),
+        event_id: event_id(n),
         account_id: ACCOUNT.into(),
         region: if n % 5 == 4 { "eu-west-1" } else { "us-east-1" }.into(),
-        event_time_ms: T0 + n * 1_000 - if n % 7 == 3 { 9_500 } else { 0 },
+        event_time_ms: time_of(n),
         event_name: ["CreateRoom", "GetRoom", "DeleteRoom"][(n % 3) as usize].into(),
         event_source: if n % 4 == 0 {
             "cloudtrail.amazonaws.com"
@@ -82,13 +82,26 @@ fn event(n: i64) -> EventRow {
     }
 }
 
+fn time_of(n: i64) -> i64 {
+    T0 + n * 1_000 - if n % 7 == 3 { 9_500 } else { 0 }
+}
+
+/// A UUIDv7 carrying the event's time, as the server mints them (every third one a plain id).
+fn event_id(n: i64) -> String {
+    let t = time_of(n);
+    match n % 3 {
+        0 => format!("00000000-0000-4000-8000-{n:012}"),
+        _ => format!("{:08x}-{:04x}-7000-8000-{n:012}", t >> 16, t & 0xffff),
+    }
+}
+
 /// Every lookup attribute, with values present in [`event`]'s data and one absent.
 fn keys() -> Vec<Option<LookupKey>> {
     vec![
         None,
-        Some(LookupKey::EventId(
-            "00000000-0000-4000-8000-000000000007".into(),
-        )),
+        Some(LookupKey::EventId(event_id(7))),
+        Some(LookupKey::EventId(event_id(60))),
+        Some(LookupKey::EventId(event_id(101))),
         Some(LookupKey::EventName("GetRoom".into())),
         Some(LookupKey::EventSource("cloudtrail.amazonaws.com".into())),
         Some(LookupKey::Username("user-1".into())),
