@@ -132,17 +132,22 @@ pub fn low_water(txn: &dyn ReadTxn, lake: &Lake, now_ms: i64) -> Result<Option<i
             let from = lake
                 .cursor(&feed_key(&store, &account))?
                 .unwrap_or(first.after_seq);
-            let finished = store.status != EdsStatus::Enabled
-                && store
-                    .windows
-                    .iter()
-                    .all(|w| w.upto_seq.is_some_and(|u| u <= from));
-            if !finished {
+            if !fed_to_the_end(&store, from) {
                 lowest = Some(lowest.map_or(from, |l| l.min(from)));
             }
         }
     }
     Ok(lowest)
+}
+
+/// Whether a feed of `store` at `from` has nothing left to take: ingestion stopped and every
+/// window closed at or before `from`.
+fn fed_to_the_end(store: &EventDataStoreRecord, from: i64) -> bool {
+    store.status != EdsStatus::Enabled
+        && store
+            .windows
+            .iter()
+            .all(|w| w.upto_seq.is_some_and(|u| u <= from))
 }
 
 /// The lake's name of the feed of `account`'s events into `store`.
@@ -177,12 +182,7 @@ fn feed_account(
     let mut ingested = 0;
     loop {
         let from = lake.cursor(&key)?.unwrap_or(first.after_seq);
-        if store.status != EdsStatus::Enabled
-            && store
-                .windows
-                .iter()
-                .all(|w| w.upto_seq.is_some_and(|u| u <= from))
-        {
+        if fed_to_the_end(store, from) {
             return Ok(ingested);
         }
         let events = log.events_after(txn, account, from)?;
