@@ -2,9 +2,11 @@
 //! and at or before the horizon (the lowest position a trail's delivery or a Lake feed still
 //! has to read) becomes one segment. Order, so that a crash anywhere loses nothing: the segment
 //! and its signed manifest are written to the object store first; then one store transaction
-//! (fenced by the archive lease) checks that the chain has not moved, adds the catalog entry and
-//! removes the events from the live log. A crash before that commit leaves at worst unreferenced
-//! objects, and the next pass archives the same events again under new objects.
+//! (fenced by the archive lease) checks that the chain has not moved and adds the catalog entry;
+//! then the events leave the live log in small write jobs (lookups meanwhile find them in both
+//! places and keep one). A crash before the catalog commit leaves at worst unreferenced objects,
+//! and the next pass archives the same events again under new objects; a crash during removal
+//! leaves events the next pass removes first.
 
 use bytes::Bytes;
 use trailroom_store::lease::{self, Fence};
@@ -39,21 +41,44 @@ pub struct Archived {
     pub removed: usize,
 }
 
-/// Archives the oldest qualifying run of the live log as one segment; `None` when no event
-/// qualifies. `fence`: the archive lease, checked in the commit.
+/// Events removed from the live log per write job: the writer is never held for long.
+pub const REMOVE_CHUNK: usize = 2_000;
+
+/// Archives the oldest qualifying run of the live log as one segment, then takes its events out
+/// of the live log; `None` when no event qualifies. `fence`: the archive lease, checked in every
+/// write. Events a former pass catalogued but did not finish removing go first.
 pub async fn archive_once(
     store: &dyn Store,
     objects: &dyn SegmentObjects,
     pass: &Pass,
     fence: Option<&Fence>,
 ) -> Result<Option<Archived>, ArchiveError> {
+    remove_archived(store, fence).await?;
+    let Some(entry) = write_segment(store, objects, pass, fence).await? else {
+        return Ok(None);
+    };
+    let removed = remove_archived(store, fence).await?;
+    Ok(Some(Archived {
+        sequence: entry.sequence,
+        events: entry.segment.events as usize,
+        removed,
+    }))
+}
+
+/// Writes the next segment and its manifest, then catalogues it (in a write checking the fence
+/// and that the chain has not moved); its events stay in the live log until
+/// [`remove_archived`]. `None` when no event qualifies.
+pub async fn write_segment(
+    store: &dyn Store,
+    objects: &dyn SegmentObjects,
+    pass: &Pass,
+    fence: Option<&Fence>,
+) -> Result<Option<CatalogEntry>, ArchiveError> {
     let limit = pass.segment_events.max(1);
     let (last, key, oldest) = trailroom_store::read(store, |txn| {
-        Ok::<_, StoreError>((
-            catalog::last(txn)?,
-            signing::current(txn)?,
-            txn.log_after(0, limit)?,
-        ))
+        let last = catalog::last(txn)?;
+        let after = last.as_ref().map_or(0, |l| l.segment.last_position);
+        Ok::<_, StoreError>((last, signing::current(txn)?, txn.log_after(after, limit)?))
     })??;
     let run: Vec<EventRow> = oldest
         .into_iter()
@@ -70,7 +95,7 @@ pub async fn archive_once(
     let (bytes, info, streams) = tokio::task::spawn_blocking(move || describe(&run))
         .await
         .map_err(|e| ArchiveError::Segment(format!("encoding panicked: {e}")))??;
-    let object = objects.put(Bytes::from(bytes.data)).await?;
+    let object = objects.put(Bytes::from(bytes)).await?;
     let segment = SegmentInfo { object, ..info };
     let sequence = last.as_ref().map_or(1, |l| l.sequence + 1);
     let previous = last.as_ref().map(|l| PreviousManifest {
@@ -86,9 +111,8 @@ pub async fn archive_once(
         manifest_signature: manifest.signature.clone(),
         streams,
     };
-    let events = entry.segment.events as usize;
-    let fence = fence.cloned();
-    let removed = trailroom_store::write(store, move |tx| {
+    let (fence, catalogued) = (fence.cloned(), entry.clone());
+    trailroom_store::write(store, move |tx| {
         if let Some(fence) = &fence {
             lease::check(&*tx, fence)?;
         }
@@ -96,25 +120,50 @@ pub async fn archive_once(
         if current != sequence.checked_sub(1).filter(|s| *s > 0) {
             return Err(ArchiveError::ChainMoved);
         }
-        catalog::add(tx, &entry)?;
-        Ok(tx.remove_events(&bytes.positions)?)
+        catalog::add(tx, &catalogued)?;
+        Ok(())
     })
     .await??;
-    Ok(Some(Archived {
-        sequence,
-        events,
-        removed,
-    }))
+    Ok(Some(entry))
 }
 
-/// A segment's bytes and the positions it holds.
-struct Encoded {
-    data: Vec<u8>,
-    positions: Vec<i64>,
+/// Takes every live event at or before the catalog's last position out of the live log, in
+/// write jobs of [`REMOVE_CHUNK`]; returns how many. Until then lookups find such an event in
+/// both places and keep one.
+pub async fn remove_archived(
+    store: &dyn Store,
+    fence: Option<&Fence>,
+) -> Result<usize, ArchiveError> {
+    let mut removed = 0;
+    loop {
+        let doomed: Vec<i64> = trailroom_store::read(store, |txn| {
+            let Some(through) = catalog::last(txn)?.map(|l| l.segment.last_position) else {
+                return Ok::<_, StoreError>(Vec::new());
+            };
+            // The live log's oldest events: those at or before the archive's end are archived.
+            Ok(txn
+                .log_after(0, REMOVE_CHUNK)?
+                .into_iter()
+                .map(|e| e.seq)
+                .take_while(|seq| *seq <= through)
+                .collect())
+        })??;
+        if doomed.is_empty() {
+            return Ok(removed);
+        }
+        let fence = fence.cloned();
+        removed += trailroom_store::write(store, move |tx| {
+            if let Some(fence) = &fence {
+                lease::check(&*tx, fence)?;
+            }
+            tx.remove_events(&doomed)
+        })
+        .await??;
+    }
 }
 
 /// The segment of `run` with what its manifest and catalog entry say of it (object unset).
-fn describe(run: &[EventRow]) -> Result<(Encoded, SegmentInfo, Vec<String>), ArchiveError> {
+fn describe(run: &[EventRow]) -> Result<(Vec<u8>, SegmentInfo, Vec<String>), ArchiveError> {
     let data = segment::encode(run)?;
     let info = SegmentInfo {
         object: String::new(),
@@ -132,8 +181,7 @@ fn describe(run: &[EventRow]) -> Result<(Encoded, SegmentInfo, Vec<String>), Arc
         .collect();
     streams.sort();
     streams.dedup();
-    let positions = run.iter().map(|e| e.seq).collect();
-    Ok((Encoded { data, positions }, info, streams))
+    Ok((data, info, streams))
 }
 
 /// The archive key, made now when there is none (the first pass).

@@ -18,7 +18,7 @@ pub mod verify;
 
 use bytes::Bytes;
 
-pub use archiver::{Archived, Pass, archive_once};
+pub use archiver::{Archived, Pass, archive_once, remove_archived, write_segment};
 pub use catalog::CatalogEntry;
 pub use lookup::{ArchiveReader, merge};
 pub use verify::{Report, verify};

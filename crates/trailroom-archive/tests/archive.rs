@@ -11,6 +11,7 @@ use bytes::Bytes;
 use proptest::prelude::*;
 use trailroom_archive::{
     ArchiveError, ArchiveReader, CatalogEntry, Pass, SegmentObjects, archive_once, catalog, verify,
+    write_segment,
 };
 use trailroom_store::lease::{self, Fence};
 use trailroom_store::{EventQuery, EventRow, LookupKey, Store, StoreError};
@@ -313,6 +314,39 @@ async fn a_segment_taken_out_of_the_chain_is_detected() {
 }
 
 #[tokio::test]
+async fn events_catalogued_but_not_yet_removed_are_found_once_and_removed_next() {
+    let (_dir, store) = open();
+    let objects = Arc::new(MemoryObjects::default());
+    let reader = ArchiveReader::new(objects.clone());
+    append(store.as_ref(), 0..50).await;
+    let before = answers(store.as_ref(), &reader).await;
+    // A pass that stopped after cataloguing its segment: the events are in both places.
+    let pass = pass(T0 + 1_000_000, 30);
+    let entry = write_segment(store.as_ref(), objects.as_ref(), &pass, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.segment.events, 30);
+    let live = || trailroom_store::read(store.as_ref(), |txn| txn.count_events().unwrap()).unwrap();
+    assert_eq!(live(), 50);
+    assert_eq!(answers(store.as_ref(), &reader).await, before);
+    // The next pass removes them first, then archives the rest.
+    let done = archive_once(store.as_ref(), objects.as_ref(), &pass, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((done.sequence, done.events, done.removed), (2, 20, 20));
+    assert_eq!(live(), 0);
+    assert_eq!(answers(store.as_ref(), &reader).await, before);
+    assert!(
+        verify(store.as_ref(), objects.as_ref())
+            .await
+            .unwrap()
+            .valid()
+    );
+}
+
+#[tokio::test]
 async fn the_horizon_holds_events_back() {
     let (_dir, store) = open();
     let objects = MemoryObjects::default();
@@ -384,6 +418,8 @@ enum Step {
     Archive(i64, usize),
     /// Prunes events older than this many seconds past T0 (retention).
     Prune(i64),
+    /// One segment catalogued and its events left in the live log (a pass stopped there).
+    Catalogue(i64, usize),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -391,6 +427,7 @@ fn step() -> impl Strategy<Value = Step> {
         (1i64..25).prop_map(Step::Append),
         (0i64..120, 1usize..30).prop_map(|(s, n)| Step::Archive(s, n)),
         (0i64..40).prop_map(Step::Prune),
+        (0i64..120, 1usize..30).prop_map(|(s, n)| Step::Catalogue(s, n)),
     ]
 }
 
@@ -419,12 +456,19 @@ proptest! {
                     Step::Archive(seconds, size) => {
                         archive_all(store.as_ref(), objects.as_ref(), &pass(T0 + seconds * 1_000, size)).await;
                     }
+                    Step::Catalogue(seconds, size) => {
+                        write_segment(store.as_ref(), objects.as_ref(), &pass(T0 + seconds * 1_000, size), None).await.unwrap();
+                    }
                     Step::Prune(seconds) => {
                         // Retention applies to the live log only; the model loses what the live
-                        // log loses.
+                        // log loses and the archive does not hold (a catalogued event not yet
+                        // removed stays archived).
                         let cutoff = T0 + seconds * 1_000;
+                        let archived_through = trailroom_store::read(store.as_ref(), |txn| {
+                            catalog::last(txn).unwrap().map_or(0, |l| l.segment.last_position)
+                        }).unwrap();
                         let live: Vec<String> = trailroom_store::read(store.as_ref(), |txn| {
-                            txn.log_after(0, usize::MAX >> 1).unwrap()
+                            txn.log_after(archived_through, usize::MAX >> 1).unwrap()
                         }).unwrap().into_iter().filter(|e| e.event_time_ms < cutoff).map(|e| e.event_id).collect();
                         trailroom_store::write(store.as_ref(), move |tx| tx.prune_events(cutoff, 1_000_000)).await.unwrap().unwrap();
                         let doomed: Vec<i64> = trailroom_store::read(model.as_ref(), |txn| {

@@ -77,14 +77,15 @@ pub async fn archive_round(
     state: &AppState,
     after: std::time::Duration,
 ) -> Result<Round, ArchiveError> {
-    let Some(fence) = state.leases.hold(LEASE).await? else {
-        return Ok(Round::default());
-    };
     let objects = ArchiveObjects {
         blobs: state.s3.blobs().clone(),
     };
     let mut round = Round::default();
     loop {
+        // Held (renewed) before each segment; another node's now: its work from here on.
+        let Some(fence) = state.leases.hold(LEASE).await? else {
+            return Ok(round);
+        };
         let now = state.clock.now_ms();
         let pass = Pass {
             cutoff_ms: now - after.as_millis() as i64,
@@ -92,7 +93,6 @@ pub async fn archive_round(
             segment_events: state.config.archive.segment_events,
             now_ms: now,
         };
-        let fence = state.leases.hold(LEASE).await?.unwrap_or(fence.clone());
         match trailroom_archive::archive_once(state.store.as_ref(), &objects, &pass, Some(&fence))
             .await?
         {
