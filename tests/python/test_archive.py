@@ -35,12 +35,16 @@ def get(srv, path):
         return json.loads(response.read())
 
 
-def events_stored(srv):
+def metric(srv, name):
     with urllib.request.urlopen(srv.endpoint + "/metrics") as response:
         for line in response.read().decode().splitlines():
-            if line.startswith("trailroom_events_stored "):
+            if line.startswith(f"trailroom_{name} "):
                 return int(float(line.split()[1]))
-    raise AssertionError("no trailroom_events_stored metric")
+    raise AssertionError(f"no trailroom_{name} metric")
+
+
+def events_stored(srv):
+    return metric(srv, "events_stored")
 
 
 def bucket_policy():
@@ -169,6 +173,8 @@ def run_archive_scenario(srv, segment_files=None, config=None):
     report = get(srv, "/_trailroom/archive")
     assert report["valid"], report
     assert report["segments"] >= 1 and report["events"] >= round_["events"]
+    assert metric(srv, "archive_segments") == report["segments"]
+    assert metric(srv, "archived_events") == report["events"]
     verified = cli_verify(srv, config)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert f"{report['segments']} segments checked" in verified.stdout

@@ -176,9 +176,11 @@ impl Collector for StoreAndTrails {
         let read = |f: &mut dyn FnMut(&dyn trailroom_store::ReadTxn)| self.store.with_reader(f);
         let mut position = 0;
         let mut stored = 0;
+        let mut segments = Vec::new();
         let _ = read(&mut |txn| {
             position = txn.last_event_seq().unwrap_or_default();
             stored = txn.count_events().unwrap_or_default();
+            segments = trailroom_archive::catalog::entries(txn).unwrap_or_default();
         });
         counter(
             &mut encoder,
@@ -190,6 +192,21 @@ impl Collector for StoreAndTrails {
         gauge.encode(encoder.encode_descriptor(
             "events_stored",
             "Events in Event history now (all accounts and regions)",
+            None,
+            gauge.metric_type(),
+        )?)?;
+        let gauge = ConstGauge::new(i64::try_from(segments.len()).unwrap_or(i64::MAX));
+        gauge.encode(encoder.encode_descriptor(
+            "archive_segments",
+            "Segments in the long-term archive",
+            None,
+            gauge.metric_type(),
+        )?)?;
+        let archived: u64 = segments.iter().map(|e| e.segment.events).sum();
+        let gauge = ConstGauge::new(i64::try_from(archived).unwrap_or(i64::MAX));
+        gauge.encode(encoder.encode_descriptor(
+            "archived_events",
+            "Events the long-term archive's segments hold",
             None,
             gauge.metric_type(),
         )?)?;
