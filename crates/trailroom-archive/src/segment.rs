@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::column::reader::get_typed_column_reader;
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int64Type};
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
-use parquet::record::Field;
 use parquet::schema::parser::parse_message_type;
 use trailroom_store::EventRow;
 
@@ -137,76 +137,135 @@ fn resources_json(resources: &[(String, String)]) -> String {
     serde_json::to_string(resources).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// The events of a segment's bytes, in position order.
+/// The events of a segment's bytes, in position order (read column by column, row group by row
+/// group).
 pub fn decode(bytes: Bytes) -> Result<Vec<EventRow>, ArchiveError> {
     let reader = SerializedFileReader::new(bytes).map_err(parquet_error)?;
     let expected = parse_message_type(SCHEMA).map_err(parquet_error)?;
+    // The typed column readers below rely on the columns being ours.
     if reader.metadata().file_metadata().schema() != &expected {
         return Err(ArchiveError::Segment(
             "the file is not an event segment (its schema differs)".into(),
         ));
     }
-    let mut rows = Vec::with_capacity(reader.metadata().file_metadata().num_rows().max(0) as usize);
-    for row in reader.get_row_iter(None).map_err(parquet_error)? {
-        rows.push(event_of(row.map_err(parquet_error)?.into_columns())?);
+    let mut events =
+        Vec::with_capacity(reader.metadata().file_metadata().num_rows().max(0) as usize);
+    for index in 0..reader.num_row_groups() {
+        let group = reader.get_row_group(index).map_err(parquet_error)?;
+        let rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+        events.extend(row_group_events(group.as_ref(), rows)?);
     }
-    Ok(rows)
+    Ok(events)
 }
 
-/// One row's columns as an event.
-fn event_of(columns: Vec<(String, Field)>) -> Result<EventRow, ArchiveError> {
-    let mut fields = columns.into_iter().map(|(_, field)| field);
-    let mut next = || {
-        fields
-            .next()
-            .ok_or_else(|| ArchiveError::Segment("a row lacks columns".into()))
-    };
-    let bad = |what: &str| ArchiveError::Segment(format!("column {what} has the wrong type"));
-    let long = |field: Field, what: &str| match field {
-        Field::Long(v) => Ok(v),
-        _ => Err(bad(what)),
-    };
-    let text = |field: Field, what: &str| match field {
-        Field::Str(v) => Ok(v),
-        _ => Err(bad(what)),
-    };
-    let optional = |field: Field, what: &str| match field {
-        Field::Str(v) => Ok(Some(v)),
-        Field::Null => Ok(None),
-        _ => Err(bad(what)),
-    };
-    let seq = long(next()?, "position")?;
-    let event_id = text(next()?, "event_id")?;
-    let account_id = text(next()?, "account_id")?;
-    let region = text(next()?, "region")?;
-    let event_time_ms = long(next()?, "event_time_ms")?;
-    let event_name = text(next()?, "event_name")?;
-    let event_source = text(next()?, "event_source")?;
-    let username = optional(next()?, "username")?;
-    let access_key_id = optional(next()?, "access_key_id")?;
-    let read_only = match next()? {
-        Field::Bool(v) => v,
-        _ => return Err(bad("read_only")),
-    };
-    let category = text(next()?, "category")?;
-    let resources = serde_json::from_str(&text(next()?, "resources")?)
-        .map_err(|e| ArchiveError::Segment(format!("resources: {e}")))?;
-    let record_json = text(next()?, "record")?;
-    Ok(EventRow {
-        seq,
-        event_id,
-        account_id,
-        region,
-        event_time_ms,
-        event_name,
-        event_source,
-        username,
-        access_key_id,
-        read_only,
-        category,
-        resources,
-        record_json,
-    })
+/// The `rows` events of one row group.
+fn row_group_events(
+    group: &dyn parquet::file::reader::RowGroupReader,
+    rows: usize,
+) -> Result<Vec<EventRow>, ArchiveError> {
+    let longs = |i| column::<Int64Type>(group, i, rows, false).map(|(v, _)| v);
+    let texts = |i| strings(group, i, rows);
+    let optionals = |i| optional_strings(group, i, rows);
+    let (seq, time) = (longs(0)?, longs(4)?);
+    let (read_only, _) = column::<BoolType>(group, 9, rows, false)?;
+    let (mut event_id, mut account_id, mut region) = (texts(1)?, texts(2)?, texts(3)?);
+    let (mut name, mut source, mut category) = (texts(5)?, texts(6)?, texts(10)?);
+    let (mut username, mut access_key_id) = (optionals(7)?, optionals(8)?);
+    let (resources, mut record) = (texts(11)?, texts(12)?);
+    let lengths = [
+        seq.len(),
+        time.len(),
+        read_only.len(),
+        event_id.len(),
+        account_id.len(),
+        region.len(),
+        name.len(),
+        source.len(),
+        category.len(),
+        username.len(),
+        access_key_id.len(),
+        resources.len(),
+        record.len(),
+    ];
+    if lengths.iter().any(|&n| n != rows) {
+        return Err(ArchiveError::Segment(
+            "a row group's columns have different lengths".into(),
+        ));
+    }
+    let take = std::mem::take::<String>;
+    (0..rows)
+        .map(|i| {
+            Ok(EventRow {
+                seq: seq[i],
+                event_id: take(&mut event_id[i]),
+                account_id: take(&mut account_id[i]),
+                region: take(&mut region[i]),
+                event_time_ms: time[i],
+                event_name: take(&mut name[i]),
+                event_source: take(&mut source[i]),
+                username: username[i].take(),
+                access_key_id: access_key_id[i].take(),
+                read_only: read_only[i],
+                category: take(&mut category[i]),
+                resources: serde_json::from_str(&resources[i])
+                    .map_err(|e| ArchiveError::Segment(format!("resources: {e}")))?,
+                record_json: take(&mut record[i]),
+            })
+        })
+        .collect()
+}
+
+/// Column `index` of a row group: its values and (for an optional column) definition levels.
+fn column<T: parquet::data_type::DataType>(
+    group: &dyn parquet::file::reader::RowGroupReader,
+    index: usize,
+    rows: usize,
+    optional: bool,
+) -> Result<(Vec<T::T>, Vec<i16>), ArchiveError> {
+    let reader = group.get_column_reader(index).map_err(parquet_error)?;
+    let mut typed = get_typed_column_reader::<T>(reader);
+    let mut values = Vec::with_capacity(rows);
+    let mut levels = Vec::with_capacity(if optional { rows } else { 0 });
+    typed
+        .read_records(rows, optional.then_some(&mut levels), None, &mut values)
+        .map_err(parquet_error)?;
+    Ok((values, levels))
+}
+
+/// A required text column as strings.
+fn strings(
+    group: &dyn parquet::file::reader::RowGroupReader,
+    index: usize,
+    rows: usize,
+) -> Result<Vec<String>, ArchiveError> {
+    let (values, _) = column::<ByteArrayType>(group, index, rows, false)?;
+    values.into_iter().map(text).collect()
+}
+
+/// An optional text column as strings, `None` where a row has no value.
+fn optional_strings(
+    group: &dyn parquet::file::reader::RowGroupReader,
+    index: usize,
+    rows: usize,
+) -> Result<Vec<Option<String>>, ArchiveError> {
+    let (values, levels) = column::<ByteArrayType>(group, index, rows, true)?;
+    let mut values = values.into_iter();
+    levels
+        .into_iter()
+        .map(|level| match level {
+            0 => Ok(None),
+            _ => values
+                .next()
+                .ok_or_else(|| ArchiveError::Segment("a value is missing".into()))
+                .and_then(text)
+                .map(Some),
+        })
+        .collect()
+}
+
+fn text(value: ByteArray) -> Result<String, ArchiveError> {
+    String::from_utf8(value.data().to_vec())
+        .map_err(|_| ArchiveError::Segment("a text column holds invalid UTF-8".into()))
 }
 
 #[cfg(test)]
