@@ -133,17 +133,24 @@ async fn write_batch(store: &dyn Store, batch: Vec<EventRow>) -> anyhow::Result<
     .map_err(|e| anyhow!("append failed: {e}"))
 }
 
-/// Bytes of every `trailroom.db*` file in the directory.
+/// Bytes of every `trailroom.db*` file in the directory. A file that goes while it is listed
+/// (the WAL and shared-memory files, removed as the store's last connection closes) counts as
+/// nothing.
 pub fn store_bytes(data_dir: &Path) -> anyhow::Result<u64> {
     let mut total = 0;
     for entry in std::fs::read_dir(data_dir)? {
         let entry = entry?;
-        if entry
+        if !entry
             .file_name()
             .to_string_lossy()
             .starts_with("trailroom.db")
         {
-            total += entry.metadata()?.len();
+            continue;
+        }
+        match entry.metadata() {
+            Ok(metadata) => total += metadata.len(),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err.into()),
         }
     }
     Ok(total)
