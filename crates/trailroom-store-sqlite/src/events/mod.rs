@@ -447,15 +447,8 @@ pub(crate) fn prune(conn: &Connection, before_ms: i64, limit: usize) -> StoreRes
         .map_err(backend)?
         .collect::<rusqlite::Result<_>>()
         .map_err(backend)?;
-    let mut delete_event = conn
-        .prepare_cached("DELETE FROM event_log WHERE seq = ?1")
-        .map_err(backend)?;
-    let mut delete_resources = conn
-        .prepare_cached("DELETE FROM event_log_resources WHERE seq = ?1")
-        .map_err(backend)?;
     for seq in &seqs {
-        delete_event.execute([seq]).map_err(backend)?;
-        delete_resources.execute([seq]).map_err(backend)?;
+        delete_indexed(conn, *seq)?;
     }
     // The journal's positions come after the log's: only once the log has nothing older left.
     if seqs.len() < limit {
@@ -466,24 +459,29 @@ pub(crate) fn prune(conn: &Connection, before_ms: i64, limit: usize) -> StoreRes
 
 /// Deletes the events at `seqs` (indexed or still in the journal); returns how many there were.
 pub(crate) fn remove(conn: &Connection, seqs: &[i64]) -> StoreResult<usize> {
-    let mut delete_event = conn
-        .prepare_cached("DELETE FROM event_log WHERE seq = ?1")
-        .map_err(backend)?;
-    let mut delete_resources = conn
-        .prepare_cached("DELETE FROM event_log_resources WHERE seq = ?1")
-        .map_err(backend)?;
     let mut delete_journaled = conn
         .prepare_cached("DELETE FROM event_journal WHERE seq = ?1")
         .map_err(backend)?;
     let mut removed = 0;
     for seq in seqs {
-        let indexed = delete_event.execute([seq]).map_err(backend)?;
-        if indexed > 0 {
-            delete_resources.execute([seq]).map_err(backend)?;
-        }
-        removed += indexed + delete_journaled.execute([seq]).map_err(backend)?;
+        removed +=
+            delete_indexed(conn, *seq)? + delete_journaled.execute([seq]).map_err(backend)?;
     }
     Ok(removed)
+}
+
+/// Deletes the indexed event at `seq` with its resources; returns whether it was there (0 or 1).
+fn delete_indexed(conn: &Connection, seq: i64) -> StoreResult<usize> {
+    let deleted = conn
+        .prepare_cached("DELETE FROM event_log WHERE seq = ?1")
+        .and_then(|mut stmt| stmt.execute([seq]))
+        .map_err(backend)?;
+    if deleted > 0 {
+        conn.prepare_cached("DELETE FROM event_log_resources WHERE seq = ?1")
+            .and_then(|mut stmt| stmt.execute([seq]))
+            .map_err(backend)?;
+    }
+    Ok(deleted)
 }
 
 /// Number of stored events.

@@ -23,6 +23,20 @@ pub(super) fn event(seq_hint: i64, name: &str, resource: &str) -> EventRow {
     }
 }
 
+/// Every management event of the first account in us-east-1, a page of 50.
+fn every_event_query() -> EventQuery {
+    EventQuery {
+        account_id: "111111111111".into(),
+        region: "us-east-1".into(),
+        key: None,
+        start_ms: 0,
+        end_ms: i64::MAX,
+        before: None,
+        category: "Management".into(),
+        limit: 50,
+    }
+}
+
 /// Events come back newest first, filtered by each attribute, paged by position.
 pub async fn events(store: &dyn Store) {
     write(store, |tx| {
@@ -36,16 +50,7 @@ pub async fn events(store: &dyn Store) {
     .unwrap()
     .unwrap();
 
-    let base = EventQuery {
-        account_id: "111111111111".into(),
-        region: "us-east-1".into(),
-        key: None,
-        start_ms: 0,
-        end_ms: i64::MAX,
-        before: None,
-        category: "Management".into(),
-        limit: 50,
-    };
+    let base = every_event_query();
     let lookup = |q: EventQuery| read(store, move |tx| tx.lookup_events(&q).unwrap()).unwrap();
 
     let all = lookup(base.clone());
@@ -195,16 +200,7 @@ pub async fn log_walk_and_removal(store: &dyn Store) {
     let kept: Vec<i64> = [2, 3, 5, 6, 7].iter().map(|&i| positions[i]).collect();
     assert_eq!(walk(0, 100), kept);
     assert_eq!(read(store, |tx| tx.count_events().unwrap()).unwrap(), 5);
-    let base = EventQuery {
-        account_id: "111111111111".into(),
-        region: "us-east-1".into(),
-        key: None,
-        start_ms: 0,
-        end_ms: i64::MAX,
-        before: None,
-        category: "Management".into(),
-        limit: 50,
-    };
+    let base = every_event_query();
     let names = |key: Option<LookupKey>| {
         let q = EventQuery {
             key,
