@@ -13,13 +13,12 @@ use http::Method;
 use serde::Deserialize;
 use serde_json::json;
 use trailroom_audit::{CallContext, DataEvent, Resource, data_event, store_failure};
-use trailroom_authz::{Access, Refused};
+use trailroom_authz::Access;
 use trailroom_cloudtrail::lake::audit_events::{AuditEvent, put_audit_events};
 use trailroom_protocol::{ApiError, json as json_protocol};
-use trailroom_sigv4::UriEncoding;
 
-use crate::auth::{AuthFailure, Family, authenticate_parsed};
-use crate::front_door::{CallFacts, Incoming};
+use crate::auth::{AuthFailure, Authenticated, Family};
+use crate::pipeline::{self, CallFacts, Denial, Incoming, Protocol, Resolved};
 use crate::state::AppState;
 
 /// The signing name (and endpoint prefix) of the service.
@@ -33,59 +32,76 @@ struct Body {
     audit_events: Option<Vec<AuditEvent>>,
 }
 
-/// Handles one `cloudtrail-data` request.
-pub(crate) async fn call(state: &AppState, incoming: Incoming) -> http::Response<Bytes> {
-    match run(state, &incoming).await {
-        Ok(body) => json_protocol::success(body),
-        Err(err) => json_protocol::error(&err),
+/// The `cloudtrail-data` protocol's hooks. The call is the request's query string.
+struct CloudTrailData;
+
+impl Protocol for CloudTrailData {
+    type Call = BTreeMap<String, String>;
+    type Answer = Vec<u8>;
+    const FAMILY: Family = Family::Json;
+
+    fn resolve(
+        &self,
+        incoming: &Incoming,
+        authed: &Authenticated,
+    ) -> Result<Resolved<Self::Call>, ApiError> {
+        if authed.service != SIGNING_NAME {
+            return Err(AuthFailure::WrongService(SIGNING_NAME).to_api_error(Family::Json));
+        }
+        if incoming.parts.method != Method::POST || incoming.parts.uri.path() != "/PutAuditEvents" {
+            return Err(ApiError::unknown_operation());
+        }
+        trailroom_audit::request_note::note(|n| {
+            n.operation
+                .get_or_insert_with(|| "PutAuditEvents".to_owned());
+        });
+        let query = serde_urlencoded::from_str(incoming.parts.uri.query().unwrap_or_default())
+            .map_err(|_| ApiError::validation("The query string is not valid."))?;
+        Ok(Resolved {
+            call: query,
+            region: authed.region.clone(),
+            facts: CallFacts {
+                event_source: EVENT_SOURCE.into(),
+                event_name: "PutAuditEvents".into(),
+                read_only: false,
+                log_response: false,
+                named_resources: None,
+            },
+            // A data event on the channel, not a management event of the context.
+            records_itself: true,
+        })
+    }
+
+    async fn run(
+        &self,
+        state: &AppState,
+        ctx: &CallContext,
+        query: &Self::Call,
+        incoming: &Incoming,
+    ) -> Result<Vec<u8>, ApiError> {
+        let result = put(state, ctx, query, &incoming.body).await;
+        if state.config.recording {
+            record(state, ctx.info(), query, result.as_ref().map(|_| ())).await?;
+        }
+        result
+    }
+
+    fn audit(&self, _: &mut Vec<u8>) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+
+    fn success(&self, _: &Self::Call, body: Vec<u8>, _: &str) -> http::Response<Bytes> {
+        json_protocol::success(body)
+    }
+
+    fn error(&self, err: &ApiError, _: &str) -> http::Response<Bytes> {
+        json_protocol::error(err)
     }
 }
 
-async fn run(state: &AppState, incoming: &Incoming) -> Result<Vec<u8>, ApiError> {
-    let authed = authenticate_parsed(
-        state.store.as_ref(),
-        &incoming.signed(),
-        &incoming.authorization,
-        UriEncoding::Double,
-        state.clock.now_ms(),
-    )
-    .map_err(|failure| failure.to_api_error(Family::Json))?;
-    if authed.service != SIGNING_NAME {
-        return Err(AuthFailure::WrongService(SIGNING_NAME).to_api_error(Family::Json));
-    }
-    if incoming.parts.method != Method::POST || incoming.parts.uri.path() != "/PutAuditEvents" {
-        return Err(ApiError::unknown_operation());
-    }
-    trailroom_audit::request_note::note(|n| {
-        n.operation
-            .get_or_insert_with(|| "PutAuditEvents".to_owned());
-    });
-    let query: BTreeMap<String, String> =
-        serde_urlencoded::from_str(incoming.parts.uri.query().unwrap_or_default())
-            .map_err(|_| ApiError::validation("The query string is not valid."))?;
-    let info = incoming.call_info(
-        authed.caller,
-        authed.region,
-        CallFacts {
-            event_source: EVENT_SOURCE.into(),
-            event_name: "PutAuditEvents".into(),
-            read_only: false,
-            log_response: false,
-            named_resources: None,
-        },
-    );
-    // Not recorded through the context: PutAuditEvents is a data event on the channel.
-    let ctx = CallContext::new(
-        info.clone(),
-        state.store.clone(),
-        state.clock.clone(),
-        false,
-    );
-    let result = put(state, &ctx, &query, &incoming.body).await;
-    if state.config.recording {
-        record(state, &info, &query, result.as_ref().map(|_| ())).await?;
-    }
-    result
+/// Handles one `cloudtrail-data` request.
+pub(crate) async fn call(state: &AppState, incoming: Incoming) -> http::Response<Bytes> {
+    pipeline::serve(state, &incoming, &CloudTrailData).await
 }
 
 /// Records the call as a data event on its channel, durable before the answer.
@@ -146,7 +162,7 @@ async fn put(
                 .and_then(serde_json::Value::as_str)
                 .unwrap_or("*");
             let access = Access::new("cloudtrail-data:PutAuditEvents", channel);
-            trailroom_authz::check_call(ctx, &[access]).map_err(denied)
+            trailroom_authz::check_call(ctx, &[access]).map_err(|r| Denial::REST_JSON.refuse(r))
         }));
     }
     ctx.check_authorized(Some(&parameters))?;
@@ -173,16 +189,4 @@ async fn put(
     let now_iso = trailroom_audit::record::format_event_time(ctx.now_ms());
     let output = put_audit_events(ctx, lake, &channel, events, &now_iso).await?;
     Ok(serde_json::to_vec(&output).unwrap_or_default())
-}
-
-/// A refusal in the JSON services' words.
-fn denied(refused: Refused) -> ApiError {
-    match refused {
-        Refused::Denied(denied) => ApiError::new(
-            "AccessDeniedException",
-            trailroom_protocol::StatusCode::FORBIDDEN,
-            denied.message(),
-        ),
-        Refused::Failed(err) => err,
-    }
 }

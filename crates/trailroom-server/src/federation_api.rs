@@ -3,13 +3,11 @@
 //! account of the role it asks for (as AWS records these calls), and STS decides the rest.
 
 use bytes::Bytes;
-use trailroom_audit::CallContext;
 use trailroom_iam::federation;
 use trailroom_protocol::query::{self, QueryParams};
 use trailroom_protocol::{ApiError, StatusCode};
 
-use crate::front_door::CallFacts;
-use crate::front_door::Incoming;
+use crate::pipeline::{CallFacts, Incoming, call_context, conclude};
 use crate::state::AppState;
 
 /// STS's events of calls without a credential scope are recorded in us-east-1, as the global
@@ -24,7 +22,8 @@ pub(crate) async fn call(
     params: &QueryParams,
 ) -> http::Response<Bytes> {
     let xmlns = trailroom_iam::STS_XMLNS;
-    let fail = |err: ApiError| query::error(&err, xmlns, &incoming.request_id);
+    let request_id = incoming.request_id();
+    let fail = |err: ApiError| query::error(&err, xmlns, request_id);
     if params.get("RoleArn").is_none() {
         return fail(ApiError::client(
             "MissingParameter",
@@ -42,31 +41,24 @@ pub(crate) async fn call(
             format!("Not authorized to perform sts:{action}"),
         ));
     };
-    let ctx = CallContext::new(
-        incoming.call_info(
-            caller,
-            REGION.into(),
-            CallFacts {
-                event_source: trailroom_iam::QueryService::Sts.event_source().into(),
-                event_name: action.to_owned(),
-                read_only: true,
-                log_response: true,
-                named_resources: None,
-            },
-        ),
-        state.store.clone(),
-        state.clock.clone(),
-        state.config.recording,
+    let info = incoming.arrival.call_info(
+        caller,
+        REGION.into(),
+        CallFacts {
+            event_source: trailroom_iam::QueryService::Sts.event_source().into(),
+            event_name: action.to_owned(),
+            read_only: true,
+            log_response: true,
+            named_resources: None,
+        },
     );
+    let ctx = call_context(state, info);
     ctx.set_request_parameters(request_parameters);
     let result = federation::call(&ctx, &state.web_identity, action, params).await;
-    let recorded = ctx
-        .finish(result.as_ref().map(|out| out.audit.clone()))
-        .await;
-    match (result, recorded) {
-        (_, Err(err)) | (Err(err), Ok(())) => fail(err),
-        (Ok(output), Ok(())) => query::success(action, xmlns, &incoming.request_id, |x| {
+    match conclude(&ctx, result, |out| std::mem::take(&mut out.audit)).await {
+        Ok(output) => query::success(action, xmlns, request_id, |x| {
             x.raw(&output.result_xml);
         }),
+        Err(err) => fail(err),
     }
 }

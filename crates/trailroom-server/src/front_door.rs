@@ -1,5 +1,6 @@
-//! The front door: every AWS request enters here, is classified by protocol, authenticated, handed
-//! to its service, and leaves with `x-amzn-RequestId` and `Date` headers.
+//! The front door: every AWS request enters here, is read once (body, SigV4 authorization, how it
+//! arrived), classified by protocol and handed to that protocol's hooks in the request pipeline
+//! (`pipeline`), and leaves with `x-amzn-RequestId` and `Date` headers.
 
 use std::net::SocketAddr;
 
@@ -10,9 +11,10 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, header, request::Parts};
 use trailroom_audit::request_note;
 use trailroom_protocol::{ApiError, StatusCode, json, query::QueryParams};
-use trailroom_sigv4::{Authorization, SigV4Error, SignedRequest};
+use trailroom_sigv4::SignedRequest;
 
 use crate::auth::Family;
+use crate::pipeline::{Arrival, Incoming, header_text};
 use crate::query_api;
 use crate::state::AppState;
 use crate::tls_session::TlsSession;
@@ -27,91 +29,21 @@ enum Classified {
     Unknown,
 }
 
-/// Facts about the HTTP request that services and the audit record need.
-pub(crate) struct Incoming {
-    pub parts: Parts,
-    pub body: Bytes,
-    pub request_id: String,
-    pub source_ip: String,
-    pub user_agent: String,
-    /// `tlsDetails` when the request came over TLS.
-    pub tls_details: Option<serde_json::Value>,
-    /// The request's SigV4 authorization (header or query), parsed once for every protocol.
-    pub authorization: Result<Authorization, SigV4Error>,
-}
-
-/// What an audit record says about the call itself, beside who made it and how it arrived.
-pub(crate) struct CallFacts {
-    /// `eventSource`.
-    pub event_source: String,
-    /// `eventName`.
-    pub event_name: String,
-    /// `readOnly`.
-    pub read_only: bool,
-    /// Whether `responseElements` is logged.
-    pub log_response: bool,
-    /// The rule naming the call's resources, for services that have one.
-    pub named_resources: Option<trailroom_audit::NamedResources>,
-}
-
-impl Incoming {
-    /// The request as SigV4 verifies it.
-    pub(crate) fn signed(&self) -> SignedRequest<'_> {
-        SignedRequest {
-            method: self.parts.method.as_str(),
-            raw_path: self.parts.uri.path(),
-            raw_query: self.parts.uri.query().unwrap_or_default(),
-            headers: &self.parts.headers,
-            body: &self.body,
-        }
-    }
-
-    /// The credential scope's service (the signing name), when the request is signed.
-    pub(crate) fn signing_name(&self) -> Option<&str> {
-        self.authorization
-            .as_ref()
-            .ok()
-            .map(|auth| auth.scope.service.as_str())
-    }
-
-    /// The call's audit facts: one builder for every protocol.
-    pub(crate) fn call_info(
-        &self,
-        caller: trailroom_identity::Caller,
-        region: String,
-        facts: CallFacts,
-    ) -> trailroom_audit::CallInfo {
-        trailroom_audit::CallInfo {
-            caller,
-            region,
-            request_id: self.request_id.clone(),
-            source_ip: self.source_ip.clone(),
-            user_agent: self.user_agent.clone(),
-            event_source: facts.event_source,
-            event_name: facts.event_name,
-            read_only: facts.read_only,
-            log_response: facts.log_response,
-            tls_details: self.tls_details.clone(),
-            named_resources: facts.named_resources,
-        }
-    }
-}
-
 /// Axum handler for every AWS request.
 pub async fn handle(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let source = source_ip(&state, request.headers(), peer);
+    let tls = request.extensions().get::<TlsSession>();
+    let arrival = Arrival::new(&state, request.headers(), peer, tls);
+    let request_id = arrival.request_id.clone();
     request_note::note(|n| {
         n.request_id = Some(request_id.clone());
-        n.source_ip = Some(source.clone());
+        n.source_ip = Some(arrival.source_ip.clone());
     });
     claim_call(&request);
-    let tls = request.extensions().get::<TlsSession>().cloned();
-    let response = route(&state, source, tls, request, &request_id).await;
+    let response = route(&state, arrival, request).await;
     if response.status().as_u16() >= 400 {
         let code = error_code(response.body());
         request_note::note(|n| n.error_code = code);
@@ -170,13 +102,7 @@ fn error_code(body: &[u8]) -> Option<String> {
     Some(text[start..start + end].to_owned())
 }
 
-async fn route(
-    state: &AppState,
-    source_ip: String,
-    tls: Option<TlsSession>,
-    request: Request,
-    request_id: &str,
-) -> http::Response<Bytes> {
+async fn route(state: &AppState, arrival: Arrival, request: Request) -> http::Response<Bytes> {
     let (parts, body) = request.into_parts();
     if is_browser_at_root(&parts) {
         return home_page();
@@ -197,15 +123,11 @@ async fn route(
     let limit = state.config.max_body_bytes;
     let body = match read_body(&parts.headers, body, limit, state.config.body_timeout).await {
         Ok(body) => body,
-        Err(err) if s3 => return crate::s3_api::body_error(err, limit, request_id),
-        Err(err) => return body_error(family, err, limit, request_id),
+        Err(err) if s3 => return crate::s3_api::body_error(err, limit, &arrival.request_id),
+        Err(err) => return body_error(family, err, limit, &arrival.request_id),
     };
-    let tls_details = tls.map(|t| t.details(&header_text(&parts.headers, header::HOST.as_str())));
     let incoming = Incoming {
-        source_ip,
-        user_agent: header_text(&parts.headers, header::USER_AGENT.as_str()),
-        request_id: request_id.to_owned(),
-        tls_details,
+        arrival,
         authorization,
         parts,
         body,
@@ -228,12 +150,12 @@ async fn route(
         }
         // An unsigned request for a bucket or object path is an anonymous S3 request.
         Classified::Unknown if incoming.parts.uri.path() != "/" => {
-            crate::s3_api::unsigned(&incoming.parts, request_id)
+            crate::s3_api::unsigned(&incoming.parts, incoming.request_id())
         }
         // A POST to the root without a target is a Query request that forgot its Action.
         Classified::Unknown if incoming.parts.method == Method::POST => {
             let err = ApiError::client("MissingAction", "Missing Action");
-            trailroom_protocol::query::error(&err, trailroom_iam::STS_XMLNS, request_id)
+            trailroom_protocol::query::error(&err, trailroom_iam::STS_XMLNS, incoming.request_id())
         }
         Classified::Unknown => json::error(&ApiError::unknown_operation()),
     }
@@ -304,32 +226,6 @@ fn is_form(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
-}
-
-fn header_text(headers: &HeaderMap, name: &str) -> String {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// The client's address: the peer, or the first hop of the trusted proxy header.
-pub(crate) fn source_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
-    let forwarded = state
-        .config
-        .trusted_proxy_header
-        .as_deref()
-        .and_then(|name| {
-            let value = header_text(headers, name);
-            value
-                .split(',')
-                .next()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        });
-    forwarded.unwrap_or_else(|| peer.ip().to_string())
 }
 
 /// Why a request body could not be read.

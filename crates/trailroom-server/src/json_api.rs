@@ -1,20 +1,19 @@
-//! The AWS JSON 1.1 path (A4B, CloudTrail, Organizations, the Resource Groups Tagging API): route by `X-Amz-Target`, authenticate, dispatch to the
-//! generated service code, record the event, answer.
+//! The AWS JSON 1.1 protocol (A4B, CloudTrail, Organizations, the Resource Groups Tagging API):
+//! its hooks into the request pipeline resolve the service and operation an `X-Amz-Target`
+//! names, authorize and dispatch to the generated service code, and answer in JSON.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use serde_json::Value;
 use trailroom_audit::{CallContext, NamedResources};
-use trailroom_authz::{Access, Refused};
-use trailroom_model::{Dispatched, a4b, cloudtrail};
+use trailroom_authz::Access;
+use trailroom_model::{Dispatched, DispatchedOk, a4b, cloudtrail};
 use trailroom_protocol::ApiError;
 use trailroom_protocol::json::{self, Target};
-use trailroom_sigv4::UriEncoding;
 
-use crate::auth::{AuthFailure, Family, authenticate_parsed};
-use crate::front_door::CallFacts;
-use crate::front_door::Incoming;
+use crate::auth::{AuthFailure, Authenticated, Family};
+use crate::pipeline::{self, CallFacts, Denial, Incoming, Protocol, Resolved};
 use crate::state::AppState;
 
 /// The JSON services on this endpoint.
@@ -130,79 +129,83 @@ impl JsonService {
     }
 }
 
-/// Handles one JSON 1.1 request.
-pub(crate) async fn call(
-    state: &AppState,
-    incoming: Incoming,
-    target: &str,
-) -> http::Response<Bytes> {
-    match run(state, &incoming, target).await {
-        Ok(body) => json::success(body),
-        Err(err) => json::error(&err),
-    }
+/// The JSON 1.1 protocol's hooks: the services behind one `X-Amz-Target`.
+struct JsonProtocol<'a> {
+    target: Target<'a>,
 }
 
-async fn run(state: &AppState, incoming: &Incoming, target: &str) -> Result<Vec<u8>, ApiError> {
-    let target = Target::parse(target).ok_or_else(ApiError::unknown_operation)?;
-    let authed = authenticate_parsed(
-        state.store.as_ref(),
-        &incoming.signed(),
-        &incoming.authorization,
-        UriEncoding::Double,
-        state.clock.now_ms(),
-    )
-    .map_err(|failure| failure.to_api_error(Family::Json))?;
-    let service = JsonService::resolve(&target)?;
-    if authed.service != service.signing_name() {
-        return Err(AuthFailure::WrongService(service.signing_name()).to_api_error(Family::Json));
-    }
-    service.check_region(&authed.region)?;
-    let (name, read_only, event_source) = service.meta();
-    let ctx = CallContext::new(
-        incoming.call_info(
-            authed.caller,
-            authed.region,
-            CallFacts {
+impl Protocol for JsonProtocol<'_> {
+    type Call = JsonService;
+    type Answer = DispatchedOk;
+    const FAMILY: Family = Family::Json;
+
+    fn resolve(
+        &self,
+        _incoming: &Incoming,
+        authed: &Authenticated,
+    ) -> Result<Resolved<JsonService>, ApiError> {
+        let service = JsonService::resolve(&self.target)?;
+        if authed.service != service.signing_name() {
+            return Err(
+                AuthFailure::WrongService(service.signing_name()).to_api_error(Family::Json)
+            );
+        }
+        service.check_region(&authed.region)?;
+        let (name, read_only, event_source) = service.meta();
+        Ok(Resolved {
+            call: service,
+            region: authed.region.clone(),
+            facts: CallFacts {
                 event_source: event_source.into(),
                 event_name: name.into(),
                 read_only,
                 log_response: !read_only,
                 named_resources: service.named_resources(),
             },
-        ),
-        state.store.clone(),
-        state.clock.clone(),
-        state.config.recording,
-    );
-    if state.config.authorization {
-        ctx.set_authorizer(Arc::new(move |ctx, parameters| {
-            let accesses = service.accesses(parameters, ctx.region(), ctx.account_id());
-            let accesses = service.with_resource_tags(ctx, accesses)?;
-            trailroom_authz::check_call(ctx, &accesses).map_err(denied)
-        }));
+            records_itself: false,
+        })
     }
-    match dispatch(state, &ctx, service, &incoming.body).await.result {
-        Ok(ok) => {
-            ctx.finish(Ok(ok.response_elements.unwrap_or_default()))
-                .await?;
-            Ok(ok.body)
+
+    async fn run(
+        &self,
+        state: &AppState,
+        ctx: &CallContext,
+        service: &JsonService,
+        incoming: &Incoming,
+    ) -> Result<DispatchedOk, ApiError> {
+        let service = *service;
+        if state.config.authorization {
+            ctx.set_authorizer(Arc::new(move |ctx, parameters| {
+                let accesses = service.accesses(parameters, ctx.region(), ctx.account_id());
+                let accesses = service.with_resource_tags(ctx, accesses)?;
+                trailroom_authz::check_call(ctx, &accesses).map_err(|r| Denial::JSON.refuse(r))
+            }));
         }
-        Err(err) => {
-            ctx.finish(Err(&err)).await?;
-            Err(err)
-        }
+        dispatch(state, ctx, service, &incoming.body).await.result
+    }
+
+    fn audit(&self, answer: &mut DispatchedOk) -> Value {
+        answer.response_elements.take().unwrap_or_default()
+    }
+
+    fn success(&self, _: &JsonService, answer: DispatchedOk, _: &str) -> http::Response<Bytes> {
+        json::success(answer.body)
+    }
+
+    fn error(&self, err: &ApiError, _: &str) -> http::Response<Bytes> {
+        json::error(err)
     }
 }
 
-/// A refusal in the JSON services' words (`AccessDeniedException`, HTTP 400).
-fn denied(refused: Refused) -> ApiError {
-    match refused {
-        Refused::Denied(denied) => ApiError::new(
-            "AccessDeniedException",
-            trailroom_protocol::StatusCode::BAD_REQUEST,
-            denied.message(),
-        ),
-        Refused::Failed(err) => err,
+/// Handles one JSON 1.1 request.
+pub(crate) async fn call(
+    state: &AppState,
+    incoming: Incoming,
+    target: &str,
+) -> http::Response<Bytes> {
+    match Target::parse(target) {
+        Some(target) => pipeline::serve(state, &incoming, &JsonProtocol { target }).await,
+        None => json::error(&ApiError::unknown_operation()),
     }
 }
 

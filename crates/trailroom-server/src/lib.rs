@@ -2,8 +2,10 @@
 //!
 //! Owns: configuration ([`config`]), start-up and the default account ([`bootstrap`]), the state
 //! every handler reaches ([`state`]), the HTTP router and its layers ([`app`]), connection limits
-//! and timeouts (`listener`), the front door that authenticates every AWS request and routes it by
-//! protocol ([`front_door`], [`auth`]), and wiring services to the store. It is the only crate
+//! and timeouts (`listener`), the front door that reads every AWS request once and routes it by
+//! protocol ([`front_door`]), the request pipeline each protocol hooks into (`pipeline`:
+//! authentication with [`auth`], the call's context, its event, its answer), and wiring services
+//! to the store. It is the only crate
 //! that knows axum, configuration files or which storage backend is used. The subcommands beside
 //! `serve` (admin, events, idp, validate) are in [`cli`].
 
@@ -28,6 +30,7 @@ mod lake_feed;
 mod listener;
 pub mod local_objects;
 pub mod metrics;
+mod pipeline;
 mod query_api;
 pub mod reports;
 mod request_log;

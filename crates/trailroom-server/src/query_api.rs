@@ -1,20 +1,18 @@
 //! The AWS Query front: one path for every service that speaks AWS Query (STS, IAM, SNS, EC2),
 //! told apart by the signing name of the credential scope ([`QueryTarget`]). It answers the
 //! calls that need no AWS credentials (federation, SNS's confirmation links), authenticates the
-//! rest once, and hands each to its service: STS and IAM run here (authorize, run the action,
-//! record the event, answer in XML); SNS and EC2 through their own hooks (`sns_api`, `ec2_api`),
-//! which record data events and answer in their own XML dialects.
+//! rest once, and hands each to its protocol's hooks in the request pipeline: STS and IAM here
+//! ([`IdentityProtocol`]), SNS and EC2 in `sns_api` and `ec2_api` (their own XML dialects;
+//! SNS's Publish records a data event).
 
 use bytes::Bytes;
 use trailroom_audit::CallContext;
 use trailroom_iam::{QueryService, request_parameters};
+use trailroom_protocol::ApiError;
 use trailroom_protocol::query::{self, QueryParams};
-use trailroom_protocol::{ApiError, StatusCode};
-use trailroom_sigv4::UriEncoding;
 
-use crate::auth::{AuthFailure, Authenticated, Family, authenticate_parsed};
-use crate::front_door::CallFacts;
-use crate::front_door::Incoming;
+use crate::auth::{AuthFailure, Authenticated, Family};
+use crate::pipeline::{self, CallFacts, Denial, Incoming, Protocol, Resolved};
 use crate::state::AppState;
 
 /// A service of the Query front.
@@ -48,22 +46,6 @@ impl QueryTarget {
     }
 }
 
-/// Whether the caller may make the call: IAM and STS answer a denial `AccessDenied` (403).
-fn authorize(
-    ctx: &CallContext,
-    service: QueryService,
-    action: &str,
-    params: &QueryParams,
-) -> Result<(), ApiError> {
-    let accesses = trailroom_iam::access::accesses(ctx, service, action, params)?;
-    trailroom_authz::check_call(ctx, &accesses).map_err(|refused| match refused {
-        trailroom_authz::Refused::Denied(denied) => {
-            ApiError::new("AccessDenied", StatusCode::FORBIDDEN, denied.message())
-        }
-        trailroom_authz::Refused::Failed(err) => err,
-    })
-}
-
 /// Handles one Query request.
 pub(crate) async fn call(
     state: &AppState,
@@ -75,7 +57,7 @@ pub(crate) async fn call(
     let xmlns = scope_target
         .unwrap_or(QueryTarget::Identity(QueryService::Sts))
         .xmlns();
-    let fail = |err: ApiError| query::error(&err, xmlns, &incoming.request_id);
+    let fail = |err: ApiError| query::error(&err, xmlns, incoming.request_id());
 
     // Users of other identity providers call these without AWS credentials (a signature, if
     // one comes, is not what authorizes them).
@@ -84,13 +66,7 @@ pub(crate) async fn call(
         return crate::federation_api::call(state, &incoming, &action, &params).await;
     }
 
-    let authed = match authenticate_parsed(
-        state.store.as_ref(),
-        &incoming.signed(),
-        &incoming.authorization,
-        UriEncoding::Double,
-        state.clock.now_ms(),
-    ) {
+    let authed = match pipeline::verify(state, &incoming) {
         Ok(authed) => authed,
         Err(AuthFailure::Missing) => {
             // SNS's SubscribeURL and UnsubscribeURL work without credentials.
@@ -103,7 +79,11 @@ pub(crate) async fn call(
     };
     match QueryTarget::of(&authed.service) {
         Some(QueryTarget::Identity(service)) => {
-            identity_call(state, &incoming, &params, authed, service).await
+            let protocol = IdentityProtocol {
+                service,
+                params: &params,
+            };
+            pipeline::serve_authenticated(state, &incoming, authed, &protocol).await
         }
         Some(QueryTarget::Sns) => crate::sns_api::call(state, &incoming, &params, authed).await,
         Some(QueryTarget::Ec2) => crate::ec2_api::call(state, &incoming, &params, authed).await,
@@ -114,59 +94,78 @@ pub(crate) async fn call(
     }
 }
 
-/// An authenticated STS or IAM call: authorize, run, record, answer.
-async fn identity_call(
-    state: &AppState,
-    incoming: &Incoming,
-    params: &QueryParams,
-    authed: Authenticated,
+/// STS's and IAM's hooks: the call is the request's action.
+struct IdentityProtocol<'a> {
     service: QueryService,
-) -> http::Response<Bytes> {
-    let xmlns = service.xmlns();
-    let fail = |err: ApiError| query::error(&err, xmlns, &incoming.request_id);
-    let action = params.action().unwrap_or_default().to_owned();
-    let Some((read_only, log_response)) = service.operation(&action) else {
-        return fail(ApiError::client(
-            "InvalidAction",
-            format!(
-                "Could not find operation {action} for service {}",
-                authed.service
-            ),
-        ));
-    };
-    let region = service.event_region(&authed.region);
-    let ctx = CallContext::new(
-        incoming.call_info(
-            authed.caller,
-            region,
-            CallFacts {
-                event_source: service.event_source().into(),
+    params: &'a QueryParams,
+}
+
+impl Protocol for IdentityProtocol<'_> {
+    type Call = String;
+    type Answer = trailroom_iam::QueryOutput;
+    const FAMILY: Family = Family::Query;
+
+    fn resolve(
+        &self,
+        _incoming: &Incoming,
+        authed: &Authenticated,
+    ) -> Result<Resolved<String>, ApiError> {
+        let action = self.params.action().unwrap_or_default().to_owned();
+        let Some((read_only, log_response)) = self.service.operation(&action) else {
+            return Err(ApiError::client(
+                "InvalidAction",
+                format!(
+                    "Could not find operation {action} for service {}",
+                    authed.service
+                ),
+            ));
+        };
+        Ok(Resolved {
+            region: self.service.event_region(&authed.region),
+            facts: CallFacts {
+                event_source: self.service.event_source().into(),
                 event_name: action.clone(),
                 read_only,
                 log_response,
                 named_resources: None,
             },
-        ),
-        state.store.clone(),
-        state.clock.clone(),
-        state.config.recording,
-    );
-    ctx.set_request_parameters(request_parameters(params));
-    let allowed = match state.config.authorization {
-        true => authorize(&ctx, service, &action, params),
-        false => Ok(()),
-    };
-    let result = match allowed {
-        Ok(()) => service.call(&ctx, &action, params).await,
-        Err(err) => Err(err),
-    };
-    let recorded = ctx
-        .finish(result.as_ref().map(|out| out.audit.clone()))
-        .await;
-    match (result, recorded) {
-        (_, Err(err)) | (Err(err), Ok(())) => fail(err),
-        (Ok(output), Ok(())) => query::success(&action, xmlns, &incoming.request_id, |x| {
+            call: action,
+            records_itself: false,
+        })
+    }
+
+    async fn run(
+        &self,
+        state: &AppState,
+        ctx: &CallContext,
+        action: &String,
+        _incoming: &Incoming,
+    ) -> Result<Self::Answer, ApiError> {
+        ctx.set_request_parameters(request_parameters(self.params));
+        if state.config.authorization {
+            let accesses = trailroom_iam::access::accesses(ctx, self.service, action, self.params)?;
+            trailroom_authz::check_call(ctx, &accesses)
+                .map_err(|r| Denial::ACCESS_DENIED.refuse(r))?;
+        }
+        self.service.call(ctx, action, self.params).await
+    }
+
+    fn audit(&self, output: &mut Self::Answer) -> serde_json::Value {
+        std::mem::take(&mut output.audit)
+    }
+
+    fn success(
+        &self,
+        action: &String,
+        output: Self::Answer,
+        request_id: &str,
+    ) -> http::Response<Bytes> {
+        query::success(action, self.service.xmlns(), request_id, |x| {
             x.raw(&output.result_xml);
-        }),
+        })
+    }
+
+    fn error(&self, err: &ApiError, request_id: &str) -> http::Response<Bytes> {
+        query::error(err, self.service.xmlns(), request_id)
     }
 }

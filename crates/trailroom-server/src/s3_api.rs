@@ -10,7 +10,8 @@ use trailroom_identity::{ResolveError, resolve_access_key};
 use trailroom_s3::{RequestInfo, error_response};
 use trailroom_sigv4::{Authorization, ErrorKind, SigV4Error, StreamingPayload, UriEncoding};
 
-use crate::front_door::{BodyError, Incoming};
+use crate::front_door::BodyError;
+use crate::pipeline::{Incoming, header_text};
 use crate::state::AppState;
 
 /// An S3 failure before the service runs.
@@ -40,9 +41,9 @@ pub(crate) async fn call(state: &AppState, incoming: Incoming) -> http::Response
         Ok(verified) => verified,
         Err(Refused::Region { presigned, region }) => {
             let expected = trailroom_s3::DEFAULT_REGION;
-            return trailroom_s3::region_error(presigned, &region, expected, &incoming.request_id);
+            return trailroom_s3::region_error(presigned, &region, expected, incoming.request_id());
         }
-        Err(Refused::Other(refusal)) => return refusal.respond(&incoming.request_id),
+        Err(Refused::Other(refusal)) => return refusal.respond(incoming.request_id()),
     };
     let Incoming { mut parts, .. } = incoming;
     if StreamingPayload::from_headers(&parts.headers).is_some() {
@@ -80,7 +81,7 @@ fn describe_decoded_body(headers: &mut http::HeaderMap, len: usize) {
 /// required; anything else is anonymous, and nothing here is public.
 pub(crate) fn unsigned(parts: &Parts, request_id: &str) -> http::Response<Bytes> {
     let query = parts.uri.query().unwrap_or_default();
-    let sigv2 = header(parts, "authorization").starts_with("AWS ")
+    let sigv2 = header_text(&parts.headers, "authorization").starts_with("AWS ")
         || query.split('&').any(|p| p.starts_with("AWSAccessKeyId="));
     let refusal = if sigv2 {
         Refusal::new(
@@ -169,26 +170,18 @@ fn authenticate(state: &AppState, incoming: &Incoming) -> Result<(RequestInfo, B
             incoming.body.clone()
         }
     };
+    let arrival = &incoming.arrival;
     let info = RequestInfo {
         caller: resolved.caller,
         region: auth.scope.region.clone(),
-        request_id: incoming.request_id.clone(),
-        source_ip: incoming.source_ip.clone(),
-        user_agent: incoming.user_agent.clone(),
-        host: header(parts, "host"),
+        request_id: arrival.request_id.clone(),
+        source_ip: arrival.source_ip.clone(),
+        user_agent: arrival.user_agent.clone(),
+        host: header_text(&parts.headers, "host"),
         presigned: auth.is_presigned(),
-        tls_details: incoming.tls_details.clone(),
+        tls_details: arrival.tls_details.clone(),
     };
     Ok((info, body))
-}
-
-fn header(parts: &Parts, name: &str) -> String {
-    parts
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn internal() -> Refusal {

@@ -9,11 +9,10 @@ use bytes::Bytes;
 use trailroom_audit::{CallContext, CallInfo};
 use trailroom_protocol::ApiError;
 use trailroom_protocol::query::{self, QueryParams};
-use trailroom_sns::{Recording, XMLNS};
+use trailroom_sns::{Recording, SnsOutput, XMLNS};
 
-use crate::auth::Authenticated;
-use crate::front_door::CallFacts;
-use crate::front_door::Incoming;
+use crate::auth::{Authenticated, Family};
+use crate::pipeline::{self, CallFacts, Denial, Incoming, Protocol, Resolved};
 use crate::state::AppState;
 
 /// The base URL subscribers reach this endpoint at, from the request's `Host`.
@@ -27,27 +26,6 @@ fn service_url(incoming: &Incoming) -> String {
     format!("http://{host}")
 }
 
-fn call_info(
-    incoming: &Incoming,
-    authed: Authenticated,
-    action: &str,
-    read_only: bool,
-    log_response: bool,
-) -> CallInfo {
-    incoming.call_info(
-        authed.caller,
-        authed.region,
-        CallFacts {
-            event_source: trailroom_sns::EVENT_SOURCE.into(),
-            event_name: action.to_owned(),
-            read_only,
-            log_response,
-            named_resources: None,
-        },
-    )
-}
-
-/// Handles one authenticated SNS request.
 /// Whether the caller may make the call; SNS answers a denial `AuthorizationError` (403).
 fn authorize(
     state: &AppState,
@@ -68,76 +46,104 @@ fn authorize(
         secure: info.tls_details.is_some(),
         now_ms: state.clock.now_ms(),
     };
-    trailroom_authz::check(store, &facts, &accesses).map_err(|refused| match refused {
-        trailroom_authz::Refused::Denied(denied) => ApiError::new(
-            "AuthorizationError",
-            trailroom_protocol::StatusCode::FORBIDDEN,
-            denied.message(),
-        ),
-        trailroom_authz::Refused::Failed(err) => err,
-    })
+    trailroom_authz::check(store, &facts, &accesses).map_err(|r| Denial::SNS.refuse(r))
 }
 
+/// SNS's hooks: the call is the action and how it is recorded.
+struct SnsProtocol<'a> {
+    params: &'a QueryParams,
+}
+
+impl Protocol for SnsProtocol<'_> {
+    type Call = (String, Recording);
+    type Answer = SnsOutput;
+    const FAMILY: Family = Family::Query;
+
+    fn resolve(
+        &self,
+        _incoming: &Incoming,
+        authed: &Authenticated,
+    ) -> Result<Resolved<Self::Call>, ApiError> {
+        let action = self.params.action().unwrap_or_default().to_owned();
+        let Some(recording) = trailroom_sns::operation(&action) else {
+            return Err(ApiError::client(
+                "InvalidAction",
+                format!("Could not find operation {action} for version 2010-03-31"),
+            ));
+        };
+        let (read_only, log_response) = match recording {
+            Recording::Data => (false, true),
+            Recording::Management {
+                read_only,
+                log_response,
+            } => (read_only, log_response),
+        };
+        Ok(Resolved {
+            region: authed.region.clone(),
+            facts: CallFacts {
+                event_source: trailroom_sns::EVENT_SOURCE.into(),
+                event_name: action.clone(),
+                read_only,
+                log_response,
+                named_resources: None,
+            },
+            call: (action, recording),
+            // Publish records its data event itself.
+            records_itself: recording == Recording::Data,
+        })
+    }
+
+    async fn run(
+        &self,
+        state: &AppState,
+        ctx: &CallContext,
+        (action, recording): &Self::Call,
+        incoming: &Incoming,
+    ) -> Result<SnsOutput, ApiError> {
+        let params = self.params;
+        if *recording == Recording::Data {
+            let denied = authorize(state, ctx.info(), action, params).err();
+            let (store, clock) = (&state.store, state.clock.as_ref());
+            let recording = state.config.recording;
+            return trailroom_sns::publish(ctx.info(), store, clock, recording, params, denied)
+                .await;
+        }
+        ctx.set_request_parameters(trailroom_sns::request_parameters(params));
+        if let Some(topic) = params.get("TopicArn").filter(|t| !t.is_empty()) {
+            ctx.add_resource("AWS::SNS::Topic", topic);
+        }
+        authorize(state, ctx.info(), action, params)?;
+        trailroom_sns::call(ctx, action, params, &service_url(incoming)).await
+    }
+
+    fn audit(&self, output: &mut SnsOutput) -> serde_json::Value {
+        std::mem::take(&mut output.audit)
+    }
+
+    fn success(
+        &self,
+        call: &Self::Call,
+        output: SnsOutput,
+        request_id: &str,
+    ) -> http::Response<Bytes> {
+        query::success(&call.0, XMLNS, request_id, |x| {
+            x.raw(&output.result_xml);
+        })
+    }
+
+    fn error(&self, err: &ApiError, request_id: &str) -> http::Response<Bytes> {
+        query::error(err, XMLNS, request_id)
+    }
+}
+
+/// Handles one authenticated SNS request.
 pub(crate) async fn call(
     state: &AppState,
     incoming: &Incoming,
     params: &QueryParams,
     authed: Authenticated,
 ) -> http::Response<Bytes> {
-    let request_id = incoming.request_id.as_str();
-    let action = params.action().unwrap_or_default().to_owned();
-    let result = match trailroom_sns::operation(&action) {
-        None => Err(ApiError::client(
-            "InvalidAction",
-            format!("Could not find operation {action} for version 2010-03-31"),
-        )),
-        Some(Recording::Data) => {
-            let info = call_info(incoming, authed, &action, false, true);
-            let denied = authorize(state, &info, &action, params).err();
-            trailroom_sns::publish(
-                &info,
-                &state.store,
-                state.clock.as_ref(),
-                state.config.recording,
-                params,
-                denied,
-            )
-            .await
-        }
-        Some(Recording::Management {
-            read_only,
-            log_response,
-        }) => {
-            let info = call_info(incoming, authed, &action, read_only, log_response);
-            let ctx = CallContext::new(
-                info,
-                state.store.clone(),
-                state.clock.clone(),
-                state.config.recording,
-            );
-            ctx.set_request_parameters(trailroom_sns::request_parameters(params));
-            if let Some(topic) = params.get("TopicArn").filter(|t| !t.is_empty()) {
-                ctx.add_resource("AWS::SNS::Topic", topic);
-            }
-            let result = match authorize(state, ctx.info(), &action, params) {
-                Ok(()) => trailroom_sns::call(&ctx, &action, params, &service_url(incoming)).await,
-                Err(err) => Err(err),
-            };
-            match ctx
-                .finish(result.as_ref().map(|out| out.audit.clone()))
-                .await
-            {
-                Ok(()) => result,
-                Err(err) => Err(err),
-            }
-        }
-    };
-    match result {
-        Ok(output) => query::success(&action, XMLNS, request_id, |x| {
-            x.raw(&output.result_xml);
-        }),
-        Err(err) => query::error(&err, XMLNS, request_id),
-    }
+    pipeline::serve_authenticated(state, incoming, authed, &SnsProtocol { params }).await
 }
 
 /// An unsigned ConfirmSubscription or Unsubscribe (the links in SNS messages); `None` for any
@@ -155,7 +161,7 @@ pub(crate) async fn unsigned(
         "Unsubscribe" => trailroom_sns::unsubscribe_anonymously(state.store.as_ref(), params).await,
         _ => return None,
     };
-    let request_id = incoming.request_id.as_str();
+    let request_id = incoming.request_id();
     Some(match result {
         Ok(xml) => query::success(action, XMLNS, request_id, |x| {
             x.raw(&xml);

@@ -21,11 +21,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use trailroom_audit::{CallContext, CallInfo};
+use trailroom_audit::CallContext;
 use trailroom_model::Timestamp;
 use trailroom_model::cloudtrail::{LookupAttribute, LookupEventsRequest, LookupEventsResponse};
 use trailroom_protocol::ApiError;
 
+use crate::pipeline::{Arrival, CallFacts, Denial, call_context};
 use crate::state::AppState;
 pub use session::Sessions;
 
@@ -196,28 +197,18 @@ pub(crate) fn console_call(
     headers: &HeaderMap,
     op: trailroom_model::cloudtrail::Operation,
 ) -> CallContext {
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let ctx = CallContext::new(
-        CallInfo {
-            caller,
-            region: region.to_owned(),
-            request_id: uuid::Uuid::new_v4().to_string(),
-            source_ip: crate::front_door::source_ip(state, headers, peer),
-            user_agent: user_agent.to_owned(),
+    let info = Arrival::new(state, headers, peer, None).call_info(
+        caller,
+        region.to_owned(),
+        CallFacts {
             event_source: trailroom_model::cloudtrail::EVENT_SOURCE.into(),
             event_name: op.name().into(),
             read_only: op.read_only(),
             log_response: !op.read_only(),
-            tls_details: None,
             named_resources: None,
         },
-        state.store.clone(),
-        state.clock.clone(),
-        state.config.recording,
     );
+    let ctx = call_context(state, info);
     if state.config.authorization {
         ctx.set_authorizer(std::sync::Arc::new(move |ctx, parameters| {
             let accesses = trailroom_cloudtrail::access::accesses(
@@ -226,14 +217,7 @@ pub(crate) fn console_call(
                 ctx.region(),
                 ctx.account_id(),
             );
-            trailroom_authz::check_call(ctx, &accesses).map_err(|refused| match refused {
-                trailroom_authz::Refused::Denied(denied) => ApiError::new(
-                    "AccessDeniedException",
-                    StatusCode::FORBIDDEN,
-                    denied.message(),
-                ),
-                trailroom_authz::Refused::Failed(err) => err,
-            })
+            trailroom_authz::check_call(ctx, &accesses).map_err(|r| Denial::REST_JSON.refuse(r))
         }));
     }
     ctx

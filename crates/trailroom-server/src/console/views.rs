@@ -20,6 +20,7 @@ use trailroom_protocol::ApiError;
 use trailroom_store::{EventQuery, EventRow};
 
 use super::{api_error, console_call, session};
+use crate::pipeline::Denial;
 use crate::state::AppState;
 
 /// Most events an overview counts (it says when it stopped there).
@@ -325,14 +326,8 @@ async fn readable_trail(
             trailroom_authz::Access::new("s3:ListBucket", bucket.clone()),
             trailroom_authz::Access::new("s3:GetObject", format!("{bucket}/*")),
         ];
-        trailroom_authz::check_call(&ctx, &accesses).map_err(|refused| match refused {
-            trailroom_authz::Refused::Denied(denied) => api_error(&ApiError::new(
-                "AccessDenied",
-                axum::http::StatusCode::FORBIDDEN,
-                denied.message(),
-            )),
-            trailroom_authz::Refused::Failed(err) => api_error(&err),
-        })?;
+        trailroom_authz::check_call(&ctx, &accesses)
+            .map_err(|refused| api_error(&Denial::ACCESS_DENIED.refuse(refused)))?;
     }
     Ok(trail)
 }
