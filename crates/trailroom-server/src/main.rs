@@ -9,6 +9,10 @@ use trailroom_server::cli::events::{self as events_cli, LookupArgs};
 use trailroom_server::cli::{admin as admin_cli, time as cli_time};
 use trailroom_server::{AppState, Config, serve};
 
+/// A request allocates and frees hundreds of small blocks across the runtime's threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "trailroom",
